@@ -1,0 +1,62 @@
+# SafeSpaces task runner. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+
+.PHONY: help run test test-browser lint check-deploy install env migrate seed keys clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the app with its test tools
+
+.env:
+	@echo "Writing .env with fresh random keys (development settings; never commit it)"
+	@{ echo "DEBUG=true"; $(PY) -m safespaces.crypto.keys; } > .env
+	@chmod 600 .env
+
+env: install .env ## Write a local .env with fresh keys if there is none
+
+migrate: env ## Apply database migrations
+	$(PY) manage.py migrate --no-input
+
+seed: migrate ## Load fictional demo data and print the demo logins
+	$(PY) manage.py seed_demo
+
+run: seed ## Set everything up and serve on http://127.0.0.1:8000
+	$(PY) manage.py runserver $(HOST)
+
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for Postgres)
+	$(PY) -m pytest -m "not browser" --create-db
+	$(PY) -m pytest -m browser
+
+test-browser: env browser ## Run only the browser tests (Debian's chromium)
+	$(PY) -m pytest -m browser
+
+lint: install ## Check style with ruff
+	$(VENV)/bin/ruff check .
+
+check-deploy: install ## Run Django's deployment checks with production-like settings
+	env -u DATABASE_URL DEBUG=false ALLOWED_HOSTS=safespaces.example.org \
+	  $$($(PY) -m safespaces.crypto.keys | xargs) $(PY) manage.py check --deploy --fail-level WARNING
+
+keys: install ## Print fresh keys for a production environment
+	@$(PY) -m safespaces.crypto.keys
+
+clean: ## Remove the virtual environment and the local SQLite database
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal

@@ -1,0 +1,59 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
+from safespaces.accounts.services import second_factor_reset
+from safespaces.admin_site import AuditedModelAdmin
+
+# django-otp's device admin can show an authenticator's secret as a QR code; nobody needs that.
+admin.site.unregister(TOTPDevice)
+
+
+class UserAdminForm(forms.ModelForm):
+    role = forms.ChoiceField(choices=[("", "No role")] + Role.choices, required=False)
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "is_active"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["role"].initial = self.instance.role or ""
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=commit)
+        self.save_m2m = self._save_role
+        if commit:
+            self._save_role()
+        return user
+
+    def _save_role(self) -> None:
+        user = self.instance
+        user.groups.remove(*Group.objects.filter(name__in=Role.values))
+        if self.cleaned_data["role"]:
+            user.groups.add(Group.objects.get(name=self.cleaned_data["role"]))
+
+
+@admin.register(User)
+class UserAdmin(AuditedModelAdmin):
+    form = UserAdminForm
+    list_display = ["username", "is_active", "date_joined"]
+    list_filter = ["is_active", "groups"]
+    search_fields = ["username"]
+    actions = ["reset_second_factor"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Accounts are deactivated, never deleted: the audit trail names them.
+        return False
+
+    @admin.action(description="Reset second factor (they enrol again at next sign-in)")
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            second_factor_reset(user=user, by=request.user)
+        self.message_user(request, f"Reset {queryset.count()} users' second factor.", messages.SUCCESS)

@@ -1,0 +1,51 @@
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
+from safespaces.accounts.services import backup_codes_regenerate
+
+# Fictional people; any likeness to real ones is accidental.
+DEMO_USERS = [
+    ("demo-admin", "Amina (demo administrator)", Role.ADMINISTRATOR),
+    ("demo-coordinator", "Rosa (demo coordinator)", Role.COORDINATOR),
+    ("demo-staff", "Lin (demo staff)", Role.STAFF),
+]
+
+
+def demo_password() -> str:
+    return "-".join(secrets.token_hex(3) for _ in range(4))
+
+
+class Command(BaseCommand):
+    help = (
+        "Create one fictional user per role for local use, with a fresh password and fresh "
+        "backup codes each run, and print them. Refuses to run when DEBUG is off."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_demo is for development (DEBUG=true) only.")
+        lines = [
+            "",
+            "Demo logins (fictional data). Sign in at http://127.0.0.1:8000 with the password,",
+            "then type one backup code. Each code works once; then set up an authenticator app.",
+        ]
+        with transaction.atomic():
+            for username, display_name, role in DEMO_USERS:
+                user, _ = User.objects.get_or_create(username=username)
+                user.display_name = display_name
+                password = demo_password()
+                user.set_password(password)
+                user.save()
+                user.groups.set([Group.objects.get(name=role.value)])
+                codes = backup_codes_regenerate(user=user)
+                lines += ["", f"  {role.label}: {username}", f"    password:     {password}"]
+                lines.append(f"    backup codes: {' '.join(codes[:5])}")
+                lines.append(f"                  {' '.join(codes[5:])}")
+        self.stdout.write("\n".join(lines) + "\n")

@@ -1,0 +1,81 @@
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.translation import gettext as _
+
+from safespaces.access import NEEDS_SECOND_FACTOR, access_rule_of
+from safespaces.accounts.selectors import has_second_factor
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+STARTED_KEY = "safespaces_started"
+SEEN_KEY = "safespaces_seen"
+# Write the session at most once a minute just to note activity.
+SEEN_RESOLUTION_SECONDS = 60
+
+
+class SessionLifetimeMiddleware:
+    """End a signed-in session after 30 idle minutes or 12 hours, whichever comes first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            started = request.session.setdefault(STARTED_KEY, now)
+            seen = request.session.get(SEEN_KEY, now)
+            idle = now - seen > settings.SESSION_IDLE_TIMEOUT.total_seconds()
+            too_old = now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if idle or too_old:
+                audit_record(action=AuditEvent.Action.SESSION_EXPIRED, actor=request.user)
+                logout(request)
+                messages.info(request, _("Your session ended. Please sign in again."))
+            elif now - seen >= SEEN_RESOLUTION_SECONDS or SEEN_KEY not in request.session:
+                request.session[SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Django's default-deny login, without `?next=`: a path can say too much about what
+    someone was looking at, and it would sit in the address bar and history of a shared phone."""
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Callable[..., Any]) -> HttpResponse:
+        return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
+
+
+class SecondFactorMiddleware:
+    """Send users who gave only a password to verification or enrolment, and refuse any view
+    that declares no access rule."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        in_admin = request.resolver_match is not None and request.resolver_match.app_name == "admin"
+        rule = access_rule_of(view_func)
+        if rule is None and not in_admin:
+            logger.error("Refused a view without an access rule: %s", view_func.__module__)
+            return render(request, "403.html", status=403)
+        needs_second_factor = in_admin or rule in NEEDS_SECOND_FACTOR
+        user = request.user
+        if needs_second_factor and user.is_authenticated and not user.is_verified():
+            if has_second_factor(user):
+                return redirect("accounts:verify")
+            return redirect("accounts:enrol")
+        return None

@@ -1,0 +1,140 @@
+import secrets
+import uuid
+from functools import cached_property
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
+
+from safespaces.accounts.roles import RANK, Role
+from safespaces.crypto.fields import EncryptedCharField
+
+
+def new_session_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra: object) -> "User":
+        user = self.model(username=self.model.normalize_username(username), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra: object) -> "User":
+        extra["is_superuser"] = True
+        return self.create_user(username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. Logs in by username; the display name is encrypted.
+
+    There is no email or legal name here: accounts belong to survivors too, and a login needs
+    neither.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @/./+/-/_ only. A nickname is fine."),
+    )
+    display_name = EncryptedCharField(_("display name"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Part of the session hash: changing it ends every session of this user at once.
+    session_stamp = models.CharField(max_length=32, default=new_session_stamp, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        permissions = [
+            ("manage_users", "Can manage users and their roles"),
+            ("reset_second_factor", "Can reset another user's second factor"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access: administrators only (the admin site also demands two factors)."""
+        return self.is_active and (self.is_superuser or self.role == Role.ADMINISTRATOR)
+
+    @cached_property
+    def role(self) -> Role | None:
+        names = {group.name for group in self.groups.all()}
+        held = [role for role in Role if role.value in names]
+        return max(held, key=RANK.__getitem__) if held else None
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django signs sessions with the password hash; adding the stamp lets a second-factor
+        # change end the other sessions the way a password change does.
+        key_salt = "safespaces.accounts.User.get_session_auth_hash"
+        value = f"{self.password}|{self.session_stamp}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def end_other_sessions(self) -> None:
+        self.session_stamp = new_session_stamp()
+        self.save(update_fields=["session_stamp"])
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):
+    """Single-use backup codes, stored as keyed hashes.
+
+    django-otp's static tokens keep codes in clear; ours keep only an HMAC under BLIND_INDEX_KEY,
+    so a copy of the database does not hand out second factors.
+    """
+
+    class Meta:
+        verbose_name = _("backup code set")
+
+    def __str__(self) -> str:
+        return f"backup codes of {self.user_id}"
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token: str) -> bool:
+        from safespaces.accounts.backup_codes import code_digest
+
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used, _ = self.codes.filter(digest=code_digest(self, token)).delete()
+        if used:
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "digest"], name="backup_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return "backup code"

@@ -1,0 +1,28 @@
+"""The audit chain's MAC: an HMAC-SHA256 over a row's content and the previous row's MAC."""
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime
+
+from django.conf import settings
+
+
+def event_mac(
+    *,
+    seq: int,
+    at: datetime,
+    actor_id: object,
+    action: str,
+    object_type: str,
+    object_id: str,
+    fields: list[str],
+    prev_mac: str,
+) -> str:
+    key = base64.urlsafe_b64decode(settings.AUDIT_KEY.encode() + b"==")
+    content = json.dumps(
+        [seq, at.isoformat(), str(actor_id or ""), action, object_type, object_id, fields, prev_mac],
+        separators=(",", ":"),
+    )
+    return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,71 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_MAC = "0" * 64
+
+
+class AuditEvent(models.Model):
+    """One thing that happened: who, when, what, to which object. Never a value or a name.
+
+    Rows are only ever inserted (a database trigger refuses UPDATE, DELETE and TRUNCATE) and each
+    carries an HMAC over its content and the previous row's MAC, so `audit_verify` finds any
+    row that was altered, removed or slipped in.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        SECOND_FACTOR_FAILED = "second_factor_failed", _("Second factor failed")
+        LOGOUT = "logout", _("Signed out")
+        QUICK_EXIT = "quick_exit", _("Quick exit")
+        SESSION_EXPIRED = "session_expired", _("Session expired")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Authenticator set up")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Second factor reset")
+        BACKUP_CODES_CREATED = "backup_codes_created", _("Backup codes created")
+        BACKUP_CODE_USED = "backup_code_used", _("Backup code used")
+        VIEW = "view", _("Viewed")
+        LIST = "list", _("Listed")
+        SEARCH = "search", _("Searched")
+        EXPORT = "export", _("Exported")
+        DOWNLOAD = "download", _("Downloaded")
+        CREATE = "create", _("Created")
+        CHANGE = "change", _("Changed")
+        DELETE = "delete", _("Deleted")
+        REVEAL_IDENTITY = "reveal_identity", _("Identity revealed")
+        GRANT = "grant", _("Access granted")
+        REVOKE = "revoke", _("Access revoked")
+        PERMISSION_DENIED = "permission_denied", _("Permission denied")
+        KEY_ROTATION = "key_rotation", _("Keys rotated")
+        ERASURE = "erasure", _("Erased")
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        # Users are deactivated, never deleted, while the trail names them.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=32, choices=Action.choices)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # Names of the fields a change touched; never their values.
+    fields = models.JSONField(default=list, blank=True)
+    prev_mac = models.CharField(max_length=64, editable=False)
+    mac = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["actor", "-seq"]),
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action", "-seq"]),
+            models.Index(fields=["at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"audit event {self.seq}"

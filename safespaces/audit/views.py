@@ -1,0 +1,17 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from safespaces.access import Access, access
+from safespaces.audit.forms import AuditFilterForm
+from safespaces.audit.selectors import audit_events_filtered
+
+PAGE_SIZE = 50
+
+
+@access(Access.ADMINISTRATOR)
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(audit_events_filtered(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/event_list.html", {"form": form, "page": page})

@@ -1,0 +1,41 @@
+"""System checks: the app does not run with unusable keys or unbindable encrypted models."""
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core import checks
+from django.db import models
+
+from safespaces.crypto.fields import encrypted_fields
+from safespaces.crypto.keys import key_problems
+
+
+@checks.register(checks.Tags.security)
+def check_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    problems = key_problems(
+        secret_key=settings.SECRET_KEY,
+        field_keys=settings.FIELD_ENCRYPTION_KEYS,
+        blind_index_key=settings.BLIND_INDEX_KEY,
+        audit_key=settings.AUDIT_KEY,
+    )
+    return [checks.Error(problem, id="crypto.E001") for problem in problems]
+
+
+@checks.register(checks.Tags.models)
+def check_encrypted_models(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors = []
+    for model in apps.get_models():
+        if not encrypted_fields(model):
+            continue
+        pk = model._meta.pk
+        if not isinstance(pk, models.UUIDField) or not callable(pk.default):
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label} has encrypted fields, so its primary key must be a "
+                    "UUIDField with a callable default (each ciphertext is bound to it).",
+                    obj=model,
+                    id="crypto.E002",
+                )
+            )
+    return errors

@@ -1,0 +1,128 @@
+"""Encrypted model fields.
+
+Values are sealed in `pre_save`, where the row is known, and opened lazily by a descriptor when
+code first reads the attribute, so a list page decrypts only what it shows. Queries cannot look
+inside ciphertext, so every lookup except `isnull` raises, and so do `update()` and
+`bulk_update()`, which would otherwise write plaintext or silently match nothing.
+
+A model with encrypted fields needs a UUID primary key assigned in Python (`default=uuid.uuid4`):
+the key is part of what each ciphertext is bound to. The system check `crypto.E002` enforces it.
+"""
+
+import json
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from safespaces.crypto.cipher import open_sealed, seal
+
+
+class EncryptedFieldError(Exception):
+    """An operation that cannot work on encrypted data was attempted."""
+
+
+class Sealed:
+    """A value as read from the database, not opened yet."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __repr__(self) -> str:
+        return "<Sealed>"
+
+
+class Ciphertext(str):
+    """A value sealed by `pre_save`: the only thing an encrypted column accepts."""
+
+
+class EncryptedAttribute(DeferredAttribute):
+    def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        if isinstance(value, Sealed):
+            value = self.field.open_value(instance, value)
+            instance.__dict__[self.field.attname] = value
+        return value
+
+
+class EncryptedMixin:
+    descriptor_class = EncryptedAttribute
+    encrypted = True
+
+    def get_internal_type(self) -> str:
+        # Ciphertext is longer than the value and base64: always a text column.
+        return "TextField"
+
+    def to_bytes(self, value: Any) -> bytes:
+        return str(value).encode("utf-8")
+
+    def from_bytes(self, data: bytes) -> Any:
+        return data.decode("utf-8")
+
+    def associated_data(self, instance: models.Model) -> bytes:
+        if instance.pk is None:
+            raise EncryptedFieldError(f"{instance._meta.label} has no primary key yet")
+        return f"{instance._meta.label}\x1f{self.name}\x1f{instance.pk}".encode()
+
+    def open_value(self, instance: models.Model, sealed: Sealed) -> Any:
+        return self.from_bytes(open_sealed(sealed.token, associated_data=self.associated_data(instance)))
+
+    def seal_value(self, instance: models.Model, value: Any) -> Ciphertext | None:
+        if value is None:
+            return None
+        return Ciphertext(seal(self.to_bytes(value), associated_data=self.associated_data(instance)))
+
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> Any:
+        return None if value is None else Sealed(value)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Ciphertext | None:
+        return self.seal_value(model_instance, getattr(model_instance, self.attname))
+
+    def get_db_prep_save(self, value: Any, connection: object) -> str | None:
+        if value is None or isinstance(value, Ciphertext):
+            return value
+        raise EncryptedFieldError(
+            f"{self.model._meta.label}.{self.name} is encrypted: change it on the instance and "
+            "call save(); update() and bulk_update() cannot seal values"
+        )
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        raise EncryptedFieldError(
+            f"{self.model._meta.label}.{self.name} is encrypted and cannot be searched with "
+            f"'{lookup_name}'; use a blind index for exact matches"
+        )
+
+    def get_transform(self, lookup_name: str) -> Any:
+        raise EncryptedFieldError(f"{self.model._meta.label}.{self.name} is encrypted")
+
+
+class EncryptedTextField(EncryptedMixin, models.TextField):
+    """Free text: notes, descriptions, accounts in the person's own words."""
+
+
+class EncryptedCharField(EncryptedMixin, models.CharField):
+    """Short text (names, phone numbers); max_length limits input, not the column."""
+
+    def formfield(self, **kwargs: Any) -> forms.Field:
+        return super().formfield(**{"widget": forms.TextInput, **kwargs})
+
+
+class EncryptedJSONField(EncryptedMixin, models.JSONField):
+    """Structured values: lists of contact channels, small records. 0 and False round-trip."""
+
+    def to_bytes(self, value: Any) -> bytes:
+        return json.dumps(value, cls=self.encoder, separators=(",", ":")).encode("utf-8")
+
+    def from_bytes(self, data: bytes) -> Any:
+        return json.loads(data, cls=self.decoder)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if getattr(field, "encrypted", False)]

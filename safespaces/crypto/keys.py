@@ -1,0 +1,112 @@
+"""Key material for field encryption, the blind index and the audit chain.
+
+This module imports nothing from Django so that settings.py can validate keys while it loads and
+`python -m safespaces.crypto.keys` can print fresh ones on a machine that cannot start the app yet.
+Every key is 32 random bytes, written as URL-safe base64. Field keys carry a short id so that a
+ciphertext names the key that sealed it and old keys can stay readable during a rotation.
+"""
+
+import base64
+import binascii
+import re
+import secrets
+import sys
+from dataclasses import dataclass
+
+KEY_BYTES = 32
+KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,16}$")
+GENERATE_COMMAND = "python -m safespaces.crypto.keys"
+MIN_SECRET_KEY_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class FieldKey:
+    key_id: str
+    secret: bytes
+
+
+def new_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode()
+
+
+def decode_key(value: str) -> bytes:
+    """Decode one base64 key; raise ValueError when it is not exactly 32 bytes."""
+    try:
+        raw = base64.urlsafe_b64decode(value.strip().encode() + b"==")
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("is not valid base64") from error
+    if len(raw) != KEY_BYTES:
+        raise ValueError(f"must decode to {KEY_BYTES} bytes, got {len(raw)}")
+    return raw
+
+
+def parse_field_keys(value: str) -> list[FieldKey]:
+    """Parse "id:key,id:key"; the first entry is the primary key that seals new values."""
+    keys = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        key_id, sep, encoded = entry.partition(":")
+        if not sep or not KEY_ID_PATTERN.match(key_id):
+            raise ValueError(f"entry {len(keys) + 1} must look like 'k1:<base64 key>'")
+        try:
+            keys.append(FieldKey(key_id, decode_key(encoded)))
+        except ValueError as error:
+            raise ValueError(f"key '{key_id}' {error}") from error
+    return keys
+
+
+def key_problems(
+    *, secret_key: str, field_keys: str, blind_index_key: str, audit_key: str
+) -> list[str]:
+    """Every reason the configured keys are unusable, each naming its variable and the fix."""
+    fix = f"Generate fresh values with: {GENERATE_COMMAND}"
+    problems = []
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 5:
+        problems.append(
+            f"SECRET_KEY is missing or weak (at least {MIN_SECRET_KEY_LENGTH} random characters). {fix}"
+        )
+    secrets_seen: dict[bytes, str] = {}
+    try:
+        parsed = parse_field_keys(field_keys)
+    except ValueError as error:
+        problems.append(f"FIELD_ENCRYPTION_KEYS: {error}. {fix}")
+        parsed = []
+    else:
+        if not parsed:
+            problems.append(f"FIELD_ENCRYPTION_KEYS is missing. {fix}")
+        ids = [key.key_id for key in parsed]
+        if len(ids) != len(set(ids)):
+            problems.append(f"FIELD_ENCRYPTION_KEYS repeats a key id. {fix}")
+    for key in parsed:
+        if key.secret in secrets_seen:
+            problems.append(f"FIELD_ENCRYPTION_KEYS holds the same key twice. {fix}")
+        secrets_seen[key.secret] = "FIELD_ENCRYPTION_KEYS"
+    # Separate keys for separate jobs: a leak of one must not open the others.
+    for name, value in (("BLIND_INDEX_KEY", blind_index_key), ("AUDIT_KEY", audit_key)):
+        if not value:
+            problems.append(f"{name} is missing. {fix}")
+            continue
+        try:
+            secret = decode_key(value)
+        except ValueError as error:
+            problems.append(f"{name} {error}. {fix}")
+            continue
+        if secret in secrets_seen:
+            problems.append(f"{name} repeats the key of {secrets_seen[secret]}. {fix}")
+        secrets_seen[secret] = name
+    return problems
+
+
+def fresh_environment() -> str:
+    """Lines for a .env file with new random keys."""
+    return "\n".join(
+        [
+            f"SECRET_KEY={secrets.token_urlsafe(50)}",
+            f"FIELD_ENCRYPTION_KEYS=k1:{new_key()}",
+            f"BLIND_INDEX_KEY={new_key()}",
+            f"AUDIT_KEY={new_key()}",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.stdout.write(fresh_environment() + "\n")

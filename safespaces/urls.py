@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from safespaces import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("exit/", views.quick_exit, name="quick_exit"),
+    path("", include("safespaces.accounts.urls")),
+    path("audit/", include("safespaces.audit.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "safespaces.views.error_403"

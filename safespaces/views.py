@@ -1,0 +1,51 @@
+from django.conf import settings
+from django.contrib.auth import logout
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+
+from safespaces.access import Access, access
+from safespaces.accounts.selectors import backup_codes_left, has_confirmed_authenticator
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record
+
+RECENT_ACTIVITY = 10
+
+
+@access(Access.SIGNED_IN)
+def home(request: HttpRequest) -> HttpResponse:
+    recent = AuditEvent.objects.filter(actor=request.user).order_by("-seq")[:RECENT_ACTIVITY]
+    context = {
+        "recent": recent,
+        "has_authenticator": has_confirmed_authenticator(request.user),
+        "backup_codes_left": backup_codes_left(request.user),
+    }
+    return render(request, "home.html", context)
+
+
+@access(Access.PUBLIC)
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 'ok' or 503, nothing else."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("unavailable", content_type="text/plain", status=503)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# A GET on purpose: the exit must work from a plain link, without JavaScript or a form token that
+# may have expired. Forcing someone out of their own session is the only thing a forged link does.
+@access(Access.PUBLIC)
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """End the session at once and go to a neutral site, leaving nothing behind in the browser."""
+    if request.user.is_authenticated:
+        audit_record(action=AuditEvent.Action.QUICK_EXIT, actor=request.user)
+        logout(request)
+    response = HttpResponseRedirect(settings.QUICK_EXIT_URL)
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)

@@ -1,0 +1,35 @@
+// Quick exit: the button, or Shift pressed three times within five seconds, hides the page at once
+// and replaces it (location.replace, so Back does not return here) with the server's exit view,
+// which ends the session, clears site data and redirects to a neutral site.
+(function () {
+  "use strict";
+  var link = document.querySelector("[data-quick-exit]");
+  if (!link) {
+    return;
+  }
+  var WINDOW_MS = 5000;
+  var presses = [];
+
+  function leave(event) {
+    if (event) {
+      event.preventDefault();
+    }
+    document.body.hidden = true;
+    window.location.replace(link.href);
+  }
+
+  link.addEventListener("click", leave);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Shift" || event.repeat) {
+      return;
+    }
+    var now = Date.now();
+    presses = presses.filter(function (time) {
+      return now - time < WINDOW_MS;
+    });
+    presses.push(now);
+    if (presses.length >= 3) {
+      leave();
+    }
+  });
+})();

@@ -1,0 +1,76 @@
+"""Named personas and helpers shared by every test.
+
+Each persona is a real user built through the same models the app uses; tests sign them in with
+`sign_in`, which gives the session both factors the way the login flow does.
+"""
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
+from tests.factories import UserFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Argon2 is the point in production and a waste of minutes in tests.
+    override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ).enable()
+
+
+def current_code(user: User) -> str:
+    """The code the user's authenticator app shows right now."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Sign `user` in with both factors given."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def administrator(db: None) -> User:
+    """Amina, an administrator: manages accounts and who may see survivor data."""
+    return UserFactory(username="amina", display_name="Amina", role=Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    """Rosa, a coordinator: runs activities and the security work."""
+    return UserFactory(username="rosa", display_name="Rosa", role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    """Lin, a staff member doing outreach."""
+    return UserFactory(username="lin", display_name="Lin", role=Role.STAFF)
+
+
+@pytest.fixture
+def other_staff(db: None) -> User:
+    """Sam, another staff member, to prove one staff member cannot see another's things."""
+    return UserFactory(username="sam", display_name="Sam", role=Role.STAFF)
+
+
+@pytest.fixture
+def unverified(db: None) -> User:
+    """Noor, a new staff member with a password and no second factor yet."""
+    return UserFactory(username="noor", display_name="Noor", role=Role.STAFF, authenticator=False)
+
+
+@pytest.fixture
+def inactive(db: None) -> User:
+    """Kai, a former volunteer whose account an administrator deactivated."""
+    return UserFactory(username="kai", display_name="Kai", role=Role.STAFF, is_active=False)
