@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from safespaces.accounts.roles import Role, has_role
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record
 
 
 class SafeSpacesAdminSite(admin.AdminSite):
@@ -28,31 +32,22 @@ class SafeSpacesAdminSite(admin.AdminSite):
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose additions, changes and deletions also go to our audit trail.
+    """A ModelAdmin whose saves and deletions also go to our audit trail.
 
     Django's own admin log keeps `str(obj)`, which is why no model's `__str__` shows an encrypted
     value; the audit event keeps only the model, the id and the changed field names.
     """
 
-    def log_addition(self, request: HttpRequest, obj: object, message: object) -> object:
-        from safespaces.audit.models import AuditEvent
-        from safespaces.audit.services import audit_record
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        action = AuditEvent.Action.CHANGE if change else AuditEvent.Action.CREATE
+        audit_record(action=action, actor=request.user, target=obj, fields=form.changed_data)
 
-        audit_record(action=AuditEvent.Action.CREATE, actor=request.user, target=obj)
-        return super().log_addition(request, obj, message)
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit_record(action=AuditEvent.Action.DELETE, actor=request.user, target=obj)
+        super().delete_model(request, obj)
 
-    def log_change(self, request: HttpRequest, obj: object, message: object) -> object:
-        from safespaces.audit.models import AuditEvent
-        from safespaces.audit.services import audit_record
-
-        changed = [name for entry in message or [] for name in entry.get("changed", {}).get("fields", [])]
-        audit_record(action=AuditEvent.Action.CHANGE, actor=request.user, target=obj, fields=changed)
-        return super().log_change(request, obj, message)
-
-    def log_deletions(self, request: HttpRequest, queryset: object) -> object:
-        from safespaces.audit.models import AuditEvent
-        from safespaces.audit.services import audit_record
-
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:
             audit_record(action=AuditEvent.Action.DELETE, actor=request.user, target=obj)
-        return super().log_deletions(request, queryset)
+        super().delete_queryset(request, queryset)

@@ -18,8 +18,13 @@ from tests.factories import UserFactory
 
 def pytest_configure(config: pytest.Config) -> None:
     # Argon2 is the point in production and a waste of minutes in tests.
+    # Static files come from the source folders: tests do not run collectstatic.
     override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
     ).enable()
 
 

@@ -1,5 +1,7 @@
 """The three roles. Each is a Django group holding its permissions; each includes the one below."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,17 +14,28 @@ class Role(models.TextChoices):
 
 RANK = {Role.STAFF: 1, Role.COORDINATOR: 2, Role.ADMINISTRATOR: 3}
 
-# Permissions each role's group holds, as "app_label.codename". Later apps add theirs in their own
-# migrations through `grant_permissions`.
-ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.STAFF: [],
-    Role.COORDINATOR: [],
-    Role.ADMINISTRATOR: [
-        "accounts.manage_users",
-        "accounts.reset_second_factor",
-        "audit.view_auditevent",
-    ],
-}
+
+def grant_permissions(apps: Any, role_permissions: dict[str, list[str]]) -> None:
+    """For data migrations: give each role's group its permissions ("app_label.codename").
+
+    Each app's migrations grant the permissions of its own models, so the list lives with them.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role_name, permissions in role_permissions.items():
+        group, _ = group_model.objects.get_or_create(name=role_name)
+        for dotted in permissions:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
 
 
 def user_role(user: object) -> Role | None:

@@ -4,11 +4,12 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -36,8 +37,8 @@ class LoginView(auth_views.LoginView):
     redirect_field_name = ""
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
-        super().form_valid(form)
-        return redirect("accounts:verify" if has_second_factor(form.get_user()) else "accounts:enrol")
+        auth_login(self.request, form.get_user())
+        return redirect(_next_step(form.get_user()))
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
         known = User.objects.filter(username=form.data.get("username", "")).first()
@@ -45,7 +46,14 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
     def get_success_url(self) -> str:
-        return str(reverse_lazy("accounts:verify"))
+        # Reached when someone already signed in opens the login page.
+        if self.request.user.is_verified():
+            return reverse("home")
+        return reverse(_next_step(self.request.user))
+
+
+def _next_step(user: User) -> str:
+    return "accounts:verify" if has_second_factor(user) else "accounts:enrol"
 
 
 @access(Access.PASSWORD_ONLY)

@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from safespaces.access import Access, access
 from safespaces.audit.forms import AuditFilterForm
@@ -10,6 +11,7 @@ PAGE_SIZE = 50
 
 
 @access(Access.ADMINISTRATOR)
+@require_safe
 def event_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -22,6 +22,7 @@ from safespaces.crypto.keys import parse_field_keys
 
 VERSION = 1
 NONCE_BYTES = 12
+TAG_BYTES = 16
 
 
 class DecryptionError(Exception):
@@ -67,6 +68,9 @@ def _split(token: str) -> tuple[str, bytes, bytes]:
         raise DecryptionError(f"unknown format version {version}")
     key_id = raw[2 : 2 + id_length].decode("ascii", errors="replace")
     body = raw[2 + id_length :]
+    # A truncated value would otherwise reach AESGCM as a short nonce and raise ValueError.
+    if len(body) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("not a sealed value")
     return key_id, body[:NONCE_BYTES], body[NONCE_BYTES:]
 
 

@@ -40,6 +40,15 @@ class Ciphertext(str):
 
 
 class EncryptedAttribute(DeferredAttribute):
+    """Opens a sealed value on first read and keeps the plaintext on the instance.
+
+    It defines __set__ to be a data descriptor: Django's DeferredAttribute is not, so a value
+    already in the instance's __dict__ would otherwise be returned without passing through here.
+    """
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
     def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
         if instance is None:
             return self

@@ -1,26 +1,25 @@
-"""Create the three roles as groups with their permissions."""
+"""Create the three roles as groups with the platform's permissions."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from safespaces.accounts.roles import ROLE_PERMISSIONS
+from safespaces.accounts.roles import grant_permissions
+
+PERMISSIONS = {
+    "Staff": [],
+    "Coordinator": [],
+    "Administrator": [
+        "accounts.manage_users",
+        "accounts.reset_second_factor",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_user",
+        "audit.view_auditevent",
+    ],
+}
 
 
-def grant_permissions(apps, schema_editor, role_permissions=ROLE_PERMISSIONS):
-    # Permissions are normally created after all migrations; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, permissions in role_permissions.items():
-        group, _ = Group.objects.get_or_create(name=role.value)
-        for dotted in permissions:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+def create_roles(apps, schema_editor):
+    grant_permissions(apps, PERMISSIONS)
 
 
 class Migration(migrations.Migration):
@@ -31,4 +30,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(grant_permissions, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]

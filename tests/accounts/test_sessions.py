@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+import time_machine
+from django.conf import settings
+from django.test import Client
+
+from safespaces.accounts.models import User
+from safespaces.audit.models import AuditEvent
+from tests.conftest import sign_in
+
+# Nothing in a session but these: login bookkeeping, never data about people or cases.
+ALLOWED_SESSION_KEYS = {
+    "_auth_user_id", "_auth_user_backend", "_auth_user_hash", "otp_device_id",
+    "safespaces_started", "safespaces_seen",
+}
+
+
+def test_an_idle_session_ends_after_thirty_minutes(staff: User) -> None:
+    with time_machine.travel("2026-11-20 10:00", tick=False) as clock:
+        client = sign_in(Client(), staff)
+        assert client.get("/").status_code == 200
+        clock.move_to("2026-11-20 10:29")
+        assert client.get("/").status_code == 200
+        clock.move_to("2026-11-20 11:00")
+        response = client.get("/")
+
+    assert response["Location"] == "/login/"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.SESSION_EXPIRED).count() == 1
+
+
+def test_a_busy_session_still_ends_after_twelve_hours(staff: User) -> None:
+    with time_machine.travel("2026-11-20 08:00", tick=False) as clock:
+        client = sign_in(Client(), staff)
+        client.get("/")
+        for _ in range(35):  # a visit every 20 minutes until 19:40
+            clock.shift(timedelta(minutes=20))
+            assert client.get("/").status_code == 200
+        clock.shift(timedelta(minutes=21))
+        response = client.get("/")
+
+    assert response["Location"] == "/login/"
+
+
+def test_the_session_holds_no_data_beyond_login_bookkeeping(client: Client, staff: User) -> None:
+    sign_in(client, staff).get("/account/")
+
+    assert set(client.session.keys()) <= ALLOWED_SESSION_KEYS
+
+
+def test_cookies_are_same_site_strict_and_http_only(client: Client, staff: User) -> None:
+    sign_in(client, staff).get("/")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+
+    assert cookie["samesite"] == "Strict"
+    assert cookie["httponly"]
+
+
+def test_signing_out_ends_the_session(client: Client, staff: User) -> None:
+    sign_in(client, staff)
+
+    response = client.post("/logout/")
+
+    assert response["Location"] == "/login/"
+    assert client.get("/")["Location"] == "/login/"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT, actor=staff).count() == 1

@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
+from safespaces.audit.models import AuditEvent
+from tests.conftest import sign_in
+
+
+def test_administrators_reach_the_admin(client: Client, administrator: User) -> None:
+    assert sign_in(client, administrator).get("/admin/").status_code == 200
+
+
+def test_a_password_alone_does_not_open_the_admin(client: Client, administrator: User) -> None:
+    client.force_login(administrator)
+
+    assert client.get("/admin/")["Location"] == "/login/verify/"
+
+
+def test_authenticator_secrets_are_not_in_the_admin() -> None:
+    assert TOTPDevice not in admin.site._registry
+
+
+def test_changing_a_user_in_the_admin_is_audited_with_field_names_only(
+    client: Client, administrator: User, staff: User
+) -> None:
+    sign_in(client, administrator)
+
+    response = client.post(
+        f"/admin/accounts/user/{staff.pk}/change/",
+        {"username": "lin", "display_name": "Lin Secretname", "is_active": "on", "role": Role.COORDINATOR},
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=staff.pk).role == Role.COORDINATOR
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE)
+    assert event.actor == administrator and event.object_id == str(staff.pk)
+    assert "display_name" in event.fields
+    assert "Secretname" not in str(event.fields)
+
+
+def test_the_admin_resets_a_second_factor_as_an_action(
+    client: Client, administrator: User, staff: User
+) -> None:
+    sign_in(client, administrator)
+
+    client.post(
+        "/admin/accounts/user/",
+        {"action": "reset_second_factor", "_selected_action": [str(staff.pk)]},
+    )
+
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.SECOND_FACTOR_RESET).count() == 1

@@ -1,0 +1,54 @@
+"""Walk every URL pattern of a URLconf and say which access rule each view declares."""
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from safespaces.access import Access, access_rule_of
+
+ADMIN_NAMESPACE = "admin"
+SAMPLE_VALUES = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "slug": "x", "path": "x"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name"
+    path: str  # a concrete path with sample values
+    rule: Access | None
+
+
+def _sample_path(prefix: str, pattern: Any) -> str | None:
+    route = getattr(pattern.pattern, "_route", None)
+    if route is None:
+        return None  # a regular expression pattern: only the admin uses them
+    for name, converter in pattern.pattern.converters.items():
+        kind = type(converter).__name__.replace("Converter", "").lower()
+        route = route.replace(f"<{kind}:{name}>", SAMPLE_VALUES[kind]).replace(f"<{name}>", "x")
+    return "/" + prefix + route
+
+
+def walk(urlconf: str | None = None) -> Iterator[Route]:
+    def visit(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[Route]:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+                route = getattr(entry.pattern, "_route", "")
+                yield from visit(entry, prefix + route, inner or "")
+            elif isinstance(entry, URLPattern):
+                name = f"{namespace}:{entry.name}" if namespace else (entry.name or "")
+                path = _sample_path(prefix, entry)
+                yield Route(name, path or "", access_rule_of(entry.callback))
+
+    yield from visit(get_resolver(urlconf), "", "")
+
+
+def undeclared(urlconf: str | None = None) -> list[str]:
+    """Every route outside the admin whose view declares no access rule."""
+    return [
+        route.name or route.path
+        for route in walk(urlconf)
+        if route.rule is None and not route.name.startswith(ADMIN_NAMESPACE + ":")
+    ]
