@@ -3,6 +3,7 @@ from django.contrib.auth import logout
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from safespaces.access import Access, access
 from safespaces.accounts.selectors import backup_codes_left, has_confirmed_authenticator
@@ -13,6 +14,7 @@ RECENT_ACTIVITY = 10
 
 
 @access(Access.SIGNED_IN)
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     recent = AuditEvent.objects.filter(actor=request.user).order_by("-seq")[:RECENT_ACTIVITY]
     context = {
@@ -24,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @access(Access.PUBLIC)
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers: 'ok' or 503, nothing else."""
     try:

@@ -44,3 +44,7 @@ def test_staff_do_not_see_administrators_tools(client: Client, staff: User) -> N
     response = sign_in(client, staff).get("/")
 
     assert b'href="/audit/"' not in response.content
+
+
+def test_it_refuses_a_post(client: Client, staff: User) -> None:
+    assert sign_in(client, staff).post("/").status_code == 405

@@ -14,7 +14,7 @@ from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.access import Access, access
@@ -160,6 +160,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 
 
 @access(Access.SIGNED_IN)
+@require_safe
 def account(request: HttpRequest) -> HttpResponse:
     context = {
         "has_authenticator": has_confirmed_authenticator(request.user),
@@ -193,6 +194,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @access(Access.ADMINISTRATOR)
+@require_safe
 def user_list(request: HttpRequest) -> HttpResponse:
     users = User.objects.order_by("username").prefetch_related("groups")
     return render(request, "accounts/user_list.html", {"users": users})

@@ -1,5 +1,7 @@
 """Writing and checking the audit trail. Apps call `audit_record`; nothing else writes events."""
 
+import re
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -9,6 +11,8 @@ from django.utils import timezone
 
 from safespaces.audit.chain import event_mac
 from safespaces.audit.models import GENESIS_MAC, AuditEvent
+
+FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 # Any constant shared by all app servers: the advisory lock that serialises chain appends.
 _CHAIN_LOCK_ID = 0x5AFE_A0D1
@@ -42,6 +46,10 @@ def audit_record(
     if target is not None:
         object_type = target._meta.label_lower
         object_id = str(getattr(target, "code", None) or target.pk)
+    fields = sorted(fields)
+    if not all(FIELD_NAME.match(name) for name in fields):
+        # A value passed by mistake must not land in the trail, which nobody can edit.
+        raise ValueError("audit_record takes field names, never values")
     if actor is not None and not getattr(actor, "is_authenticated", True):
         actor = None
     with transaction.atomic():
@@ -54,7 +62,7 @@ def audit_record(
             action=action,
             object_type=object_type,
             object_id=object_id,
-            fields=sorted(fields),
+            fields=fields,
             prev_mac=last["mac"] if last else GENESIS_MAC,
         )
         event.mac = _mac_of(event)
@@ -98,6 +106,6 @@ def audit_chain_verify(*, progress: Callable[[int], None] = lambda n: None) -> C
         if event.prev_mac != prev_mac:
             return ChainCheck(checked, event.seq, "does not link to the row before it")
         if event.mac != _mac_of(event):
-            return ChainCheck(checked, event.seq, "its content was altered")
+            return ChainCheck(checked, event.seq, "its MAC does not match its content (altered or forged)")
         expected_seq, prev_mac = event.seq + 1, event.mac
     return ChainCheck(checked)

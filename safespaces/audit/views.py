@@ -14,6 +14,10 @@ PAGE_SIZE = 50
 @require_safe
 def event_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters: dict[str, object] = {}
+    if form.is_bound:
+        # A bad value in one filter shows its error; cleaned_data keeps the valid ones applied.
+        form.is_valid()
+        filters = form.cleaned_data
     page = Paginator(audit_events_filtered(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audit/event_list.html", {"form": form, "page": page})

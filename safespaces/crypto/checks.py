@@ -29,7 +29,8 @@ def check_encrypted_models(app_configs: Any = None, **kwargs: Any) -> list[check
         if not encrypted_fields(model):
             continue
         pk = model._meta.pk
-        if not isinstance(pk, models.UUIDField) or not callable(pk.default):
+        # has_default() first: NOT_PROVIDED, the marker for "no default", is a class and callable.
+        if not isinstance(pk, models.UUIDField) or not (pk.has_default() and callable(pk.default)):
             errors.append(
                 checks.Error(
                     f"{model._meta.label} has encrypted fields, so its primary key must be a "

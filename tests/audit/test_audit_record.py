@@ -1,0 +1,117 @@
+"""audit_record: the only way an event enters the trail."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError, transaction
+
+from safespaces.accounts.models import User
+from safespaces.audit.models import GENESIS_MAC, AuditEvent
+from safespaces.audit.services import audit_record
+
+
+def test_it_numbers_rows_one_two_three_and_links_each_to_the_one_before(
+    administrator: User,
+) -> None:
+    audit_record(action=AuditEvent.Action.LOGIN, actor=administrator)
+    audit_record(action=AuditEvent.Action.LIST, actor=administrator)
+    audit_record(action=AuditEvent.Action.LOGOUT, actor=administrator)
+
+    first, second, third = AuditEvent.objects.order_by("seq")
+    assert [first.seq, second.seq, third.seq] == [1, 2, 3]
+    assert first.prev_mac == GENESIS_MAC
+    assert second.prev_mac == first.mac
+    assert third.prev_mac == second.mac
+    assert len({first.mac, second.mac, third.mac}) == 3
+
+
+def test_it_names_the_target_by_model_label_and_id(administrator: User, staff: User) -> None:
+    event = audit_record(action=AuditEvent.Action.VIEW, actor=administrator, target=staff)
+
+    event.refresh_from_db()
+    assert event.object_type == "accounts.user"
+    assert event.object_id == str(staff.pk)
+
+
+def test_it_never_stores_the_targets_name(administrator: User, staff: User) -> None:
+    audit_record(action=AuditEvent.Action.VIEW, actor=administrator, target=staff)
+
+    stored = AuditEvent.objects.values().get()
+    assert staff.username not in str(stored)
+    assert staff.display_name not in str(stored)
+
+
+def test_it_stores_changed_field_names_sorted(administrator: User, staff: User) -> None:
+    event = audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=administrator,
+        target=staff,
+        fields=["username", "is_active", "display_name"],
+    )
+
+    event.refresh_from_db()
+    assert event.fields == ["display_name", "is_active", "username"]
+
+
+def test_it_keeps_only_the_names_when_given_the_changed_values(
+    administrator: User, staff: User
+) -> None:
+    changes = {"display_name": "Lin Secretname", "username": "lin-new"}
+
+    audit_record(action=AuditEvent.Action.CHANGE, actor=administrator, target=staff, fields=changes)
+
+    stored = AuditEvent.objects.values().get()
+    assert stored["fields"] == ["display_name", "username"]
+    assert "Lin Secretname" not in str(stored)
+    assert "lin-new" not in str(stored)
+
+
+def test_it_refuses_values_passed_as_field_names(administrator: User, staff: User) -> None:
+    with pytest.raises(ValueError, match="field names"):
+        audit_record(
+            action=AuditEvent.Action.CHANGE, actor=administrator, target=staff, fields=["Lin Secretname"]
+        )
+
+    assert not AuditEvent.objects.exists()
+
+
+def test_it_is_undone_with_the_callers_transaction(administrator: User) -> None:
+    # A savepoint inside the test's transaction stands in for the request's transaction.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(action=AuditEvent.Action.DELETE, actor=administrator)
+        assert AuditEvent.objects.count() == 1
+        raise RuntimeError("the action the event records failed")
+
+    assert not AuditEvent.objects.exists()
+
+
+def test_it_continues_the_chain_after_a_rolled_back_event(administrator: User) -> None:
+    first = audit_record(action=AuditEvent.Action.LOGIN, actor=administrator)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(action=AuditEvent.Action.DELETE, actor=administrator)
+        raise RuntimeError("the action the event records failed")
+
+    second = audit_record(action=AuditEvent.Action.LOGOUT, actor=administrator)
+
+    assert second.seq == 2
+    assert second.prev_mac == first.mac
+
+
+def test_it_fails_the_caller_when_the_row_cannot_be_written(
+    administrator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(AuditEvent, "save", refuse)
+
+    with pytest.raises(DatabaseError, match="disk full"):
+        audit_record(action=AuditEvent.Action.EXPORT, actor=administrator)
+
+    assert not AuditEvent.objects.exists()
+
+
+def test_it_records_an_anonymous_actor_as_nobody(db: None) -> None:
+    event = audit_record(action=AuditEvent.Action.LOGIN_FAILED, actor=AnonymousUser())
+
+    assert event.actor is None
+    assert AuditEvent.objects.get().actor_id is None
