@@ -26,7 +26,7 @@ BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 AUDIT_KEY = env.str("AUDIT_KEY", default="")
 
 # A production server must never start with missing or weak keys: say which and how to fix it.
-# In DEBUG the same problems are reported by the system check `safespaces.E001`.
+# In DEBUG the same problems are reported by the system check `crypto.E001`.
 if not DEBUG:
     _problems = key_problems(
         secret_key=SECRET_KEY,
