@@ -21,7 +21,7 @@ from safespaces.audit.services import audit_record
 
 class Access(StrEnum):
     PUBLIC = "public"  # anyone: login, health check, quick exit
-    PASSWORD_ONLY = "password_only"  # password given, second factor not yet: verify, enrol
+    PASSWORD_ONLY = "password_only"  # noqa: S105 - a rule name. Password given, no second factor yet
     SIGNED_IN = "signed_in"  # both factors, any role: home, own account
     STAFF = "staff"
     COORDINATOR = "coordinator"

@@ -21,9 +21,7 @@ class SafeSpacesAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(
-            user.is_active and user.is_verified() and has_role(user, Role.ADMINISTRATOR)
-        )
+        return bool(user.is_active and user.is_verified() and has_role(user, Role.ADMINISTRATOR))
 
     def login(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
         if request.user.is_authenticated:

@@ -29,7 +29,12 @@ def test_changing_a_user_in_the_admin_is_audited_with_field_names_only(
 
     response = client.post(
         f"/admin/accounts/user/{staff.pk}/change/",
-        {"username": "lin", "display_name": "Lin Secretname", "is_active": "on", "role": Role.COORDINATOR},
+        {
+            "username": "lin",
+            "display_name": "Lin Secretname",
+            "is_active": "on",
+            "role": Role.COORDINATOR,
+        },
     )
 
     assert response.status_code == 302

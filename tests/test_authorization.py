@@ -39,7 +39,11 @@ ALLOWED: dict[str, set[Access]] = {
     "unverified": {Access.PUBLIC, Access.PASSWORD_ONLY},
     "staff": {Access.PUBLIC, Access.PASSWORD_ONLY, Access.SIGNED_IN, Access.STAFF},
     "coordinator": {
-        Access.PUBLIC, Access.PASSWORD_ONLY, Access.SIGNED_IN, Access.STAFF, Access.COORDINATOR
+        Access.PUBLIC,
+        Access.PASSWORD_ONLY,
+        Access.SIGNED_IN,
+        Access.STAFF,
+        Access.COORDINATOR,
     },
     "administrator": set(Access),
 }
@@ -127,7 +131,9 @@ def test_each_persona_gets_what_each_rule_allows(persona: str, users: dict[str, 
 
 
 @pytest.mark.parametrize("persona", list(ALLOWED))
-def test_the_admin_site_is_for_verified_administrators_only(persona: str, users: dict[str, User]) -> None:
+def test_the_admin_site_is_for_verified_administrators_only(
+    persona: str, users: dict[str, User]
+) -> None:
     want = "allowed" if persona == "administrator" else REFUSAL[persona]
 
     got = {path: outcome(client_for(persona, users).get(path)) for path in ADMIN_SAMPLES}

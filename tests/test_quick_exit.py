@@ -28,5 +28,5 @@ def test_it_works_for_someone_not_signed_in(client: Client, db: None) -> None:
 
 def test_every_page_offers_the_quick_exit(client: Client, staff: User) -> None:
     for page in [client.get("/login/"), sign_in(client, staff).get("/")]:
-        assert b'data-quick-exit' in page.content
+        assert b"data-quick-exit" in page.content
         assert b"js/quick-exit.js" in page.content

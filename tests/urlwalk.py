@@ -34,7 +34,11 @@ def walk(urlconf: str | None = None) -> Iterator[Route]:
     def visit(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[Route]:
         for entry in resolver.url_patterns:
             if isinstance(entry, URLResolver):
-                inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+                inner = (
+                    f"{namespace}:{entry.namespace}"
+                    if namespace and entry.namespace
+                    else (entry.namespace or namespace)
+                )
                 route = getattr(entry.pattern, "_route", "")
                 yield from visit(entry, prefix + route, inner or "")
             elif isinstance(entry, URLPattern):

@@ -56,4 +56,6 @@ class UserAdmin(AuditedModelAdmin):
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             second_factor_reset(user=user, by=request.user)
-        self.message_user(request, f"Reset {queryset.count()} users' second factor.", messages.SUCCESS)
+        self.message_user(
+            request, f"Reset {queryset.count()} users' second factor.", messages.SUCCESS
+        )

@@ -50,7 +50,9 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
     """Django's default-deny login, without `?next=`: a path can say too much about what
     someone was looking at, and it would sit in the address bar and history of a shared phone."""
 
-    def handle_no_permission(self, request: HttpRequest, view_func: Callable[..., Any]) -> HttpResponse:
+    def handle_no_permission(
+        self, request: HttpRequest, view_func: Callable[..., Any]
+    ) -> HttpResponse:
         return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
 
 

@@ -28,7 +28,9 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, username: str, password: str | None = None, **extra: object) -> "User":
+    def create_superuser(
+        self, username: str, password: str | None = None, **extra: object
+    ) -> "User":
         extra["is_superuser"] = True
         return self.create_user(username, password, **extra)
 

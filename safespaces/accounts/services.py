@@ -6,7 +6,12 @@ from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safespaces.accounts.backup_codes import CODE_COUNT, code_digest, looks_like_backup_code, new_code
+from safespaces.accounts.backup_codes import (
+    CODE_COUNT,
+    code_digest,
+    looks_like_backup_code,
+    new_code,
+)
 from safespaces.accounts.models import BackupCode, BackupCodeDevice, User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
@@ -59,7 +64,9 @@ def backup_codes_regenerate(*, user: User) -> list[str]:
     device = _backup_device(user)
     device.codes.all().delete()
     codes = [new_code() for _ in range(CODE_COUNT)]
-    BackupCode.objects.bulk_create(BackupCode(device=device, digest=code_digest(device, c)) for c in codes)
+    BackupCode.objects.bulk_create(
+        BackupCode(device=device, digest=code_digest(device, c)) for c in codes
+    )
     audit_record(action=AuditEvent.Action.BACKUP_CODES_CREATED, actor=user, target=user)
     return codes
 

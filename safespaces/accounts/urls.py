@@ -14,5 +14,9 @@ urlpatterns = [
     path("account/authenticator/", views.authenticator, name="authenticator"),
     path("account/backup-codes/", views.backup_codes, name="backup_codes"),
     path("users/", views.user_list, name="users"),
-    path("users/<uuid:user_id>/reset-second-factor/", views.second_factor_reset, name="second_factor_reset"),
+    path(
+        "users/<uuid:user_id>/reset-second-factor/",
+        views.second_factor_reset,
+        name="second_factor_reset",
+    ),
 ]

@@ -19,9 +19,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.access import Access, access
 from safespaces.accounts import services
-from safespaces.accounts.forms import AuthenticatorCodeForm, CodeForm, LoginForm, PasswordConfirmForm
+from safespaces.accounts.forms import (
+    AuthenticatorCodeForm,
+    CodeForm,
+    LoginForm,
+    PasswordConfirmForm,
+)
 from safespaces.accounts.models import User
-from safespaces.accounts.selectors import backup_codes_left, has_confirmed_authenticator, has_second_factor
+from safespaces.accounts.selectors import (
+    backup_codes_left,
+    has_confirmed_authenticator,
+    has_second_factor,
+)
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 
@@ -42,7 +51,9 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
         known = User.objects.filter(username=form.data.get("username", "")).first()
-        audit_record(action=AuditEvent.Action.LOGIN_FAILED, target=known, object_type="accounts.user")
+        audit_record(
+            action=AuditEvent.Action.LOGIN_FAILED, target=known, object_type="accounts.user"
+        )
         return super().form_invalid(form)
 
     def get_success_url(self) -> str:
@@ -77,8 +88,10 @@ def verify(request: HttpRequest) -> HttpResponse:
             return redirect("home")
         form.add_error(
             "code",
-            _("That code did not work. Codes change every 30 seconds and each works once; "
-              "wait for the next one and try again."),
+            _(
+                "That code did not work. Codes change every 30 seconds and each works once; "
+                "wait for the next one and try again."
+            ),
         )
     return render(request, "accounts/verify.html", {"form": form})
 
@@ -151,12 +164,18 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         codes = services.backup_codes_regenerate(user=request.user)
         return render(request, "accounts/backup_codes.html", {"codes": codes})
-    return render(request, "accounts/confirm_password.html", {
-        "form": form,
-        "title": _("New backup codes"),
-        "explanation": _("You have %(left)d unused backup codes. New codes replace all of them.")
-        % {"left": backup_codes_left(request.user)},
-    })
+    return render(
+        request,
+        "accounts/confirm_password.html",
+        {
+            "form": form,
+            "title": _("New backup codes"),
+            "explanation": _(
+                "You have %(left)d unused backup codes. New codes replace all of them."
+            )
+            % {"left": backup_codes_left(request.user)},
+        },
+    )
 
 
 @access(Access.SIGNED_IN)
@@ -169,7 +188,9 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", context)
 
 
-@method_decorator(sensitive_post_parameters("old_password", "new_password1", "new_password2"), name="dispatch")
+@method_decorator(
+    sensitive_post_parameters("old_password", "new_password1", "new_password2"), name="dispatch"
+)
 @access(Access.SIGNED_IN)
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Changing the password ends every other session (Django signs sessions with its hash)."""
@@ -179,8 +200,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        audit_record(action=AuditEvent.Action.PASSWORD_CHANGED, actor=self.request.user, target=self.request.user)
-        messages.success(self.request, _("Your password is changed. You are signed out everywhere else."))
+        audit_record(
+            action=AuditEvent.Action.PASSWORD_CHANGED,
+            actor=self.request.user,
+            target=self.request.user,
+        )
+        messages.success(
+            self.request, _("Your password is changed. You are signed out everywhere else.")
+        )
         return response
 
 
@@ -208,7 +235,10 @@ def second_factor_reset(request: HttpRequest, user_id: str) -> HttpResponse:
         services.second_factor_reset(user=target, by=request.user)
         messages.success(
             request,
-            _("%(username)s's second factor was reset. They set up a new one at their next sign-in.")
+            _(
+                "%(username)s's second factor was reset. "
+                "They set up a new one at their next sign-in."
+            )
             % {"username": target.username},
         )
         return redirect("accounts:users")

@@ -22,7 +22,16 @@ def event_mac(
 ) -> str:
     key = base64.urlsafe_b64decode(settings.AUDIT_KEY.encode() + b"==")
     content = json.dumps(
-        [seq, at.isoformat(), str(actor_id or ""), action, object_type, object_id, fields, prev_mac],
+        [
+            seq,
+            at.isoformat(),
+            str(actor_id or ""),
+            action,
+            object_type,
+            object_id,
+            fields,
+            prev_mac,
+        ],
         separators=(",", ":"),
     )
     return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()

@@ -1,7 +1,6 @@
 """Writing and checking the audit trail. Apps call `audit_record`; nothing else writes events."""
 
 import re
-
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -106,6 +105,8 @@ def audit_chain_verify(*, progress: Callable[[int], None] = lambda n: None) -> C
         if event.prev_mac != prev_mac:
             return ChainCheck(checked, event.seq, "does not link to the row before it")
         if event.mac != _mac_of(event):
-            return ChainCheck(checked, event.seq, "its MAC does not match its content (altered or forged)")
+            return ChainCheck(
+                checked, event.seq, "its MAC does not match its content (altered or forged)"
+            )
         expected_seq, prev_mac = event.seq + 1, event.mac
     return ChainCheck(checked)

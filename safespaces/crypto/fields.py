@@ -79,12 +79,16 @@ class EncryptedMixin:
         return f"{instance._meta.label}\x1f{self.name}\x1f{instance.pk}".encode()
 
     def open_value(self, instance: models.Model, sealed: Sealed) -> Any:
-        return self.from_bytes(open_sealed(sealed.token, associated_data=self.associated_data(instance)))
+        return self.from_bytes(
+            open_sealed(sealed.token, associated_data=self.associated_data(instance))
+        )
 
     def seal_value(self, instance: models.Model, value: Any) -> Ciphertext | None:
         if value is None:
             return None
-        return Ciphertext(seal(self.to_bytes(value), associated_data=self.associated_data(instance)))
+        return Ciphertext(
+            seal(self.to_bytes(value), associated_data=self.associated_data(instance))
+        )
 
     def from_db_value(self, value: str | None, expression: object, connection: object) -> Any:
         return None if value is None else Sealed(value)

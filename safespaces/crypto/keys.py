@@ -62,7 +62,8 @@ def key_problems(
     problems = []
     if len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 5:
         problems.append(
-            f"SECRET_KEY is missing or weak (at least {MIN_SECRET_KEY_LENGTH} random characters). {fix}"
+            f"SECRET_KEY is missing or weak (at least {MIN_SECRET_KEY_LENGTH} random "
+            f"characters). {fix}"
         )
     secrets_seen: dict[bytes, str] = {}
     try:

@@ -25,7 +25,9 @@ def test_a_wrong_password_keeps_the_old_authenticator(client: Client, staff: Use
     old = TOTPDevice.objects.get(user=staff, confirmed=True)
     sign_in(client, staff).get("/account/authenticator/")
 
-    response = client.post("/account/authenticator/", {"password": "wrong", "code": new_code(staff)})
+    response = client.post(
+        "/account/authenticator/", {"password": "wrong", "code": new_code(staff)}
+    )
 
     assert b"not your current password" in response.content
     assert TOTPDevice.objects.get(user=staff, confirmed=True).pk == old.pk
@@ -56,10 +58,14 @@ def test_existing_backup_codes_survive_a_new_phone(client: Client, staff: User) 
     assert BackupCode.objects.filter(device__user=staff).count() == 10
 
 
-def test_a_user_without_backup_codes_gets_them_with_the_new_phone(client: Client, staff: User) -> None:
+def test_a_user_without_backup_codes_gets_them_with_the_new_phone(
+    client: Client, staff: User
+) -> None:
     sign_in(client, staff).get("/account/authenticator/")
 
-    response = client.post("/account/authenticator/", {"password": PASSWORD, "code": new_code(staff)})
+    response = client.post(
+        "/account/authenticator/", {"password": PASSWORD, "code": new_code(staff)}
+    )
 
     assert b"Your backup codes" in response.content
     assert BackupCode.objects.filter(device__user=staff).count() == 10

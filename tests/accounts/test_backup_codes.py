@@ -1,7 +1,6 @@
 import re
 
 import time_machine
-
 from django.test import Client
 
 from safespaces.accounts.models import User

@@ -49,7 +49,9 @@ def test_confirming_shows_ten_backup_codes_once_and_stores_only_hashes(
 
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", response.content.decode())
     assert len(codes) == 10
-    stored = list(BackupCode.objects.filter(device__user=unverified).values_list("digest", flat=True))
+    stored = list(
+        BackupCode.objects.filter(device__user=unverified).values_list("digest", flat=True)
+    )
     assert len(stored) == 10
     assert not set(codes) & set(stored)
     assert client.get("/").status_code == 200

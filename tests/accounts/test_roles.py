@@ -6,7 +6,11 @@ from tests.factories import UserFactory
 
 
 def test_the_migration_creates_one_group_per_role(db: None) -> None:
-    assert set(Group.objects.values_list("name", flat=True)) >= {"Staff", "Coordinator", "Administrator"}
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "Staff",
+        "Coordinator",
+        "Administrator",
+    }
 
 
 def test_administrators_hold_the_platform_permissions(administrator: User) -> None:

@@ -34,7 +34,9 @@ def test_a_reset_removes_every_factor_and_ends_their_sessions(
     assert (event.actor, event.object_id) == (administrator, str(staff.pk))
 
 
-def test_after_a_reset_the_user_enrols_again(client: Client, administrator: User, staff: User) -> None:
+def test_after_a_reset_the_user_enrols_again(
+    client: Client, administrator: User, staff: User
+) -> None:
     sign_in(client, administrator).post(url(staff))
 
     response = Client().post("/login/", {"username": "lin", "password": "a long test password"})
@@ -43,7 +45,9 @@ def test_after_a_reset_the_user_enrols_again(client: Client, administrator: User
 
 
 def test_an_unknown_user_is_not_found(client: Client, administrator: User) -> None:
-    response = sign_in(client, administrator).post("/users/00000000-0000-4000-8000-000000000000/reset-second-factor/")
+    response = sign_in(client, administrator).post(
+        "/users/00000000-0000-4000-8000-000000000000/reset-second-factor/"
+    )
 
     assert response.status_code == 404
 

@@ -10,8 +10,12 @@ from tests.conftest import sign_in
 
 # Nothing in a session but these: login bookkeeping, never data about people or cases.
 ALLOWED_SESSION_KEYS = {
-    "_auth_user_id", "_auth_user_backend", "_auth_user_hash", "otp_device_id",
-    "safespaces_started", "safespaces_seen",
+    "_auth_user_id",
+    "_auth_user_backend",
+    "_auth_user_hash",
+    "otp_device_id",
+    "safespaces_started",
+    "safespaces_seen",
 }
 
 

@@ -68,7 +68,10 @@ def test_it_keeps_only_the_names_when_given_the_changed_values(
 def test_it_refuses_values_passed_as_field_names(administrator: User, staff: User) -> None:
     with pytest.raises(ValueError, match="field names"):
         audit_record(
-            action=AuditEvent.Action.CHANGE, actor=administrator, target=staff, fields=["Lin Secretname"]
+            action=AuditEvent.Action.CHANGE,
+            actor=administrator,
+            target=staff,
+            fields=["Lin Secretname"],
         )
 
     assert not AuditEvent.objects.exists()
