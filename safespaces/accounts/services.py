@@ -3,6 +3,7 @@
 from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -25,6 +26,7 @@ def authenticator_enrolment_start(*, user: User) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name=PENDING_NAME, confirmed=False)
 
 
+@sensitive_variables("token")
 @transaction.atomic
 def authenticator_enrolment_confirm(
     *, request: HttpRequest, device: TOTPDevice, token: str
@@ -58,6 +60,7 @@ def _backup_device(user: User) -> BackupCodeDevice:
     return device
 
 
+@sensitive_variables("codes")
 @transaction.atomic
 def backup_codes_regenerate(*, user: User) -> list[str]:
     """Replace the user's backup codes with ten new ones; the caller shows them once."""
@@ -71,6 +74,7 @@ def backup_codes_regenerate(*, user: User) -> list[str]:
     return codes
 
 
+@sensitive_variables("token")
 def second_factor_verify(*, request: HttpRequest, token: str) -> bool:
     """Check a code from the authenticator or a backup code, then finish signing in."""
     user = request.user
