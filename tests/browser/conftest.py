@@ -1,0 +1,309 @@
+"""The browser tests drive Debian's chromium against the real app, started once per session.
+
+The app runs in its own process on a throwaway SQLite database: pytest-django's live server would
+flush the database between tests, and the audit table refuses DELETE. Playwright never downloads a
+browser here; it launches /usr/bin/chromium.
+"""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django_otp.oath import TOTP
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.seed import PERSONAS
+from tests.factories import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+# No first-run screens, no calls home: the machine may have no network, and a test must not
+# depend on one.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PROJECT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT / "test-results" / "screenshots"
+NEUTRAL_SITE = "https://neutral.example/weather"
+NEUTRAL_PAGE = "<html><title>Weather</title><h1>Weather</h1></html>"
+SERVER_START_SECONDS = 30
+
+
+@dataclass
+class Persona:
+    """A seeded user, with what their phone and their sheet of backup codes would show."""
+
+    username: str
+    display_name: str
+    totp_key: str | None
+    backup_codes: list[str]
+    password: str = PASSWORD
+    _last_step: int = field(default=-1, repr=False)
+
+    def authenticator_code(self) -> str:
+        """The code the app shows now, or the next one if this one was already used.
+
+        The server accepts each code once, one step either side of its clock; past that the test
+        would have to wait, so it fails instead and asks for a persona of its own.
+        """
+        assert self.totp_key, f"{self.username} has no authenticator"
+        totp = TOTP(bytes.fromhex(self.totp_key))
+        now = totp.t()
+        step = max(now, self._last_step + 1)
+        if step > now + 1:
+            pytest.fail(f"{self.username} used too many codes; give the test its own persona")
+        self._last_step = step
+        totp.time = step * totp.step
+        return f"{totp.token():06d}"
+
+    def backup_code(self) -> str:
+        return self.backup_codes.pop()
+
+
+@dataclass(frozen=True)
+class App:
+    url: str
+    personas: dict[str, Persona]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"The app server stopped at start-up:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:  # noqa: S310
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        # Polling a starting process, not waiting for the clock: nothing here depends on time.
+        time.sleep(0.1)
+    pytest.fail(f"The app server did not answer /healthz in time:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """Migrate a fresh database, seed the personas and serve the app until the session ends."""
+    folder = tmp_path_factory.mktemp("browser-app")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'browser.sqlite3'}",
+        # DEBUG serves static files from the source folders and allows plain-HTTP cookies.
+        "DEBUG": "true",
+        "QUICK_EXIT_URL": NEUTRAL_SITE,
+        "DJANGO_SETTINGS_MODULE": "safespaces.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+    def manage(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, *args]
+        return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
+
+    migrated = manage("manage.py", "migrate", "--no-input")
+    assert migrated.returncode == 0, f"migrate failed:\n{migrated.stderr[-3000:]}"
+    seeded = manage("-m", "tests.browser.seed")
+    assert seeded.returncode == 0, f"seeding the personas failed:\n{seeded.stderr[-3000:]}"
+    seeded_secrets = json.loads(seeded.stdout)
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = folder / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=PROJECT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_healthy(url, server, log)
+        personas = {
+            spec.username: Persona(
+                username=spec.username,
+                display_name=spec.display_name,
+                totp_key=seeded_secrets[spec.username]["totp_key"],
+                backup_codes=list(seeded_secrets[spec.username]["backup_codes"]),
+            )
+            for spec in PERSONAS
+        }
+        yield App(url=url, personas=personas)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# --- pytest-playwright configuration ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"The browser tests need Debian's chromium at {CHROMIUM}: "
+            "run `apt-get install chromium` (Playwright's browser downloads are not used).",
+            pytrace=False,
+        )
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url(app: App) -> str:
+    return app.url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    # A fixed language, so the pages are the English ones whatever the machine's locale.
+    return {**browser_context_args, "locale": "en"}
+
+
+# --- Personas -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def lin(app: App) -> Persona:
+    return app.personas["lin"]
+
+
+@pytest.fixture(scope="session")
+def noor(app: App) -> Persona:
+    return app.personas["noor"]
+
+
+@pytest.fixture(scope="session")
+def sam(app: App) -> Persona:
+    return app.personas["sam"]
+
+
+@pytest.fixture(scope="session")
+def rosa(app: App) -> Persona:
+    return app.personas["rosa"]
+
+
+@pytest.fixture(scope="session")
+def amina(app: App) -> Persona:
+    return app.personas["amina"]
+
+
+@pytest.fixture(scope="session")
+def ines(app: App) -> Persona:
+    return app.personas["ines"]
+
+
+@pytest.fixture(scope="session")
+def dara(app: App) -> Persona:
+    return app.personas["dara"]
+
+
+# --- Signing in -----------------------------------------------------------------------------
+
+
+def enter_password(page: Page, persona: Persona) -> None:
+    """Step one of signing in; the page then asks for a code, or to set up an authenticator."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(persona.username)
+    page.get_by_label("Password").fill(persona.password)
+    page.get_by_role("button", name="Continue").click()
+
+
+def sign_in(page: Page, persona: Persona, *, code: str | None = None) -> None:
+    """Both steps, with the authenticator's current code unless another code is given."""
+    enter_password(page, persona)
+    expect(page).to_have_url(re.compile(r"/login/verify/$"))
+    page.get_by_label("Code").fill(code or persona.authenticator_code())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=f"Hello, {persona.display_name}")).to_be_visible()
+    # Page scripts such as the quick exit shortcut are ready, as for a person reading the page.
+    page.wait_for_load_state()
+
+
+def go_to_neutral_site_offline(context: BrowserContext) -> None:
+    """Answer for the neutral site, which the test machine cannot reach."""
+    context.route(
+        "https://neutral.example/**",
+        lambda route: route.fulfill(body=NEUTRAL_PAGE, content_type="text/html"),
+    )
+
+
+# --- The app's pages, each opened as the person who would see it ----------------------------
+
+PAGES = {
+    "login": "/login/",
+    "verify": "/login/verify/",
+    "enrol": "/login/enrol/",
+    "home": "/",
+    "account": "/account/",
+}
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser: Browser, app: App, ines: Persona) -> dict:
+    """Ines's cookies after one full sign-in, shared by the tests that only look at pages."""
+    context = browser.new_context(base_url=app.url, locale="en")
+    page = context.new_page()
+    sign_in(page, ines)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture
+def open_page(
+    new_context: Callable[..., BrowserContext],
+    app: App,
+    signed_in_state: dict,
+    ines: Persona,
+    dara: Persona,
+) -> OpenPage:
+    """Open one of PAGES in a fresh context; `prepare` runs on the context before any page.
+
+    Options for the context (a phone's screen, a language) come from the test's
+    `browser_context_args` marker.
+    """
+
+    def open_(name: str, prepare: Callable[[BrowserContext], None] | None = None) -> Page:
+        signed_in = name in ("home", "account")
+        context = new_context(storage_state=signed_in_state if signed_in else None)
+        if prepare:
+            prepare(context)
+        page = context.new_page()
+        if name == "verify":
+            enter_password(page, ines)
+        elif name == "enrol":
+            enter_password(page, dara)
+        else:
+            page.goto(PAGES[name])
+        expect(page).to_have_url(app.url + PAGES[name])
+        page.wait_for_load_state()
+        return page
+
+    return open_

@@ -1,0 +1,76 @@
+"""Create the browser tests' personas in the app's database and print their secrets as JSON.
+
+Run by the `app` fixture in a subprocess (`python -m tests.browser.seed`) against the throwaway
+database the test server uses: the browser tests never touch the database from the test process.
+Every persona has the factories' password. Each signs in with TOTP in at most one test, because
+the server accepts a code once and only within a minute or so of its time step.
+"""
+
+import json
+import secrets
+import sys
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PersonaSpec:
+    username: str
+    display_name: str
+    role: str | None
+    authenticator: bool
+    backup_codes: bool
+
+
+PERSONAS = [
+    # Lin, staff: signs in with her password and her authenticator app.
+    PersonaSpec("lin", "Lin", "Staff", authenticator=True, backup_codes=False),
+    # Noor, new staff: has a password and no second factor; enrols an authenticator.
+    PersonaSpec("noor", "Noor", "Staff", authenticator=False, backup_codes=False),
+    # Sam, staff who lost his phone: signs in with one of his backup codes.
+    PersonaSpec("sam", "Sam", "Staff", authenticator=True, backup_codes=True),
+    # Rosa, a coordinator: leaves with the Quick exit button.
+    PersonaSpec("rosa", "Rosa", "Coordinator", authenticator=True, backup_codes=False),
+    # Amina, an administrator: leaves by pressing Shift three times.
+    PersonaSpec("amina", "Amina", "Administrator", authenticator=True, backup_codes=False),
+    # Ines, staff, set up like most people: her one signed-in session is shared by the tests that
+    # only look at pages.
+    PersonaSpec("ines", "Ines", "Staff", authenticator=True, backup_codes=True),
+    # Dara, new staff: opens the enrolment page for the page checks and never finishes it.
+    PersonaSpec("dara", "Dara", "Staff", authenticator=False, backup_codes=False),
+]
+
+
+def seed() -> dict[str, dict[str, object]]:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from safespaces.accounts.roles import Role
+    from safespaces.accounts.services import backup_codes_regenerate
+    from tests.factories import UserFactory
+
+    secrets_by_username: dict[str, dict[str, object]] = {}
+    for spec in PERSONAS:
+        user = UserFactory(
+            username=spec.username,
+            display_name=spec.display_name,
+            role=Role(spec.role) if spec.role else None,
+            authenticator=False,
+        )
+        totp_key = None
+        if spec.authenticator:
+            # A key we know, so the test can compute the codes the person's phone would show.
+            totp_key = secrets.token_hex(20)
+            TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, key=totp_key)
+        codes = backup_codes_regenerate(user=user) if spec.backup_codes else []
+        secrets_by_username[spec.username] = {"totp_key": totp_key, "backup_codes": codes}
+    return secrets_by_username
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    json.dump(seed(), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
