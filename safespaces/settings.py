@@ -217,7 +217,10 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 
 # --- Language, time, static files ------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French")), ("ar", _("Arabic"))]
+LANGUAGE_NAMES = {"en": _("English"), "es": _("Spanish"), "fr": _("French"), "ar": _("Arabic")}
+# Only languages whose translations are complete: a half-translated page, in a right-to-left layout
+# above all, is harder to read than English. Pages take their direction from the language.
+LANGUAGES = [(code, LANGUAGE_NAMES.get(code, code)) for code in env.list("LANGUAGES", default=["en"])]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

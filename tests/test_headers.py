@@ -1,4 +1,4 @@
-from django.test import Client
+from django.test import Client, override_settings
 
 from safespaces.accounts.models import User
 from tests.conftest import sign_in
@@ -36,11 +36,16 @@ def test_pages_contain_no_inline_script_or_style(client: Client, administrator: 
         assert "onclick=" not in html, path
 
 
+@override_settings(LANGUAGES=[("en", "English"), ("ar", "Arabic")])
 def test_right_to_left_languages_get_a_right_to_left_page(client: Client, db: None) -> None:
     response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="ar")
 
     assert b'dir="rtl"' in response.content
     assert b'lang="ar"' in response.content
+
+
+def test_only_enabled_languages_are_offered(client: Client, db: None) -> None:
+    assert b'lang="en"' in client.get("/login/", HTTP_ACCEPT_LANGUAGE="ar").content
 
 
 def test_left_to_right_is_the_default(client: Client, db: None) -> None:

@@ -112,6 +112,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         # DEBUG serves static files from the source folders and allows plain-HTTP cookies.
         "DEBUG": "true",
         "QUICK_EXIT_URL": NEUTRAL_SITE,
+        # Arabic too, to check that pages turn right-to-left.
+        "LANGUAGES": "en,ar",
         "DJANGO_SETTINGS_MODULE": "safespaces.settings",
         "PYTHONUNBUFFERED": "1",
     }
