@@ -23,6 +23,10 @@ class SafeSpacesAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_verified() and has_role(user, Role.ADMINISTRATOR))
 
+    def password_change(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
+        # One place to change a password: ours audits it and ends the other sessions.
+        return redirect("accounts:password_change")
+
     def login(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
         if request.user.is_authenticated:
             return render(request, "403.html", status=403)

@@ -149,9 +149,17 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A wrong try during the pause must not restart it: one try every 15 minutes would otherwise keep
+# someone out for good.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "safespaces.accounts.client_address.client_address"
+# Our audit trail records sign-ins without addresses; axes would keep every survivor's address and
+# browser forever in a log of its own.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="SafeSpaces")
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -220,7 +228,9 @@ LANGUAGE_CODE = "en"
 LANGUAGE_NAMES = {"en": _("English"), "es": _("Spanish"), "fr": _("French"), "ar": _("Arabic")}
 # Only languages whose translations are complete: a half-translated page, in a right-to-left layout
 # above all, is harder to read than English. Pages take their direction from the language.
-LANGUAGES = [(code, LANGUAGE_NAMES.get(code, code)) for code in env.list("LANGUAGES", default=["en"])]
+LANGUAGES = [
+    (code, LANGUAGE_NAMES.get(code, code)) for code in env.list("LANGUAGES", default=["en"])
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

@@ -57,3 +57,29 @@ def test_the_admin_resets_a_second_factor_as_an_action(
 
     assert not TOTPDevice.objects.filter(user=staff).exists()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.SECOND_FACTOR_RESET).count() == 1
+
+
+def test_a_change_to_a_roles_permissions_is_audited(client: Client, administrator: User) -> None:
+    from django.contrib.auth.models import Group
+
+    staff_role = Group.objects.get(name="Staff")
+    sign_in(client, administrator)
+
+    client.post(f"/admin/auth/group/{staff_role.pk}/change/", {"name": "Staff", "permissions": []})
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE)
+    assert event.object_type == "auth.group"
+
+
+def test_the_admin_sends_password_changes_to_the_audited_page(
+    client: Client, administrator: User
+) -> None:
+    response = sign_in(client, administrator).get("/admin/password_change/")
+
+    assert response["Location"] == "/account/password/"
+
+
+def test_the_sign_in_throttle_has_no_admin_pages_of_its_own(
+    client: Client, administrator: User
+) -> None:
+    assert sign_in(client, administrator).get("/admin/axes/").status_code == 404

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,6 +13,13 @@ from safespaces.admin_site import AuditedModelAdmin
 
 # django-otp's device admin can show an authenticator's secret as a QR code; nobody needs that.
 admin.site.unregister(TOTPDevice)
+# Roles are groups: a change to what a role may do is recorded like any other change.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(AuditedModelAdmin, GroupAdmin):
+    pass
 
 
 class UserAdminForm(forms.ModelForm):

@@ -18,12 +18,25 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 
 PENDING_NAME = "authenticator (pending)"
+# The id of the device being enrolled in this session; the secret itself is never in the session.
+PENDING_DEVICE_KEY = "safespaces_pending_device"
 
 
-def authenticator_enrolment_start(*, user: User) -> TOTPDevice:
-    """The user's pending authenticator: one unconfirmed device, reused until confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name=PENDING_NAME, confirmed=False)
+def authenticator_enrolment_start(*, request: HttpRequest) -> TOTPDevice:
+    """The pending authenticator of this session, made on first use.
+
+    The secret belongs to the session that asked for it: another session with the same password
+    (someone who learned it) gets a secret of its own and cannot copy the one being confirmed
+    here. Starting anew discards every other pending device of the user.
+    """
+    user = request.user
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False)
+    device = pending.filter(pk=request.session.get(PENDING_DEVICE_KEY)).first()
+    if device is None:
+        pending.delete()
+        device = TOTPDevice.objects.create(user=user, name=PENDING_NAME, confirmed=False)
+        request.session[PENDING_DEVICE_KEY] = device.pk
+    return device
 
 
 @sensitive_variables("token")
@@ -42,6 +55,7 @@ def authenticator_enrolment_confirm(
         audit_record(action=AuditEvent.Action.SECOND_FACTOR_FAILED, actor=user, target=user)
         return None
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    request.session.pop(PENDING_DEVICE_KEY, None)
     device.confirmed = True
     device.name = "authenticator"
     device.save(update_fields=["confirmed", "name"])
@@ -71,6 +85,14 @@ def backup_codes_regenerate(*, user: User) -> list[str]:
         BackupCode(device=device, digest=code_digest(device, c)) for c in codes
     )
     audit_record(action=AuditEvent.Action.BACKUP_CODES_CREATED, actor=user, target=user)
+    return codes
+
+
+def backup_codes_replace(*, request: HttpRequest) -> list[str]:
+    """A user's own request for new codes: a second-factor change, so other sessions end."""
+    codes = backup_codes_regenerate(user=request.user)
+    request.user.end_other_sessions()
+    update_session_auth_hash(request, request.user)
     return codes
 
 

@@ -108,7 +108,7 @@ def _manual_secret(device: TOTPDevice) -> str:
 
 
 def _enrolment(request: HttpRequest, *, first_time: bool) -> HttpResponse:
-    device = services.authenticator_enrolment_start(user=request.user)
+    device = services.authenticator_enrolment_start(request=request)
     form = AuthenticatorCodeForm(request.POST or None)
     # Replacing a working authenticator asks for the password too, so a borrowed session alone
     # cannot move someone's second factor to another phone.
@@ -162,7 +162,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     """Make a new set of backup codes; the old ones stop working."""
     form = PasswordConfirmForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = services.backup_codes_regenerate(user=request.user)
+        codes = services.backup_codes_replace(request=request)
         return render(request, "accounts/backup_codes.html", {"codes": codes})
     return render(
         request,

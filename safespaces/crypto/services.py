@@ -49,32 +49,44 @@ def _rows(model: type[models.Model]) -> Iterator[models.Model]:
         last_pk = rows[-1].pk
 
 
+def _stale_fields(row: models.Model, fields: list[models.Field], primary: str) -> list[models.Field]:
+    """Fields whose stored value is sealed under another key than the primary one."""
+    return [
+        f
+        for f in fields
+        if isinstance(row.__dict__.get(f.attname), Sealed)
+        and key_id_of(row.__dict__[f.attname].token) != primary
+    ]
+
+
 def keys_rotate(*, progress: Progress = lambda n: None) -> RotationResult:
     """Re-seal every value that is not under the primary key.
 
     Rows already under the primary key are skipped without decrypting, so an interrupted run
-    resumes where it stopped. Each batch commits on its own.
+    resumes where it stopped. A stale row is read again under a row lock in its own transaction
+    before it is rewritten, so an edit saved meanwhile is re-sealed, never overwritten.
     """
     primary = key_ring().primary_id
     result = RotationResult()
     for model in encrypted_models():
         fields = encrypted_fields(model)
         for row in _rows(model):
-            stale = [
-                f
-                for f in fields
-                if isinstance(row.__dict__.get(f.attname), Sealed)
-                and key_id_of(row.__dict__[f.attname].token) != primary
-            ]
-            if stale:
-                values = {f.attname: f.seal_value(row, getattr(row, f.attname)) for f in stale}
-                with transaction.atomic():
-                    model._base_manager.filter(pk=row.pk).update(**values)
+            if _stale_fields(row, fields, primary):
+                result.values_rewritten += _reseal(model, row.pk, fields, primary)
                 result.rows_rewritten += 1
-                result.values_rewritten += len(stale)
             result.rows_checked += 1
             progress(1)
     return result
+
+
+@transaction.atomic
+def _reseal(model: type[models.Model], pk: object, fields: list[models.Field], primary: str) -> int:
+    names = [f.attname for f in fields]
+    locked = model._base_manager.select_for_update().only(*names).get(pk=pk)
+    stale = _stale_fields(locked, fields, primary)
+    values = {f.attname: f.seal_value(locked, getattr(locked, f.attname)) for f in stale}
+    model._base_manager.filter(pk=pk).update(**values)
+    return len(stale)
 
 
 def encryption_verify(*, progress: Progress = lambda n: None) -> VerificationResult:

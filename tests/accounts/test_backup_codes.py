@@ -35,3 +35,13 @@ def test_new_codes_need_the_password_and_replace_the_old_ones(client: Client, st
         clock.shift(5)  # past the back-off after a failure
         assert retry.post("/login/verify/", {"code": new[0]})["Location"] == "/"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.BACKUP_CODES_CREATED).count() == 2
+
+
+def test_new_codes_end_the_users_other_sessions(staff: User) -> None:
+    elsewhere = sign_in(Client(), staff)
+    here = sign_in(Client(), staff)
+
+    here.post("/account/backup-codes/", {"password": PASSWORD})
+
+    assert here.get("/account/").status_code == 200
+    assert elsewhere.get("/account/")["Location"] == "/login/"

@@ -87,3 +87,26 @@ def test_someone_with_a_second_factor_cannot_enrol_another_with_the_password_alo
 
     assert response["Location"] == "/login/verify/"
     assert TOTPDevice.objects.filter(user=staff, confirmed=False).count() == 0
+
+
+def test_another_session_with_the_password_gets_a_secret_of_its_own(unverified: User) -> None:
+    victim, intruder = Client(), Client()
+    victims_device = start(victim, unverified)
+
+    intruders_device = start(intruder, unverified)
+
+    assert intruders_device.key != victims_device.key
+    assert not TOTPDevice.objects.filter(pk=victims_device.pk).exists()
+
+
+def test_a_secret_seen_in_another_session_never_becomes_the_second_factor(
+    unverified: User,
+) -> None:
+    intruder, victim = Client(), Client()
+    seen_by_intruder = start(intruder, unverified)
+    victims_device = start(victim, unverified)
+
+    victim.post("/login/enrol/", {"code": code_for(victims_device)})
+
+    confirmed = TOTPDevice.objects.get(user=unverified, confirmed=True)
+    assert confirmed.key == victims_device.key != seen_by_intruder.key

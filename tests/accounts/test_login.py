@@ -1,5 +1,5 @@
 import time_machine
-from django.test import Client
+from django.test import Client, override_settings
 
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
@@ -101,3 +101,46 @@ def test_a_signed_in_user_opening_login_goes_home(client: Client, staff: User) -
     response = sign_in(client, staff).get("/login/")
 
     assert response["Location"] == "/"
+
+
+def test_a_try_during_the_pause_does_not_extend_it(client: Client, staff: User) -> None:
+    with time_machine.travel("2026-11-20 10:00", tick=False) as clock:
+        for _ in range(5):
+            log_in(client, "lin", "wrong password")
+        clock.move_to("2026-11-20 10:14")
+        log_in(client, "lin", "another wrong password")
+        clock.move_to("2026-11-20 10:16")
+        response = log_in(client, "lin")
+
+    assert response["Location"] == "/login/verify/"
+
+
+def test_sign_ins_leave_no_address_log(client: Client, staff: User) -> None:
+    from axes.models import AccessLog
+
+    log_in(client, "lin", REMOTE_ADDR="203.0.113.77")
+
+    assert not AccessLog.objects.exists()
+
+
+@override_settings(PROXY_COUNT=1)
+def test_behind_a_proxy_the_pause_is_per_client_address(client: Client, staff: User) -> None:
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(5):
+        log_in(Client(), "lin", "wrong password", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+
+    response = log_in(Client(), "lin", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+
+    assert response["Location"] == "/login/verify/"
+
+
+@override_settings(PROXY_COUNT=1)
+def test_a_forged_forwarded_address_does_not_escape_the_pause(client: Client, staff: User) -> None:
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for n in range(5):
+        forged = f"192.0.2.{n}, 203.0.113.9"  # the proxy appended the real address last
+        log_in(Client(), "lin", "wrong password", HTTP_X_FORWARDED_FOR=forged, **proxy)
+
+    response = log_in(Client(), "lin", HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.9", **proxy)
+
+    assert response.status_code == 429

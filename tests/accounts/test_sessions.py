@@ -16,6 +16,7 @@ ALLOWED_SESSION_KEYS = {
     "otp_device_id",
     "safespaces_started",
     "safespaces_seen",
+    "safespaces_pending_device",
 }
 
 

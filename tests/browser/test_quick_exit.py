@@ -55,3 +55,18 @@ def test_pressing_shift_three_times_replaces_the_app_with_a_neutral_site(
     assert_history_shows_nothing_of_the_app(page, amina)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/$"))
+
+
+def test_typing_capital_letters_does_not_trigger_the_quick_exit(page: Page) -> None:
+    go_to_neutral_site_offline(page.context)
+    page.goto("/login/")
+    page.get_by_label("Username").focus()
+
+    # Three capitals, each typed with Shift held down as a person does.
+    for letter in "MAL":
+        page.keyboard.down("Shift")
+        page.keyboard.press(letter)
+        page.keyboard.up("Shift")
+
+    expect(page).to_have_url(re.compile(r"/login/$"))
+    expect(page.get_by_label("Username")).to_have_value("MAL")

@@ -197,3 +197,24 @@ def test_verify_encryption_catches_an_old_key_removed_too_early() -> None:
             call_command("verify_encryption", stdout=stdout, stderr=stderr)
 
     assert f"accounts.User {user.pk} display_name: key 'k1' is not in" in stderr.getvalue()
+
+
+def test_an_edit_saved_while_the_rotation_runs_is_kept() -> None:
+    with override_settings(FIELD_ENCRYPTION_KEYS=OLD_RING):
+        first, second = sorted(people(2), key=lambda user: user.pk)
+
+    edits: list[int] = []
+
+    def edit_the_second_after_the_first(rows: int) -> None:
+        if not edits:
+            user = User.objects.get(pk=second.pk)
+            user.display_name = "Edited meanwhile"
+            user.save()
+            edits.append(1)
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=ROTATING_RING):
+        services.keys_rotate(progress=edit_the_second_after_the_first)
+        kept = User.objects.get(pk=second.pk).display_name
+
+    assert kept == "Edited meanwhile"
+    assert stored_key_ids() == ["k2"] * 2

@@ -14,6 +14,8 @@ PERMISSIONS = {
         "accounts.change_user",
         "accounts.view_user",
         "audit.view_auditevent",
+        "auth.view_group",
+        "auth.change_group",
     ],
 }
 
