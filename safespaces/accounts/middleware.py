@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 
 from safespaces.access import NEEDS_SECOND_FACTOR, access_rule_of
-from safespaces.accounts.selectors import has_second_factor
+from safespaces.accounts.selectors import second_step
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 
@@ -77,7 +77,5 @@ class SecondFactorMiddleware:
         needs_second_factor = in_admin or rule in NEEDS_SECOND_FACTOR
         user = request.user
         if needs_second_factor and user.is_authenticated and not user.is_verified():
-            if has_second_factor(user):
-                return redirect("accounts:verify")
-            return redirect("accounts:enrol")
+            return redirect(second_step(user))
         return None

@@ -15,3 +15,8 @@ def backup_codes_left(user: User) -> int:
 def has_second_factor(user: User) -> bool:
     """A confirmed authenticator or at least one unused backup code."""
     return has_confirmed_authenticator(user) or backup_codes_left(user) > 0
+
+
+def second_step(user: User) -> str:
+    """Where a user who gave only a password goes next: verification, or enrolment first."""
+    return "accounts:verify" if has_second_factor(user) else "accounts:enrol"

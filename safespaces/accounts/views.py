@@ -29,7 +29,7 @@ from safespaces.accounts.models import User
 from safespaces.accounts.selectors import (
     backup_codes_left,
     has_confirmed_authenticator,
-    has_second_factor,
+    second_step,
 )
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
@@ -47,7 +47,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
         auth_login(self.request, form.get_user())
-        return redirect(_next_step(form.get_user()))
+        return redirect(second_step(form.get_user()))
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
         known = User.objects.filter(username=form.data.get("username", "")).first()
@@ -60,11 +60,7 @@ class LoginView(auth_views.LoginView):
         # Reached when someone already signed in opens the login page.
         if self.request.user.is_verified():
             return reverse("home")
-        return reverse(_next_step(self.request.user))
-
-
-def _next_step(user: User) -> str:
-    return "accounts:verify" if has_second_factor(user) else "accounts:enrol"
+        return reverse(second_step(self.request.user))
 
 
 @access(Access.PASSWORD_ONLY)
@@ -73,8 +69,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Step two: a code from the authenticator or a backup code."""
     if request.user.is_verified():
         return redirect("home")
-    if not has_second_factor(request.user):
-        return redirect("accounts:enrol")
+    if second_step(request.user) != "accounts:verify":
+        return redirect(second_step(request.user))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.second_factor_verify(request=request, token=form.cleaned_data["code"]):
@@ -144,8 +140,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in: set up an authenticator app, then receive backup codes."""
     if request.user.is_verified():
         return redirect("accounts:authenticator")
-    if has_second_factor(request.user):
-        return redirect("accounts:verify")
+    if second_step(request.user) != "accounts:enrol":
+        return redirect(second_step(request.user))
     return _enrolment(request, first_time=True)
 
 

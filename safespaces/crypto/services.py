@@ -49,7 +49,9 @@ def _rows(model: type[models.Model]) -> Iterator[models.Model]:
         last_pk = rows[-1].pk
 
 
-def _stale_fields(row: models.Model, fields: list[models.Field], primary: str) -> list[models.Field]:
+def _stale_fields(
+    row: models.Model, fields: list[models.Field], primary: str
+) -> list[models.Field]:
     """Fields whose stored value is sealed under another key than the primary one."""
     return [
         f
