@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "safespaces.crypto",
     "safespaces.audit",
     "safespaces.accounts",
+    "safespaces.places",
+    "safespaces.people",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,8 @@ urlpatterns = [
     path("exit/", views.quick_exit, name="quick_exit"),
     path("", include("safespaces.accounts.urls")),
     path("audit/", include("safespaces.audit.urls")),
+    path("people/", include("safespaces.people.urls")),
+    path("places/", include("safespaces.places.urls")),
     path("admin/", admin.site.urls),
 ]
 
