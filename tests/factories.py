@@ -1,6 +1,9 @@
 """factory_boy factories for the platform's models."""
 
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -35,3 +38,35 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _after_postgeneration(cls, instance: User, create: bool, results: object = None) -> None:
         if create:
             instance.save()
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A person with every identity field filled."""
+
+    class Meta:
+        model = "people.Person"
+
+    alias = factory.Sequence(lambda n: f"Swallow {n}")
+    relation = "member"
+    legal_name = factory.Sequence(lambda n: f"Legal Name {n}")
+    phone = "+44 7700 900123"
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    address = "12 Example Road"
+    messenger = "@signal-handle"
+    emergency_contact = "Aunt, +44 7700 900456"
+    survivor_status = "survivor"
+    notes = "Prefers morning calls."
+
+
+class IdentityGrantFactory(factory.django.DjangoModelFactory):
+    """An active grant for one person, for seven days."""
+
+    class Meta:
+        model = "people.IdentityGrant"
+
+    user = factory.SubFactory(UserFactory)
+    person = factory.SubFactory(PersonFactory)
+    reason = "Accompanying her to court"
+    granted_by = factory.SubFactory(UserFactory)
+    granted_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

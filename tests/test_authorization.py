@@ -28,6 +28,15 @@ EXPECTED: dict[str, Access] = {
     "accounts:users": Access.ADMINISTRATOR,
     "accounts:second_factor_reset": Access.ADMINISTRATOR,
     "audit:events": Access.ADMINISTRATOR,
+    "people:list": Access.STAFF,
+    "people:create": Access.COORDINATOR,
+    "people:grants": Access.ADMINISTRATOR,
+    "people:grant_revoke": Access.ADMINISTRATOR,
+    "people:detail": Access.STAFF,
+    "people:reveal": Access.STAFF,
+    "people:edit": Access.COORDINATOR,
+    "people:archive": Access.COORDINATOR,
+    "people:access_report": Access.ADMINISTRATOR,
 }
 # A few admin pages stand for the whole admin site, which checks its own permission.
 ADMIN_SAMPLES = ["/admin/", "/admin/accounts/user/", "/admin/audit/auditevent/"]

@@ -1,5 +1,17 @@
 from django.urls import path
 
+from safespaces.people import views
+
 app_name = "people"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("new/", views.person_create, name="create"),
+    path("grants/", views.grant_list, name="grants"),
+    path("grants/<uuid:code>/revoke/", views.grant_revoke, name="grant_revoke"),
+    path("<uuid:code>/", views.person_detail, name="detail"),
+    path("<uuid:code>/reveal/", views.person_reveal, name="reveal"),
+    path("<uuid:code>/edit/", views.person_edit, name="edit"),
+    path("<uuid:code>/archive/", views.person_archive, name="archive"),
+    path("<uuid:code>/access/", views.access_report, name="access_report"),
+]

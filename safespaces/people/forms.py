@@ -1,0 +1,102 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safespaces.accounts.models import User
+from safespaces.people.models import IDENTITY_FIELDS, Person
+from safespaces.people.services import MAX_GRANT_DAYS
+
+PROFILE_FIELDS = ["alias", "relation", "consent_to_store", "consent_to_store_on"]
+
+
+class PersonForm(forms.ModelForm):
+    """The profile everyone sees, plus identity fields for those who may see them.
+
+    `with_identity=False` leaves the identity fields out entirely, so an edit form never puts a
+    survivor's identity into the page of someone who may not reveal it.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Person
+        fields = PROFILE_FIELDS + IDENTITY_FIELDS
+        widgets = {
+            "consent_to_store_on": forms.DateInput(attrs={"type": "date"}),
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "emergency_contact": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: object, with_identity: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["alias"].widget.attrs.update(autocomplete="off")
+        if not with_identity:
+            for name in IDENTITY_FIELDS:
+                del self.fields[name]
+        if self.instance.pk and not self.is_bound:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_alias(self) -> str:
+        # The database has the same rule (person_alias_unique); checked here to say it nicely.
+        alias = self.cleaned_data["alias"].strip()
+        taken = Person.objects.filter(alias__iexact=alias, erased_at__isnull=True)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Someone already has this alias. Choose another."))
+        return alias
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        if cleaned.get("consent_to_store") and not cleaned.get("consent_to_store_on"):
+            self.add_error("consent_to_store_on", _("Give the date they consented."))
+        return cleaned
+
+
+class SearchForm(forms.Form):
+    alias = forms.CharField(label=_("Alias"), required=False, max_length=80)
+    relation = forms.ChoiceField(
+        label=_("Relation"), required=False, choices=[("", _("Any"))] + Person.Relation.choices
+    )
+    archived = forms.BooleanField(label=_("Archived"), required=False)
+
+
+class GrantForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("User"), queryset=User.objects.filter(is_active=True).order_by("username")
+    )
+    person = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=Person.objects.filter(erased_at__isnull=True),
+        required=False,
+        empty_label=_("Everyone (all people)"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why they need to see identities. Do not write names here."),
+    )
+    expires_on = forms.DateField(
+        label=_("Until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("At most 90 days from today. Access ends at the start of this day."),
+    )
+
+    def clean_expires_on(self) -> object:
+        day = self.cleaned_data["expires_on"]
+        today = timezone.localdate()
+        if day <= today:
+            raise forms.ValidationError(_("Choose a day after today."))
+        if day > today + timedelta(days=MAX_GRANT_DAYS):
+            raise forms.ValidationError(_("A grant can last at most 90 days."))
+        return day
+
+
+class DateRangeForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,190 @@
+import csv
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from safespaces.access import Access, access, forbidden
+from safespaces.audit.services import audit_view
+from safespaces.people import services
+from safespaces.people.forms import DateRangeForm, GrantForm, PersonForm, SearchForm
+from safespaces.people.models import IDENTITY_FIELDS, IdentityGrant, Person
+from safespaces.people.selectors import (
+    access_events,
+    active_grants,
+    get_person_for_user,
+    may_reveal,
+    people_search,
+)
+
+PAGE_SIZE = 50
+
+
+@access(Access.STAFF)
+@require_safe
+def person_list(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    people = people_search(request.user, **filters)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "people/person_list.html", {"form": form, "page": page})
+
+
+def _detail(request: HttpRequest, person: Person, identity: dict[str, str] | None) -> HttpResponse:
+    fields = [(Person._meta.get_field(name).verbose_name, name) for name in IDENTITY_FIELDS]
+    context = {
+        "person": person,
+        "identity": [(label, identity[name] if identity else None) for label, name in fields],
+        "revealed": identity is not None,
+        "may_reveal": may_reveal(request.user, person),
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+@access(Access.STAFF)
+@require_safe
+def person_detail(request: HttpRequest, code: str) -> HttpResponse:
+    person = get_person_for_user(request, code)
+    audit_view(request, person)
+    return _detail(request, person, identity=None)
+
+
+@access(Access.STAFF)
+@require_POST
+def person_reveal(request: HttpRequest, code: str) -> HttpResponse:
+    """Show the identity in this response only: it is not stored, cached or kept in the session,
+    so the next page load shows it hidden again."""
+    person = get_person_for_user(request, code)
+    if not may_reveal(request.user, person):
+        return forbidden(request)
+    identity = services.person_reveal(person=person, by=request.user)
+    return _detail(request, person, identity=identity)
+
+
+@access(Access.COORDINATOR)
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None, with_identity=True)
+    if request.method == "POST" and form.is_valid():
+        person = services.person_create(person=form.save(commit=False), by=request.user)
+        messages.success(request, _("%(alias)s was added.") % {"alias": person.alias})
+        return redirect("people:detail", code=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": None})
+
+
+@access(Access.COORDINATOR)
+def person_edit(request: HttpRequest, code: str) -> HttpResponse:
+    person = get_person_for_user(request, code)
+    with_identity = may_reveal(request.user, person)
+    form = PersonForm(request.POST or None, instance=person, with_identity=with_identity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(
+                person=form.save(commit=False),
+                seen_version=form.cleaned_data["version"] or 0,
+                changed=[name for name in form.changed_data if name != "version"],
+                by=request.user,
+            )
+        except services.PersonConflict:
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this person while you were editing. Your changes are "
+                    "below and are not saved yet: check them against the current record and save "
+                    "again."
+                ),
+            )
+            form.data = form.data.copy()
+            form.data["version"] = Person.objects.get(pk=person.pk).version
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("people:detail", code=person.pk)
+    if with_identity and request.method == "GET":
+        # The form shows the identity fields' current values: that is a reveal.
+        services.person_reveal(person=person, by=request.user)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+@access(Access.COORDINATOR)
+@require_POST
+def person_archive(request: HttpRequest, code: str) -> HttpResponse:
+    person = get_person_for_user(request, code)
+    services.person_archive(person=person, by=request.user)
+    messages.success(request, _("%(alias)s was archived.") % {"alias": person.alias})
+    return redirect("people:list")
+
+
+@access(Access.ADMINISTRATOR)
+@require_safe
+def access_report(request: HttpRequest, code: str) -> HttpResponse:
+    """Who saw or changed this person's record, and when: for the person to read."""
+    person = get_person_for_user(request, code)
+    form = DateRangeForm(request.GET or None)
+    dates = form.cleaned_data if form.is_valid() else {}
+    events = access_events(person, **dates)
+    if request.GET.get("format") == "csv":
+        return _access_report_csv(person, events)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "people/access_report.html", {"person": person, "form": form, "page": page}
+    )
+
+
+def _access_report_csv(person: Person, events: object) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-report.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["when", "who", "action", "fields"])
+    for event in events:  # type: ignore[attr-defined]
+        who = event.actor.username if event.actor else ""
+        writer.writerow(
+            [
+                event.at.isoformat(),
+                safe_cell(who),
+                event.get_action_display(),
+                " ".join(event.fields),
+            ]
+        )
+    return response
+
+
+def safe_cell(value: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; a leading quote stops that."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@access(Access.ADMINISTRATOR)
+def grant_list(request: HttpRequest) -> HttpResponse:
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        day = form.cleaned_data["expires_on"]
+        services.grant_create(
+            user=form.cleaned_data["user"],
+            person=form.cleaned_data["person"],
+            reason=form.cleaned_data["reason"],
+            expires_at=timezone.make_aware(datetime.combine(day, time.min)),
+            by=request.user,
+        )
+        messages.success(request, _("Access granted."))
+        return redirect("people:grants")
+    grants = IdentityGrant.objects.select_related("user", "person", "granted_by")
+    active = active_grants().values_list("pk", flat=True)
+    context = {
+        "form": form,
+        "active": grants.filter(pk__in=active),
+        "ended": grants.exclude(pk__in=active)[:PAGE_SIZE],
+    }
+    return render(request, "people/grant_list.html", context)
+
+
+@access(Access.ADMINISTRATOR)
+@require_POST
+def grant_revoke(request: HttpRequest, code: str) -> HttpResponse:
+    grant = get_object_or_404(active_grants(), pk=code)
+    services.grant_revoke(grant=grant, by=request.user)
+    messages.success(request, _("Access revoked."))
+    return redirect("people:grants")
