@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 import factory
-from django.utils import timezone
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.accounts.models import User
@@ -70,3 +70,14 @@ class IdentityGrantFactory(factory.django.DjangoModelFactory):
     granted_by = factory.SubFactory(UserFactory)
     granted_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class ErasureRequestFactory(factory.django.DjangoModelFactory):
+    """A pending request to erase a person."""
+
+    class Meta:
+        model = "people.ErasureRequest"
+
+    person = factory.SubFactory(PersonFactory)
+    reason = "Asked by the person"
+    requested_by = factory.SubFactory(UserFactory)

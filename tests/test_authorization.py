@@ -37,6 +37,11 @@ EXPECTED: dict[str, Access] = {
     "people:edit": Access.COORDINATOR,
     "people:archive": Access.COORDINATOR,
     "people:access_report": Access.ADMINISTRATOR,
+    "people:erase": Access.ADMINISTRATOR,
+    "people:erasures": Access.ADMINISTRATOR,
+    "people:erasure_approve": Access.ADMINISTRATOR,
+    "people:erasure_cancel": Access.ADMINISTRATOR,
+    "people:export": Access.ADMINISTRATOR,
 }
 # A few admin pages stand for the whole admin site, which checks its own permission.
 ADMIN_SAMPLES = ["/admin/", "/admin/accounts/user/", "/admin/audit/auditevent/"]

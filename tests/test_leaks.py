@@ -22,13 +22,19 @@ from django.apps import apps
 from django.db import connection, models
 
 from safespaces.crypto.fields import EncryptedJSONField, encrypted_fields
-from tests.factories import IdentityGrantFactory, PersonFactory, UserFactory
+from tests.factories import (
+    ErasureRequestFactory,
+    IdentityGrantFactory,
+    PersonFactory,
+    UserFactory,
+)
 
 # Model label -> a callable that returns a saved instance with every required relation in place.
 FACTORIES: dict[str, Callable[[], models.Model]] = {
     "accounts.User": UserFactory,
     "people.Person": PersonFactory,
     "people.IdentityGrant": IdentityGrantFactory,
+    "people.ErasureRequest": ErasureRequestFactory,
 }
 
 

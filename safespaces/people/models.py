@@ -167,3 +167,41 @@ class SharingConsent(models.Model):
 
     def __str__(self) -> str:
         return f"sharing consent {self.id}"
+
+
+class ErasureRequest(models.Model):
+    """An administrator asks to erase a person; a second administrator approves."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="erasure_requests")
+    reason = EncryptedTextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("requested_by")),
+                name="erasure_needs_a_second_administrator",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(approved_at__isnull=True, cancelled_at__isnull=True),
+                name="one_open_erasure_request_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"erasure request {self.id}"
+
+    @property
+    def code(self) -> uuid.UUID:
+        return self.id

@@ -2,13 +2,16 @@
 
 from datetime import datetime, timedelta
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
-from safespaces.people.models import IDENTITY_FIELDS, IdentityGrant, Person
+from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
+from safespaces.people.selectors import active_grants
 
 MAX_GRANT_DAYS = 90
 
@@ -19,6 +22,13 @@ class PersonConflict(Exception):
 
 class GrantTooLong(ValueError):
     """A grant may last at most MAX_GRANT_DAYS."""
+
+
+class SameAdministrator(Exception):
+    """The administrator who asked for an erasure cannot also approve it."""
+
+
+ERASED_ALIAS = "Erased person"
 
 
 def person_create(*, person: Person, by: User) -> Person:
@@ -85,3 +95,60 @@ def grant_revoke(*, grant: IdentityGrant, by: User) -> None:
     grant.revoked_by = by
     grant.save(update_fields=["revoked_at", "revoked_by"])
     audit_record(action=AuditEvent.Action.REVOKE, actor=by, target=grant)
+
+
+def erasure_request(*, person: Person, reason: str, by: User) -> ErasureRequest:
+    request = ErasureRequest.objects.create(person=person, reason=reason, requested_by=by)
+    audit_record(action=AuditEvent.Action.CREATE, actor=by, target=request)
+    return request
+
+
+def erasure_cancel(*, request: ErasureRequest, by: User) -> None:
+    request.cancelled_at = timezone.now()
+    request.save(update_fields=["cancelled_at"])
+    audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=request, fields=["cancelled_at"])
+
+
+@transaction.atomic
+def erasure_approve(*, request: ErasureRequest, by: User) -> None:
+    """Erase the person, keeping a tombstone so history that points at them stays readable.
+
+    Every encrypted field is emptied, the alias becomes "Erased person", the link to an account,
+    sharing consents and identity grants for them go, and the Django admin's history forgets the
+    alias. The audit trail keeps its rows: they hold no values. Backups keep the old data until
+    they expire.
+    """
+    if request.requested_by_id == by.pk:
+        raise SameAdministrator
+    person = Person.objects.select_for_update().get(pk=request.person_id)
+    for name in IDENTITY_FIELDS:
+        setattr(person, name, "")
+    person.alias = f"{ERASED_ALIAS} {str(person.pk)[:8]}"
+    person.user = None
+    person.consent_to_store = False
+    person.erased_at = timezone.now()
+    person.version += 1
+    person.save()
+    person.sharing_consents.all().delete()
+    person.grants.all().delete()
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Person), object_id=str(person.pk)
+    ).update(object_repr=ERASED_ALIAS)
+    request.approved_by = by
+    request.approved_at = timezone.now()
+    request.save(update_fields=["approved_by", "approved_at"])
+    audit_record(action=AuditEvent.Action.ERASURE, actor=by, target=person)
+
+
+def people_covered_by_grants(*, user: User, people: list[Person]) -> set[object]:
+    """Primary keys of those people whose identity the user's active grants cover."""
+    grants = active_grants().filter(user=user)
+    if grants.filter(person__isnull=True).exists():
+        return {person.pk for person in people}
+    return set(grants.values_list("person_id", flat=True)) & {person.pk for person in people}
+
+
+def people_export_record(*, people: list[Person], with_identity: set[object], by: User) -> None:
+    for person in people:
+        fields = IDENTITY_FIELDS if person.pk in with_identity else []
+        audit_record(action=AuditEvent.Action.EXPORT, actor=by, target=person, fields=fields)

@@ -3,6 +3,7 @@ from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,14 +13,15 @@ from django.views.decorators.http import require_POST, require_safe
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.services import audit_view
 from safespaces.people import services
-from safespaces.people.forms import DateRangeForm, GrantForm, PersonForm, SearchForm
-from safespaces.people.models import IDENTITY_FIELDS, IdentityGrant, Person
+from safespaces.people.forms import DateRangeForm, ErasureForm, GrantForm, PersonForm, SearchForm
+from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
 from safespaces.people.selectors import (
     access_events,
     active_grants,
     get_person_for_user,
     may_reveal,
     people_search,
+    people_visible_to,
 )
 
 PAGE_SIZE = 50
@@ -188,3 +190,90 @@ def grant_revoke(request: HttpRequest, code: str) -> HttpResponse:
     services.grant_revoke(grant=grant, by=request.user)
     messages.success(request, _("Access revoked."))
     return redirect("people:grants")
+
+
+@access(Access.ADMINISTRATOR)
+def person_erase(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask for erasure; a second administrator approves it on the erasures page."""
+    person = get_person_for_user(request, code)
+    form = ErasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if person.erasure_requests.filter(
+            approved_at__isnull=True, cancelled_at__isnull=True
+        ).exists():
+            messages.info(request, _("Erasure of this person is already waiting for approval."))
+        else:
+            services.erasure_request(
+                person=person, reason=form.cleaned_data["reason"], by=request.user
+            )
+            messages.success(
+                request, _("Erasure requested. Another administrator must approve it.")
+            )
+        return redirect("people:erasures")
+    return render(request, "people/person_erase.html", {"person": person, "form": form})
+
+
+@access(Access.ADMINISTRATOR)
+@require_safe
+def erasure_list(request: HttpRequest) -> HttpResponse:
+    requests = ErasureRequest.objects.select_related("person", "requested_by", "approved_by")
+    context = {
+        "pending": requests.filter(approved_at__isnull=True, cancelled_at__isnull=True),
+        "done": requests.exclude(approved_at__isnull=True, cancelled_at__isnull=True)[:PAGE_SIZE],
+    }
+    return render(request, "people/erasure_list.html", context)
+
+
+def _open_erasure(code: str) -> ErasureRequest:
+    pending = ErasureRequest.objects.filter(approved_at__isnull=True, cancelled_at__isnull=True)
+    return get_object_or_404(pending, pk=code)
+
+
+@access(Access.ADMINISTRATOR)
+@require_POST
+def erasure_approve(request: HttpRequest, code: str) -> HttpResponse:
+    erasure = _open_erasure(code)
+    try:
+        services.erasure_approve(request=erasure, by=request.user)
+    except services.SameAdministrator:
+        messages.error(
+            request, _("You asked for this erasure: another administrator must approve it.")
+        )
+    else:
+        messages.success(request, _("The person was erased."))
+    return redirect("people:erasures")
+
+
+@access(Access.ADMINISTRATOR)
+@require_POST
+def erasure_cancel(request: HttpRequest, code: str) -> HttpResponse:
+    services.erasure_cancel(request=_open_erasure(code), by=request.user)
+    messages.success(request, _("Erasure request cancelled."))
+    return redirect("people:erasures")
+
+
+@access(Access.ADMINISTRATOR)
+@require_safe
+def person_export(request: HttpRequest) -> HttpResponse:
+    """Every person as CSV. Identity columns only for people the administrator holds an active
+    grant for: exporting identities in bulk is a separate, deliberate decision. Each exported
+    person gets an export event, so it shows in their access report."""
+    people = list(people_visible_to(request.user).order_by(Lower("alias")))
+    covered = services.people_covered_by_grants(user=request.user, people=people)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="people.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["alias", "relation", "consent_to_store", "consent_given_on", *IDENTITY_FIELDS])
+    for person in people:
+        identity = [
+            getattr(person, name) if person.pk in covered else "" for name in IDENTITY_FIELDS
+        ]
+        row = [
+            person.alias,
+            person.relation,
+            person.consent_to_store,
+            person.consent_to_store_on or "",
+        ]
+        writer.writerow([safe_cell(str(cell)) for cell in [*row, *identity]])
+    services.people_export_record(people=people, with_identity=covered, by=request.user)
+    return response
