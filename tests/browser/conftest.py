@@ -78,6 +78,7 @@ class Persona:
 class App:
     url: str
     personas: dict[str, Persona]
+    heron_code: str
 
 
 def _free_port() -> int:
@@ -150,7 +151,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             )
             for spec in PERSONAS
         }
-        yield App(url=url, personas=personas)
+        yield App(url=url, personas=personas, heron_code=seeded_secrets["_heron"]["code"])
     finally:
         server.terminate()
         try:
@@ -223,6 +224,16 @@ def dara(app: App) -> Persona:
     return app.personas["dara"]
 
 
+@pytest.fixture(scope="session")
+def bea(app: App) -> Persona:
+    return app.personas["bea"]
+
+
+@pytest.fixture(scope="session")
+def kim(app: App) -> Persona:
+    return app.personas["kim"]
+
+
 # --- Signing in -----------------------------------------------------------------------------
 
 
@@ -261,7 +272,10 @@ PAGES = {
     "enrol": "/login/enrol/",
     "home": "/",
     "account": "/account/",
+    "people": "/people/",
+    "person": "/people/{heron}/",
 }
+SIGNED_IN_PAGES = {"home", "account", "people", "person"}
 
 
 @pytest.fixture(scope="session")
@@ -293,7 +307,7 @@ def open_page(
     """
 
     def open_(name: str, prepare: Callable[[BrowserContext], None] | None = None) -> Page:
-        signed_in = name in ("home", "account")
+        signed_in = name in SIGNED_IN_PAGES
         context = new_context(storage_state=signed_in_state if signed_in else None)
         if prepare:
             prepare(context)
@@ -303,8 +317,8 @@ def open_page(
         elif name == "enrol":
             enter_password(page, dara)
         else:
-            page.goto(PAGES[name])
-        expect(page).to_have_url(app.url + PAGES[name])
+            page.goto(PAGES[name].format(heron=app.heron_code))
+        expect(page).to_have_url(app.url + PAGES[name].format(heron=app.heron_code))
         page.wait_for_load_state()
         return page
 

@@ -37,7 +37,13 @@ PERSONAS = [
     PersonaSpec("ines", "Ines", "Staff", authenticator=True, backup_codes=True),
     # Dara, new staff: opens the enrolment page for the page checks and never finishes it.
     PersonaSpec("dara", "Dara", "Staff", authenticator=False, backup_codes=False),
+    # Bea, an administrator: gives Kim access to Heron's identity.
+    PersonaSpec("bea", "Bea", "Administrator", authenticator=True, backup_codes=False),
+    # Kim, staff accompanying Heron to court: reveals Heron's identity once she has access.
+    PersonaSpec("kim", "Kim", "Staff", authenticator=True, backup_codes=False),
 ]
+# Heron, a survivor member whose identity only people with access may reveal.
+HERON = {"alias": "Heron", "legal_name": "Marisol Example", "phone": "+44 7700 900777"}
 
 
 def seed() -> dict[str, dict[str, object]]:
@@ -45,7 +51,7 @@ def seed() -> dict[str, dict[str, object]]:
 
     from safespaces.accounts.roles import Role
     from safespaces.accounts.services import backup_codes_regenerate
-    from tests.factories import UserFactory
+    from tests.factories import PersonFactory, UserFactory
 
     secrets_by_username: dict[str, dict[str, object]] = {}
     for spec in PERSONAS:
@@ -62,6 +68,8 @@ def seed() -> dict[str, dict[str, object]]:
             TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, key=totp_key)
         codes = backup_codes_regenerate(user=user) if spec.backup_codes else []
         secrets_by_username[spec.username] = {"totp_key": totp_key, "backup_codes": codes}
+    heron = PersonFactory(**HERON)
+    secrets_by_username["_heron"] = {"code": str(heron.pk)}
     return secrets_by_username
 
 

@@ -15,7 +15,9 @@ def axe() -> Axe:
     return Axe()
 
 
-@pytest.mark.parametrize("name", ["login", "verify", "enrol", "home", "account"])
+@pytest.mark.parametrize(
+    "name", ["login", "verify", "enrol", "home", "account", "people", "person"]
+)
 def test_the_page_has_no_accessibility_violations(open_page: OpenPage, axe: Axe, name: str) -> None:
     page = open_page(name)
 

@@ -19,7 +19,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 READ_VIOLATIONS = "() => new Promise((done) => setTimeout(() => done(window.__csp), 0))"
 
 
-@pytest.mark.parametrize("name", ["login", "verify", "enrol", "home", "account"])
+@pytest.mark.parametrize(
+    "name", ["login", "verify", "enrol", "home", "account", "people", "person"]
+)
 def test_the_page_breaks_no_csp_rule_and_calls_no_other_site(
     open_page: OpenPage, base_url: str, name: str
 ) -> None:
