@@ -44,3 +44,12 @@ def test_running_it_again_prints_fresh_working_codes(db: None) -> None:
 def test_it_refuses_to_run_in_production(db: None) -> None:
     with override_settings(DEBUG=False), pytest.raises(CommandError, match="development"):
         call_command("seed_demo", stdout=StringIO())
+
+
+def test_it_adds_fictional_people_once(db: None) -> None:
+    from safespaces.people.models import Person
+
+    seed()
+    seed()
+
+    assert sorted(Person.objects.values_list("alias", flat=True)) == ["Heron", "Kestrel", "Swift"]

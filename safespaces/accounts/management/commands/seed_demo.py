@@ -9,12 +9,21 @@ from django.db import transaction
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.accounts.services import backup_codes_regenerate
+from safespaces.people.models import Person
 
 # Fictional people; any likeness to real ones is accidental.
 DEMO_USERS = [
     ("demo-admin", "Amina (demo administrator)", Role.ADMINISTRATOR),
     ("demo-coordinator", "Rosa (demo coordinator)", Role.COORDINATOR),
     ("demo-staff", "Lin (demo staff)", Role.STAFF),
+]
+
+
+# Fictional people with fictional identities, so reveal, grants and erasure can be tried.
+DEMO_PEOPLE = [
+    ("Heron", "member", {"legal_name": "Maria Exemplo", "phone": "+44 7700 900001"}),
+    ("Kestrel", "volunteer", {"legal_name": "Jo Sample", "email": "jo@example.org"}),
+    ("Swift", "family", {"legal_name": "Ana Placeholder", "address": "1 Example Lane"}),
 ]
 
 
@@ -48,4 +57,9 @@ class Command(BaseCommand):
                 lines += ["", f"  {role.label}: {username}", f"    password:     {password}"]
                 lines.append(f"    backup codes: {' '.join(codes[:5])}")
                 lines.append(f"                  {' '.join(codes[5:])}")
+            for alias, relation, identity in DEMO_PEOPLE:
+                if not Person.objects.filter(alias=alias).exists():
+                    Person.objects.create(alias=alias, relation=relation, **identity)
+        lines.append("")
+        lines.append(f"Demo people: {', '.join(alias for alias, _, _ in DEMO_PEOPLE)} (fictional).")
         self.stdout.write("\n".join(lines) + "\n")
