@@ -81,3 +81,15 @@ class ErasureRequestFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     reason = "Asked by the person"
     requested_by = factory.SubFactory(UserFactory)
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    """A shelter with a name, an address and notes."""
+
+    class Meta:
+        model = "places.Place"
+
+    kind = "shelter"
+    name = factory.Sequence(lambda n: f"Safe House {n}")
+    address = "7 Hidden Lane, Northtown"
+    notes = "Ring twice; door code 4821."

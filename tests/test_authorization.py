@@ -42,6 +42,11 @@ EXPECTED: dict[str, Access] = {
     "people:erasure_approve": Access.ADMINISTRATOR,
     "people:erasure_cancel": Access.ADMINISTRATOR,
     "people:export": Access.ADMINISTRATOR,
+    "places:list": Access.STAFF,
+    "places:create": Access.COORDINATOR,
+    "places:detail": Access.STAFF,
+    "places:edit": Access.COORDINATOR,
+    "places:archive": Access.COORDINATOR,
 }
 # A few admin pages stand for the whole admin site, which checks its own permission.
 ADMIN_SAMPLES = ["/admin/", "/admin/accounts/user/", "/admin/audit/auditevent/"]

@@ -26,6 +26,7 @@ from tests.factories import (
     ErasureRequestFactory,
     IdentityGrantFactory,
     PersonFactory,
+    PlaceFactory,
     UserFactory,
 )
 
@@ -35,6 +36,7 @@ FACTORIES: dict[str, Callable[[], models.Model]] = {
     "people.Person": PersonFactory,
     "people.IdentityGrant": IdentityGrantFactory,
     "people.ErasureRequest": ErasureRequestFactory,
+    "places.Place": PlaceFactory,
 }
 
 

@@ -1,0 +1,64 @@
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safespaces.places.models import Place
+from safespaces.places.selectors import places_for_picking, sorted_by_name
+
+
+class PlaceForm(forms.ModelForm):
+    """`with_address=False` leaves the address and notes out, so they are never in the page."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Place
+        fields = ["kind", "name", "address", "notes"]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+            "notes": forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+        }
+        error_messages = {
+            "kind": {"required": _("Choose what kind of place this is.")},
+            "name": {"required": _("Give the place a name.")},
+        }
+
+    def __init__(self, *args: Any, with_address: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_address:
+            del self.fields["address"], self.fields["notes"]
+        self.fields["name"].widget.attrs.update(autocomplete="off")
+        if self.instance.pk and not self.is_bound:
+            self.fields["version"].initial = self.instance.version
+
+
+class ArchivedFilterForm(forms.Form):
+    archived = forms.BooleanField(label=_("Show archived places"), required=False)
+
+
+class PlaceChoiceIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for place in sorted_by_name(self.queryset):
+            yield self.choice(place)
+
+
+class PlaceChoiceField(forms.ModelChoiceField):
+    """Pick an active place, by name and kind, in any app's form. Never shows an address.
+
+    The names are decrypted to label and sort them, which is fine for the tens of places an
+    organization has.
+    """
+
+    iterator = PlaceChoiceIterator
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", places_for_picking())
+        kwargs.setdefault("label", _("Place"))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Place) -> str:
+        return f"{obj.name} ({obj.get_kind_display()})"

@@ -1,0 +1,106 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from safespaces.access import Access, access
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record, audit_view
+from safespaces.places import services
+from safespaces.places.forms import ArchivedFilterForm, PlaceForm
+from safespaces.places.models import Place
+from safespaces.places.selectors import (
+    get_place_for_user,
+    may_see_address,
+    may_see_archived,
+    places_visible_to,
+    sorted_by_name,
+)
+
+
+@access(Access.STAFF)
+@require_safe
+def place_list(request: HttpRequest) -> HttpResponse:
+    """Active places for everyone; archived ones, on request, for coordinators and up."""
+    form = ArchivedFilterForm(request.GET or None)
+    archived = may_see_archived(request.user) and form.is_valid() and form.cleaned_data["archived"]
+    places = sorted_by_name(places_visible_to(request.user).filter(archived=archived))
+    rows = [(place, may_see_address(request.user, place)) for place in places]
+    with_addresses = any(shown for _place, shown in rows)
+    if with_addresses:
+        # A page of addresses, shelters among them: recorded as one listing, not per place.
+        audit_record(action=AuditEvent.Action.LIST, actor=request.user, object_type="places.place")
+    context = {
+        "rows": rows,
+        "archived": archived,
+        "may_see_archived": may_see_archived(request.user),
+        "with_addresses": with_addresses,
+    }
+    return render(request, "places/place_list.html", context)
+
+
+@access(Access.STAFF)
+@require_safe
+def place_detail(request: HttpRequest, code: str) -> HttpResponse:
+    place = get_place_for_user(request, code)
+    show_address = may_see_address(request.user, place)
+    if show_address:
+        audit_view(request, place)
+    context = {"place": place, "show_address": show_address}
+    return render(request, "places/place_detail.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def place_create(request: HttpRequest) -> HttpResponse:
+    form = PlaceForm(request.POST or None, with_address=True)
+    if request.method == "POST" and form.is_valid():
+        place = services.place_create(place=form.save(commit=False), by=request.user)
+        messages.success(request, _("The place was added."))
+        return redirect("places:detail", code=place.pk)
+    return render(request, "places/place_form.html", {"form": form, "place": None})
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def place_edit(request: HttpRequest, code: str) -> HttpResponse:
+    place = get_place_for_user(request, code)
+    with_address = may_see_address(request.user, place)
+    form = PlaceForm(request.POST or None, instance=place, with_address=with_address)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.place_update(
+                place=form.save(commit=False),
+                seen_version=form.cleaned_data["version"] or 0,
+                changed=[name for name in form.changed_data if name != "version"],
+                by=request.user,
+            )
+        except services.PlaceConflict:
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this place while you were editing. Your changes are "
+                    "below; check them and save again."
+                ),
+            )
+            # Saving again now means "keep my version": the next submit carries the current one.
+            form.data = form.data.copy()
+            form.data["version"] = Place.objects.only("version").get(pk=place.pk).version
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("places:detail", code=place.pk)
+    if request.method != "POST" and with_address:
+        # The form shows the address: as much a view as the detail page.
+        audit_view(request, place)
+    return render(request, "places/place_form.html", {"form": form, "place": place})
+
+
+@access(Access.COORDINATOR)
+@require_POST
+def place_archive(request: HttpRequest, code: str) -> HttpResponse:
+    place = get_place_for_user(request, code)
+    if not place.archived:
+        services.place_archive(place=place, by=request.user)
+    messages.success(request, _("The place was archived. It no longer appears in lists or forms."))
+    return redirect("places:list")
