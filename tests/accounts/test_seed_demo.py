@@ -53,3 +53,16 @@ def test_it_adds_fictional_people_once(db: None) -> None:
     seed()
 
     assert sorted(Person.objects.values_list("alias", flat=True)) == ["Heron", "Kestrel", "Swift"]
+
+
+def test_it_adds_fictional_places_once(db: None) -> None:
+    from safespaces.places.models import Place
+
+    seed()
+    seed()
+
+    assert sorted(place.name for place in Place.objects.all()) == [
+        "Main office",
+        "Safe house",
+        "Station outreach",
+    ]

@@ -10,6 +10,7 @@ from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.accounts.services import backup_codes_regenerate
 from safespaces.people.models import Person
+from safespaces.places.models import Place, PlaceKind
 
 # Fictional people; any likeness to real ones is accidental.
 DEMO_USERS = [
@@ -24,6 +25,12 @@ DEMO_PEOPLE = [
     ("Heron", "member", {"legal_name": "Maria Exemplo", "phone": "+44 7700 900001"}),
     ("Kestrel", "volunteer", {"legal_name": "Jo Sample", "email": "jo@example.org"}),
     ("Swift", "family", {"legal_name": "Ana Placeholder", "address": "1 Example Lane"}),
+]
+
+DEMO_PLACES = [
+    (PlaceKind.OFFICE, "Main office", "1 Example Street"),
+    (PlaceKind.SHELTER, "Safe house", "7 Hidden Lane"),
+    (PlaceKind.OUTREACH_SITE, "Station outreach", "Around the central station"),
 ]
 
 
@@ -60,6 +67,10 @@ class Command(BaseCommand):
             for alias, relation, identity in DEMO_PEOPLE:
                 if not Person.objects.filter(alias=alias).exists():
                     Person.objects.create(alias=alias, relation=relation, **identity)
+            # Names are encrypted and cannot be looked up: add the places once, to an empty table.
+            if not Place.objects.exists():
+                for kind, name, address in DEMO_PLACES:
+                    Place.objects.create(kind=kind, name=name, address=address)
         lines.append("")
         lines.append(f"Demo people: {', '.join(alias for alias, _, _ in DEMO_PEOPLE)} (fictional).")
         self.stdout.write("\n".join(lines) + "\n")
