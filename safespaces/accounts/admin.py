@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
@@ -34,6 +36,20 @@ class UserAdminForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["role"].initial = self.instance.role or ""
 
+    # Set by UserAdmin.get_form: the administrator using the form.
+    acting_user: User | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        editing_self = self.acting_user is not None and self.instance.pk == self.acting_user.pk
+        keeps_admin = cleaned.get("role") == Role.ADMINISTRATOR or self.instance.is_superuser
+        if editing_self and not (cleaned.get("is_active") and keeps_admin):
+            # The organization must never lose its last administrator to a slip of the mouse.
+            raise forms.ValidationError(
+                "You cannot deactivate yourself or remove your own administrator role."
+            )
+        return cleaned
+
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=commit)
         self.save_m2m = self._save_role
@@ -55,6 +71,16 @@ class UserAdmin(AuditedModelAdmin):
     list_filter = ["is_active", "groups"]
     search_fields = ["username"]
     actions = ["reset_second_factor"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Accounts are made on the Users page, which gives a one-time set-up link: an account
+        # made here would have no way to get its first password.
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Accounts are deactivated, never deleted: the audit trail names them.

@@ -3,6 +3,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
+
+NO_ROLE = [("", _("No role (can sign in, sees nothing)"))]
+
 
 class LoginForm(AuthenticationForm):
     error_messages = {
@@ -56,3 +61,45 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):  # type: ignore[attr-defined]
             raise forms.ValidationError(_("That is not your current password."))
         return password
+
+
+class UserCreateForm(forms.ModelForm):
+    role = forms.TypedChoiceField(
+        label=_("Role"), choices=Role.choices, coerce=Role, initial=Role.STAFF
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name"]
+        help_texts = {
+            "username": _(
+                "What they type to sign in. Administrators and the audit log see it: use a "
+                "nickname, never a legal name. Letters, digits and @/./+/-/_ only."
+            ),
+            "display_name": _("How others see them in SafeSpaces. Optional; stored encrypted."),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            autocomplete="off", autocapitalize="none", spellcheck="false"
+        )
+        self.fields["display_name"].widget.attrs.update(autocomplete="off")
+
+    def clean_username(self) -> str:
+        # Sign-in matches the exact spelling; two accounts that differ only in case would be
+        # mixed up by the people using them.
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("Someone already has this username. Choose another."))
+        return username
+
+
+class RoleForm(forms.Form):
+    role = forms.TypedChoiceField(
+        label=_("Role"),
+        choices=NO_ROLE + Role.choices,
+        coerce=Role,
+        empty_value=None,
+        required=False,
+    )

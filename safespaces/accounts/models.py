@@ -140,3 +140,43 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return "backup code"
+
+
+class SetupToken(models.Model):
+    """A one-time set-up link: it sets the first password, then leads to enrolment.
+
+    Only a keyed hash of the token is stored (see `setup_links.py`), so a copy of the database
+    does not open anyone's account. A link works once, for a limited time, and only while it is
+    the newest of its user: issuing another revokes it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="setup_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer link replaces this one or the account is deactivated.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("set-up link")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="setup_token_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="setup_token_used_or_revoked_not_both",
+            ),
+            # At most one link per user can still be used: a new one always replaces the old.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="setup_token_one_open_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"set-up link of {self.user_id}"

@@ -1,6 +1,9 @@
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safespaces.accounts.models import BackupCodeDevice, User
+from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User
+from safespaces.accounts.setup_links import setup_token_digest
 
 
 def has_confirmed_authenticator(user: User) -> bool:
@@ -17,6 +20,48 @@ def has_second_factor(user: User) -> bool:
     return has_confirmed_authenticator(user) or backup_codes_left(user) > 0
 
 
+def has_any_second_factor_device(user: User) -> bool:
+    """Any authenticator or backup-code set, confirmed or pending, used up or not."""
+    return (
+        TOTPDevice.objects.filter(user=user).exists()
+        or BackupCodeDevice.objects.filter(user=user).exists()
+    )
+
+
 def second_step(user: User) -> str:
     """Where a user who gave only a password goes next: verification, or enrolment first."""
     return "accounts:verify" if has_second_factor(user) else "accounts:enrol"
+
+
+def open_setup_links() -> QuerySet[SetupToken]:
+    """Set-up links that still work: not used, not replaced, not expired."""
+    return SetupToken.objects.filter(
+        used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def setup_link_find(token: str) -> SetupToken | None:
+    """The working set-up link of an active user for this token, or None."""
+    return (
+        open_setup_links()
+        .filter(digest=setup_token_digest(token), user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+
+
+def users_for_management() -> QuerySet[User]:
+    """Every account with what the users page shows, in a fixed number of queries."""
+    return (
+        User.objects.order_by("username")
+        .prefetch_related("groups")
+        .annotate(
+            has_authenticator=Exists(
+                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+            ),
+            has_backup_codes=Exists(
+                BackupCode.objects.filter(device__user=OuterRef("pk"), device__confirmed=True)
+            ),
+            setup_pending=Exists(open_setup_links().filter(user=OuterRef("pk"))),
+        )
+    )

@@ -1,8 +1,11 @@
-"""Account writes: enrolment, verification, backup codes, resets. Each records an audit event."""
+"""Account writes: accounts and roles, set-up links, enrolment, verification, backup codes,
+resets. Each records an audit event."""
 
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,7 +16,14 @@ from safespaces.accounts.backup_codes import (
     looks_like_backup_code,
     new_code,
 )
-from safespaces.accounts.models import BackupCode, BackupCodeDevice, User
+from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User
+from safespaces.accounts.roles import Role
+from safespaces.accounts.selectors import has_any_second_factor_device, open_setup_links
+from safespaces.accounts.setup_links import (
+    SETUP_LINK_LIFETIME,
+    new_setup_token,
+    setup_token_digest,
+)
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 
@@ -131,3 +141,127 @@ def second_factor_reset(*, user: User, by: User) -> None:
     BackupCodeDevice.objects.filter(user=user).delete()
     user.end_other_sessions()
     audit_record(action=AuditEvent.Action.SECOND_FACTOR_RESET, actor=by, target=user)
+
+
+class OwnAccount(Exception):
+    """An administrator tried to deactivate, demote or re-issue their own account.
+
+    Refused so that an organization always keeps an administrator who can sign in.
+    """
+
+
+@transaction.atomic
+def user_create(*, username: str, display_name: str, role: Role | None, by: User) -> User:
+    """A new account with an unusable password: the person sets one through a set-up link."""
+    user = User(username=User.normalize_username(username), display_name=display_name)
+    user.set_unusable_password()
+    user.save(force_insert=True)
+    _role_set(user, role)
+    filled = ["username", *(["display_name"] if display_name else []), *(["role"] if role else [])]
+    audit_record(action=AuditEvent.Action.CREATE, actor=by, target=user, fields=filled)
+    return user
+
+
+def _role_set(user: User, role: Role | None) -> None:
+    user.groups.remove(*Group.objects.filter(name__in=Role.values))
+    if role:
+        user.groups.add(Group.objects.get(name=role.value))
+    user.__dict__.pop("role", None)  # the cached role is stale now
+
+
+@transaction.atomic
+def user_role_change(*, user: User, role: Role | None, by: User) -> bool:
+    """Give `user` this role, or none. Returns False when it was already theirs."""
+    if user.pk == by.pk and role != Role.ADMINISTRATOR:
+        raise OwnAccount
+    if user.role == role:
+        return False
+    _role_set(user, role)
+    audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=user, fields=["role"])
+    return True
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User) -> None:
+    """Lock the account: every session ends at once and no set-up link of theirs works."""
+    if user.pk == by.pk:
+        raise OwnAccount
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    # Inactive users cannot sign in or use a session anyway; a new stamp makes sure no session
+    # of theirs comes back if the account is reactivated.
+    user.end_other_sessions()
+    _setup_links_revoke(user)
+    audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=user, fields=["is_active"])
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, by: User) -> None:
+    """Let the account sign in again with its password and second factor."""
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=user, fields=["is_active"])
+
+
+def _setup_links_revoke(user: User) -> None:
+    SetupToken.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@sensitive_variables("token")
+@transaction.atomic
+def setup_link_issue(*, user: User, by: User) -> tuple[SetupToken, str]:
+    """A new one-time set-up link for `user`; returns it and the token to show once.
+
+    Any older link of theirs stops working. For an account that was already in use (a lost phone
+    and a lost password) the password and every second factor go too, and their sessions end:
+    otherwise whoever knows the old password could enrol a phone of their own before the real
+    user opens the link.
+    """
+    if user.pk == by.pk:
+        raise OwnAccount
+    if not user.is_active:
+        raise ValueError("reactivate the account before issuing a set-up link")
+    if user.has_usable_password() or has_any_second_factor_device(user):
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=user, fields=["password"])
+        second_factor_reset(user=user, by=by)
+    _setup_links_revoke(user)
+    token = new_setup_token()
+    now = timezone.now()
+    link = SetupToken.objects.create(
+        user=user,
+        digest=setup_token_digest(token),
+        created_at=now,
+        expires_at=now + SETUP_LINK_LIFETIME,
+    )
+    audit_record(action=AuditEvent.Action.CREATE, actor=by, target=link)
+    return link, token
+
+
+@sensitive_variables("token", "password")
+@transaction.atomic
+def setup_link_redeem(*, token: str, password: str) -> User | None:
+    """Use the link once: set the user's password. None when the link no longer works.
+
+    The caller signs the user in with the password step only; enrolment follows.
+    """
+    # Locked, so two submissions of the same link cannot both set a password.
+    link = (
+        open_setup_links()
+        .select_for_update()
+        .filter(digest=setup_token_digest(token), user__is_active=True)
+        .first()
+    )
+    if link is None:
+        return None
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    user = link.user
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(action=AuditEvent.Action.CHANGE, actor=user, target=link, fields=["used_at"])
+    audit_record(action=AuditEvent.Action.PASSWORD_CHANGED, actor=user, target=user)
+    return user

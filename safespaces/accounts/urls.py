@@ -14,9 +14,16 @@ urlpatterns = [
     path("account/authenticator/", views.authenticator, name="authenticator"),
     path("account/backup-codes/", views.backup_codes, name="backup_codes"),
     path("users/", views.user_list, name="users"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<uuid:user_id>/role/", views.user_role, name="user_role"),
+    path("users/<uuid:user_id>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<uuid:user_id>/reactivate/", views.user_reactivate, name="user_reactivate"),
+    path("users/<uuid:user_id>/setup-link/", views.setup_link_issue, name="setup_link_issue"),
     path(
         "users/<uuid:user_id>/reset-second-factor/",
         views.second_factor_reset,
         name="second_factor_reset",
     ),
+    # Public: the token in the path is the proof (token_urlsafe fits a slug). See views.setup.
+    path("setup/<slug:token>/", views.setup, name="setup"),
 ]

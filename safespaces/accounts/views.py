@@ -7,14 +7,15 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.access import Access, access
@@ -24,12 +25,16 @@ from safespaces.accounts.forms import (
     CodeForm,
     LoginForm,
     PasswordConfirmForm,
+    RoleForm,
+    UserCreateForm,
 )
-from safespaces.accounts.models import User
+from safespaces.accounts.models import SetupToken, User
 from safespaces.accounts.selectors import (
     backup_codes_left,
     has_confirmed_authenticator,
     second_step,
+    setup_link_find,
+    users_for_management,
 )
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
@@ -92,10 +97,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form})
 
 
-def _qr_code_svg(device: TOTPDevice) -> str:
-    # Rendered here, never by an outside service: the image holds the secret.
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
-    return mark_safe(svg)  # noqa: S308 - segno's own markup, built from our device's URL
+def _qr_code_svg(content: str) -> str:
+    # Rendered here, never by an outside service: the image holds a secret.
+    svg = segno.make(content, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    return mark_safe(svg)  # noqa: S308 - segno's own markup, built from a URL we made
 
 
 def _manual_secret(device: TOTPDevice) -> str:
@@ -126,7 +131,7 @@ def _enrolment(request: HttpRequest, *, first_time: bool) -> HttpResponse:
     context = {
         "form": form,
         "password_form": password_form,
-        "qr_code": _qr_code_svg(device),
+        "qr_code": _qr_code_svg(device.config_url),
         "secret": _manual_secret(device),
         "issuer": settings.OTP_TOTP_ISSUER,
         "first_time": first_time,
@@ -219,8 +224,175 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @access(Access.ADMINISTRATOR)
 @require_safe
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = User.objects.order_by("username").prefetch_related("groups")
-    return render(request, "accounts/user_list.html", {"users": users})
+    return render(request, "accounts/user_list.html", {"users": users_for_management()})
+
+
+GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
+
+
+@access(Access.ADMINISTRATOR)
+@GET_OR_POST
+@sensitive_variables("token")
+def user_create(request: HttpRequest) -> HttpResponse:
+    """A new account and its set-up link; the administrator types no password."""
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_create(
+            username=form.cleaned_data["username"],
+            display_name=form.cleaned_data["display_name"],
+            role=form.cleaned_data["role"],
+            by=request.user,
+        )
+        link, token = services.setup_link_issue(user=user, by=request.user)
+        return _setup_link_created(request, link, token, new_account=True)
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+@sensitive_variables("token", "url")
+def _setup_link_created(
+    request: HttpRequest, link: SetupToken, token: str, *, new_account: bool = False
+) -> HttpResponse:
+    # Shown in this response only: the token is stored nowhere but as a hash.
+    url = request.build_absolute_uri(reverse("accounts:setup", kwargs={"token": token}))
+    context = {
+        "target": link.user,
+        "link": link,
+        "url": url,
+        "qr_code": _qr_code_svg(url),
+        "new_account": new_account,
+    }
+    return render(request, "accounts/setup_link_created.html", context)
+
+
+def _other_user(request: HttpRequest, user_id: str, **filters: object) -> User | None:
+    """The account an administrator acts on, or None when it is their own."""
+    target = get_object_or_404(User, pk=user_id, **filters)
+    return None if target.pk == request.user.pk else target
+
+
+@access(Access.ADMINISTRATOR)
+@GET_OR_POST
+@sensitive_variables("token")
+def setup_link_issue(request: HttpRequest, user_id: str) -> HttpResponse:
+    """A new set-up link for someone who lost both their phone and their password."""
+    target = _other_user(request, user_id, is_active=True)
+    if target is None:
+        messages.error(
+            request,
+            _("Change your own password and authenticator on your account page instead."),
+        )
+        return redirect("accounts:users")
+    if request.method == "POST":
+        link, token = services.setup_link_issue(user=target, by=request.user)
+        return _setup_link_created(request, link, token)
+    return render(request, "accounts/setup_link_issue.html", {"target": target})
+
+
+@access(Access.ADMINISTRATOR)
+@GET_OR_POST
+def user_role(request: HttpRequest, user_id: str) -> HttpResponse:
+    target = get_object_or_404(User, pk=user_id)
+    form = RoleForm(request.POST or None, initial={"role": target.role or ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.user_role_change(
+                user=target, role=form.cleaned_data["role"], by=request.user
+            )
+        except services.OwnAccount:
+            form.add_error(
+                "role",
+                _(
+                    "You cannot remove your own administrator role: the organization must keep "
+                    "an administrator. Ask another administrator to change it."
+                ),
+            )
+        else:
+            if changed:
+                messages.success(
+                    request, _("%(username)s's role is changed.") % {"username": target.username}
+                )
+            return redirect("accounts:users")
+    return render(request, "accounts/user_role.html", {"target": target, "form": form})
+
+
+@access(Access.ADMINISTRATOR)
+@GET_OR_POST
+def user_deactivate(request: HttpRequest, user_id: str) -> HttpResponse:
+    target = _other_user(request, user_id, is_active=True)
+    if target is None:
+        messages.error(
+            request,
+            _("You cannot deactivate your own account. Another administrator can do it."),
+        )
+        return redirect("accounts:users")
+    if request.method == "POST":
+        services.user_deactivate(user=target, by=request.user)
+        messages.success(
+            request,
+            _("%(username)s is deactivated and signed out everywhere.")
+            % {"username": target.username},
+        )
+        return redirect("accounts:users")
+    return render(request, "accounts/user_deactivate.html", {"target": target})
+
+
+@access(Access.ADMINISTRATOR)
+@GET_OR_POST
+def user_reactivate(request: HttpRequest, user_id: str) -> HttpResponse:
+    target = get_object_or_404(User, pk=user_id, is_active=False)
+    if request.method == "POST":
+        services.user_reactivate(user=target, by=request.user)
+        messages.success(
+            request, _("%(username)s can sign in again.") % {"username": target.username}
+        )
+        return redirect("accounts:users")
+    return render(request, "accounts/user_reactivate.html", {"target": target})
+
+
+# The set-up page's own links and form send only our origin as referrer, never the path with the
+# token (a plain same-origin policy would hand it to every stylesheet request and access log).
+# Not "no-referrer": browsers then send "Origin: null" with the form and CSRF refuses it.
+SETUP_REFERRER_POLICY = "strict-origin"
+
+
+@access(Access.PUBLIC)
+@GET_OR_POST
+@sensitive_post_parameters("new_password1", "new_password2")
+@sensitive_variables("token")
+def setup(request: HttpRequest, token: str) -> HttpResponse:
+    """Open a set-up link: choose a password, then set up the authenticator.
+
+    Opening the link (GET) uses nothing: messengers fetch links to show previews. Only the form
+    uses it.
+    """
+    if request.user.is_authenticated:
+        # Most likely the administrator who made the link, on their own device: using it here
+        # would give them the new account's password.
+        response = render(request, "accounts/setup_signed_in.html")
+    elif (link := setup_link_find(token)) is None:
+        response = _setup_link_dead(request)
+    else:
+        form = SetPasswordForm(link.user, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = services.setup_link_redeem(
+                token=token, password=form.cleaned_data["new_password1"]
+            )
+            if user is None:
+                return _setup_link_dead(request)
+            # The password step only: the middleware and enrolment ask for the second factor.
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your password is set. Now set up your second step."))
+            return redirect("accounts:enrol")
+        response = render(request, "accounts/setup.html", {"form": form, "target": link.user})
+    response["Referrer-Policy"] = SETUP_REFERRER_POLICY
+    return response
+
+
+def _setup_link_dead(request: HttpRequest) -> HttpResponse:
+    # The same page for unknown, used, replaced and expired links: it says nothing about which.
+    response = render(request, "accounts/setup_link_dead.html", status=404)
+    response["Referrer-Policy"] = SETUP_REFERRER_POLICY
+    return response
 
 
 @access(Access.ADMINISTRATOR)

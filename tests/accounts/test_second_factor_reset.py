@@ -57,20 +57,3 @@ def test_a_coordinator_may_not_reset(client: Client, coordinator: User, staff: U
 
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(user=staff).exists()
-
-
-def test_the_user_list_shows_roles_in_constant_queries(
-    client: Client, administrator: User, django_assert_max_num_queries: object
-) -> None:
-    from tests.factories import UserFactory
-
-    sign_in(client, administrator)
-    UserFactory.create_batch(3)
-    with django_assert_max_num_queries(12) as few:  # type: ignore[operator]
-        client.get("/users/")
-    UserFactory.create_batch(20)
-    with django_assert_max_num_queries(len(few)):  # type: ignore[operator]
-        response = client.get("/users/")
-
-    assert response.status_code == 200
-    assert b"amina" in response.content

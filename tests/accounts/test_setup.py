@@ -1,0 +1,185 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from safespaces.accounts.models import SetupToken, User
+from safespaces.accounts.services import setup_link_issue, user_create
+from safespaces.audit.models import AuditEvent
+from tests.conftest import sign_in
+from tests.test_leaks import raw_cells
+
+NEW_PASSWORD = "violet harbour lantern seven"
+PASSWORDS = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+DEAD = b"This link no longer works; ask your administrator for a new one."
+
+
+@pytest.fixture
+def newcomer(administrator: User) -> User:
+    """Wren, a new volunteer whose account an administrator just created."""
+    return user_create(username="wren", display_name="Wren", role=None, by=administrator)
+
+
+@pytest.fixture
+def token(newcomer: User, administrator: User) -> str:
+    _, token = setup_link_issue(user=newcomer, by=administrator)
+    return token
+
+
+def url(token: str) -> str:
+    return f"/setup/{token}/"
+
+
+def test_opening_the_link_asks_for_a_password_and_uses_nothing(client: Client, token: str) -> None:
+    response = client.get(url(token))
+
+    assert response.status_code == 200
+    assert b"Your username is <strong>wren</strong>" in response.content
+    assert SetupToken.objects.get().used_at is None
+    assert client.get(url(token)).status_code == 200
+
+
+def test_it_sets_the_password_and_leads_to_enrolment(
+    client: Client, token: str, newcomer: User
+) -> None:
+    response = client.post(url(token), PASSWORDS)
+
+    assert response["Location"] == "/login/enrol/"
+    assert User.objects.get(pk=newcomer.pk).check_password(NEW_PASSWORD)
+    enrolment = client.get("/login/enrol/")
+    assert enrolment.status_code == 200 and b"<svg" in enrolment.content
+
+
+def test_the_link_gives_the_password_step_only(client: Client, token: str) -> None:
+    client.post(url(token), PASSWORDS)
+
+    assert client.get("/")["Location"] == "/login/enrol/"
+    assert client.get("/account/")["Location"] == "/login/enrol/"
+
+
+def test_the_link_works_once(client: Client, token: str) -> None:
+    client.post(url(token), PASSWORDS)
+
+    for again in (Client().get(url(token)), Client().post(url(token), PASSWORDS)):
+        assert again.status_code == 404
+        assert DEAD in again.content
+
+
+def test_afterwards_the_new_password_signs_in(client: Client, token: str) -> None:
+    client.post(url(token), PASSWORDS)
+
+    response = Client().post("/login/", {"username": "wren", "password": NEW_PASSWORD})
+
+    assert response["Location"] == "/login/enrol/"
+
+
+def test_the_link_expires_after_72_hours(newcomer: User, administrator: User) -> None:
+    with time_machine.travel("2026-11-20 09:00", tick=False) as clock:
+        _, token = setup_link_issue(user=newcomer, by=administrator)
+        clock.shift(timedelta(hours=71, minutes=59))
+        assert Client().get(url(token)).status_code == 200
+        clock.shift(timedelta(minutes=2))
+
+        response = Client().post(url(token), PASSWORDS)
+
+    assert response.status_code == 404
+    assert DEAD in response.content
+    assert not User.objects.get(pk=newcomer.pk).has_usable_password()
+
+
+def test_an_older_link_stops_working_when_a_new_one_is_made(
+    newcomer: User, administrator: User, token: str
+) -> None:
+    _, newer = setup_link_issue(user=newcomer, by=administrator)
+
+    assert Client().post(url(token), PASSWORDS).status_code == 404
+    assert Client().post(url(newer), PASSWORDS)["Location"] == "/login/enrol/"
+
+
+def test_an_unknown_link_gets_the_same_neutral_page(client: Client, token: str) -> None:
+    response = client.get(url("0" * len(token)))
+
+    assert response.status_code == 404
+    assert DEAD in response.content
+    assert b"wren" not in response.content
+
+
+def test_the_token_is_stored_only_as_a_keyed_hash(token: str, client: Client) -> None:
+    client.get(url(token))
+    client.post(url(token), PASSWORDS)
+
+    found = [
+        f"{table}.{column}"
+        for table, column, text in raw_cells()
+        if token in text or token.lower() in text.lower()
+    ]
+    assert found == []
+    assert len(SetupToken.objects.get().digest) == 64
+
+
+def test_a_weak_password_is_explained_and_the_link_stays_unused(client: Client, token: str) -> None:
+    response = client.post(url(token), {"new_password1": "short", "new_password2": "short"})
+
+    assert response.status_code == 200
+    assert b"too short" in response.content
+    assert SetupToken.objects.get().used_at is None
+    assert "_auth_user_id" not in client.session
+
+
+def test_passwords_that_differ_are_explained(client: Client, token: str) -> None:
+    data = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "!"}
+
+    response = client.post(url(token), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_password2"]
+
+
+def test_using_the_link_is_recorded_without_values(
+    client: Client, token: str, newcomer: User
+) -> None:
+    client.post(url(token), PASSWORDS)
+
+    used = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, actor=newcomer)
+    assert (used.object_type, used.fields) == ("accounts.setuptoken", ["used_at"])
+    changed = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_CHANGED)
+    assert (changed.actor, changed.object_id) == (newcomer, str(newcomer.pk))
+
+
+def test_the_page_sends_no_path_as_referrer(client: Client, token: str) -> None:
+    # Stylesheet requests and the form would otherwise carry the token in their Referer header.
+    assert client.get(url(token))["Referrer-Policy"] == "strict-origin"
+    assert client.get(url("unknown"))["Referrer-Policy"] == "strict-origin"
+
+
+def test_someone_signed_in_is_told_to_sign_out_and_the_link_stays_unused(
+    client: Client, administrator: User, token: str
+) -> None:
+    sign_in(client, administrator)
+
+    response = client.post(url(token), PASSWORDS)
+
+    assert response.status_code == 200
+    assert b"sign out first" in response.content
+    assert SetupToken.objects.get().used_at is None
+    assert client.get("/users/").status_code == 200
+
+
+def test_a_deactivated_account_cannot_use_its_link(newcomer: User, token: str) -> None:
+    User.objects.filter(pk=newcomer.pk).update(is_active=False)
+
+    assert Client().post(url(token), PASSWORDS).status_code == 404
+
+
+def test_other_methods_are_refused(client: Client, token: str) -> None:
+    assert client.put(url(token)).status_code == 405
+    assert SetupToken.objects.filter(used_at__isnull=True).count() == 1
+
+
+def test_a_link_is_valid_from_its_making_for_72_hours(token: str) -> None:
+    link = SetupToken.objects.get()
+
+    assert link.expires_at - link.created_at == timedelta(hours=72)
+    assert link.created_at <= timezone.now()
