@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import DEFAULT_CONVERTERS
 
 from safespaces.access import Access, access_rule_of
 
 ADMIN_NAMESPACE = "admin"
+CONVERTER_NAMES = {type(c): name for name, c in DEFAULT_CONVERTERS.items()}
 SAMPLE_VALUES = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "slug": "x", "path": "x"}
 
 
@@ -25,7 +27,7 @@ def _sample_path(prefix: str, pattern: Any) -> str | None:
     if route is None:
         return None  # a regular expression pattern: only the admin uses them
     for name, converter in pattern.pattern.converters.items():
-        kind = type(converter).__name__.replace("Converter", "").lower()
+        kind = CONVERTER_NAMES[type(converter)]
         route = route.replace(f"<{kind}:{name}>", SAMPLE_VALUES[kind]).replace(f"<{name}>", "x")
     return "/" + prefix + route
 
