@@ -70,8 +70,10 @@ class GrantForm(forms.Form):
         label=_("Person"),
         queryset=Person.objects.filter(erased_at__isnull=True),
         required=False,
-        empty_label=_("Everyone (all people)"),
+        empty_label=_("Choose a person"),
     )
+    # Access to everyone is a separate, deliberate tick, never what an untouched form gives.
+    everyone = forms.BooleanField(label=_("Instead: access to everyone's identity"), required=False)
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -82,6 +84,12 @@ class GrantForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("At most 90 days from today. Access ends at the start of this day."),
     )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        if bool(cleaned.get("person")) == bool(cleaned.get("everyone")):
+            self.add_error("person", _("Choose one person, or tick access to everyone."))
+        return cleaned
 
     def clean_expires_on(self) -> object:
         day = self.cleaned_data["expires_on"]

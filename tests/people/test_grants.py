@@ -41,7 +41,7 @@ def test_a_grant_longer_than_ninety_days_is_refused_and_the_form_kept(
             "/people/grants/",
             {
                 "user": staff.pk,
-                "person": "",
+                "everyone": "on",
                 "reason": "Audit of files",
                 "expires_on": "2027-03-01",
             },
@@ -97,3 +97,18 @@ def test_coordinators_may_not_grant(client: Client, coordinator: User, staff: Us
 
     assert response.status_code == 403
     assert not IdentityGrant.objects.exists()
+
+
+def test_a_grant_for_everyone_must_be_ticked_on_purpose(
+    client: Client, administrator: User, staff: User
+) -> None:
+    sign_in(client, administrator)
+    data = {"user": staff.pk, "reason": "Yearly file check", "expires_on": "2026-12-01"}
+
+    with time_machine.travel("2026-11-20 10:00", tick=False):
+        untouched = client.post("/people/grants/", data)
+        ticked = client.post("/people/grants/", {**data, "everyone": "on"})
+
+    assert b"Choose one person, or tick access to everyone." in untouched.content
+    assert ticked.status_code == 302
+    assert IdentityGrant.objects.get().person is None
