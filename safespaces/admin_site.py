@@ -38,9 +38,27 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     Django's own admin log keeps `str(obj)`, which is why no model's `__str__` shows an encrypted
     value; the audit event keeps only the model, the id and the changed field names.
+
+    `opening_records` names the event that opening a change form is, for forms that show what
+    the app hides (an identity, an address).
     """
 
+    opening_records: AuditEvent.Action | None = None
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "GET" and self.opening_records:
+            audit_record(
+                action=self.opening_records,
+                actor=request.user,
+                object_type=self.model._meta.label_lower,
+                object_id=str(object_id),
+            )
+        return super().change_view(request, object_id, *args, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and hasattr(obj, "version"):
+            # An in-app edit form opened before this save is then refused, not saved over it.
+            obj.version += 1
         super().save_model(request, obj, form, change)
         action = AuditEvent.Action.CHANGE if change else AuditEvent.Action.CREATE
         audit_record(action=action, actor=request.user, target=obj, fields=form.changed_data)

@@ -1,11 +1,8 @@
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
 from safespaces.admin_site import AuditedModelAdmin
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record
 from safespaces.people.models import IdentityGrant, Person
 
 
@@ -17,21 +14,12 @@ class PersonAdmin(AuditedModelAdmin):
     list_filter = ["relation", "consent_to_store"]
     search_fields = ["alias"]
     exclude = ["consent_recorded_by", "erased_at", "version"]
+    # The change form shows every identity field: opening it is a reveal.
+    opening_records = AuditEvent.Action.REVEAL_IDENTITY
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # People are erased through the two-administrator erasure, never deleted here.
         return False
-
-    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "GET":
-            # The change form shows every identity field: that is a reveal.
-            audit_record(
-                action=AuditEvent.Action.REVEAL_IDENTITY,
-                actor=request.user,
-                object_type="people.person",
-                object_id=str(object_id),
-            )
-        return super().change_view(request, object_id, *args, **kwargs)
 
 
 @admin.register(IdentityGrant)
