@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "safespaces.accounts",
     "safespaces.places",
     "safespaces.people",
+    "allies",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,10 @@ SITE_TITLE = env.str("SITE_TITLE", default="SafeSpaces")
 
 # Quick exit replaces the page with this neutral site. Pick one that is ordinary where you work.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.com/weather")
+
+# An ally asked for help more often than this in 90 days is flagged "asked often", so requests
+# are spread across the network before allies grow weary.
+ALLY_ASKED_OFTEN_AFTER = env.int("ALLY_ASKED_OFTEN_AFTER", default=3)
 
 # --- Uploads ---------------------------------------------------------------------------------
 # Uploads stay in memory up to this size and never touch disk as plaintext temp files.

@@ -93,3 +93,78 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Safe House {n}")
     address = "7 Hidden Lane, Northtown"
     notes = "Ring twice; door code 4821."
+
+
+class ActorFactory(factory.django.DjangoModelFactory):
+    """A trusted ally in the emergency directory, with contacts and one capability."""
+
+    class Meta:
+        model = "allies.Actor"
+        skip_postgeneration_save = True
+
+    kind = "organization"
+    sector = "shelter"
+    stance = "ally"
+    power = 3
+    trust = 4
+    name = factory.Sequence(lambda n: f"Harbour Shelter Network {n}")
+    contact_person = "Mira"
+    phone = "+44 7700 900123"
+    email = "desk@harbour.example"
+    messenger = "Signal +44 7700 900124"
+    address = "12 Quay Street"
+    notes = "Will take people at night if called first."
+    in_directory = True
+    last_verified = factory.LazyFunction(timezone.localdate)
+
+    @factory.post_generation
+    def capabilities(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        if create:
+            for capability in ["shelter"] if extracted is None else extracted:
+                self.capabilities.create(capability=capability)
+
+    @factory.post_generation
+    def areas(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.areas.set(extracted)
+
+
+class AdversaryFactory(ActorFactory):
+    """A former exploiter: an actor only coordinators and administrators may see."""
+
+    sector = "criminal_network"
+    stance = "adversary"
+    power = 4
+    trust = None
+    in_directory = False
+    name = factory.Sequence(lambda n: f"Blue Door Crew {n}")
+
+    @factory.post_generation
+    def capabilities(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        """Nothing they offer is of use to the organization."""
+
+
+class RelationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "allies.Relation"
+
+    source = factory.SubFactory(ActorFactory)
+    kind = "alliance"
+    target = factory.SubFactory(ActorFactory)
+    recorded_by = factory.SubFactory(UserFactory, role=Role.COORDINATOR)
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    """A request for help that the ally answered in 6 hours."""
+
+    class Meta:
+        model = "allies.Engagement"
+
+    actor = factory.SubFactory(ActorFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    kind = "request"
+    purpose = "A bed for tonight"
+    outcome = "helped"
+    response_hours = 6
+    notes = "Called at 22:00."
+    recorded_by = factory.SubFactory(UserFactory, role=Role.COORDINATOR)

@@ -53,6 +53,21 @@ EXPECTED: dict[str, Access] = {
     "places:detail": Access.STAFF,
     "places:edit": Access.COORDINATOR,
     "places:archive": Access.COORDINATOR,
+    "allies:list": Access.STAFF,
+    "allies:create": Access.COORDINATOR,
+    "allies:map": Access.STAFF,
+    "allies:directory": Access.STAFF,
+    "allies:directory_card": Access.STAFF,
+    "allies:gaps": Access.COORDINATOR,
+    "allies:detail": Access.STAFF,
+    "allies:edit": Access.COORDINATOR,
+    "allies:archive": Access.COORDINATOR,
+    "allies:relation_create": Access.COORDINATOR,
+    "allies:relation_delete": Access.COORDINATOR,
+    "allies:engagement_create": Access.COORDINATOR,
+    "allies:engagement_edit": Access.COORDINATOR,
+    "allies:person_sharing": Access.COORDINATOR,
+    "allies:sharing_withdraw": Access.COORDINATOR,
 }
 # A few admin pages stand for the whole admin site, which checks its own permission.
 ADMIN_SAMPLES = ["/admin/", "/admin/accounts/user/", "/admin/audit/auditevent/"]

@@ -23,6 +23,8 @@ from django.db import connection, models
 
 from safespaces.crypto.fields import EncryptedJSONField, encrypted_fields
 from tests.factories import (
+    ActorFactory,
+    EngagementFactory,
     ErasureRequestFactory,
     IdentityGrantFactory,
     PersonFactory,
@@ -37,6 +39,8 @@ FACTORIES: dict[str, Callable[[], models.Model]] = {
     "people.IdentityGrant": IdentityGrantFactory,
     "people.ErasureRequest": ErasureRequestFactory,
     "places.Place": PlaceFactory,
+    "allies.Actor": ActorFactory,
+    "allies.Engagement": EngagementFactory,
 }
 
 

@@ -1,6 +1,8 @@
 from datetime import timedelta
+from typing import Any
 
 from django import forms
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -116,3 +118,20 @@ class ErasureForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: asked by the person on a call on 3 November. No names."),
     )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """Pick a person by alias, in any app's form. Never shows an identity field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "queryset",
+            Person.objects.filter(archived_at__isnull=True, erased_at__isnull=True)
+            .only("id", "alias")
+            .order_by(Lower("alias")),
+        )
+        kwargs.setdefault("label", _("Person"))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Person) -> str:
+        return obj.alias

@@ -1,6 +1,6 @@
 """Writes about people and identity access. Each records an audit event, never a value."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -10,14 +10,17 @@ from django.utils import timezone
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
-from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
+from safespaces.editing import save_if_unchanged
+from safespaces.people.models import (
+    IDENTITY_FIELDS,
+    ErasureRequest,
+    IdentityGrant,
+    Person,
+    SharingConsent,
+)
 from safespaces.people.selectors import active_grants
 
 MAX_GRANT_DAYS = 90
-
-
-class PersonConflict(Exception):
-    """Someone else saved the person after the form was opened."""
 
 
 class GrantTooLong(ValueError):
@@ -48,13 +51,9 @@ def person_create(*, person: Person, by: User) -> Person:
 @transaction.atomic
 def person_update(*, person: Person, seen_version: int, changed: list[str], by: User) -> Person:
     """Save the edited person unless someone saved it since the form was opened."""
-    current = Person.objects.select_for_update().only("version").get(pk=person.pk)
-    if current.version != seen_version:
-        raise PersonConflict
     if "consent_to_store" in changed and person.consent_to_store:
         person.consent_recorded_by = by
-    person.version = current.version + 1
-    person.save()
+    save_if_unchanged(person, seen_version=seen_version)
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=person, fields=changed)
     return person
 
@@ -95,6 +94,24 @@ def grant_revoke(*, grant: IdentityGrant, by: User) -> None:
     grant.revoked_by = by
     grant.save(update_fields=["revoked_at", "revoked_by"])
     audit_record(action=AuditEvent.Action.REVOKE, actor=by, target=grant)
+
+
+def sharing_consent_record(
+    *, person: Person, ally_code: object, given_on: date, by: User
+) -> SharingConsent:
+    """Record that the person agreed to their information going to one ally (by the ally's code:
+    the allies app builds on this one)."""
+    consent = SharingConsent.objects.create(
+        person=person, ally_code=ally_code, given_on=given_on, recorded_by=by
+    )
+    audit_record(action=AuditEvent.Action.GRANT, actor=by, target=consent)
+    return consent
+
+
+def sharing_consent_withdraw(*, consent: SharingConsent, by: User) -> None:
+    consent.withdrawn_on = timezone.localdate()
+    consent.save(update_fields=["withdrawn_on"])
+    audit_record(action=AuditEvent.Action.REVOKE, actor=by, target=consent)
 
 
 def erasure_request(*, person: Person, reason: str, by: User) -> ErasureRequest:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.services import audit_view
+from safespaces.editing import EditConflict, show_conflict
 from safespaces.people import services
 from safespaces.people.forms import DateRangeForm, ErasureForm, GrantForm, PersonForm, SearchForm
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
@@ -91,17 +92,16 @@ def person_edit(request: HttpRequest, code: str) -> HttpResponse:
                 changed=[name for name in form.changed_data if name != "version"],
                 by=request.user,
             )
-        except services.PersonConflict:
-            form.add_error(
-                None,
+        except EditConflict:
+            show_conflict(
+                form,
+                person,
                 _(
                     "Someone else changed this person while you were editing. Your changes are "
                     "below and are not saved yet: check them against the current record and save "
                     "again."
                 ),
             )
-            form.data = form.data.copy()
-            form.data["version"] = Person.objects.get(pk=person.pk).version
         else:
             messages.success(request, _("Saved."))
             return redirect("people:detail", code=person.pk)

@@ -62,3 +62,17 @@ class PlaceChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Place) -> str:
         return f"{obj.name} ({obj.get_kind_display()})"
+
+
+class PlaceMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Pick several places (as ticks), labelled and sorted like PlaceChoiceField."""
+
+    iterator = PlaceChoiceIterator
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", places_for_picking())
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Place) -> str:
+        return f"{obj.name} ({obj.get_kind_display()})"

@@ -5,11 +5,8 @@ from django.db import transaction
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
+from safespaces.editing import save_if_unchanged
 from safespaces.places.models import Place
-
-
-class PlaceConflict(Exception):
-    """Someone else saved the place after the form was opened."""
 
 
 @transaction.atomic
@@ -25,11 +22,7 @@ def place_create(*, place: Place, by: User) -> Place:
 @transaction.atomic
 def place_update(*, place: Place, seen_version: int, changed: list[str], by: User) -> Place:
     """Save the edited place unless someone saved it since the form was opened."""
-    current = Place.objects.select_for_update().only("version").get(pk=place.pk)
-    if current.version != seen_version:
-        raise PlaceConflict
-    place.version = current.version + 1
-    place.save()
+    save_if_unchanged(place, seen_version=seen_version)
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=place, fields=changed)
     return place
 

@@ -7,9 +7,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from safespaces.access import Access, access
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
+from safespaces.editing import EditConflict, show_conflict
 from safespaces.places import services
 from safespaces.places.forms import ArchivedFilterForm, PlaceForm
-from safespaces.places.models import Place
 from safespaces.places.selectors import (
     get_place_for_user,
     may_see_address,
@@ -76,17 +76,15 @@ def place_edit(request: HttpRequest, code: str) -> HttpResponse:
                 changed=[name for name in form.changed_data if name != "version"],
                 by=request.user,
             )
-        except services.PlaceConflict:
-            form.add_error(
-                None,
+        except EditConflict:
+            show_conflict(
+                form,
+                place,
                 _(
                     "Someone else changed this place while you were editing. Your changes are "
                     "below; check them and save again."
                 ),
             )
-            # Saving again now means "keep my version": the next submit carries the current one.
-            form.data = form.data.copy()
-            form.data["version"] = Place.objects.only("version").get(pk=place.pk).version
         else:
             messages.success(request, _("Saved."))
             return redirect("places:detail", code=place.pk)

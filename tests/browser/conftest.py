@@ -79,6 +79,7 @@ class App:
     url: str
     personas: dict[str, Persona]
     heron_code: str
+    ally_code: str
 
 
 def _free_port() -> int:
@@ -151,7 +152,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             )
             for spec in PERSONAS
         }
-        yield App(url=url, personas=personas, heron_code=seeded_secrets["_heron"]["code"])
+        yield App(
+            url=url,
+            personas=personas,
+            heron_code=seeded_secrets["_heron"]["code"],
+            ally_code=seeded_secrets["_ally"]["code"],
+        )
     finally:
         server.terminate()
         try:
@@ -274,8 +280,24 @@ PAGES = {
     "account": "/account/",
     "people": "/people/",
     "person": "/people/{heron}/",
+    "actors": "/allies/",
+    "actor": "/allies/{ally}/",
+    "actor-map": "/allies/map/",
+    "directory": "/allies/directory/",
+    "pocket-card": "/allies/directory/card/",
 }
-SIGNED_IN_PAGES = {"home", "account", "people", "person"}
+# Ines is staff: she sees the allies, not the adversaries, and not the coordinators' gap list.
+SIGNED_IN_PAGES = {
+    "home",
+    "account",
+    "people",
+    "person",
+    "actors",
+    "actor",
+    "actor-map",
+    "directory",
+    "pocket-card",
+}
 
 
 @pytest.fixture(scope="session")
@@ -290,6 +312,10 @@ def signed_in_state(browser: Browser, app: App, ines: Persona) -> dict:
 
 
 OpenPage = Callable[..., Page]
+
+
+def page_path(app: App, name: str) -> str:
+    return PAGES[name].format(heron=app.heron_code, ally=app.ally_code)
 
 
 @pytest.fixture
@@ -317,8 +343,8 @@ def open_page(
         elif name == "enrol":
             enter_password(page, dara)
         else:
-            page.goto(PAGES[name].format(heron=app.heron_code))
-        expect(page).to_have_url(app.url + PAGES[name].format(heron=app.heron_code))
+            page.goto(page_path(app, name))
+        expect(page).to_have_url(app.url + page_path(app, name))
         page.wait_for_load_state()
         return page
 

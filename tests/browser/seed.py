@@ -44,18 +44,25 @@ PERSONAS = [
 ]
 # Heron, a survivor member whose identity only people with access may reveal.
 HERON = {"alias": "Heron", "legal_name": "Marisol Example", "phone": "+44 7700 900777"}
+# The ally whose page the page checks open: in the directory, so staff such as Ines see it.
+ALLY = "Harbourside Women's Shelter"
 
 
 def seed() -> dict[str, dict[str, object]]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from allies import demo as allies_demo
+    from allies.models import Actor
+    from safespaces.accounts.management.commands.seed_demo import DEMO_PLACES
     from safespaces.accounts.roles import Role
     from safespaces.accounts.services import backup_codes_regenerate
+    from safespaces.places.models import Place
     from tests.factories import PersonFactory, UserFactory
 
     secrets_by_username: dict[str, dict[str, object]] = {}
+    users = {}
     for spec in PERSONAS:
-        user = UserFactory(
+        user = users[spec.username] = UserFactory(
             username=spec.username,
             display_name=spec.display_name,
             role=Role(spec.role) if spec.role else None,
@@ -70,6 +77,14 @@ def seed() -> dict[str, dict[str, object]]:
         secrets_by_username[spec.username] = {"totp_key": totp_key, "backup_codes": codes}
     heron = PersonFactory(**HERON)
     secrets_by_username["_heron"] = {"code": str(heron.pk)}
+    # The demo's places, then its fictional actors, whose areas are those places, recorded by
+    # Rosa, a coordinator. Staff such as Ines see the allies among them; coordinators everyone.
+    for kind, name, address in DEMO_PLACES:
+        Place.objects.create(kind=kind, name=name, address=address)
+    allies_demo.seed(users["rosa"])
+    # Names are encrypted: find the ally by reading them.
+    ally = next(actor for actor in Actor.objects.all() if actor.name == ALLY)
+    secrets_by_username["_ally"] = {"code": str(ally.pk)}
     return secrets_by_username
 
 

@@ -3,7 +3,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import OpenPage
+from tests.browser.conftest import PAGES, OpenPage
 
 pytestmark = pytest.mark.browser
 
@@ -15,9 +15,7 @@ def axe() -> Axe:
     return Axe()
 
 
-@pytest.mark.parametrize(
-    "name", ["login", "verify", "enrol", "home", "account", "people", "person"]
-)
+@pytest.mark.parametrize("name", list(PAGES))
 def test_the_page_has_no_accessibility_violations(open_page: OpenPage, axe: Axe, name: str) -> None:
     page = open_page(name)
 

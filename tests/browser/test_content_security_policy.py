@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Request
 
-from tests.browser.conftest import OpenPage
+from tests.browser.conftest import PAGES, OpenPage
 
 pytestmark = pytest.mark.browser
 
@@ -19,9 +19,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 READ_VIOLATIONS = "() => new Promise((done) => setTimeout(() => done(window.__csp), 0))"
 
 
-@pytest.mark.parametrize(
-    "name", ["login", "verify", "enrol", "home", "account", "people", "person"]
-)
+@pytest.mark.parametrize("name", list(PAGES))
 def test_the_page_breaks_no_csp_rule_and_calls_no_other_site(
     open_page: OpenPage, base_url: str, name: str
 ) -> None:

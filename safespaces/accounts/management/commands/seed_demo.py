@@ -1,6 +1,9 @@
+import importlib
+import importlib.util
 import secrets
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -38,6 +41,19 @@ def demo_password() -> str:
     return "-".join(secrets.token_hex(3) for _ in range(4))
 
 
+def seed_domain_apps(user: User) -> list[str]:
+    """Run each installed app's `demo.seed(user)`, in INSTALLED_APPS order.
+
+    Found by name rather than imported, so the platform keeps knowing nothing of the domain apps
+    built on it (the allies, incidents and risk assessment apps each bring their own demo data).
+    """
+    lines = []
+    for app in apps.get_app_configs():
+        if importlib.util.find_spec(f"{app.name}.demo") is not None:
+            lines += importlib.import_module(f"{app.name}.demo").seed(user)
+    return lines
+
+
 class Command(BaseCommand):
     help = (
         "Create one fictional user per role for local use, with a fresh password and fresh "
@@ -71,6 +87,9 @@ class Command(BaseCommand):
             if not Place.objects.exists():
                 for kind, name, address in DEMO_PLACES:
                     Place.objects.create(kind=kind, name=name, address=address)
+            coordinator = User.objects.get(username="demo-coordinator")
+            domain_lines = seed_domain_apps(coordinator)
         lines.append("")
         lines.append(f"Demo people: {', '.join(alias for alias, _, _ in DEMO_PEOPLE)} (fictional).")
+        lines += domain_lines
         self.stdout.write("\n".join(lines) + "\n")

@@ -1,0 +1,246 @@
+"""The actor map's geometry: where each actor and relation goes on a server-rendered SVG.
+
+Actors sit in a column by stance (adversary to ally, with "unknown" set apart) and a row by power,
+5 at the top; several actors in one cell share it in a small grid. Marks grow with power and are
+coloured by a family of sectors (eight colours tell apart better than eighteen). Everything here
+is plain arithmetic on actors already loaded: the map costs no query of its own.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from allies.models import Actor, Relation, Sector, Stance
+
+COLUMN_WIDTH = 230  # drawn at 1:1 on screen, so names stay readable; the map scrolls sideways
+HEIGHT = 760
+AXIS = 90  # room beside the rows for the power labels
+TOP = 48  # room above for the column headings
+BOTTOM = 16
+GAP = 24  # between "unknown" and the adversary-to-ally range
+# Each column's share of COLUMN_WIDTH: few actors stay "unknown" for long.
+COLUMNS = {Stance.UNKNOWN: 0.6, Stance.ADVERSARY: 1.0, Stance.NEUTRAL: 1.0, Stance.ALLY: 1.0}
+POWER_LEVELS = [5, 4, 3, 2, 1]
+LABEL_LENGTH = 16
+LABEL_WIDTH = 110  # what a name of LABEL_LENGTH takes at the label's font size
+# More actors than this in one cell and their names no longer fit: the mark keeps its title.
+LABELLED_UP_TO = 4
+
+SECTOR_FAMILIES: dict[str, Promise] = {
+    "state": _("State and authorities"),
+    "justice": _("Police and justice"),
+    "international": _("International"),
+    "civil": _("Civil society"),
+    "services": _("Services"),
+    "private": _("Business and media"),
+    "community": _("Community and family"),
+    "criminal": _("Criminal networks"),
+    "other": _("Other"),
+}
+FAMILY_OF_SECTOR: dict[str, str] = {
+    Sector.GOVERNMENT: "state",
+    Sector.PORT_TRANSPORT: "state",
+    Sector.POLICE: "justice",
+    Sector.JUDICIARY: "justice",
+    Sector.EMBASSY: "international",
+    Sector.INTERNATIONAL: "international",
+    Sector.NGO: "civil",
+    Sector.SURVIVOR_NETWORK: "civil",
+    Sector.ACADEMIC: "civil",
+    Sector.HEALTH: "services",
+    Sector.LEGAL: "services",
+    Sector.SHELTER: "services",
+    Sector.BUSINESS: "private",
+    Sector.MEDIA: "private",
+    Sector.COMMUNITY_LEADER: "community",
+    Sector.FAMILY: "community",
+    Sector.CRIMINAL_NETWORK: "criminal",
+    Sector.OTHER: "other",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    stance: Stance
+    start: float
+    end: float
+
+    @property
+    def middle(self) -> float:
+        return (self.start + self.end) / 2
+
+    @property
+    def width(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Row:
+    power: int
+    top: float
+    bottom: float
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True)
+class Mark:
+    actor: Actor
+    x: float
+    y: float
+    radius: float
+    family: str
+    label: str  # "" when the cell is too crowded for names
+
+    @property
+    def label_y(self) -> float:
+        return self.y + self.radius + 12
+
+
+@dataclass(frozen=True)
+class Line:
+    relation: Relation
+    source: Actor
+    target: Actor
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass(frozen=True)
+class ActorMap:
+    width: int
+    height: int
+    columns: list[Column]
+    rows: list[Row]
+    marks: list[Mark]
+    lines: list[Line]
+    families: list[tuple[str, Promise]]  # those on the map, for the legend
+    axis_x: float  # the middle of the power labels' strip
+
+    @property
+    def grid_start(self) -> float:
+        return min(column.start for column in self.columns)
+
+    @property
+    def grid_end(self) -> float:
+        return max(column.end for column in self.columns)
+
+    @property
+    def grid_height(self) -> float:
+        return self.rows[-1].bottom - self.rows[0].top
+
+    @property
+    def relation_kinds(self) -> list[Relation.Kind]:
+        """The kinds of relation drawn, in the order of the key."""
+        drawn = {line.relation.kind for line in self.lines}
+        return [kind for kind in Relation.Kind if kind in drawn]
+
+
+def _columns(stances: list[Stance], rtl: bool) -> tuple[list[Column], int]:
+    """The columns of `stances`, in map order, and the map's width."""
+    columns = []
+    start = float(AXIS)
+    for stance, share in COLUMNS.items():
+        if stance not in stances:
+            continue
+        end = start + COLUMN_WIDTH * share
+        columns.append(Column(stance, start, end))
+        start = end + (GAP if stance == Stance.UNKNOWN else 0)
+    width = math.ceil(columns[-1].end)
+    if rtl:
+        # Right to left, the map reads from the other side: the axis on the right.
+        columns = [Column(c.stance, width - c.end, width - c.start) for c in columns]
+    return columns, width
+
+
+def _rows() -> list[Row]:
+    height = (HEIGHT - TOP - BOTTOM) / len(POWER_LEVELS)
+    return [
+        Row(power, TOP + i * height, TOP + (i + 1) * height) for i, power in enumerate(POWER_LEVELS)
+    ]
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= LABEL_LENGTH else name[: LABEL_LENGTH - 1].rstrip() + "…"
+
+
+def _place_cell(actors: list[Actor], column: Column, row: Row) -> list[Mark]:
+    """Spread the actors of one cell over a grid that keeps the cell's proportions."""
+    width, height = column.width, row.bottom - row.top
+    labelled = len(actors) <= LABELLED_UP_TO
+    if labelled:
+        # Side by side only as far as the names fit, then another line.
+        across = min(len(actors), max(1, int(width // LABEL_WIDTH)))
+    else:
+        across = max(1, math.ceil(math.sqrt(len(actors) * width / height)))
+    down = math.ceil(len(actors) / across)
+    step_x, step_y = width / across, height / down
+    marks = []
+    for i, actor in enumerate(actors):
+        radius = min(5 + 3 * actor.power, 0.35 * min(step_x, step_y))
+        # Labelled marks sit a little high in their slot, leaving the name room below.
+        lift = 8 if labelled else 0
+        marks.append(
+            Mark(
+                actor=actor,
+                x=column.start + (i % across + 0.5) * step_x,
+                y=row.top + (i // across + 0.5) * step_y - lift,
+                radius=radius,
+                family=FAMILY_OF_SECTOR.get(actor.sector, "other"),
+                label=_short(actor.name) if labelled else "",
+            )
+        )
+    return marks
+
+
+def _line(relation: Relation, marks: dict[object, Mark]) -> Line:
+    start, end = marks[relation.source_id], marks[relation.target_id]
+    x1, y1, x2, y2 = start.x, start.y, end.x, end.y
+    if relation.is_directed:
+        # Stop at the edge of the target, so the arrowhead is not hidden under its mark.
+        length = math.hypot(x2 - x1, y2 - y1) or 1.0
+        shorten = end.radius + 3
+        x2, y2 = x2 - (x2 - x1) * shorten / length, y2 - (y2 - y1) * shorten / length
+    return Line(
+        relation, start.actor, end.actor, round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1)
+    )
+
+
+def actor_map(
+    actors: list[Actor],
+    relations: list[Relation],
+    *,
+    stances: list[Stance] | None = None,
+    rtl: bool = False,
+) -> ActorMap:
+    """Lay out `actors` (names are read, so each is decrypted once) and the relations between
+    them, in columns for `stances` (all four unless the user may see only some)."""
+    columns, width = _columns(stances or list(COLUMNS), rtl)
+    rows = _rows()
+    column_of = {column.stance: column for column in columns}
+    row_of = {row.power: row for row in rows}
+    cells: dict[tuple[str, int], list[Actor]] = defaultdict(list)
+    for actor in sorted(actors, key=lambda a: a.name.casefold()):
+        cells[(actor.stance, actor.power)].append(actor)
+    marks = [
+        mark
+        for (stance, power), members in cells.items()
+        for mark in _place_cell(members, column_of[Stance(stance)], row_of[power])
+    ]
+    by_actor = {mark.actor.pk: mark for mark in marks}
+    lines = [
+        _line(relation, by_actor)
+        for relation in relations
+        if relation.source_id in by_actor and relation.target_id in by_actor
+    ]
+    present = {mark.family for mark in marks}
+    families = [(key, label) for key, label in SECTOR_FAMILIES.items() if key in present]
+    axis_x = width - AXIS / 2 if rtl else AXIS / 2
+    return ActorMap(width, HEIGHT, columns, rows, marks, lines, families, axis_x)

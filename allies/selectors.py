@@ -1,0 +1,231 @@
+"""Reads about actors, and the one place that decides who sees which actors and which parts."""
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from allies.models import Actor, ActorCapability, Capability, Engagement, Relation, Stance
+from safespaces.accounts.roles import Role, has_role
+from safespaces.people.models import Person, SharingConsent
+from safespaces.places.models import Place
+from safespaces.places.selectors import places_for_picking
+from safespaces.places.selectors import sorted_by_name as sorted_places
+
+# An ally counts as trusted, for the gap finder, from this trust rating up.
+TRUSTED_FROM = 3
+# "Asked often" counts requests over this window.
+ASKED_WINDOW = timedelta(days=90)
+# Contact details older than this carry a warning: numbers change, people move on.
+VERIFIED_FRESH_FOR = timedelta(days=183)
+# Needed on the spot in a crisis, so a gap is checked area by area. Political pressure, media,
+# training and the like work from anywhere and are checked across the whole network.
+LOCAL_CAPABILITIES = (
+    Capability.EMERGENCY_RESPONSE,
+    Capability.SHELTER,
+    Capability.LEGAL_AID,
+    Capability.MEDICAL,
+    Capability.PSYCHOSOCIAL,
+    Capability.RELOCATION,
+)
+
+
+def may_see_all_actors(user: Any) -> bool:
+    """Coordinators and administrators see every actor and every part of it.
+
+    Staff see allies only: an adversary may be a former exploiter, and knowing what the
+    organization knows of them is itself a risk.
+    """
+    return has_role(user, Role.COORDINATOR)
+
+
+def may_see_contacts(user: Any, actor: Actor) -> bool:
+    """Everyone may call an ally listed in the emergency directory; other contacts stay with
+    coordinators and administrators."""
+    return may_see_all_actors(user) or (actor.is_ally and actor.in_directory)
+
+
+def actors_visible_to(user: Any) -> QuerySet[Actor]:
+    actors = Actor.objects.all()
+    if not may_see_all_actors(user):
+        actors = actors.filter(stance=Stance.ALLY, archived=False)
+    return actors
+
+
+def get_actor_for_user(request: HttpRequest, code: object) -> Actor:
+    actor = actors_visible_to(request.user).filter(pk=code).first()
+    if actor is None:
+        raise Http404
+    return actor
+
+
+def sorted_by_name(actors: QuerySet[Actor] | list[Actor]) -> list[Actor]:
+    """The name is encrypted, so this sorts in Python; it decrypts only the names."""
+    return sorted(actors, key=lambda actor: actor.name.casefold())
+
+
+def serving(actors: QuerySet[Actor], area: Place | None) -> QuerySet[Actor]:
+    """Actors serving the area: named for it, or serving everywhere. No area: all of them."""
+    if area is None:
+        return actors
+    return actors.filter(Q(serves_everywhere=True) | Q(areas=area)).distinct()
+
+
+def actors_for_picking(user: Any) -> QuerySet[Actor]:
+    return actors_visible_to(user).filter(archived=False).only("id", "name", "stance")
+
+
+def requests_in_window(actor_ids: list[Any], *, today: date | None = None) -> dict[Any, int]:
+    """How often each actor was asked for help (requests and referrals) in the last 90 days.
+
+    One query for any number of actors.
+    """
+    since = (today or timezone.localdate()) - ASKED_WINDOW
+    asks = Engagement.objects.filter(kind__in=Engagement.ASKING, date__gt=since)
+    rows = asks.filter(actor_id__in=actor_ids).values("actor_id").annotate(asked=Count("id"))
+    return {row["actor_id"]: row["asked"] for row in rows}
+
+
+def is_asked_often(asked: int) -> bool:
+    return asked > settings.ALLY_ASKED_OFTEN_AFTER
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """How an ally answered when the organization really asked."""
+
+    asked: int
+    helped: int
+    partly: int
+    declined: int
+    no_response: int
+    pending: int
+    typical_hours: float | None  # the median response time, where one was recorded
+
+    @property
+    def answered(self) -> int:
+        return self.asked - self.pending
+
+
+def request_record(actor: Actor) -> RequestRecord:
+    rows = list(
+        actor.engagements.filter(kind__in=Engagement.ASKING).values_list(
+            "outcome", "response_hours"
+        )
+    )
+    outcomes = [outcome for outcome, _hours in rows]
+    hours = [hours for _outcome, hours in rows if hours is not None]
+    return RequestRecord(
+        asked=len(rows),
+        helped=outcomes.count(Engagement.Outcome.HELPED),
+        partly=outcomes.count(Engagement.Outcome.PARTLY),
+        declined=outcomes.count(Engagement.Outcome.DECLINED),
+        no_response=outcomes.count(Engagement.Outcome.NO_RESPONSE),
+        pending=outcomes.count(Engagement.Outcome.PENDING),
+        typical_hours=statistics.median(hours) if hours else None,
+    )
+
+
+def is_verified_recently(actor: Actor, *, today: date | None = None) -> bool:
+    if actor.last_verified is None:
+        return False
+    return (today or timezone.localdate()) - actor.last_verified <= VERIFIED_FRESH_FOR
+
+
+def relations_among(actors: QuerySet[Actor]) -> QuerySet[Relation]:
+    """Relations whose both ends are in `actors`, in one query."""
+    return Relation.objects.filter(source__in=actors, target__in=actors)
+
+
+def relations_of(actor: Actor, user: Any) -> list[Relation]:
+    """The actor's relations with other actors the user may see."""
+    visible = actors_visible_to(user)
+    return list(
+        Relation.objects.filter(Q(source=actor) | Q(target=actor))
+        .filter(source__in=visible, target__in=visible)
+        .select_related("source", "target")
+    )
+
+
+@dataclass(frozen=True)
+class DirectorySection:
+    capability: Capability
+    allies: list[Actor]
+
+
+def directory(*, area: Place | None = None, capability: str = "") -> list[DirectorySection]:
+    """Who to call for what: allies listed in the directory, by capability, in two queries."""
+    allies = serving(
+        Actor.objects.filter(stance=Stance.ALLY, in_directory=True, archived=False), area
+    ).prefetch_related("capabilities")
+    by_capability: dict[str, list[Actor]] = defaultdict(list)
+    for ally in sorted_by_name(allies):
+        for row in ally.capabilities.all():
+            by_capability[row.capability].append(ally)
+    wanted = [Capability(capability)] if capability else list(Capability)
+    return [DirectorySection(c, by_capability[c.value]) for c in wanted if by_capability[c.value]]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A finding: no trusted ally offers these capabilities in this area (or anywhere)."""
+
+    place: Place | None  # None: across the whole network
+    missing: list[Capability]
+
+
+def _trusted_capabilities() -> QuerySet[ActorCapability]:
+    return ActorCapability.objects.filter(
+        actor__stance=Stance.ALLY, actor__archived=False, actor__trust__gte=TRUSTED_FROM
+    )
+
+
+def capability_gaps() -> list[Gap]:
+    """Capabilities no trusted ally offers: the local ones area by area, the rest network-wide.
+
+    Three queries whatever the number of actors and places. Online channels are not areas.
+    """
+    trusted = _trusted_capabilities()
+    everywhere = set(
+        trusted.filter(actor__serves_everywhere=True).values_list("capability", flat=True)
+    )
+    anywhere = set(trusted.values_list("capability", flat=True))
+    local: dict[Any, set[str]] = defaultdict(set)
+    for place_id, capability in trusted.filter(actor__areas__isnull=False).values_list(
+        "actor__areas", "capability"
+    ):
+        local[place_id].add(capability)
+    areas = sorted_places(places_for_picking().exclude(kind=Place.Kind.ONLINE_CHANNEL))
+    gaps = []
+    for place in areas:
+        offered = everywhere | local[place.pk]
+        missing = [c for c in LOCAL_CAPABILITIES if c.value not in offered]
+        if missing:
+            gaps.append(Gap(place, missing))
+    network_wide = [
+        c for c in Capability if c not in LOCAL_CAPABILITIES and c.value not in anywhere
+    ]
+    if network_wide:
+        gaps.append(Gap(None, network_wide))
+    return gaps
+
+
+def consents_of(person: Person) -> list[tuple[SharingConsent, Actor | None]]:
+    """The person's sharing consents, newest first, each with its ally (None if archived away)."""
+    consents = list(person.sharing_consents.order_by("-given_on", "-id"))
+    actors = Actor.objects.in_bulk([consent.ally_code for consent in consents])
+    return [(consent, actors.get(consent.ally_code)) for consent in consents]
+
+
+def consenting_people(actor: Actor) -> list[Person]:
+    """People who consented, and have not withdrawn, to sharing with this actor."""
+    codes = SharingConsent.objects.filter(ally_code=actor.pk, withdrawn_on__isnull=True).values(
+        "person_id"
+    )
+    return list(Person.objects.filter(pk__in=codes, erased_at__isnull=True).order_by("alias"))

@@ -1,0 +1,113 @@
+"""Writes about actors. Each records an audit event with field names, never a value."""
+
+from django.db import transaction
+
+from allies.models import Actor, ActorCapability, Engagement, Relation
+from safespaces.accounts.models import User
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record
+from safespaces.editing import save_if_unchanged
+from safespaces.people.selectors import may_share_with
+
+
+class NoSharingConsent(Exception):
+    """The person has not consented to sharing their information with this actor."""
+
+
+def _set_capabilities(actor: Actor, capabilities: list[str]) -> None:
+    actor.capabilities.exclude(capability__in=capabilities).delete()
+    have = set(actor.capabilities.values_list("capability", flat=True))
+    ActorCapability.objects.bulk_create(
+        ActorCapability(actor=actor, capability=c) for c in capabilities if c not in have
+    )
+
+
+@transaction.atomic
+def actor_create(*, actor: Actor, capabilities: list[str], areas: list[object], by: User) -> Actor:
+    actor.save(force_insert=True)
+    _set_capabilities(actor, capabilities)
+    actor.areas.set(areas)
+    filled = [
+        field.name
+        for field in Actor._meta.concrete_fields
+        if field.editable and field.name != "version" and getattr(actor, field.attname)
+    ]
+    audit_record(action=AuditEvent.Action.CREATE, actor=by, target=actor, fields=filled)
+    return actor
+
+
+@transaction.atomic
+def actor_update(
+    *,
+    actor: Actor,
+    seen_version: int,
+    capabilities: list[str],
+    areas: list[object],
+    changed: list[str],
+    by: User,
+) -> Actor:
+    """Save the edited actor unless someone saved it since the form was opened."""
+    save_if_unchanged(actor, seen_version=seen_version)
+    _set_capabilities(actor, capabilities)
+    actor.areas.set(areas)
+    audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=actor, fields=changed)
+    return actor
+
+
+@transaction.atomic
+def actor_archive(*, actor: Actor, by: User) -> None:
+    """Take the actor out of lists, the map and the directory. Engagements keep it."""
+    current = Actor.objects.select_for_update().only("version").get(pk=actor.pk)
+    actor.archived = True
+    actor.in_directory = False
+    # A new version, so a form opened before the archive is refused rather than saved over it.
+    actor.version = current.version + 1
+    actor.save(update_fields=["archived", "in_directory", "version", "updated_at"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE, actor=by, target=actor, fields=["archived", "in_directory"]
+    )
+
+
+def relation_create(*, source: Actor, kind: str, target: Actor, by: User) -> Relation:
+    relation = Relation.objects.create(source=source, kind=kind, target=target, recorded_by=by)
+    audit_record(action=AuditEvent.Action.CREATE, actor=by, target=relation)
+    return relation
+
+
+def relation_delete(*, relation: Relation, by: User) -> None:
+    audit_record(action=AuditEvent.Action.DELETE, actor=by, target=relation)
+    relation.delete()
+
+
+def _check_consent(engagement: Engagement) -> None:
+    if engagement.person_id and not may_share_with(engagement.person, engagement.actor_id):
+        raise NoSharingConsent
+
+
+def _filled(engagement: Engagement) -> list[str]:
+    optional = ("response_hours", "person", "notes")
+    return ["date", "kind", "purpose", "outcome"] + [
+        name for name in optional if getattr(engagement, name)
+    ]
+
+
+@transaction.atomic
+def engagement_record(*, engagement: Engagement, by: User) -> Engagement:
+    """Record a contact with an actor. A person is linked only with their consent to sharing."""
+    _check_consent(engagement)
+    engagement.recorded_by = by
+    engagement.save(force_insert=True)
+    audit_record(
+        action=AuditEvent.Action.CREATE, actor=by, target=engagement, fields=_filled(engagement)
+    )
+    return engagement
+
+
+@transaction.atomic
+def engagement_update(
+    *, engagement: Engagement, seen_version: int, changed: list[str], by: User
+) -> Engagement:
+    _check_consent(engagement)
+    save_if_unchanged(engagement, seen_version=seen_version)
+    audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=engagement, fields=changed)
+    return engagement

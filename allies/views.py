@@ -1,0 +1,331 @@
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language_bidi
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from allies import services
+from allies.actor_map import actor_map
+from allies.forms import (
+    ActorFilterForm,
+    ActorForm,
+    EngagementForm,
+    RelationForm,
+    SharingConsentForm,
+)
+from allies.models import Actor, Capability, Engagement, Relation, Stance
+from allies.selectors import (
+    actors_for_picking,
+    actors_visible_to,
+    capability_gaps,
+    consenting_people,
+    consents_of,
+    directory,
+    get_actor_for_user,
+    is_asked_often,
+    is_verified_recently,
+    may_see_all_actors,
+    may_see_contacts,
+    relations_among,
+    relations_of,
+    request_record,
+    requests_in_window,
+    sorted_by_name,
+)
+from safespaces.access import Access, access
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record, audit_view
+from safespaces.editing import EditConflict, show_conflict
+from safespaces.people import services as people_services
+from safespaces.people.models import SharingConsent
+from safespaces.people.selectors import get_person_for_user
+
+GET_OR_POST = ["GET", "HEAD", "POST"]
+
+
+@access(Access.STAFF)
+@require_safe
+def actor_list(request: HttpRequest) -> HttpResponse:
+    """Staff see allies; coordinators and administrators every actor, archived ones on request."""
+    see_all = may_see_all_actors(request.user)
+    form = ActorFilterForm(
+        request.GET or None,
+        see_all=see_all,
+        fields=["sector", "area", "stance", "capability", "archived"],
+    )
+    actors = sorted_by_name(
+        form.filter(actors_visible_to(request.user)).prefetch_related("capabilities")
+    )
+    asked = requests_in_window([actor.pk for actor in actors])
+    rows = [(actor, is_asked_often(asked.get(actor.pk, 0))) for actor in actors]
+    context = {"form": form, "rows": rows, "see_all": see_all}
+    return render(request, "allies/actor_list.html", context)
+
+
+@access(Access.STAFF)
+@require_safe
+def actor_detail(request: HttpRequest, code: str) -> HttpResponse:
+    actor = get_actor_for_user(request, code)
+    see_all = may_see_all_actors(request.user)
+    asked = requests_in_window([actor.pk]).get(actor.pk, 0)
+    context = {
+        "actor": actor,
+        "see_all": see_all,
+        "show_contacts": may_see_contacts(request.user, actor),
+        "verified_recently": is_verified_recently(actor),
+        "asked": asked,
+        "asked_often": is_asked_often(asked),
+        "capabilities": actor.capabilities.all(),
+        "areas": actor.areas.all(),
+    }
+    if see_all:
+        # Notes, engagements and who consented to sharing: a coordinator's view, recorded.
+        audit_view(request, actor)
+        context |= {
+            "relations": relations_of(actor, request.user),
+            "engagements": actor.engagements.select_related("person"),
+            "record": request_record(actor),
+            "consenting": consenting_people(actor),
+        }
+    return render(request, "allies/actor_detail.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def actor_create(request: HttpRequest) -> HttpResponse:
+    # A finding of the gap list opens this form with the missing capability and area ticked.
+    initial = {
+        "capabilities": request.GET.getlist("capability"),
+        "areas": request.GET.getlist("area"),
+        "stance": Actor.Stance.ALLY if request.GET else None,
+    }
+    form = ActorForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        actor = services.actor_create(
+            actor=form.save(commit=False),
+            capabilities=form.cleaned_data["capabilities"],
+            areas=list(form.cleaned_data["areas"]),
+            by=request.user,
+        )
+        messages.success(request, _("The actor was added."))
+        return redirect("allies:detail", code=actor.pk)
+    return render(request, "allies/actor_form.html", {"form": form, "actor": None})
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def actor_edit(request: HttpRequest, code: str) -> HttpResponse:
+    actor = get_actor_for_user(request, code)
+    form = ActorForm(request.POST or None, instance=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.actor_update(
+                actor=form.save(commit=False),
+                seen_version=form.cleaned_data["version"] or 0,
+                capabilities=form.cleaned_data["capabilities"],
+                areas=list(form.cleaned_data["areas"]),
+                changed=[name for name in form.changed_data if name != "version"],
+                by=request.user,
+            )
+        except EditConflict:
+            show_conflict(
+                form,
+                actor,
+                _(
+                    "Someone else changed this actor while you were editing. Your changes are "
+                    "below; check them and save again."
+                ),
+            )
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("allies:detail", code=actor.pk)
+    if request.method != "POST":
+        audit_view(request, actor)  # the form shows contacts and notes
+    return render(request, "allies/actor_form.html", {"form": form, "actor": actor})
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def actor_archive(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask first, then archive: the actor leaves the lists, the map and the directory."""
+    actor = get_actor_for_user(request, code)
+    if request.method == "POST":
+        if not actor.archived:
+            services.actor_archive(actor=actor, by=request.user)
+        messages.success(request, _("The actor was archived."))
+        return redirect("allies:list")
+    return render(request, "allies/actor_archive.html", {"actor": actor})
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def relation_create(request: HttpRequest, code: str) -> HttpResponse:
+    source = get_actor_for_user(request, code)
+    form = RelationForm(
+        request.POST or None, source=source, choices=actors_for_picking(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        services.relation_create(
+            source=source,
+            kind=form.cleaned_data["kind"],
+            target=form.cleaned_data["target"],
+            by=request.user,
+        )
+        messages.success(request, _("The relation was added to the map."))
+        return redirect("allies:detail", code=source.pk)
+    return render(request, "allies/relation_form.html", {"form": form, "actor": source})
+
+
+@access(Access.COORDINATOR)
+@require_POST
+def relation_delete(request: HttpRequest, code: str) -> HttpResponse:
+    visible = actors_visible_to(request.user)
+    relation = Relation.objects.filter(pk=code, source__in=visible, target__in=visible).first()
+    if relation is None:
+        raise Http404
+    services.relation_delete(relation=relation, by=request.user)
+    messages.success(request, _("The relation was removed."))
+    return redirect("allies:detail", code=relation.source_id)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
+    actor = get_actor_for_user(request, code)
+    form = EngagementForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        engagement = form.save(commit=False)
+        engagement.actor = actor
+        services.engagement_record(engagement=engagement, by=request.user)
+        messages.success(request, _("The contact was recorded."))
+        return redirect("allies:detail", code=actor.pk)
+    context = {"form": form, "actor": actor, "engagement": None}
+    return render(request, "allies/engagement_form.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def engagement_edit(request: HttpRequest, code: str) -> HttpResponse:
+    engagement = (
+        Engagement.objects.filter(pk=code, actor__in=actors_visible_to(request.user))
+        .select_related("actor")
+        .first()
+    )
+    if engagement is None:
+        raise Http404
+    form = EngagementForm(request.POST or None, instance=engagement, actor=engagement.actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.engagement_update(
+                engagement=form.save(commit=False),
+                seen_version=form.cleaned_data["version"] or 0,
+                changed=[name for name in form.changed_data if name != "version"],
+                by=request.user,
+            )
+        except EditConflict:
+            show_conflict(
+                form,
+                engagement,
+                _(
+                    "Someone else changed this contact while you were editing. Your changes are "
+                    "below; check them and save again."
+                ),
+            )
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("allies:detail", code=engagement.actor_id)
+    context = {"form": form, "actor": engagement.actor, "engagement": engagement}
+    return render(request, "allies/engagement_form.html", context)
+
+
+@access(Access.STAFF)
+@require_safe
+def map_view(request: HttpRequest) -> HttpResponse:
+    """The actor map: staff see the allies among themselves, coordinators everyone."""
+    form = ActorFilterForm(request.GET or None, see_all=False, fields=["sector", "area"])
+    actors = form.filter(actors_visible_to(request.user)).only(
+        "id", "kind", "sector", "stance", "power", "name"
+    )
+    relations = relations_among(actors)
+    # Staff see allies only: a map of empty columns would only say what is hidden from them.
+    stances = None if may_see_all_actors(request.user) else [Stance.ALLY]
+    layout = actor_map(list(actors), list(relations), stances=stances, rtl=get_language_bidi())
+    context = {"form": form, "map": layout}
+    return render(request, "allies/actor_map.html", context)
+
+
+def _directory_context(request: HttpRequest) -> dict[str, object]:
+    form = ActorFilterForm(request.GET or None, see_all=False, fields=["capability", "area"])
+    area = capability = None
+    if form.is_valid():
+        area, capability = form.cleaned_data["area"], form.cleaned_data["capability"]
+    sections = directory(area=area, capability=capability or "")
+    allies = {ally.pk: ally for section in sections for ally in section.allies}
+    asked = requests_in_window(list(allies))
+    return {
+        "form": form,
+        "sections": sections,
+        "allies": sorted_by_name(list(allies.values())),
+        "stale": {pk for pk, ally in allies.items() if not is_verified_recently(ally)},
+        "asked_often": {pk for pk in allies if is_asked_often(asked.get(pk, 0))},
+        "area": area,
+        "today": timezone.localdate(),
+    }
+
+
+@access(Access.STAFF)
+@require_safe
+def directory_view(request: HttpRequest) -> HttpResponse:
+    """Who to call for what, with their contact channels, for everyone."""
+    return render(request, "allies/directory.html", _directory_context(request))
+
+
+@access(Access.STAFF)
+@require_safe
+def directory_card(request: HttpRequest) -> HttpResponse:
+    """The directory as a pocket card to print: a copy that leaves the app, so it is recorded."""
+    context = _directory_context(request)
+    audit_record(
+        action=AuditEvent.Action.EXPORT, actor=request.user, object_type="allies.directory"
+    )
+    return render(request, "allies/directory_card.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_safe
+def gap_list(request: HttpRequest) -> HttpResponse:
+    context = {"gaps": capability_gaps(), "capabilities": Capability}
+    return render(request, "allies/gaps.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def person_sharing(request: HttpRequest, code: str) -> HttpResponse:
+    """A person's consents to share their information with named allies."""
+    person = get_person_for_user(request, code)
+    form = SharingConsentForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        people_services.sharing_consent_record(
+            person=person,
+            ally_code=form.cleaned_data["ally"].pk,
+            given_on=form.cleaned_data["given_on"],
+            by=request.user,
+        )
+        messages.success(request, _("Their consent was recorded."))
+        return redirect("allies:person_sharing", code=person.pk)
+    context = {"person": person, "form": form, "consents": consents_of(person)}
+    return render(request, "allies/person_sharing.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_POST
+def sharing_withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    consent = SharingConsent.objects.filter(pk=code, withdrawn_on__isnull=True).first()
+    if consent is None:
+        raise Http404
+    person = get_person_for_user(request, consent.person_id)
+    people_services.sharing_consent_withdraw(consent=consent, by=request.user)
+    messages.success(request, _("The consent was withdrawn. Nothing more goes to this actor."))
+    return redirect("allies:person_sharing", code=person.pk)

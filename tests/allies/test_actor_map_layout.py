@@ -1,0 +1,120 @@
+"""The map's geometry, on actors that are never saved: no database needed."""
+
+import math
+
+from allies.actor_map import LABELLED_UP_TO, actor_map
+from allies.models import Actor, Relation
+
+
+def actor(
+    name: str = "Harbour Shelter", stance: str = "ally", power: int = 3, **more: object
+) -> Actor:
+    return Actor(
+        name=name, stance=stance, power=power, sector=more.pop("sector", "shelter"), **more
+    )
+
+
+def relation(source: Actor, kind: str, target: Actor) -> Relation:
+    return Relation(source=source, kind=kind, target=target)
+
+
+def test_each_actor_sits_in_its_stance_column_and_power_row() -> None:
+    strong_ally, weak_adversary = actor(power=5), actor(stance="adversary", power=1)
+
+    layout = actor_map([strong_ally, weak_adversary], [])
+
+    columns = {c.stance: c for c in layout.columns}
+    rows = {r.power: r for r in layout.rows}
+    for mark in layout.marks:
+        column, row = columns[mark.actor.stance], rows[mark.actor.power]
+        assert column.start < mark.x < column.end
+        assert row.top < mark.y < row.bottom
+
+
+def test_the_stance_columns_run_from_adversary_to_ally_with_unknown_apart() -> None:
+    layout = actor_map([], [])
+
+    order = [c.stance for c in sorted(layout.columns, key=lambda c: c.start)]
+
+    assert order == ["unknown", "adversary", "neutral", "ally"]
+
+
+def test_right_to_left_mirrors_the_columns_and_the_axis() -> None:
+    ltr, rtl = actor_map([actor()], []), actor_map([actor()], [], rtl=True)
+
+    assert [c.stance for c in sorted(rtl.columns, key=lambda c: c.start)] == [
+        "ally",
+        "neutral",
+        "adversary",
+        "unknown",
+    ]
+    assert math.isclose(rtl.marks[0].x, ltr.width - ltr.marks[0].x)
+    assert rtl.axis_x > rtl.width / 2 > ltr.axis_x
+
+
+def test_more_power_makes_a_bigger_mark() -> None:
+    layout = actor_map([actor(power=p, stance=s) for p, s in [(1, "ally"), (5, "neutral")]], [])
+
+    radius = {m.actor.power: m.radius for m in layout.marks}
+
+    assert radius[5] > radius[1]
+
+
+def test_a_crowded_cell_drops_the_names_but_keeps_every_mark_inside_it() -> None:
+    crowd = [actor(name=f"Ally {i}") for i in range(LABELLED_UP_TO + 1)]
+    few = [actor(name=f"Neutral {i}", stance="neutral") for i in range(LABELLED_UP_TO)]
+
+    layout = actor_map(crowd + few, [])
+
+    column = {c.stance: c for c in layout.columns}
+    assert {m.label for m in layout.marks if m.actor.stance == "ally"} == {""}
+    assert all(m.label for m in layout.marks if m.actor.stance == "neutral")
+    for mark in layout.marks:
+        assert column[mark.actor.stance].start <= mark.x - mark.radius
+        assert mark.x + mark.radius <= column[mark.actor.stance].end
+    assert len({(m.x, m.y) for m in layout.marks}) == len(layout.marks)  # no two on one spot
+
+
+def test_long_names_are_shortened_on_the_map() -> None:
+    layout = actor_map([actor(name="The Very Long Name Of A Network")], [])
+
+    assert layout.marks[0].label == "The Very Long N…"
+
+
+def test_a_directed_relation_stops_at_the_edge_of_its_target() -> None:
+    controller, controlled = actor(stance="adversary", power=5), actor(power=2)
+
+    layout = actor_map([controller, controlled], [relation(controller, "control", controlled)])
+
+    line, target = layout.lines[0], next(m for m in layout.marks if m.actor is controlled)
+    assert math.hypot(line.x2 - target.x, line.y2 - target.y) > target.radius
+
+
+def test_relations_with_an_end_off_the_map_are_left_out() -> None:
+    shown, hidden = actor(), actor(stance="adversary")
+
+    layout = actor_map([shown], [relation(hidden, "conflict", shown)])
+
+    assert layout.lines == []
+
+
+def test_the_key_names_only_the_sector_families_on_the_map() -> None:
+    layout = actor_map([actor(sector="police"), actor(sector="judiciary", stance="neutral")], [])
+
+    assert [key for key, _label in layout.families] == ["justice"]
+
+
+def test_a_map_of_allies_only_has_one_narrow_column() -> None:
+    everyone, allies_only = actor_map([actor()], []), actor_map([actor()], [], stances=["ally"])
+
+    assert [c.stance for c in allies_only.columns] == ["ally"]
+    assert allies_only.width < everyone.width / 2
+    assert allies_only.columns[0].start < allies_only.marks[0].x < allies_only.columns[0].end
+
+
+def test_the_key_lists_only_the_kinds_of_relation_drawn() -> None:
+    a, b, c = actor(), actor(stance="neutral"), actor(stance="adversary")
+
+    layout = actor_map([a, b, c], [relation(c, "control", a), relation(a, "close", b)])
+
+    assert layout.relation_kinds == ["close", "control"]
