@@ -21,7 +21,9 @@ class EngagementAdmin(AuditedModelAdmin):
     list_display = ["__str__", "date", "kind", "outcome"]
     list_filter = ["kind", "outcome"]
     exclude = ["version"]
-    raw_id_fields = ["actor", "person", "recorded_by"]
+    # Who the contact was with and whom it names follow the consent rule of the app's form; the
+    # admin may correct the rest.
+    readonly_fields = ["actor", "person", "recorded_by"]
     opening_records = AuditEvent.Action.VIEW
 
 

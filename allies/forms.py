@@ -9,7 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from allies.models import Actor, Capability, Engagement, Relation, Sector, Stance
-from allies.selectors import serving, sorted_by_name
+from allies.selectors import may_name_person, serving, sorted_by_name
 from safespaces.people.forms import PersonChoiceField
 from safespaces.people.models import Person
 from safespaces.people.selectors import may_share_with
@@ -17,6 +17,7 @@ from safespaces.places.forms import PlaceChoiceField, PlaceMultipleChoiceField
 from safespaces.places.models import Place
 
 POWER_CHOICES = [
+    ("", _("Choose…")),
     (1, _("1 – very little")),
     (2, _("2 – some")),
     (3, _("3 – considerable")),
@@ -138,8 +139,20 @@ class ActorForm(forms.ModelForm):
         """The fields in the groups of `fieldsets`, for `_form.html`."""
         return [(legend, [self[name] for name in names]) for legend, names in self.fieldsets]
 
+    def clean_last_verified(self) -> Any:
+        verified = self.cleaned_data["last_verified"]
+        if verified and verified > timezone.localdate():
+            # A typo in the future would silence the "check these details" warning for years.
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return verified
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if self.instance.archived and cleaned.get("in_directory"):
+            self.add_error(
+                "in_directory",
+                _("An archived actor cannot be in the emergency directory."),
+            )
         if cleaned.get("stance") != Stance.ALLY:
             # Trust is rated for allies only; a rating left over from before is dropped.
             cleaned["trust"] = None
@@ -297,17 +310,21 @@ class EngagementForm(forms.ModelForm):
             raise forms.ValidationError(_("The date cannot be in the future."))
         return date
 
-    def clean_person(self) -> Any:
-        person = self.cleaned_data.get("person")
-        if person is not None and not may_share_with(person, self.actor.pk):
-            raise forms.ValidationError(
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        person, date = cleaned.get("person"), cleaned.get("date")
+        # A consent withdrawn since does not stop updating the outcome of a past contact.
+        checked = self.instance._state.adding or {"person", "date"} & set(self.changed_data)
+        if person and date and checked and not may_name_person(self.actor, person, on=date):
+            self.add_error(
+                "person",
                 _(
                     "%(alias)s has not consented to sharing their information with this actor. "
                     "Record their consent first, or leave the person out."
                 )
-                % {"alias": person.alias}
+                % {"alias": person.alias},
             )
-        return person
+        return cleaned
 
 
 class SharingConsentForm(forms.Form):
@@ -325,12 +342,10 @@ class SharingConsentForm(forms.Form):
     def __init__(self, *args: Any, person: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person = person
-        # Never an adversary: nobody consents to their data going to those who oppose the work.
-        self.fields["ally"].queryset = (
-            Actor.objects.filter(archived=False)
-            .exclude(stance=Stance.ADVERSARY)
-            .only("id", "name", "stance")
-        )
+        # Allies and neutral actors only (see may_receive_shared_data).
+        self.fields["ally"].queryset = Actor.objects.filter(
+            archived=False, stance__in=[Stance.ALLY, Stance.NEUTRAL]
+        ).only("id", "name", "stance")
         if not self.is_bound:
             self.fields["given_on"].initial = timezone.localdate()
 

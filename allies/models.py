@@ -188,6 +188,10 @@ class Actor(models.Model):
                 condition=models.Q(in_directory=False) | models.Q(stance=Stance.ALLY),
                 name="actor_directory_only_allies",
             ),
+            models.CheckConstraint(
+                condition=models.Q(in_directory=False) | models.Q(archived=False),
+                name="actor_directory_only_active",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from allies.models import Actor, ActorCapability, Capability, Engagement, Relation, Stance
 from safespaces.accounts.roles import Role, has_role
 from safespaces.people.models import Person, SharingConsent
+from safespaces.people.selectors import get_person_for_user, may_share_with
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 from safespaces.places.selectors import sorted_by_name as sorted_places
@@ -34,6 +35,8 @@ LOCAL_CAPABILITIES = (
     Capability.PSYCHOSOCIAL,
     Capability.RELOCATION,
 )
+# The kinds of place that are areas for the gap finder; the others are sites within them.
+AREA_KINDS = (Place.Kind.AREA, Place.Kind.OUTREACH_SITE)
 
 
 def may_see_all_actors(user: Any) -> bool:
@@ -43,6 +46,26 @@ def may_see_all_actors(user: Any) -> bool:
     organization knows of them is itself a risk.
     """
     return has_role(user, Role.COORDINATOR)
+
+
+def may_see_relations(user: Any) -> bool:
+    """How actors stand to each other (who controls whom, which allies are in conflict) is
+    analysis for coordinators and administrators, on the map as on an actor's page."""
+    return may_see_all_actors(user)
+
+
+def may_receive_shared_data(actor: Actor) -> bool:
+    """Whether a person may consent to their information going to this actor at all.
+
+    Never to an adversary, nor to an actor whose stance nobody knows yet.
+    """
+    return actor.stance in (Stance.ALLY, Stance.NEUTRAL)
+
+
+def may_name_person(actor: Actor, person: Person, *, on: date) -> bool:
+    """Whether a contact with the actor on that day may name the person: the actor may receive
+    shared information, and the person's consent to share with it stood that day."""
+    return may_receive_shared_data(actor) and may_share_with(person, actor.pk, on=on)
 
 
 def may_see_contacts(user: Any, actor: Actor) -> bool:
@@ -77,6 +100,42 @@ def serving(actors: QuerySet[Actor], area: Place | None) -> QuerySet[Actor]:
     return actors.filter(Q(serves_everywhere=True) | Q(areas=area)).distinct()
 
 
+def get_active_actor_for_user(request: HttpRequest, code: object) -> Actor:
+    """An actor that new contacts and relations may still be added to: not archived."""
+    actor = get_actor_for_user(request, code)
+    if actor.archived:
+        raise Http404
+    return actor
+
+
+def get_engagement_for_user(request: HttpRequest, code: object) -> Engagement:
+    engagement = (
+        Engagement.objects.filter(pk=code, actor__in=actors_visible_to(request.user))
+        .select_related("actor")
+        .first()
+    )
+    if engagement is None or not may_see_all_actors(request.user):
+        raise Http404
+    return engagement
+
+
+def get_relation_for_user(request: HttpRequest, code: object) -> Relation:
+    visible = actors_visible_to(request.user)
+    relation = Relation.objects.filter(pk=code, source__in=visible, target__in=visible).first()
+    if relation is None or not may_see_relations(request.user):
+        raise Http404
+    return relation
+
+
+def get_standing_consent_for_user(request: HttpRequest, code: object) -> SharingConsent:
+    """A consent not yet withdrawn, of a person the user may see."""
+    consent = SharingConsent.objects.filter(pk=code, withdrawn_on__isnull=True).first()
+    if consent is None or not may_see_all_actors(request.user):
+        raise Http404
+    get_person_for_user(request, consent.person_id)
+    return consent
+
+
 def actors_for_picking(user: Any) -> QuerySet[Actor]:
     return actors_visible_to(user).filter(archived=False).only("id", "name", "stance")
 
@@ -107,10 +166,6 @@ class RequestRecord:
     no_response: int
     pending: int
     typical_hours: float | None  # the median response time, where one was recorded
-
-    @property
-    def answered(self) -> int:
-        return self.asked - self.pending
 
 
 def request_record(actor: Actor) -> RequestRecord:
@@ -189,7 +244,10 @@ def _trusted_capabilities() -> QuerySet[ActorCapability]:
 def capability_gaps() -> list[Gap]:
     """Capabilities no trusted ally offers: the local ones area by area, the rest network-wide.
 
-    Three queries whatever the number of actors and places. Online channels are not areas.
+    Areas are the places of kind "area" and "outreach site": offices, shelters and venues are
+    sites within them. With no area on record, the local capabilities are checked network-wide
+    too, so an organization that has not described its areas still learns what nobody offers.
+    Four queries whatever the number of actors and places.
     """
     trusted = _trusted_capabilities()
     everywhere = set(
@@ -201,23 +259,22 @@ def capability_gaps() -> list[Gap]:
         "actor__areas", "capability"
     ):
         local[place_id].add(capability)
-    areas = sorted_places(places_for_picking().exclude(kind=Place.Kind.ONLINE_CHANNEL))
+    areas = sorted_places(places_for_picking().filter(kind__in=AREA_KINDS))
     gaps = []
     for place in areas:
         offered = everywhere | local[place.pk]
         missing = [c for c in LOCAL_CAPABILITIES if c.value not in offered]
         if missing:
             gaps.append(Gap(place, missing))
-    network_wide = [
-        c for c in Capability if c not in LOCAL_CAPABILITIES and c.value not in anywhere
-    ]
+    checked_network_wide = [c for c in Capability if c not in LOCAL_CAPABILITIES or not areas]
+    network_wide = [c for c in checked_network_wide if c.value not in anywhere]
     if network_wide:
         gaps.append(Gap(None, network_wide))
     return gaps
 
 
 def consents_of(person: Person) -> list[tuple[SharingConsent, Actor | None]]:
-    """The person's sharing consents, newest first, each with its ally (None if archived away)."""
+    """The person's sharing consents, newest first, each with its actor (None if deleted)."""
     consents = list(person.sharing_consents.order_by("-given_on", "-id"))
     actors = Actor.objects.in_bulk([consent.ally_code for consent in consents])
     return [(consent, actors.get(consent.ally_code)) for consent in consents]

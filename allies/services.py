@@ -3,11 +3,13 @@
 from django.db import transaction
 
 from allies.models import Actor, ActorCapability, Engagement, Relation
+from allies.selectors import may_name_person, may_receive_shared_data
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
-from safespaces.people.selectors import may_share_with
+from safespaces.people.models import SharingConsent
+from safespaces.people.services import sharing_consent_withdraw
 
 
 class NoSharingConsent(Exception):
@@ -46,11 +48,19 @@ def actor_update(
     changed: list[str],
     by: User,
 ) -> Actor:
-    """Save the edited actor unless someone saved it since the form was opened."""
+    """Save the edited actor unless someone saved it since the form was opened.
+
+    An actor who turns adversary (or whose stance becomes unknown) may no longer receive anyone's
+    information: the consents to share with them are withdrawn, each recorded.
+    """
     save_if_unchanged(actor, seen_version=seen_version)
     _set_capabilities(actor, capabilities)
     actor.areas.set(areas)
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=actor, fields=changed)
+    if not may_receive_shared_data(actor):
+        standing = SharingConsent.objects.filter(ally_code=actor.pk, withdrawn_on__isnull=True)
+        for consent in standing.select_related("person"):
+            sharing_consent_withdraw(consent=consent, by=by)
     return actor
 
 
@@ -80,7 +90,10 @@ def relation_delete(*, relation: Relation, by: User) -> None:
 
 
 def _check_consent(engagement: Engagement) -> None:
-    if engagement.person_id and not may_share_with(engagement.person, engagement.actor_id):
+    """The form checks the same; this is for every other caller."""
+    if engagement.person_id and not may_name_person(
+        engagement.actor, engagement.person, on=engagement.date
+    ):
         raise NoSharingConsent
 
 
@@ -107,7 +120,9 @@ def engagement_record(*, engagement: Engagement, by: User) -> Engagement:
 def engagement_update(
     *, engagement: Engagement, seen_version: int, changed: list[str], by: User
 ) -> Engagement:
-    _check_consent(engagement)
+    # A consent withdrawn since does not stop updating the outcome of a past contact.
+    if {"person", "date"} & set(changed):
+        _check_consent(engagement)
     save_if_unchanged(engagement, seen_version=seen_version)
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=engagement, fields=changed)
     return engagement

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language_bidi
@@ -15,7 +15,7 @@ from allies.forms import (
     RelationForm,
     SharingConsentForm,
 )
-from allies.models import Actor, Capability, Engagement, Relation, Stance
+from allies.models import Actor, Capability, Stance
 from allies.selectors import (
     actors_for_picking,
     actors_visible_to,
@@ -23,11 +23,16 @@ from allies.selectors import (
     consenting_people,
     consents_of,
     directory,
+    get_active_actor_for_user,
     get_actor_for_user,
+    get_engagement_for_user,
+    get_relation_for_user,
+    get_standing_consent_for_user,
     is_asked_often,
     is_verified_recently,
     may_see_all_actors,
     may_see_contacts,
+    may_see_relations,
     relations_among,
     relations_of,
     request_record,
@@ -39,7 +44,6 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
 from safespaces.editing import EditConflict, show_conflict
 from safespaces.people import services as people_services
-from safespaces.people.models import SharingConsent
 from safespaces.people.selectors import get_person_for_user
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
@@ -60,6 +64,9 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     )
     asked = requests_in_window([actor.pk for actor in actors])
     rows = [(actor, is_asked_often(asked.get(actor.pk, 0))) for actor in actors]
+    if see_all:
+        # Adversaries' names among them: recorded as one listing.
+        audit_record(action=AuditEvent.Action.LIST, actor=request.user, object_type="allies.actor")
     context = {"form": form, "rows": rows, "see_all": see_all}
     return render(request, "allies/actor_list.html", context)
 
@@ -162,7 +169,7 @@ def actor_archive(request: HttpRequest, code: str) -> HttpResponse:
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
 def relation_create(request: HttpRequest, code: str) -> HttpResponse:
-    source = get_actor_for_user(request, code)
+    source = get_active_actor_for_user(request, code)
     form = RelationForm(
         request.POST or None, source=source, choices=actors_for_picking(request.user)
     )
@@ -181,10 +188,7 @@ def relation_create(request: HttpRequest, code: str) -> HttpResponse:
 @access(Access.COORDINATOR)
 @require_POST
 def relation_delete(request: HttpRequest, code: str) -> HttpResponse:
-    visible = actors_visible_to(request.user)
-    relation = Relation.objects.filter(pk=code, source__in=visible, target__in=visible).first()
-    if relation is None:
-        raise Http404
+    relation = get_relation_for_user(request, code)
     services.relation_delete(relation=relation, by=request.user)
     messages.success(request, _("The relation was removed."))
     return redirect("allies:detail", code=relation.source_id)
@@ -193,7 +197,7 @@ def relation_delete(request: HttpRequest, code: str) -> HttpResponse:
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
 def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
-    actor = get_actor_for_user(request, code)
+    actor = get_active_actor_for_user(request, code)
     form = EngagementForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         engagement = form.save(commit=False)
@@ -208,13 +212,7 @@ def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
 def engagement_edit(request: HttpRequest, code: str) -> HttpResponse:
-    engagement = (
-        Engagement.objects.filter(pk=code, actor__in=actors_visible_to(request.user))
-        .select_related("actor")
-        .first()
-    )
-    if engagement is None:
-        raise Http404
+    engagement = get_engagement_for_user(request, code)
     form = EngagementForm(request.POST or None, instance=engagement, actor=engagement.actor)
     if request.method == "POST" and form.is_valid():
         try:
@@ -236,6 +234,8 @@ def engagement_edit(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("allies:detail", code=engagement.actor_id)
+    if request.method != "POST":
+        audit_view(request, engagement)  # the form shows the purpose, notes and person
     context = {"form": form, "actor": engagement.actor, "engagement": engagement}
     return render(request, "allies/engagement_form.html", context)
 
@@ -248,9 +248,12 @@ def map_view(request: HttpRequest) -> HttpResponse:
     actors = form.filter(actors_visible_to(request.user)).only(
         "id", "kind", "sector", "stance", "power", "name"
     )
-    relations = relations_among(actors)
+    relations = relations_among(actors) if may_see_relations(request.user) else []
+    see_all = may_see_all_actors(request.user)
+    if see_all:
+        audit_record(action=AuditEvent.Action.LIST, actor=request.user, object_type="allies.actor")
     # Staff see allies only: a map of empty columns would only say what is hidden from them.
-    stances = None if may_see_all_actors(request.user) else [Stance.ALLY]
+    stances = None if see_all else [Stance.ALLY]
     layout = actor_map(list(actors), list(relations), stances=stances, rtl=get_language_bidi())
     context = {"form": form, "map": layout}
     return render(request, "allies/actor_map.html", context)
@@ -315,6 +318,8 @@ def person_sharing(request: HttpRequest, code: str) -> HttpResponse:
         )
         messages.success(request, _("Their consent was recorded."))
         return redirect("allies:person_sharing", code=person.pk)
+    if request.method != "POST":
+        audit_view(request, person)  # where a survivor's information may go: in their report
     context = {"person": person, "form": form, "consents": consents_of(person)}
     return render(request, "allies/person_sharing.html", context)
 
@@ -322,10 +327,7 @@ def person_sharing(request: HttpRequest, code: str) -> HttpResponse:
 @access(Access.COORDINATOR)
 @require_POST
 def sharing_withdraw(request: HttpRequest, code: str) -> HttpResponse:
-    consent = SharingConsent.objects.filter(pk=code, withdrawn_on__isnull=True).first()
-    if consent is None:
-        raise Http404
-    person = get_person_for_user(request, consent.person_id)
+    consent = get_standing_consent_for_user(request, code)
     people_services.sharing_consent_withdraw(consent=consent, by=request.user)
     messages.success(request, _("The consent was withdrawn. Nothing more goes to this actor."))
-    return redirect("allies:person_sharing", code=person.pk)
+    return redirect("allies:person_sharing", code=consent.person_id)

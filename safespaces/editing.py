@@ -2,7 +2,7 @@
 was opened; otherwise the editor sees their changes again with the conflict explained."""
 
 from django import forms
-from django.db import models
+from django.db import models, transaction
 
 
 class EditConflict(Exception):
@@ -13,13 +13,13 @@ def save_if_unchanged(instance: models.Model, *, seen_version: int) -> None:
     """Save `instance` with the next version number, or raise EditConflict.
 
     The row is locked until the transaction ends, so two editors cannot both pass the check.
-    Call it inside a transaction.
     """
-    current = type(instance).objects.select_for_update().only("version").get(pk=instance.pk)
-    if current.version != seen_version:
-        raise EditConflict
-    instance.version = current.version + 1  # type: ignore[attr-defined]
-    instance.save()
+    with transaction.atomic():
+        current = type(instance).objects.select_for_update().only("version").get(pk=instance.pk)
+        if current.version != seen_version:
+            raise EditConflict
+        instance.version = current.version + 1  # type: ignore[attr-defined]
+        instance.save()
 
 
 def show_conflict(form: forms.BaseForm, instance: models.Model, message: str) -> None:

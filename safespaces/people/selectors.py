@@ -28,11 +28,17 @@ def may_reveal(user: Any, person: Person) -> bool:
     return active_grants().filter(Q(person=person) | Q(person__isnull=True), user=user).exists()
 
 
-def may_share_with(person: Person, ally_code: object) -> bool:
-    """Whether the person consented, and has not withdrawn, to their data going to this ally."""
-    return SharingConsent.objects.filter(
-        person=person, ally_code=ally_code, withdrawn_on__isnull=True
-    ).exists()
+def may_share_with(person: Person, ally_code: object, *, on: date | None = None) -> bool:
+    """Whether the person's consent to their data going to this ally stands today, or stood on
+    the day `on` (a contact recorded after the fact is judged by the consent of its day)."""
+    consents = SharingConsent.objects.filter(person=person, ally_code=ally_code)
+    if on is None:
+        return consents.filter(withdrawn_on__isnull=True).exists()
+    return (
+        consents.filter(given_on__lte=on)
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+        .exists()
+    )
 
 
 def people_visible_to(user: Any) -> QuerySet[Person]:

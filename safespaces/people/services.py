@@ -105,6 +105,10 @@ def sharing_consent_record(
         person=person, ally_code=ally_code, given_on=given_on, recorded_by=by
     )
     audit_record(action=AuditEvent.Action.GRANT, actor=by, target=consent)
+    # Also on the person, so the report of who did what with their record shows it.
+    audit_record(
+        action=AuditEvent.Action.CHANGE, actor=by, target=person, fields=["sharing_consents"]
+    )
     return consent
 
 
@@ -112,6 +116,12 @@ def sharing_consent_withdraw(*, consent: SharingConsent, by: User) -> None:
     consent.withdrawn_on = timezone.localdate()
     consent.save(update_fields=["withdrawn_on"])
     audit_record(action=AuditEvent.Action.REVOKE, actor=by, target=consent)
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=by,
+        target=consent.person,
+        fields=["sharing_consents"],
+    )
 
 
 def erasure_request(*, person: Person, reason: str, by: User) -> ErasureRequest:

@@ -60,14 +60,17 @@ def test_an_edit_form_opened_before_the_archive_is_refused(
         "sector": actor.sector,
         "stance": actor.stance,
         "power": actor.power,
-        "in_directory": "on",
         "version": actor.version,
     }
 
     client.post(url(actor))
-    response = client.post(f"/allies/{actor.pk}/edit/", opened)
+    stale = client.post(f"/allies/{actor.pk}/edit/", opened)
+    back_in_directory = client.post(
+        f"/allies/{actor.pk}/edit/", {**opened, "in_directory": "on", "version": actor.version + 1}
+    )
 
-    assert b"Someone else changed this actor while you were editing." in response.content
+    assert b"Someone else changed this actor while you were editing." in stale.content
+    assert b"An archived actor cannot be in the emergency directory." in back_in_directory.content
     saved = Actor.objects.get(pk=actor.pk)
     assert (saved.name, saved.in_directory) == ("Harbour Shelter", False)
 

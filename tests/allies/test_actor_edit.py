@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -233,3 +234,14 @@ def test_other_methods_are_refused(client: Client, coordinator: User, method: st
     actor = ActorFactory()
 
     assert getattr(sign_in(client, coordinator), method)(url(actor)).status_code == 405
+
+
+def test_a_check_date_in_the_future_is_refused(client: Client, coordinator: User) -> None:
+    actor = ActorFactory()
+
+    response = sign_in(client, coordinator).post(
+        url(actor), form_data(actor, last_verified="2099-01-01")
+    )
+
+    assert b"The date cannot be in the future." in response.content
+    assert Actor.objects.get(pk=actor.pk).last_verified != date(2099, 1, 1)

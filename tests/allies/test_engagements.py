@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -277,7 +277,7 @@ def test_the_service_records_a_person_who_consented(coordinator: User) -> None:
     actor, person = ActorFactory(), PersonFactory()
     consent(person, actor, coordinator)
     engagement = Engagement(
-        actor=actor, date=date(2026, 1, 5), kind="request", purpose="A bed", person=person
+        actor=actor, date=timezone.localdate(), kind="request", purpose="A bed", person=person
     )
 
     engagement_record(engagement=engagement, by=coordinator)
@@ -339,3 +339,78 @@ def test_a_person_archived_since_they_were_linked_stays_linked(
     assert f'<option value="{person.pk}" selected>Heron</option>'.encode() in page.content
     saved = Engagement.objects.get(pk=engagement.pk)
     assert (saved.outcome, saved.person) == ("helped", person)
+
+
+def test_a_consent_withdrawn_since_does_not_block_updating_the_outcome(
+    client: Client, coordinator: User
+) -> None:
+    actor, person = ActorFactory(), PersonFactory(alias="Heron")
+    given = consent(person, actor, coordinator)
+    engagement = EngagementFactory(actor=actor, person=person, outcome="pending")
+    given.withdrawn_on = timezone.localdate()
+    given.save()
+
+    response = sign_in(client, coordinator).post(
+        edit_url(engagement), edit_data(engagement, outcome="helped")
+    )
+
+    assert response.status_code == 302
+    assert Engagement.objects.get(pk=engagement.pk).outcome == "helped"
+
+
+def test_a_contact_dated_before_the_consent_cannot_name_the_person(
+    client: Client, coordinator: User
+) -> None:
+    actor, person = ActorFactory(), PersonFactory(alias="Heron")
+    consent(person, actor, coordinator)
+    yesterday = timezone.localdate() - timedelta(days=1)
+
+    response = sign_in(client, coordinator).post(
+        create_url(actor), form_data(person=person.pk, date=yesterday.isoformat())
+    )
+
+    assert REFUSAL.format(alias="Heron") in response.content.decode()
+    assert not Engagement.objects.exists()
+
+
+def test_an_ally_turned_adversary_loses_every_consent_and_cannot_be_sent_a_name(
+    client: Client, coordinator: User
+) -> None:
+    actor, person = ActorFactory(), PersonFactory(alias="Heron")
+    consent(person, actor, coordinator)
+    sign_in(client, coordinator)
+    turned = {
+        "name": actor.name,
+        "kind": actor.kind,
+        "sector": actor.sector,
+        "stance": "adversary",
+        "power": actor.power,
+        "version": actor.version,
+    }
+
+    client.post(f"/allies/{actor.pk}/edit/", turned)
+    response = client.post(create_url(actor), form_data(person=person.pk))
+
+    assert SharingConsent.objects.get().withdrawn_on == timezone.localdate()
+    assert REFUSAL.format(alias="Heron") in response.content.decode()
+    assert not Engagement.objects.exists()
+    withdrawn = AuditEvent.objects.filter(action=AuditEvent.Action.REVOKE)
+    assert withdrawn.count() == 1
+
+
+def test_opening_a_contact_to_update_it_is_recorded(client: Client, coordinator: User) -> None:
+    engagement = EngagementFactory()
+
+    sign_in(client, coordinator).get(edit_url(engagement))
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
+    assert (event.object_type, event.object_id) == ("allies.engagement", str(engagement.pk))
+
+
+def test_no_new_contact_with_an_archived_actor(client: Client, coordinator: User) -> None:
+    actor = ActorFactory(archived=True, in_directory=False)
+
+    response = sign_in(client, coordinator).post(create_url(actor), form_data())
+
+    assert response.status_code == 404
+    assert not Engagement.objects.exists()

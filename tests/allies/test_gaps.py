@@ -57,7 +57,7 @@ def test_an_ally_serving_everywhere_closes_the_gap_in_every_area() -> None:
 
 @pytest.mark.django_db
 def test_capabilities_that_work_from_anywhere_are_checked_across_the_network() -> None:
-    ActorFactory(capabilities=["funding"], areas=[PlaceFactory(kind="office")])
+    ActorFactory(capabilities=["funding"], areas=[PlaceFactory(kind="area")])
 
     network = gaps_by_place()[None]
 
@@ -67,13 +67,26 @@ def test_capabilities_that_work_from_anywhere_are_checked_across_the_network() -
 
 
 @pytest.mark.django_db
-def test_online_channels_and_archived_places_are_not_areas() -> None:
-    online = PlaceFactory(kind="online_channel")
+def test_only_active_areas_and_outreach_sites_are_checked_area_by_area() -> None:
+    sites = [PlaceFactory(kind=kind) for kind in ("online_channel", "office", "shelter", "venue")]
     archived = PlaceFactory(kind="area", archived=True)
+    areas = [PlaceFactory(kind="area"), PlaceFactory(kind="outreach_site")]
 
     gaps = gaps_by_place()
 
-    assert online.pk not in gaps and archived.pk not in gaps
+    assert all(place.pk not in gaps for place in [*sites, archived])
+    assert all(gaps[area.pk] == EVERY_LOCAL for area in areas)
+
+
+@pytest.mark.django_db
+def test_with_no_area_on_record_local_capabilities_are_checked_across_the_network() -> None:
+    PlaceFactory(kind="office")
+    ActorFactory(capabilities=["shelter"], serves_everywhere=True)
+
+    network = gaps_by_place()
+
+    assert list(network) == [None]
+    assert "emergency_response" in network[None] and "shelter" not in network[None]
 
 
 @pytest.mark.django_db

@@ -239,3 +239,27 @@ def test_the_page_refuses_other_methods(client: Client, coordinator: User) -> No
     person = PersonFactory()
 
     assert sign_in(client, coordinator).put(url(person)).status_code == 405
+
+
+def test_opening_the_page_shows_in_the_persons_access_report(
+    client: Client, coordinator: User
+) -> None:
+    person = PersonFactory()
+
+    sign_in(client, coordinator).get(url(person))
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
+    assert (event.object_type, event.object_id) == ("people.person", str(person.pk))
+
+
+def test_an_actor_of_unknown_stance_is_never_offered(client: Client, coordinator: User) -> None:
+    unknown = ActorFactory(stance="unknown", trust=None, in_directory=False)
+    person = PersonFactory()
+
+    response = sign_in(client, coordinator).post(
+        url(person), {"ally": unknown.pk, "given_on": "2026-01-05"}
+    )
+
+    assert str(unknown.pk) not in client.get(url(person)).content.decode()
+    assert b"Select a valid choice" in response.content
+    assert not SharingConsent.objects.exists()

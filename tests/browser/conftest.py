@@ -221,6 +221,11 @@ def amina(app: App) -> Persona:
 
 
 @pytest.fixture(scope="session")
+def cora(app: App) -> Persona:
+    return app.personas["cora"]
+
+
+@pytest.fixture(scope="session")
 def ines(app: App) -> Persona:
     return app.personas["ines"]
 
@@ -285,7 +290,14 @@ PAGES = {
     "actor-map": "/allies/map/",
     "directory": "/allies/directory/",
     "pocket-card": "/allies/directory/card/",
+    "coordinator-map": "/allies/map/",
+    "gaps": "/allies/gaps/",
+    "actor-form": "/allies/{ally}/edit/",
+    "engagement-form": "/allies/{ally}/engagements/new/",
+    "sharing": "/allies/sharing/{heron}/",
 }
+# Opened as Cora, a coordinator: adversaries on the map, relations, forms.
+COORDINATOR_PAGES = {"coordinator-map", "gaps", "actor-form", "engagement-form", "sharing"}
 # Ines is staff: she sees the allies, not the adversaries, and not the coordinators' gap list.
 SIGNED_IN_PAGES = {
     "home",
@@ -311,6 +323,17 @@ def signed_in_state(browser: Browser, app: App, ines: Persona) -> dict:
     return state
 
 
+@pytest.fixture(scope="session")
+def coordinator_state(browser: Browser, app: App, cora: Persona) -> dict:
+    """Cora's cookies after one full sign-in, for the pages only coordinators see."""
+    context = browser.new_context(base_url=app.url, locale="en")
+    page = context.new_page()
+    sign_in(page, cora)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
 OpenPage = Callable[..., Page]
 
 
@@ -323,6 +346,7 @@ def open_page(
     new_context: Callable[..., BrowserContext],
     app: App,
     signed_in_state: dict,
+    coordinator_state: dict,
     ines: Persona,
     dara: Persona,
 ) -> OpenPage:
@@ -333,8 +357,12 @@ def open_page(
     """
 
     def open_(name: str, prepare: Callable[[BrowserContext], None] | None = None) -> Page:
-        signed_in = name in SIGNED_IN_PAGES
-        context = new_context(storage_state=signed_in_state if signed_in else None)
+        state = None
+        if name in SIGNED_IN_PAGES:
+            state = signed_in_state
+        elif name in COORDINATOR_PAGES:
+            state = coordinator_state
+        context = new_context(storage_state=state)
         if prepare:
             prepare(context)
         page = context.new_page()

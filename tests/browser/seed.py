@@ -41,6 +41,9 @@ PERSONAS = [
     PersonaSpec("bea", "Bea", "Administrator", authenticator=True, backup_codes=False),
     # Kim, staff accompanying Heron to court: reveals Heron's identity once she has access.
     PersonaSpec("kim", "Kim", "Staff", authenticator=True, backup_codes=False),
+    # Cora, a coordinator: her one signed-in session is shared by the checks of the pages only
+    # coordinators see (the whole actor map, the gaps, the forms).
+    PersonaSpec("cora", "Cora", "Coordinator", authenticator=True, backup_codes=False),
 ]
 # Heron, a survivor member whose identity only people with access may reveal.
 HERON = {"alias": "Heron", "legal_name": "Marisol Example", "phone": "+44 7700 900777"}
