@@ -26,6 +26,7 @@ def test_staff_see_allies_without_their_relations(client: Client, staff: User) -
 
     assert sorted(marks(page)) == sorted([str(ally.pk), str(other_ally.pk)])
     assert adversary.name not in page and neutral.name not in page
+    assert "2 allies by power, from 1 at the bottom to 5 at the top." in page
     # How actors stand to each other is analysis for coordinators: no line, no key.
     assert 'class="relation ' not in page
     assert "map-column-ally" in page and "map-column-adversary" not in page
