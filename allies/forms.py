@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.models import Actor, Capability, Engagement, Relation, Sector, Stance
 from allies.selectors import may_name_person, serving, sorted_by_name
+from safespaces.editing import VersionedModelForm
 from safespaces.people.forms import PersonChoiceField
 from safespaces.people.models import Person
 from safespaces.people.selectors import may_share_with
@@ -34,7 +35,7 @@ TRUST_CHOICES = [
 ]
 
 
-class ActorForm(forms.ModelForm):
+class ActorForm(VersionedModelForm):
     """Everything about an actor, in the groups a coordinator thinks in."""
 
     capabilities = forms.MultipleChoiceField(
@@ -44,7 +45,6 @@ class ActorForm(forms.ModelForm):
         required=False,
     )
     areas = PlaceMultipleChoiceField(label=_("Areas served"), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     fieldsets = [
         (_("Who they are"), ["name", "kind", "sector", "stance", "power", "trust"]),
@@ -118,7 +118,6 @@ class ActorForm(forms.ModelForm):
                 self.instance.capabilities.values_list("capability", flat=True)
             )
             self.fields["areas"].initial = list(current)
-            self.fields["version"].initial = self.instance.version
 
     @cached_property
     def changed_data(self) -> list[str]:
@@ -257,10 +256,8 @@ class RelationForm(forms.ModelForm):
         return cleaned
 
 
-class EngagementForm(forms.ModelForm):
+class EngagementForm(VersionedModelForm):
     """A contact with one actor. A person is linked only if they consented to sharing with it."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Engagement
@@ -298,11 +295,8 @@ class EngagementForm(forms.ModelForm):
                 .order_by(Lower("alias"))
             )
         # Not `instance.pk`: the UUID primary key is set before the engagement is first saved.
-        adding = self.instance._state.adding
-        if adding and not self.is_bound:
+        if self.instance._state.adding and not self.is_bound:
             self.fields["date"].initial = timezone.localdate()
-        if not adding and not self.is_bound:
-            self.fields["version"].initial = self.instance.version
 
     def clean_date(self) -> Any:
         date = self.cleaned_data["date"]

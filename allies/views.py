@@ -42,7 +42,6 @@ from allies.selectors import (
 from safespaces.access import Access, access
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
-from safespaces.editing import EditConflict, show_conflict
 from safespaces.people import services as people_services
 from safespaces.people.selectors import get_person_for_user
 
@@ -127,25 +126,21 @@ def actor_edit(request: HttpRequest, code: str) -> HttpResponse:
     actor = get_actor_for_user(request, code)
     form = ActorForm(request.POST or None, instance=actor)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.actor_update(
+        saved = form.saved_unless_conflict(
+            lambda: services.actor_update(
                 actor=form.save(commit=False),
-                seen_version=form.cleaned_data["version"] or 0,
+                seen_version=form.seen_version,
                 capabilities=form.cleaned_data["capabilities"],
                 areas=list(form.cleaned_data["areas"]),
-                changed=[name for name in form.changed_data if name != "version"],
+                changed=form.changed_fields,
                 by=request.user,
-            )
-        except EditConflict:
-            show_conflict(
-                form,
-                actor,
-                _(
-                    "Someone else changed this actor while you were editing. Your changes are "
-                    "below; check them and save again."
-                ),
-            )
-        else:
+            ),
+            _(
+                "Someone else changed this actor while you were editing. Your changes are "
+                "below; check them and save again."
+            ),
+        )
+        if saved:
             messages.success(request, _("Saved."))
             return redirect("allies:detail", code=actor.pk)
     if request.method != "POST":
@@ -215,23 +210,19 @@ def engagement_edit(request: HttpRequest, code: str) -> HttpResponse:
     engagement = get_engagement_for_user(request, code)
     form = EngagementForm(request.POST or None, instance=engagement, actor=engagement.actor)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.engagement_update(
+        saved = form.saved_unless_conflict(
+            lambda: services.engagement_update(
                 engagement=form.save(commit=False),
-                seen_version=form.cleaned_data["version"] or 0,
-                changed=[name for name in form.changed_data if name != "version"],
+                seen_version=form.seen_version,
+                changed=form.changed_fields,
                 by=request.user,
-            )
-        except EditConflict:
-            show_conflict(
-                form,
-                engagement,
-                _(
-                    "Someone else changed this contact while you were editing. Your changes are "
-                    "below; check them and save again."
-                ),
-            )
-        else:
+            ),
+            _(
+                "Someone else changed this contact while you were editing. Your changes are "
+                "below; check them and save again."
+            ),
+        )
+        if saved:
             messages.success(request, _("Saved."))
             return redirect("allies:detail", code=engagement.actor_id)
     if request.method != "POST":

@@ -1,6 +1,9 @@
 """Optimistic locking, shared by every edit form: a save wins only if nobody saved since the form
 was opened; otherwise the editor sees their changes again with the conflict explained."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.db import models, transaction
 
@@ -22,11 +25,38 @@ def save_if_unchanged(instance: models.Model, *, seen_version: int) -> None:
         instance.save()
 
 
-def show_conflict(form: forms.BaseForm, instance: models.Model, message: str) -> None:
-    """Explain the conflict above the editor's own changes, which stay in the form.
+class VersionedModelForm(forms.ModelForm):
+    """A model form that carries the version it was opened at, for `save_if_unchanged`."""
 
-    Saving again then means "keep my version": the next submit carries the current version.
-    """
-    form.add_error(None, message)
-    form.data = form.data.copy()
-    form.data["version"] = type(instance).objects.only("version").get(pk=instance.pk).version
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding and not self.is_bound:
+            self.fields["version"].initial = self.instance.version
+
+    @property
+    def seen_version(self) -> int:
+        return self.cleaned_data["version"] or 0
+
+    @property
+    def changed_fields(self) -> list[str]:
+        """The names of the fields the editor changed, for the audit event."""
+        return [name for name in self.changed_data if name != "version"]
+
+    def saved_unless_conflict(self, save: Callable[[], object], message: str) -> bool:
+        """Run `save`; if someone saved the record meanwhile, explain it above the editor's own
+        changes, which stay in the form, and return False.
+
+        Saving again then means "keep my version": the next submit carries the current version.
+        """
+        try:
+            save()
+        except EditConflict:
+            self.add_error(None, message)
+            self.data = self.data.copy()
+            self.data["version"] = (
+                type(self.instance).objects.only("version").get(pk=self.instance.pk).version
+            )
+            return False
+        return True

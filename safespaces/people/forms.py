@@ -7,20 +7,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safespaces.accounts.models import User
+from safespaces.editing import VersionedModelForm
 from safespaces.people.models import IDENTITY_FIELDS, Person
 from safespaces.people.services import MAX_GRANT_DAYS
 
 PROFILE_FIELDS = ["alias", "relation", "consent_to_store", "consent_to_store_on"]
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(VersionedModelForm):
     """The profile everyone sees, plus identity fields for those who may see them.
 
     `with_identity=False` leaves the identity fields out entirely, so an edit form never puts a
     survivor's identity into the page of someone who may not reveal it.
     """
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Person
@@ -38,8 +37,6 @@ class PersonForm(forms.ModelForm):
         if not with_identity:
             for name in IDENTITY_FIELDS:
                 del self.fields[name]
-        if self.instance.pk and not self.is_bound:
-            self.fields["version"].initial = self.instance.version
 
     def clean_alias(self) -> str:
         # The database has the same rule (person_alias_unique); checked here to say it nicely.

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.services import audit_view
-from safespaces.editing import EditConflict, show_conflict
 from safespaces.people import services
 from safespaces.people.forms import DateRangeForm, ErasureForm, GrantForm, PersonForm, SearchForm
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
@@ -85,24 +84,20 @@ def person_edit(request: HttpRequest, code: str) -> HttpResponse:
     with_identity = may_reveal(request.user, person)
     form = PersonForm(request.POST or None, instance=person, with_identity=with_identity)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(
+        saved = form.saved_unless_conflict(
+            lambda: services.person_update(
                 person=form.save(commit=False),
-                seen_version=form.cleaned_data["version"] or 0,
-                changed=[name for name in form.changed_data if name != "version"],
+                seen_version=form.seen_version,
+                changed=form.changed_fields,
                 by=request.user,
-            )
-        except EditConflict:
-            show_conflict(
-                form,
-                person,
-                _(
-                    "Someone else changed this person while you were editing. Your changes are "
-                    "below and are not saved yet: check them against the current record and save "
-                    "again."
-                ),
-            )
-        else:
+            ),
+            _(
+                "Someone else changed this person while you were editing. Your changes are "
+                "below and are not saved yet: check them against the current record and save "
+                "again."
+            ),
+        )
+        if saved:
             messages.success(request, _("Saved."))
             return redirect("people:detail", code=person.pk)
     if with_identity and request.method == "GET":

@@ -4,14 +4,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from safespaces.editing import VersionedModelForm
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking, sorted_by_name
 
 
-class PlaceForm(forms.ModelForm):
+class PlaceForm(VersionedModelForm):
     """`with_address=False` leaves the address and notes out, so they are never in the page."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Place
@@ -30,8 +29,6 @@ class PlaceForm(forms.ModelForm):
         if not with_address:
             del self.fields["address"], self.fields["notes"]
         self.fields["name"].widget.attrs.update(autocomplete="off")
-        if self.instance.pk and not self.is_bound:
-            self.fields["version"].initial = self.instance.version
 
 
 class ArchivedFilterForm(forms.Form):

@@ -7,7 +7,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from safespaces.access import Access, access
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
-from safespaces.editing import EditConflict, show_conflict
 from safespaces.places import services
 from safespaces.places.forms import ArchivedFilterForm, PlaceForm
 from safespaces.places.selectors import (
@@ -69,23 +68,19 @@ def place_edit(request: HttpRequest, code: str) -> HttpResponse:
     with_address = may_see_address(request.user, place)
     form = PlaceForm(request.POST or None, instance=place, with_address=with_address)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.place_update(
+        saved = form.saved_unless_conflict(
+            lambda: services.place_update(
                 place=form.save(commit=False),
-                seen_version=form.cleaned_data["version"] or 0,
-                changed=[name for name in form.changed_data if name != "version"],
+                seen_version=form.seen_version,
+                changed=form.changed_fields,
                 by=request.user,
-            )
-        except EditConflict:
-            show_conflict(
-                form,
-                place,
-                _(
-                    "Someone else changed this place while you were editing. Your changes are "
-                    "below; check them and save again."
-                ),
-            )
-        else:
+            ),
+            _(
+                "Someone else changed this place while you were editing. Your changes are "
+                "below; check them and save again."
+            ),
+        )
+        if saved:
             messages.success(request, _("Saved."))
             return redirect("places:detail", code=place.pk)
     if request.method != "POST" and with_address:
