@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "safespaces.accounts",
     "safespaces.places",
     "safespaces.people",
+    "safespaces.drafts",
     "allies",
+    "incidents",
 ]
 
 MIDDLEWARE = [
@@ -226,9 +228,10 @@ QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.com/weather"
 ALLY_ASKED_OFTEN_AFTER = env.int("ALLY_ASKED_OFTEN_AFTER", default=3)
 
 # --- Uploads ---------------------------------------------------------------------------------
-# Uploads stay in memory up to this size and never touch disk as plaintext temp files.
+# Uploads stay in memory up to this size and never touch disk as plaintext temp files. A larger
+# file is refused with a message rather than dropped in silence (see safespaces.uploads).
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["safespaces.uploads.CappedMemoryUploadHandler"]
 
 # --- Language, time, static files ------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -254,6 +257,19 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+    # Incident attachments, encrypted by the app before they are written (incidents.attachments):
+    # only ciphertext under random names lands here. Production may point this alias at
+    # S3-compatible object storage for the same reason. Never served by URL, only by the
+    # authorised download view; owner-only permissions on a local disk.
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            # env.str, not env.path: an empty ATTACHMENTS_DIR= must mean the default, not the cwd.
+            "location": Path(env.str("ATTACHMENTS_DIR", default="") or BASE_DIR / "attachments"),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG

@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/", include("safespaces.people.urls")),
     path("places/", include("safespaces.places.urls")),
     path("allies/", include("allies.urls")),
+    path("incidents/", include("incidents.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -4,9 +4,12 @@ Each persona is a real user built through the same models the app uses; tests si
 `sign_in`, which gives the session both factors the way the login flow does.
 """
 
+from datetime import datetime
+
 import pytest
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -45,6 +48,11 @@ def sign_in(client: Client, user: User) -> Client:
     return client
 
 
+def local(*parts: int) -> datetime:
+    """A moment on the organization's clock (TIME_ZONE), as pages show it: for time-machine."""
+    return timezone.make_aware(datetime(*parts))
+
+
 @pytest.fixture
 def administrator(db: None) -> User:
     """Amina, an administrator: manages accounts and who may see survivor data."""
@@ -79,3 +87,9 @@ def unverified(db: None) -> User:
 def inactive(db: None) -> User:
     """Kai, a former volunteer whose account an administrator deactivated."""
     return UserFactory(username="kai", display_name="Kai", role=Role.STAFF, is_active=False)
+
+
+@pytest.fixture
+def named_staff(db: None) -> User:
+    """Jo, a staff member a colleague names on an incident only the people named may see."""
+    return UserFactory(username="jo", display_name="Jo", role=Role.STAFF)

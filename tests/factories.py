@@ -168,3 +168,122 @@ class EngagementFactory(factory.django.DjangoModelFactory):
     response_hours = 6
     notes = "Called at 22:00."
     recorded_by = factory.SubFactory(UserFactory, role=Role.COORDINATOR)
+
+
+_references = iter(range(1, 10**6))
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """A team-visible threat with every free-text field filled, logged by a staff member.
+
+    The reference comes from a factory sequence; the app's own numbering is tested through
+    `incident_report`.
+    """
+
+    class Meta:
+        model = "incidents.Incident"
+
+    reference = factory.LazyFunction(lambda: f"INC-1999-{next(_references):06d}")
+    kind = "threat"
+    category = "former_exploiters"
+    occurred_on = factory.LazyFunction(timezone.localdate)
+    summary = "Followed after outreach"
+    description = "A man from the old house followed us to the bus stop."
+    location = "Bus stop on the ring road"
+    severity = 3
+    visibility = "team"
+    reporter = factory.SubFactory(UserFactory, role=Role.STAFF)
+    impact = "Outreach stopped for a week."
+    immediate_response = "We took a taxi back together."
+    reported_to = "Nobody yet."
+    evidence = "A photo of the car."
+    factors = ["gender", "survivor"]
+    factors_notes = "He knew her from before."
+    lessons = "Leave in pairs."
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.TimelineEntry"
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = "note"
+    body = "Called the shelter to warn them."
+    author = factory.SelfAttribute("incident.reporter")
+
+
+class ThreatAssessmentFactory(factory.django.DjangoModelFactory):
+    """A coordinator's assessment of a threat: possible, with every step written.
+
+    Pass `linked_incidents=[...]` for the incidents its step 2 names as related.
+    """
+
+    class Meta:
+        model = "incidents.ThreatAssessment"
+        skip_postgeneration_save = True
+
+    incident = factory.SubFactory(IncidentFactory)
+    facts = "A car waited outside the shelter two nights running."
+    pattern = "The same car as in March."
+    objective = "To frighten her into withdrawing her statement."
+    reasoning = "The plate is known to us."
+    conclusion = "possible"
+    rationale = "They have done it before, but not here."
+    assessed_by = factory.SubFactory(UserFactory, role=Role.COORDINATOR)
+
+    @factory.post_generation
+    def linked_incidents(
+        self, create: bool, extracted: list[object] | None, **kwargs: object
+    ) -> None:
+        if create and extracted:
+            self.linked_incidents.set(extracted)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A team review held today that decided to take measures.
+
+    Pass `participants=[...]` for who took part.
+    """
+
+    class Meta:
+        model = "incidents.Review"
+        skip_postgeneration_save = True
+
+    incident = factory.SubFactory(IncidentFactory)
+    held_on = factory.LazyFunction(timezone.localdate)
+    decision = "measures"
+    measures = "Rosa walks Lin to the bus after outreach until the end of the month."
+    recorded_by = factory.SubFactory(UserFactory, role=Role.COORDINATOR)
+
+    @factory.post_generation
+    def participants(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.participants.set(extracted)
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """The row of a photo added to an incident, without a stored file: enough for what the
+    database holds. Tests of the file itself add one through `incidents.services.attachment_add`.
+    """
+
+    class Meta:
+        model = "incidents.Attachment"
+
+    incident = factory.SubFactory(IncidentFactory)
+    file_name = "car-outside-the-shelter.jpg"
+    file_key = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
+    stored_as = factory.Sequence(lambda n: f"{n:032x}")
+    content_type = "image/jpeg"
+    size = 1024
+    uploaded_by = factory.SelfAttribute("incident.reporter")
+
+
+class DraftFactory(factory.django.DjangoModelFactory):
+    """Half an incident report that someone kept to finish later."""
+
+    class Meta:
+        model = "drafts.Draft"
+
+    user = factory.SubFactory(UserFactory, role=Role.STAFF)
+    form = "incidents:create"
+    data = factory.LazyFunction(lambda: {"summary": ["Followed after outreach"]})

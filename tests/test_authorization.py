@@ -1,17 +1,22 @@
 """Every URL, every persona: the declared rule is the rule the app enforces.
 
 To add a URL, declare its rule on the view with @access(...) and add it to EXPECTED here. A view
-without a rule, or a URL missing from EXPECTED, fails this test.
+without a rule, or a URL missing from EXPECTED, fails this test. A URL of one incident also goes
+in INCIDENT_URLS: whoever may not see the incident gets 404 there, whatever their role.
 """
 
 import pytest
 from django.test import Client, override_settings
+from django.urls import reverse
 
+from incidents.models import Incident, TimelineEntry
+from incidents.urls import urlpatterns as incident_urls
 from safespaces.access import Access
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from tests.conftest import sign_in
-from tests.urlwalk import ADMIN_NAMESPACE, undeclared, walk
+from tests.factories import IncidentFactory, TimelineEntryFactory
+from tests.urlwalk import ADMIN_NAMESPACE, Samples, undeclared, walk
 
 EXPECTED: dict[str, Access] = {
     "home": Access.SIGNED_IN,
@@ -68,6 +73,24 @@ EXPECTED: dict[str, Access] = {
     "allies:engagement_edit": Access.COORDINATOR,
     "allies:person_sharing": Access.COORDINATOR,
     "allies:sharing_withdraw": Access.COORDINATOR,
+    "incidents:list": Access.STAFF,
+    "incidents:create": Access.STAFF,
+    "incidents:draft_discard": Access.STAFF,
+    "incidents:welfare": Access.COORDINATOR,
+    "incidents:trends": Access.STAFF,
+    "incidents:patterns": Access.COORDINATOR,
+    "incidents:export": Access.STAFF,
+    "incidents:attachment_download": Access.STAFF,
+    "incidents:detail": Access.STAFF,
+    "incidents:edit": Access.STAFF,
+    "incidents:status": Access.COORDINATOR,
+    "incidents:entry_create": Access.STAFF,
+    "incidents:entry_correct": Access.STAFF,
+    "incidents:report": Access.STAFF,
+    "incidents:attachment_create": Access.STAFF,
+    "incidents:assessment": Access.COORDINATOR,
+    "incidents:review_create": Access.COORDINATOR,
+    "incidents:welfare_done": Access.COORDINATOR,
 }
 # A few admin pages stand for the whole admin site, which checks its own permission.
 ADMIN_SAMPLES = ["/admin/", "/admin/accounts/user/", "/admin/audit/auditevent/"]
@@ -119,6 +142,44 @@ def client_for(persona: str, users: dict[str, User]) -> Client:
     return sign_in(client, users[persona])
 
 
+# The URLs of one incident (its `code`), and how each is used. The attachment download takes an
+# attachment's code and is left to the attachment tests.
+INCIDENT_URLS = {
+    "incidents:detail": "get",
+    "incidents:edit": "get",
+    "incidents:status": "post",
+    "incidents:entry_create": "get",
+    "incidents:entry_correct": "get",
+    "incidents:report": "get",
+    "incidents:attachment_create": "get",
+    "incidents:assessment": "get",
+    "incidents:review_create": "get",
+    "incidents:welfare_done": "post",
+}
+POSTED = {"incidents:status": {"status": "under_review"}}
+# Who may see an incident logged by Lin (staff) who, for a named one, named Jo.
+MAY_SEE = {
+    "team": {"administrator", "coordinator", "reporter", "named", "other staff"},
+    "coordinators": {"administrator", "coordinator", "reporter"},
+    "named": {"administrator", "reporter", "named"},
+}
+INCIDENT_PERSONAS = {
+    "administrator": "administrator",
+    "coordinator": "coordinator",
+    "reporter": "staff",
+    "named": "named_staff",
+    "other staff": "other_staff",
+}
+
+
+@pytest.fixture
+def samples(staff: User) -> Samples:
+    """A team incident Lin logged, with a note, for the URLs of one incident."""
+    incident = IncidentFactory(reporter=staff)
+    values = {"code": str(incident.pk), "entry": str(TimelineEntryFactory(incident=incident).pk)}
+    return {name: values for name in INCIDENT_URLS}
+
+
 @pytest.fixture
 def users(
     administrator: User, coordinator: User, staff: User, unverified: User, inactive: User
@@ -155,9 +216,11 @@ def test_a_view_without_a_rule_is_refused_at_run_time(administrator: User) -> No
 
 
 @pytest.mark.parametrize("persona", list(ALLOWED))
-def test_each_persona_gets_what_each_rule_allows(persona: str, users: dict[str, User]) -> None:
+def test_each_persona_gets_what_each_rule_allows(
+    persona: str, users: dict[str, User], samples: Samples
+) -> None:
     failures = []
-    for route in walk():
+    for route in walk(samples=samples):
         if route.name.startswith(ADMIN_NAMESPACE + ":"):
             continue
         got = outcome(client_for(persona, users).get(route.path))
@@ -186,3 +249,48 @@ def test_a_refused_role_is_recorded_in_the_audit_trail(staff: User) -> None:
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.PERMISSION_DENIED)
     assert (event.actor, event.object_id) == (staff, "audit:events")
+
+
+def test_every_url_of_an_incident_is_in_the_visibility_matrix() -> None:
+    with_a_code = {f"incidents:{p.name}" for p in incident_urls if "code" in p.pattern.converters}
+
+    assert with_a_code - {"incidents:attachment_download"} == set(INCIDENT_URLS)
+
+
+def role_answer(name: str, persona: str) -> int:
+    """What someone who may see the incident gets from `name`."""
+    coordinating = persona in ("administrator", "coordinator")
+    if EXPECTED[name] is Access.COORDINATOR and not coordinating:
+        return 403
+    if name == "incidents:edit" and not (coordinating or persona == "reporter"):
+        return 403  # staff complete their own reports only
+    return 302 if INCIDENT_URLS[name] == "post" else 200
+
+
+@pytest.mark.parametrize("visibility", list(MAY_SEE))
+@pytest.mark.parametrize("persona", list(INCIDENT_PERSONAS))
+@pytest.mark.parametrize("name", list(INCIDENT_URLS))
+def test_an_incident_url_answers_404_to_outsiders_and_by_role_to_the_rest(
+    name: str, persona: str, visibility: str, request: pytest.FixtureRequest
+) -> None:
+    reporter, named = request.getfixturevalue("staff"), request.getfixturevalue("named_staff")
+    user = request.getfixturevalue(INCIDENT_PERSONAS[persona])
+    incident = IncidentFactory(reporter=reporter, visibility=visibility, welfare_follow_up=True)
+    if visibility == "named":
+        incident.shared_with.set([named])
+    kwargs = {"code": incident.pk}
+    if name == "incidents:entry_correct":
+        kwargs["entry"] = TimelineEntryFactory(incident=incident).pk
+    client = sign_in(Client(), user)
+
+    if INCIDENT_URLS[name] == "post":
+        response = client.post(reverse(name, kwargs=kwargs), POSTED.get(name, {}))
+    else:
+        response = client.get(reverse(name, kwargs=kwargs))
+
+    want = role_answer(name, persona) if persona in MAY_SEE[visibility] else 404
+    assert response.status_code == want
+    if want == 404:
+        entries = TimelineEntry.objects.filter(incident=incident)
+        assert entries.count() == (1 if name == "incidents:entry_correct" else 0)
+        assert Incident.objects.get(pk=incident.pk).status == "new"

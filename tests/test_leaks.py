@@ -11,26 +11,45 @@ uncommitted rows (the SQLite test database is also in memory). A SELECT on this 
 exactly what the ORM wrote, on both SQLite and Postgres.
 
 A new model with encrypted fields needs an entry in FACTORIES; the first test says so.
+
+Attachments are files, not cells: the last test uploads one through the app and searches the
+attachment storage as well as the database.
 """
 
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
+from django.test import Client
+from pytest_django.fixtures import Settings
 
+from incidents.attachments import file_read
+from incidents.models import Attachment, EntryKind, TimelineEntry
+from safespaces.accounts.models import User
 from safespaces.crypto.fields import EncryptedJSONField, encrypted_fields
+from tests.conftest import sign_in
 from tests.factories import (
     ActorFactory,
+    AttachmentFactory,
+    DraftFactory,
     EngagementFactory,
     ErasureRequestFactory,
     IdentityGrantFactory,
+    IncidentFactory,
     PersonFactory,
     PlaceFactory,
+    ReviewFactory,
+    ThreatAssessmentFactory,
+    TimelineEntryFactory,
     UserFactory,
 )
+from tests.incidents import samples
 
 # Model label -> a callable that returns a saved instance with every required relation in place.
 FACTORIES: dict[str, Callable[[], models.Model]] = {
@@ -41,6 +60,12 @@ FACTORIES: dict[str, Callable[[], models.Model]] = {
     "places.Place": PlaceFactory,
     "allies.Actor": ActorFactory,
     "allies.Engagement": EngagementFactory,
+    "incidents.Incident": IncidentFactory,
+    "incidents.TimelineEntry": TimelineEntryFactory,
+    "incidents.Attachment": AttachmentFactory,
+    "incidents.ThreatAssessment": ThreatAssessmentFactory,
+    "incidents.Review": ReviewFactory,
+    "drafts.Draft": DraftFactory,
 }
 
 
@@ -140,3 +165,77 @@ def test_the_scan_finds_a_canary_stored_in_clear(db: None) -> None:
     canary = Canary(type(user), user.pk, "username", text, text)
 
     assert leaks([canary]) == ["accounts.User.username found in clear in accounts_user.username"]
+
+
+@pytest.fixture
+def attachments_dir(settings: Settings, tmp_path: Path) -> Path:
+    """Attachments in a temporary folder (as in tests/incidents/conftest.py), and Django's upload
+    temporary files, should any be made, in another one that must stay empty."""
+    location = tmp_path / "attachments"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-temp"
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+    return location
+
+
+def stored_leaks(folder: Path, canaries: list[Canary]) -> list[str]:
+    """Canaries in the name or the bytes of any file under `folder`."""
+    return [
+        f"{canary.model._meta.label}.{canary.field} found in clear in {path}"
+        for path in folder.rglob("*")
+        if path.is_file()
+        for canary in canaries
+        if canary.text in path.name or canary.text.encode() in path.read_bytes()
+    ]
+
+
+def test_an_uploaded_file_leaves_neither_its_content_nor_its_name_in_clear(
+    client: Client, staff: User, attachments_dir: Path, settings: Settings
+) -> None:
+    content, name, note = (f"canary{uuid.uuid4().hex}" for _ in range(3))
+    incident = IncidentFactory()
+
+    response = sign_in(client, staff).post(
+        f"/incidents/{incident.pk}/attachments/new/",
+        {
+            "file": SimpleUploadedFile(
+                f"{name}.pdf", samples.pdf(content.encode()), "application/pdf"
+            ),
+            "note": note,
+        },
+    )
+
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    entry = TimelineEntry.objects.get(kind=EntryKind.EVIDENCE)
+    # The app reads every canary back, so the scans below look for something that is there.
+    assert content.encode() in file_read(attachment)
+    assert (attachment.file_name, entry.body) == (f"{name}.pdf", note)
+    canaries = [
+        Canary(Attachment, attachment.pk, "file", content, content),
+        Canary(Attachment, attachment.pk, "file_name", name, name),
+        Canary(TimelineEntry, entry.pk, "body", note, note),
+    ]
+    assert [path.name for path in attachments_dir.iterdir()] == [attachment.stored_as]
+    found = leaks(canaries) + stored_leaks(attachments_dir, canaries)
+    assert not found, "\n".join(found)
+    assert not any(settings.FILE_UPLOAD_TEMP_DIR.iterdir()), "an upload went to a temporary file"
+
+
+def test_the_file_scan_finds_a_canary_stored_in_clear(tmp_path: Path) -> None:
+    # Proves the file scan can fail, in a file's bytes as in its name.
+    text = f"canary{uuid.uuid4().hex}"
+    (tmp_path / "sealed").write_bytes(b"..." + text.encode())
+    (tmp_path / f"{text}.pdf").write_bytes(b"...")
+    canary = Canary(Attachment, uuid.uuid4(), "file", text, text)
+
+    assert set(stored_leaks(tmp_path, [canary])) == {
+        f"incidents.Attachment.file found in clear in {tmp_path / 'sealed'}",
+        f"incidents.Attachment.file found in clear in {tmp_path / text}.pdf",
+    }

@@ -15,6 +15,7 @@ from safespaces.access import NEEDS_SECOND_FACTOR, access_rule_of
 from safespaces.accounts.selectors import second_step
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
+from safespaces.drafts.services import draft_keep_expired_post
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,17 @@ class SessionLifetimeMiddleware:
             too_old = now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
             if idle or too_old:
                 audit_record(action=AuditEvent.Action.SESSION_EXPIRED, actor=request.user)
+                kept = draft_keep_expired_post(request)
                 logout(request)
                 messages.info(request, _("Your session ended. Please sign in again."))
+                if kept:
+                    messages.info(
+                        request,
+                        _(
+                            "What you were writing is kept: open the same form after signing "
+                            "in to finish it."
+                        ),
+                    )
             elif now - seen >= SEEN_RESOLUTION_SECONDS or SEEN_KEY not in request.session:
                 request.session[SEEN_KEY] = now
         return self.get_response(request)

@@ -80,6 +80,7 @@ class App:
     personas: dict[str, Persona]
     heron_code: str
     ally_code: str
+    incident_code: str
 
 
 def _free_port() -> int:
@@ -157,6 +158,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             personas=personas,
             heron_code=seeded_secrets["_heron"]["code"],
             ally_code=seeded_secrets["_ally"]["code"],
+            incident_code=seeded_secrets["_incident"]["code"],
         )
     finally:
         server.terminate()
@@ -245,6 +247,11 @@ def kim(app: App) -> Persona:
     return app.personas["kim"]
 
 
+@pytest.fixture(scope="session")
+def tess(app: App) -> Persona:
+    return app.personas["tess"]
+
+
 # --- Signing in -----------------------------------------------------------------------------
 
 
@@ -295,10 +302,32 @@ PAGES = {
     "actor-form": "/allies/{ally}/edit/",
     "engagement-form": "/allies/{ally}/engagements/new/",
     "sharing": "/allies/sharing/{heron}/",
+    "incidents": "/incidents/",
+    "trends": "/incidents/trends/",
+    "incident-form": "/incidents/new/",
+    "incident": "/incidents/{incident}/",
+    "patterns": "/incidents/patterns/",
+    "check-ins": "/incidents/welfare/",
+    "assessment-form": "/incidents/{incident}/assessment/",
+    "review-form": "/incidents/{incident}/reviews/new/",
+    "coordinator-incident": "/incidents/{incident}/",
 }
-# Opened as Cora, a coordinator: adversaries on the map, relations, forms.
-COORDINATOR_PAGES = {"coordinator-map", "gaps", "actor-form", "engagement-form", "sharing"}
-# Ines is staff: she sees the allies, not the adversaries, and not the coordinators' gap list.
+# Opened as Cora, a coordinator: adversaries on the map, relations, forms; the incidents'
+# patterns, check-ins, threat assessment and review, and an incident with its analysis section.
+COORDINATOR_PAGES = {
+    "coordinator-map",
+    "gaps",
+    "actor-form",
+    "engagement-form",
+    "sharing",
+    "patterns",
+    "check-ins",
+    "assessment-form",
+    "review-form",
+    "coordinator-incident",
+}
+# Ines is staff: she sees the allies, not the adversaries, and not the coordinators' gap list;
+# the incidents the whole team sees, their timeline and trends, and the log form.
 SIGNED_IN_PAGES = {
     "home",
     "account",
@@ -309,6 +338,10 @@ SIGNED_IN_PAGES = {
     "actor-map",
     "directory",
     "pocket-card",
+    "incidents",
+    "trends",
+    "incident-form",
+    "incident",
 }
 
 
@@ -338,7 +371,7 @@ OpenPage = Callable[..., Page]
 
 
 def page_path(app: App, name: str) -> str:
-    return PAGES[name].format(heron=app.heron_code, ally=app.ally_code)
+    return PAGES[name].format(heron=app.heron_code, ally=app.ally_code, incident=app.incident_code)
 
 
 @pytest.fixture
@@ -371,7 +404,10 @@ def open_page(
         elif name == "enrol":
             enter_password(page, dara)
         else:
-            page.goto(page_path(app, name))
+            response = page.goto(page_path(app, name))
+            # An error page would pass the checks too, and check nothing of the page itself.
+            assert response is not None, name
+            assert response.ok, f"{name} answered {response.status}"
         expect(page).to_have_url(app.url + page_path(app, name))
         page.wait_for_load_state()
         return page

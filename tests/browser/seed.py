@@ -44,6 +44,8 @@ PERSONAS = [
     # Cora, a coordinator: her one signed-in session is shared by the checks of the pages only
     # coordinators see (the whole actor map, the gaps, the forms).
     PersonaSpec("cora", "Cora", "Coordinator", authenticator=True, backup_codes=False),
+    # Tess, staff: logs an incident from her phone.
+    PersonaSpec("tess", "Tess", "Staff", authenticator=True, backup_codes=False),
 ]
 # Heron, a survivor member whose identity only people with access may reveal.
 HERON = {"alias": "Heron", "legal_name": "Marisol Example", "phone": "+44 7700 900777"}
@@ -56,6 +58,8 @@ def seed() -> dict[str, dict[str, object]]:
 
     from allies import demo as allies_demo
     from allies.models import Actor
+    from incidents import demo as incidents_demo
+    from incidents.models import Incident, Visibility
     from safespaces.accounts.management.commands.seed_demo import DEMO_PLACES
     from safespaces.accounts.roles import Role
     from safespaces.accounts.services import backup_codes_regenerate
@@ -88,6 +92,13 @@ def seed() -> dict[str, dict[str, object]]:
     # Names are encrypted: find the ally by reading them.
     ally = next(actor for actor in Actor.objects.all() if actor.name == ALLY)
     secrets_by_username["_ally"] = {"code": str(ally.pk)}
+    # The demo's incidents, reported by Rosa (there is no "demo-staff" here). The page checks open
+    # the newest one the whole team sees, so Ines as well as Cora.
+    incidents_demo.seed(users["rosa"])
+    incident = Incident.objects.filter(visibility=Visibility.TEAM).latest(
+        "occurred_on", "created_at"
+    )
+    secrets_by_username["_incident"] = {"code": str(incident.pk)}
     return secrets_by_username
 
 

@@ -1,0 +1,357 @@
+"""Evidence files: what a file is, what it gives away, and how it is kept.
+
+An upload is checked by its content alone (the name and the browser's type are the sender's
+word), photos are redrawn from their pixels so nothing but the picture survives (camera, time and
+GPS location in EXIF, XMP, comments), and the file is sealed in memory with a key of its own
+before it is written anywhere. Storage only ever holds ciphertext under a random name; the key is
+kept in the attachment's encrypted `file_key`, so rotating the platform's keys re-seals the key and
+never rewrites the file.
+"""
+
+import base64
+import binascii
+import io
+import re
+import secrets
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import filetype
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+from PIL import Image, ImageOps
+
+from incidents.models import Attachment
+from safespaces.crypto.cipher import DecryptionError
+
+STORAGE = "attachments"
+FORMAT_VERSION = 1
+NONCE_BYTES = 12
+TAG_BYTES = 16
+# Larger photos are refused before their pixels are decoded: a small file can unpack into
+# gigabytes (a decompression bomb). 50 megapixels is above what phones take by default.
+MAX_PIXELS = 50_000_000
+MAX_NAME_LENGTH = 255
+
+
+def limit_mb() -> int:
+    """The size cap of uploads (see safespaces.uploads), in the megabytes people are told."""
+    return settings.FILE_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+
+
+def _too_large() -> str:
+    return gettext("This file is larger than %(size)d MB.") % {"size": limit_mb()}
+
+
+TOO_LARGE = lazy(_too_large, str)()
+WRONG_TYPE = _("We accept photos (JPEG, PNG, WebP), PDF documents and audio recordings.")
+EMPTY = _("This file is empty. Choose it again, or choose another one.")
+HEIC = _(
+    "We cannot take HEIC photos yet. Save the photo as JPEG and add that; on an iPhone, "
+    "choosing it from your photos on this page does it for you."
+)
+ANIMATED = _("Animated images cannot be added. Add a still image or a screenshot instead.")
+TOO_MANY_PIXELS = _("This photo is too large to process. Save a smaller copy and add that.")
+UNREADABLE = _(
+    "We could not read this photo; it may be damaged. Save it again, or add a screenshot of it."
+)
+
+
+class Refused(Exception):
+    """The file cannot be kept; `message` tells the person why, in words they can act on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FileType:
+    content_type: str
+    # The first is added to a name that has none of them, so the download opens in the right app.
+    extensions: tuple[str, ...]
+    # Pillow's name for the photo formats, which are redrawn without their metadata.
+    image_format: str = ""
+
+
+JPEG = FileType("image/jpeg", (".jpg", ".jpeg"), "JPEG")
+PNG = FileType("image/png", (".png",), "PNG")
+WEBP = FileType("image/webp", (".webp",), "WEBP")
+PDF = FileType("application/pdf", (".pdf",))
+MP3 = FileType("audio/mpeg", (".mp3",))
+AAC = FileType("audio/aac", (".aac",))
+M4A = FileType("audio/mp4", (".m4a", ".mp4"))
+OGG = FileType("audio/ogg", (".ogg", ".opus", ".oga"))
+WAV = FileType("audio/wav", (".wav",))
+WEBM = FileType("audio/webm", (".webm", ".weba"))
+ACCEPTED = (JPEG, PNG, WEBP, PDF, MP3, AAC, M4A, OGG, WAV, WEBM)
+
+# What `filetype` recognises -> what we keep it as. MP4 and WebM are how phones and browsers
+# record sound, and also hold video: those are kept only when they hold sound alone (below).
+BY_SIGNATURE = {
+    "image/jpeg": JPEG,
+    "image/png": PNG,
+    "image/apng": PNG,
+    "image/webp": WEBP,
+    "application/pdf": PDF,
+    "audio/mpeg": MP3,
+    "audio/aac": AAC,
+    "audio/mp4": M4A,
+    "video/mp4": M4A,
+    "audio/ogg": OGG,
+    "audio/x-wav": WAV,
+    "video/webm": WEBM,
+}
+# For the file picker: phones offer the right apps by type, computers filter by extension.
+ACCEPT = ",".join(
+    [kind.content_type for kind in ACCEPTED]
+    + [extension for kind in ACCEPTED for extension in kind.extensions]
+)
+
+
+@dataclass(frozen=True, repr=False)
+class CheckedFile:
+    """An upload that passed the checks, with a safe name and, for a photo, no metadata left."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+    def __repr__(self) -> str:
+        # Error reports and debuggers print reprs: never the name or the content.
+        return f"<CheckedFile {self.content_type}, {len(self.data)} bytes>"
+
+
+def check_upload(upload: UploadedFile) -> CheckedFile:
+    """Read an upload (held in memory, see safespaces.uploads), check it and clean it."""
+    data = upload.read()
+    if not data:
+        raise Refused(EMPTY)
+    kind = sniff(data)
+    return CheckedFile(
+        name=safe_name(upload.name or "", kind),
+        content_type=kind.content_type,
+        data=strip_metadata(data, kind),
+    )
+
+
+# --- What the file is -------------------------------------------------------------------------
+
+
+def sniff(data: bytes) -> FileType:
+    """The file's type from its content, or Refused: its signature, and for the containers that
+    may hold video as well as sound, which tracks it has."""
+    found = filetype.guess_mime(data)
+    if found == "image/heic":
+        raise Refused(HEIC)
+    kind = BY_SIGNATURE.get(found or "")
+    sound_only = SOUND_ONLY.get(kind) if kind else None
+    if kind is None or (sound_only is not None and not sound_only(data)):
+        raise Refused(WRONG_TYPE)
+    return kind
+
+
+# An MP4 track's handler box: size, "hdlr", version and flags, pre_defined, then the handler type.
+MP4_HANDLER = re.compile(rb"hdlr[\x00-\xff]{8}(soun|vide)")
+
+
+def _mp4_sound_only(data: bytes) -> bool:
+    # Eight fixed bytes a fixed distance apart: a chance match inside the sound is negligible. The
+    # movie header, which lists the tracks, may sit at the end of the file: all of it is searched.
+    handlers = set(MP4_HANDLER.findall(data))
+    return handlers == {b"soun"}
+
+
+def _ogg_sound_only(data: bytes) -> bool:
+    # Each stream of an Ogg file announces its codec in the first pages; Theora is video.
+    return b"\x80theora" not in data[:65536]
+
+
+EBML_SEGMENT, EBML_TRACKS, EBML_TRACK_ENTRY = 0x18538067, 0x1654AE6B, 0xAE
+EBML_TRACK_TYPE, EBML_CLUSTER = 0x83, 0x1F43B675
+TRACK_AUDIO = 2
+
+
+def _ebml_number(data: bytes, position: int) -> tuple[int, int, bool]:
+    """An EBML variable-length number: (value with its length marker, length in bytes, whether
+    all its value bits are set, which for a size means "unknown")."""
+    length = 9 - data[position].bit_length()
+    if length > 8 or position + length > len(data):
+        raise ValueError("not an EBML number")
+    raw = int.from_bytes(data[position : position + length], "big")
+    marker = 1 << (7 * length)
+    return raw, length, raw ^ marker == marker - 1
+
+
+def _ebml_elements(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(id, content start, content end) of each element from start to end; an element of unknown
+    size (as a live recording writes its segment) runs to the end."""
+    position = start
+    while position < end:
+        element_id, id_length, _ = _ebml_number(data, position)
+        size, size_length, unknown = _ebml_number(data, position + id_length)
+        content = position + id_length + size_length
+        size ^= 1 << (7 * size_length)
+        position = end if unknown else min(content + size, end)
+        yield element_id, content, position
+
+
+# The elements to go into, one level each, to reach the track types. Only these: a file that
+# nests elements without end cannot make the walk recurse without end.
+WEBM_PATH = (EBML_SEGMENT, EBML_TRACKS, EBML_TRACK_ENTRY)
+
+
+def _webm_track_types(data: bytes, start: int, end: int, depth: int = 0) -> list[int]:
+    """The type of every track, read from the segment's track list, which comes before the first
+    cluster of sound or pictures."""
+    types = []
+    for element_id, content, stop in _ebml_elements(data, start, end):
+        if element_id == EBML_CLUSTER:
+            break
+        if depth == len(WEBM_PATH) and element_id == EBML_TRACK_TYPE:
+            types.append(int.from_bytes(data[content:stop], "big"))
+        elif depth < len(WEBM_PATH) and element_id == WEBM_PATH[depth]:
+            types += _webm_track_types(data, content, stop, depth + 1)
+    return types
+
+
+def _webm_sound_only(data: bytes) -> bool:
+    # No small, kept library reads WebM tracks without a native media stack; the lines above do.
+    try:
+        types = _webm_track_types(data, 0, len(data))
+    except (ValueError, IndexError):
+        return False
+    return bool(types) and set(types) == {TRACK_AUDIO}
+
+
+SOUND_ONLY: dict[FileType, Callable[[bytes], bool]] = {
+    M4A: _mp4_sound_only,
+    OGG: _ogg_sound_only,
+    WEBM: _webm_sound_only,
+}
+
+
+# --- What the file gives away ------------------------------------------------------------------
+
+# Pixel modes each format saves as they are; others are converted to RGB, or RGBA if transparent.
+KEPT_MODES = {"JPEG": {"L", "RGB"}, "PNG": {"L", "LA", "RGB", "RGBA"}, "WEBP": {"RGB", "RGBA"}}
+SAVE_OPTIONS: dict[str, dict[str, object]] = {
+    "JPEG": {"quality": 95},
+    "PNG": {},
+    "WEBP": {"quality": 95},
+}
+
+
+def strip_metadata(data: bytes, kind: FileType) -> bytes:
+    """A photo redrawn from its pixels alone, turned upright first as its EXIF orientation says:
+    EXIF (camera, time, GPS location), XMP, ICC profiles and comments do not survive. Other files
+    are returned as they are."""
+    if not kind.image_format:
+        return data
+    try:
+        with Image.open(io.BytesIO(data), formats=[kind.image_format]) as image:
+            _refuse_unsafe(image)
+            pixels = _plain(ImageOps.exif_transpose(image), kind.image_format)
+            # A new image made of the bytes of the pixels carries no `info` from the original:
+            # Pillow's savers would otherwise write some of it (comments, XMP) back.
+            clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    except Refused:
+        raise
+    except Exception as error:
+        # Pillow reports a damaged or hostile file with many kinds of error; each means the same.
+        raise Refused(UNREADABLE) from error
+    out = io.BytesIO()
+    clean.save(out, format=kind.image_format, **SAVE_OPTIONS[kind.image_format])
+    return out.getvalue()
+
+
+def _refuse_unsafe(image: Image.Image) -> None:
+    if image.width * image.height > MAX_PIXELS:
+        raise Refused(TOO_MANY_PIXELS)
+    # Redrawing keeps one frame: an animation would lose the rest without a word.
+    if getattr(image, "n_frames", 1) > 1:
+        raise Refused(ANIMATED)
+
+
+def _plain(image: Image.Image, image_format: str) -> Image.Image:
+    if image.mode in KEPT_MODES[image_format]:
+        return image
+    transparent = image_format != "JPEG" and image.has_transparency_data
+    return image.convert("RGBA" if transparent else "RGB")
+
+
+def safe_name(name: str, kind: FileType) -> str:
+    """The name to show and to offer on download: the last part of what was sent, without control
+    or direction-changing characters, ending in an extension that matches what the file is."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable()).strip().lstrip(".")
+    stem, dot, extension = name.rpartition(".")
+    if not (dot and f".{extension.lower()}" in kind.extensions):
+        stem, extension = name or "evidence", kind.extensions[0].lstrip(".")
+    return f"{stem[: MAX_NAME_LENGTH - len(extension) - 1]}.{extension}"
+
+
+# --- How it is kept ----------------------------------------------------------------------------
+
+
+def _associated_data(attachment_id: uuid.UUID) -> bytes:
+    # Binds the ciphertext to its row: moved to another attachment, it does not open.
+    return b"incidents.Attachment\x1f" + str(attachment_id).encode("ascii")
+
+
+@sensitive_variables("key")
+def seal_file(data: bytes, *, attachment_id: uuid.UUID) -> tuple[str, bytes]:
+    """Encrypt with a fresh 256-bit AES-GCM key. Returns the key, base64 for `file_key`, and
+    what to store: version (1 byte) | 96-bit random nonce | ciphertext and tag."""
+    key = AESGCM.generate_key(bit_length=256)
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, data, _associated_data(attachment_id))
+    return base64.b64encode(key).decode("ascii"), bytes([FORMAT_VERSION]) + nonce + sealed
+
+
+@sensitive_variables("key", "cipher")
+def open_file(sealed: bytes, *, key: str, attachment_id: uuid.UUID) -> bytes:
+    """The plaintext, or DecryptionError: never the stored bytes as they are."""
+    if len(sealed) < 1 + NONCE_BYTES + TAG_BYTES or sealed[0] != FORMAT_VERSION:
+        raise DecryptionError("not a sealed attachment")
+    nonce, body = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
+    try:
+        cipher = AESGCM(base64.b64decode(key, validate=True))
+        return cipher.decrypt(nonce, body, _associated_data(attachment_id))
+    except (InvalidTag, ValueError, binascii.Error) as error:
+        raise DecryptionError("attachment does not belong here or was altered") from error
+
+
+def attachment_storage() -> Storage:
+    return storages[STORAGE]
+
+
+def file_store(sealed: bytes) -> str:
+    """Write ciphertext under a random name that says nothing about the incident or the file."""
+    return attachment_storage().save(secrets.token_hex(16), ContentFile(sealed))
+
+
+def file_discard(stored_as: str) -> None:
+    attachment_storage().delete(stored_as)
+
+
+def file_read(attachment: Attachment) -> bytes:
+    """The attachment's plaintext, decrypted in memory."""
+    with attachment_storage().open(attachment.stored_as, "rb") as stored:
+        sealed = stored.read()
+    return open_file(sealed, key=attachment.file_key, attachment_id=attachment.pk)
+
+
+def download_name(attachment: Attachment) -> str:
+    kind = next((k for k in ACCEPTED if k.content_type == attachment.content_type), None)
+    return safe_name(attachment.file_name, kind) if kind else "evidence"

@@ -1,0 +1,584 @@
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from allies.forms import ActorChoiceField
+from allies.models import Actor, Engagement
+from allies.selectors import actors_for_picking, actors_visible_to, may_see_all_actors
+from incidents.attachments import (
+    ACCEPT,
+    EMPTY,
+    TOO_LARGE,
+    CheckedFile,
+    Refused,
+    check_upload,
+    limit_mb,
+)
+from incidents.models import (
+    Category,
+    Decision,
+    EntryKind,
+    Factor,
+    Incident,
+    Kind,
+    Review,
+    Severity,
+    Status,
+    ThreatAssessment,
+    TimelineEntry,
+    Visibility,
+)
+from incidents.selectors import PatternSuggestion, incidents_visible_to, links_of
+from safespaces.accounts.models import User
+from safespaces.editing import EditConflict, VersionedModelForm
+from safespaces.people.models import Person
+from safespaces.places.forms import PlaceChoiceField
+
+Groups = list[tuple[str, list[forms.BoundField]]]
+
+
+class AliasMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """People by alias only: an incident never shows who someone is."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "queryset",
+            Person.objects.filter(archived_at__isnull=True, erased_at__isnull=True)
+            .only("id", "alias")
+            .order_by(Lower("alias")),
+        )
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Person) -> str:
+        return obj.alias
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Colleagues by their display name (decrypted for the few hundred users at most)."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.shown_name
+
+
+def _colleagues(user: User) -> Any:
+    return (
+        User.objects.filter(is_active=True, groups__isnull=False)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def may_see_engagements(user: User) -> bool:
+    return may_see_all_actors(user)
+
+
+def recent_engagements() -> Any:
+    since = timezone.localdate() - timedelta(days=90)
+    return Engagement.objects.filter(date__gte=since).select_related("actor").order_by("-date")
+
+
+def engagement_label(engagement: Engagement) -> str:
+    return f"{engagement.date:%d %b %Y}: {engagement.actor.name} ({engagement.get_kind_display()})"
+
+
+class IncidentForm(VersionedModelForm):
+    """The incident book's entry: a short part that can be sent in under a minute, and the rest,
+    which can be added now or later."""
+
+    QUICK = [
+        (
+            _("What, when and where"),
+            ["kind", "occurred_on", "occurred_time", "approximate", "place", "location"],
+        ),
+        (_("In your words"), ["summary", "description"]),
+        (_("Who was affected"), ["affected_people", "affects_organization", "severity"]),
+        (_("Sharing and support"), ["visibility", "shared_with", "welfare_follow_up"]),
+    ]
+    MORE = [
+        (_("Category and source"), ["category", "source"]),
+        (
+            _("Impact and response"),
+            ["impact", "immediate_response", "reported_to", "evidence"],
+        ),
+        (_("Gender and intersectional lens"), ["factors", "factors_notes"]),
+        (
+            _("What we learn from it"),
+            ["guidelines_covered", "guidelines_followed", "lessons"],
+        ),
+    ]
+
+    affected_people = AliasMultipleChoiceField(
+        label=_("People affected"),
+        required=False,
+        help_text=_("By alias. Leave empty if no one in particular."),
+    )
+    shared_with = UserMultipleChoiceField(
+        queryset=User.objects.none(),
+        label=_("The people you name"),
+        required=False,
+        help_text=_("Only if you chose \u201cOnly the people I name\u201d."),
+    )
+    factors = forms.MultipleChoiceField(
+        label=_("Did any of these play a part?"),
+        choices=Factor.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Incident
+        fields = [
+            "kind",
+            "occurred_on",
+            "occurred_time",
+            "approximate",
+            "place",
+            "location",
+            "summary",
+            "description",
+            "affected_people",
+            "affects_organization",
+            "severity",
+            "visibility",
+            "shared_with",
+            "welfare_follow_up",
+            "category",
+            "source",
+            "impact",
+            "immediate_response",
+            "reported_to",
+            "evidence",
+            "factors",
+            "factors_notes",
+            "guidelines_covered",
+            "guidelines_followed",
+            "lessons",
+        ]
+        field_classes = {"place": PlaceChoiceField, "source": ActorChoiceField}
+        widgets = {
+            "kind": forms.RadioSelect,
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "occurred_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "severity": forms.RadioSelect,
+            "visibility": forms.RadioSelect,
+            "impact": forms.Textarea(attrs={"rows": 3}),
+            "immediate_response": forms.Textarea(attrs={"rows": 3}),
+            "reported_to": forms.Textarea(attrs={"rows": 2}),
+            "evidence": forms.Textarea(attrs={"rows": 2}),
+            "factors_notes": forms.Textarea(attrs={"rows": 2}),
+            "guidelines_covered": forms.RadioSelect,
+            "guidelines_followed": forms.RadioSelect,
+            "lessons": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "kind": _(
+                "A threat: someone said or showed they want to harm us. A security incident: "
+                "anything that affected, or could have affected, someone's safety, our own "
+                "mistakes included. Not sure? Log it anyway."
+            ),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_on"].initial = timezone.localdate
+        self.fields["place"].required = False
+        self.fields["place"].empty_label = _("Not one of our places, or not sure")
+        self.fields["shared_with"].queryset = _colleagues(user)
+        self.fields["shared_with"].widget.attrs["data-show-when"] = f"visibility={Visibility.NAMED}"
+        # Staff pick among the allies they can see; coordinators attribute adversaries too.
+        self.fields["source"].queryset = actors_for_picking(user)
+        self.fields["source"].empty_label = _("Unknown")
+        for name in ("kind", "severity", "category", "guidelines_covered", "guidelines_followed"):
+            self.fields[name].choices = [
+                choice for choice in self.fields[name].choices if choice[0] != ""
+            ]
+        self.fields["category"].widget = forms.RadioSelect(choices=self.fields["category"].choices)
+        self.fields["kind"].label = _("What was it?")
+
+    @classmethod
+    def from_draft(cls, data: dict[str, list[str]], *, user: User) -> "IncidentForm":
+        """An unbound form showing what was kept, so nothing is marked wrong before a send."""
+        form = cls(user=user)
+        multiple = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
+        for name, values in data.items():
+            if name in form.fields:
+                is_multiple = isinstance(form.fields[name], multiple)
+                form.initial[name] = values if is_multiple else values[-1]
+        return form
+
+    def quick_groups(self) -> Groups:
+        return [(legend, [self[name] for name in names]) for legend, names in self.QUICK]
+
+    def more_groups(self) -> Groups:
+        return [(legend, [self[name] for name in names]) for legend, names in self.MORE]
+
+    @property
+    def more_has_errors(self) -> bool:
+        return any(self.errors.get(name) for _, names in self.MORE for name in names)
+
+    def clean_occurred_on(self) -> Any:
+        occurred = self.cleaned_data["occurred_on"]
+        if occurred and occurred > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return occurred
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("visibility") != Visibility.NAMED:
+            # Names left over from an earlier choice would otherwise keep their access.
+            cleaned["shared_with"] = []
+        return cleaned
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+
+
+class EntryForm(forms.ModelForm):
+    """A line people add to the timeline. Evidence comes with an upload, the automatic kinds
+    from the app."""
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["kind", "body", "engagement"]
+        widgets = {"kind": forms.RadioSelect, "body": forms.Textarea(attrs={"rows": 3})}
+        labels = {"engagement": _("The contact, if it is recorded with the ally")}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        written = (EntryKind.NOTE, EntryKind.ACTION, EntryKind.ALLY_CONTACTED)
+        self.fields["kind"].choices = [(kind.value, kind.label) for kind in written]
+        self.fields["kind"].initial = EntryKind.NOTE
+        self.fields["body"].required = True
+        if may_see_engagements(user):
+            self.fields["engagement"].queryset = recent_engagements()
+            self.fields["engagement"].label_from_instance = engagement_label
+        else:
+            # Engagements are coordinators' records; staff say in words whom they called.
+            del self.fields["engagement"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("engagement") and cleaned.get("kind") != EntryKind.ALLY_CONTACTED:
+            self.add_error(
+                "engagement", _("Link a contact only to an \u201cAlly contacted\u201d entry.")
+            )
+        return cleaned
+
+
+class CorrectionForm(forms.Form):
+    body = forms.CharField(
+        label=_("The correction"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The entry stays as it was; this one is shown with it."),
+    )
+
+
+class IncidentFilterForm(forms.Form):
+    """Filters of the timeline, the trends and the export. Only closed lists and dates: nothing
+    sensitive lands in the address bar (a place or an actor is named by its random code)."""
+
+    kind = forms.ChoiceField(
+        label=_("What happened"), choices=[("", _("Anything")), *Kind.choices], required=False
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("All categories")), *Category.choices], required=False
+    )
+    severity = forms.TypedChoiceField(
+        label=_("How serious"),
+        choices=[("", _("Any")), *[(s.value, s.label) for s in Severity]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False
+    )
+    place = PlaceChoiceField(label=_("Place"), required=False, empty_label=_("All places"))
+    source = ActorChoiceField(
+        queryset=Actor.objects.none(),
+        label=_("Suspected source"),
+        required=False,
+        empty_label=_("Any source"),
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = actors_for_picking(user)
+
+    def filter(self, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+        if not self.is_valid():
+            return incidents
+        exact = {
+            name: self.cleaned_data[name]
+            for name in ("kind", "category", "severity", "status", "place", "source")
+            if self.cleaned_data[name] not in ("", None)
+        }
+        incidents = incidents.filter(**exact)
+        if self.cleaned_data["since"]:
+            incidents = incidents.filter(occurred_on__gte=self.cleaned_data["since"])
+        if self.cleaned_data["until"]:
+            incidents = incidents.filter(occurred_on__lte=self.cleaned_data["until"])
+        return incidents
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_bound and self.is_valid() and any(self.cleaned_data.values())
+
+
+# --- Threat assessment and team review ---------------------------------------------------------
+
+Steps = list[tuple[str, str, list[forms.BoundField]]]
+
+
+class AssessmentForm(VersionedModelForm):
+    """The five steps of assessing a threat, in the order the method takes them: who is behind
+    it comes only after the facts, the pattern and the objective, so that a first impression
+    does not decide the rest."""
+
+    STEPS = [
+        (
+            _("1. The facts"),
+            _(
+                "What exactly happened: what was said or done, how, when and where. Keep to "
+                "what we know; what we think comes in the next steps."
+            ),
+            ["facts"],
+        ),
+        (
+            _("2. Is there a pattern?"),
+            _(
+                "Has something like this happened before? Look for the same means, timing, "
+                "symbols, wording or people. Tick the incidents that belong to the pattern."
+            ),
+            ["linked_incidents", "pattern"],
+        ),
+        (
+            _("3. The objective"),
+            _(
+                "What does the threat want to achieve? It is usually linked to the impact of "
+                "our work: stopping an outreach, silencing a survivor, making us leave an area."
+            ),
+            ["objective"],
+        ),
+        (
+            _("4. Who is behind it"),
+            _(
+                "Only now, after the first three steps. Be specific: which part of an actor, "
+                "which unit or which person, rather than the whole group or institution. Even "
+                "a signed threat can be false: someone may use another's name. Ask why the "
+                "source threatened instead of acting."
+            ),
+            ["actor", "confidence", "reasoning"],
+        ),
+        (
+            _("5. Can the threat be carried out?"),
+            _(
+                "Violence is conditional: it depends on what the source can do, what it stands "
+                "to lose, and what we do. Say why you conclude what you do."
+            ),
+            ["conclusion", "rationale"],
+        ),
+    ]
+
+    linked_incidents = forms.ModelMultipleChoiceField(
+        queryset=Incident.objects.none(),
+        label=_("Incidents that may belong to the pattern"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Other incidents you may see that share the place, the source, the category or "
+            "someone affected with this one, most recent first."
+        ),
+    )
+
+    class Meta:
+        model = ThreatAssessment
+        fields = [
+            "facts",
+            "linked_incidents",
+            "pattern",
+            "objective",
+            "actor",
+            "confidence",
+            "reasoning",
+            "conclusion",
+            "rationale",
+        ]
+        field_classes = {"actor": ActorChoiceField}
+        widgets = {
+            "facts": forms.Textarea(attrs={"rows": 5}),
+            "pattern": forms.Textarea(attrs={"rows": 3}),
+            "objective": forms.Textarea(attrs={"rows": 3}),
+            "confidence": forms.RadioSelect,
+            "reasoning": forms.Textarea(attrs={"rows": 3}),
+            "conclusion": forms.RadioSelect,
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "facts": _("What we know"),
+            "pattern": _("The pattern, in words"),
+            "objective": _("What the threat wants to achieve"),
+            "actor": _("Who, as far as we can tell"),
+            "conclusion": _("Our conclusion"),
+        }
+        error_messages = {
+            "facts": {"required": _("Write down the facts: the assessment starts from them.")},
+            "conclusion": {"required": _("Say whether the threat can be carried out.")},
+        }
+
+    def __init__(
+        self, *args: Any, user: User, suggestions: list[PatternSuggestion], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        shown, self.hidden_links = links_of(user, self.instance)
+        suggested = {suggestion.incident.pk for suggestion in suggestions}
+        # Every link the user may see is offered, suggested or not: one left out would be
+        # dropped by the next save.
+        offered = suggestions + [PatternSuggestion(i, []) for i in shown if i.pk not in suggested]
+        linked = self.fields["linked_incidents"]
+        # What is posted is checked against every incident the user may see...
+        linked.queryset = incidents_visible_to(user).exclude(pk=self.instance.incident_id)
+        # ...but only these are listed (set after the queryset, which resets the choices).
+        linked.widget.choices = [(suggestion.incident.pk, suggestion) for suggestion in offered]
+        self.initial["linked_incidents"] = [incident.pk for incident in shown]
+        # An actor archived since it was named stays named rather than silently dropped.
+        current = Q(pk=self.instance.actor_id) if self.instance.actor_id else Q(pk__in=[])
+        self.fields["actor"].queryset = (
+            actors_visible_to(user).filter(Q(archived=False) | current).only("id", "name", "stance")
+        )
+        self.fields["actor"].empty_label = _("Not known yet")
+        for name in ("confidence", "conclusion"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+
+    def steps(self) -> Steps:
+        return [
+            (legend, intro, [self[name] for name in names]) for legend, intro, names in self.STEPS
+        ]
+
+    def clean_linked_incidents(self) -> list[Any]:
+        # Links to incidents this user may not see stay: someone who could see them made them.
+        return [*self.cleaned_data["linked_incidents"], *self.hidden_links]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("actor") and not cleaned.get("confidence"):
+            self.add_error("confidence", _("Say how sure we are that they are behind it."))
+        return cleaned
+
+    def saved_unless_conflict(self, save: Callable[[], object], message: str) -> bool:
+        """As for any edit; and when another coordinator saved a first assessment while this
+        one was being written, the form takes that one's version, so saving again replaces it."""
+        if not self.instance._state.adding:
+            return super().saved_unless_conflict(save, message)
+        try:
+            save()
+        except EditConflict:
+            self.add_error(None, message)
+            self.data = self.data.copy()
+            self.data["version"] = (
+                ThreatAssessment.objects.only("version")
+                .get(incident_id=self.instance.incident_id)
+                .version
+            )
+            return False
+        return True
+
+
+def team_members() -> QuerySet[User]:
+    """Everyone who holds a role: the people who may take part in a review."""
+    return User.objects.filter(is_active=True, groups__isnull=False).distinct().order_by("username")
+
+
+class ReviewForm(forms.ModelForm):
+    """The team looked at the incident together: when, who, and what it decided."""
+
+    participants = UserMultipleChoiceField(
+        queryset=User.objects.none(),
+        label=_("Who took part"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Review
+        fields = ["held_on", "participants", "decision", "measures"]
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "decision": forms.RadioSelect,
+            "measures": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "held_on": {"required": _("Give the date of the review.")},
+            "decision": {"required": _("Say what the team decided.")},
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = team_members()
+        self.fields["decision"].choices = Decision.choices  # no empty choice among the radios
+        if not self.is_bound:
+            # The form's own initial values, which the empty review's would otherwise override.
+            self.initial |= {"held_on": timezone.localdate(), "participants": [user.pk]}
+
+    def clean_held_on(self) -> Any:
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return held_on
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("decision") == Decision.MEASURES and not cleaned.get("measures"):
+            self.add_error("measures", _("Say which measures: who does what, by when."))
+        return cleaned
+
+
+class AttachmentForm(forms.Form):
+    """Evidence for the timeline. The file is checked by its content and cleaned of metadata in
+    `clean_file` (see incidents.attachments), which leaves a CheckedFile in cleaned_data."""
+
+    file = forms.FileField(
+        label=_("Photo, document or recording"),
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+        help_text=_(
+            "Photos (JPEG, PNG, WebP), PDF documents, and audio recordings (MP3, M4A, AAC, Ogg, "
+            "Opus, WAV, WebM)."
+        ),
+        error_messages={"required": _("Choose a file to add."), "empty": EMPTY},
+    )
+    note = forms.CharField(
+        label=_("What it shows (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, too_large: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if too_large:
+            # The upload handler dropped the file (safespaces.uploads): say why, not "no file".
+            self.fields["file"].error_messages["required"] = TOO_LARGE
+
+    @property
+    def limit_mb(self) -> int:
+        return limit_mb()
+
+    def clean_file(self) -> CheckedFile:
+        try:
+            return check_upload(self.cleaned_data["file"])
+        except Refused as refusal:
+            raise forms.ValidationError(refusal.message) from refusal

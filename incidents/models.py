@@ -1,0 +1,491 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from allies.models import Actor, Engagement
+from safespaces.crypto.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
+from safespaces.people.models import Person
+from safespaces.places.models import Place
+
+
+class Kind(models.TextChoices):
+    THREAT = "threat", _("Threat")
+    INCIDENT = "incident", _("Security incident")
+    NEAR_MISS = "near_miss", _("Near miss, or not sure")
+
+
+class Category(models.TextChoices):
+    PHYSICAL_HARM = "physical_harm", _("Physical harm")
+    FAMILY_FRIENDS = "family_friends", _("Harm to family or friends")
+    PSYCHOLOGICAL_HARM = "psychological_harm", _("Psychological harm")
+    SURVEILLANCE = "surveillance", _("Surveillance")
+    DIGITAL = "digital", _("Digital or data breach")
+    LEGAL_HARASSMENT = "legal_harassment", _("Legal or administrative harassment")
+    DEFAMATION = "defamation", _("Defamation")
+    FORMER_EXPLOITERS = "former_exploiters", _("Contact by former exploiters")
+    RECRUITMENT = "recruitment", _("Recruitment attempt")
+    INTERNAL_CONFLICT = "internal_conflict", _("Internal conflict")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.IntegerChoices):
+    # Plain words first: the number means little to someone who has just been threatened.
+    MINOR = 1, _("1 - Minor: no harm done, worth noting")
+    LOW = 2, _("2 - Low: unsettling, no lasting harm")
+    MODERATE = 3, _("3 - Moderate: someone was harmed or seriously threatened")
+    SERIOUS = 4, _("4 - Serious: someone was hurt or is in danger")
+    CRITICAL = 5, _("5 - Critical: a life or someone's safety is at risk now")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    UNDER_REVIEW = "under_review", _("Under review")
+    ACTION_NEEDED = "action_needed", _("Action needed")
+    MONITORING = "monitoring", _("Monitoring")
+    CLOSED = "closed", _("Closed")
+
+
+class Visibility(models.TextChoices):
+    TEAM = "team", _("Everyone in the team")
+    COORDINATORS = "coordinators", _("Coordinators only (and me)")
+    NAMED = "named", _("Only the people I name (and administrators)")
+
+
+class Factor(models.TextChoices):
+    """The gender and intersectional lens: what about the people involved shaped the incident."""
+
+    GENDER = "gender", _("Gender")
+    SOGI = "sogi", _("Sexual orientation or gender identity")
+    AGE = "age", _("Age")
+    DISABILITY = "disability", _("Disability")
+    ETHNICITY = "ethnicity", _("Ethnicity")
+    RELIGION = "religion", _("Religion")
+    CLASS_CASTE = "class_caste", _("Class or caste")
+    MIGRATION = "migration", _("Citizenship or migration status")
+    SURVIVOR = "survivor", _("Survivor status")
+
+
+class Answer(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNSURE = "unsure", _("Not sure")
+
+
+class EntryKind(models.TextChoices):
+    # Written by people.
+    NOTE = "note", _("Note")
+    ACTION = "action", _("Action taken")
+    ALLY_CONTACTED = "ally_contacted", _("Ally contacted")
+    EVIDENCE = "evidence", _("Evidence added")
+    # Written by the app when someone changes the incident.
+    LOGGED = "logged", _("Logged")
+    STATUS = "status", _("Status changed")
+    SEVERITY = "severity", _("Severity changed")
+    VISIBILITY = "visibility", _("Visibility changed")
+    REVIEW = "review", _("Team review")
+    ASSESSMENT = "assessment", _("Threat assessed")
+
+
+class Conclusion(models.TextChoices):
+    UNLIKELY = "unlikely", _("Unlikely to be carried out")
+    POSSIBLE = "possible", _("Possible")
+    LIKELY = "likely", _("Likely")
+    IMMINENT = "imminent", _("Imminent")
+
+
+class Confidence(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class Decision(models.TextChoices):
+    NO_ACTION = "no_action", _("No action")
+    MEASURES = "measures", _("Take measures")
+    REASSESS = "reassess", _("Reassess risks")
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given out in a year. Numbers are never reused: the counter
+    only goes up, whatever happens to the incidents."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"references of {self.year}"
+
+
+class Incident(models.Model):
+    """One entry of the incident book: a threat, a security incident, or a near miss.
+
+    Who sees it is decided by `incidents.selectors` from its visibility; outsiders get 404.
+    Everything written in words is encrypted; the columns trends count on are not.
+    """
+
+    Kind = Kind
+    Category = Category
+    Severity = Severity
+    Status = Status
+    Visibility = Visibility
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    kind = models.CharField(_("what happened"), max_length=12, choices=Kind.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+    occurred_on = models.DateField(_("date"))
+    occurred_time = models.TimeField(_("time"), null=True, blank=True)
+    approximate = models.BooleanField(_("the date or time is approximate"), default=False)
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("place"),
+    )
+    location = EncryptedCharField(
+        _("or where, in your words"),
+        max_length=200,
+        blank=True,
+        help_text=_("If it is not one of our places. No home addresses of survivors."),
+    )
+    summary = EncryptedCharField(
+        _("in a few words"), max_length=200, help_text=_("For example: followed after outreach.")
+    )
+    description = EncryptedTextField(_("what happened, in your words"), blank=True)
+    affects_organization = models.BooleanField(_("the organization as a whole"), default=False)
+    affected_people = models.ManyToManyField(
+        Person, blank=True, related_name="+", verbose_name=_("people affected")
+    )
+    severity = models.PositiveSmallIntegerField(
+        _("how serious"),
+        choices=Severity.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
+    visibility = models.CharField(
+        _("who may see it"), max_length=16, choices=Visibility.choices, default=Visibility.TEAM
+    )
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("people who may see it"),
+    )
+    welfare_follow_up = models.BooleanField(
+        _("I'd like someone to check in with me"), default=False
+    )
+    welfare_done_at = models.DateTimeField(null=True, blank=True)
+    welfare_done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Optional, addable later.
+    source = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suspected source"),
+        help_text=_("Leave empty if unknown."),
+    )
+    impact = EncryptedTextField(
+        _("impact"), blank=True, help_text=_("Injuries, damage, losses, fear, work stopped.")
+    )
+    immediate_response = EncryptedTextField(_("what was done straight away"), blank=True)
+    reported_to = EncryptedTextField(
+        _("who it was reported to"), blank=True, help_text=_("Police, an ally, a lawyer...")
+    )
+    evidence = EncryptedTextField(
+        _("evidence kept"), blank=True, help_text=_("Messages, photos, witnesses. Where it is.")
+    )
+    factors = EncryptedJSONField(_("gender and intersectional factors"), default=list, blank=True)
+    factors_notes = EncryptedTextField(_("how they played a part"), blank=True)
+    guidelines_covered = models.CharField(
+        _("did our guidelines cover this?"), max_length=8, choices=Answer.choices, blank=True
+    )
+    guidelines_followed = models.CharField(
+        _("were they followed?"), max_length=8, choices=Answer.choices, blank=True
+    )
+    lessons = EncryptedTextField(_("lessons learned"), blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # When the team first looked at it (a review, or a status beyond "new"): time to review.
+    first_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-occurred_on", "-created_at"]
+        indexes = [
+            models.Index(fields=["occurred_on"]),
+            models.Index(fields=["visibility", "occurred_on"]),
+            models.Index(fields=["place", "source", "occurred_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=Kind.values), name="incident_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__in=[*Category.values, ""]),
+                name="incident_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=5),
+                name="incident_severity_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="incident_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=Visibility.values),
+                name="incident_visibility_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # The reference only: the summary is encrypted and str() is kept in clear.
+        return self.reference or f"incident {self.id}"
+
+    @property
+    def code(self) -> uuid.UUID:
+        return self.id
+
+    @property
+    def is_threat(self) -> bool:
+        return self.kind == Kind.THREAT
+
+    @property
+    def welfare_pending(self) -> bool:
+        return self.welfare_follow_up and self.welfare_done_at is None
+
+    @property
+    def factor_labels(self) -> list[str]:
+        return [str(Factor(code).label) for code in self.factors if code in Factor.values]
+
+
+# The choices whose codes an automatic entry records, by entry kind.
+CHANGE_LABELS: dict[str, type[models.Choices]] = {
+    EntryKind.STATUS: Status,
+    EntryKind.SEVERITY: Severity,
+    EntryKind.VISIBILITY: Visibility,
+    EntryKind.REVIEW: Decision,
+    EntryKind.ASSESSMENT: Conclusion,
+}
+
+
+class TimelineEntry(models.Model):
+    """One line of an incident's timeline. Never edited or deleted: a correction is a new entry
+    that points at the one it corrects."""
+
+    Kind = EntryKind
+    WRITTEN = (EntryKind.NOTE, EntryKind.ACTION, EntryKind.ALLY_CONTACTED, EntryKind.EVIDENCE)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    body = EncryptedTextField(_("what to add"), blank=True)
+    # For automatic entries: the codes before and after (a status, a severity), never free text.
+    old_value = models.CharField(max_length=16, blank=True)
+    new_value = models.CharField(max_length=16, blank=True)
+    # RESTRICT, not PROTECT: entries go only with their incident, all together.
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    engagement = models.ForeignKey(
+        Engagement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("engagement"),
+    )
+    attachment = models.ForeignKey(
+        "Attachment", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=EntryKind.values), name="entry_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"timeline entry {self.id}"
+
+    @property
+    def is_written(self) -> bool:
+        return self.kind in self.WRITTEN
+
+    @property
+    def old_shown(self) -> str:
+        return self._shown(self.old_value)
+
+    @property
+    def new_shown(self) -> str:
+        return self._shown(self.new_value)
+
+    def _shown(self, value: str) -> str:
+        """The label of a recorded status, severity or visibility code."""
+        choices = CHANGE_LABELS.get(self.kind)
+        labels = {str(code): label for code, label in choices.choices} if choices else {}
+        return str(labels.get(value, value))
+
+
+class Attachment(models.Model):
+    """A photo, document or recording kept as evidence.
+
+    The file is encrypted in memory, before it touches disk, with a key of its own; that key is
+    sealed in `file_key` like any other encrypted field, so key rotation re-seals the key and
+    never has to rewrite the file. Served only through the authorised, audited download view.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    file_name = EncryptedCharField(_("file name"), max_length=255)
+    file_key = EncryptedCharField(max_length=64, editable=False)
+    # A random name in storage: it says nothing about the incident or the file.
+    stored_as = models.CharField(max_length=100, unique=True, editable=False)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.id}"
+
+    @property
+    def code(self) -> uuid.UUID:
+        return self.id
+
+
+class ThreatAssessment(models.Model):
+    """The five steps of assessing a threat, in order: facts, pattern, objective, who is behind
+    it (only after the first three), and whether it can be carried out."""
+
+    Conclusion = Conclusion
+    Confidence = Confidence
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="assessment")
+    facts = EncryptedTextField(
+        _("1. The facts"), help_text=_("What exactly happened, as far as we know it.")
+    )
+    linked_incidents = models.ManyToManyField(
+        Incident, blank=True, related_name="+", verbose_name=_("2. Related incidents")
+    )
+    pattern = EncryptedTextField(
+        _("2. The pattern"),
+        blank=True,
+        help_text=_("The same means, timing, symbols, wording or people as before?"),
+    )
+    objective = EncryptedTextField(
+        _("3. The objective"),
+        blank=True,
+        help_text=_(
+            "What does the threat want to achieve? Usually linked to the impact of our work."
+        ),
+    )
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("4. Who is behind it"),
+    )
+    confidence = models.CharField(
+        _("how sure are we?"), max_length=8, choices=Confidence.choices, blank=True
+    )
+    reasoning = EncryptedTextField(
+        _("why we think so"),
+        blank=True,
+        help_text=_(
+            "Which part of the actor, exactly. Even a signed threat can be false: ask why they "
+            "threatened instead of acting."
+        ),
+    )
+    conclusion = models.CharField(
+        _("5. Can the threat be carried out?"), max_length=10, choices=Conclusion.choices
+    )
+    rationale = EncryptedTextField(_("why"), blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("threat assessment")
+        verbose_name_plural = _("threat assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(conclusion__in=Conclusion.values),
+                name="assessment_conclusion_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"threat assessment {self.id}"
+
+
+class Review(models.Model):
+    """The team looked at the incident together and decided what to do."""
+
+    Decision = Decision
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reviews")
+    held_on = models.DateField(_("date of the review"))
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("who took part")
+    )
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices)
+    measures = EncryptedTextField(
+        _("measures taken or agreed"), blank=True, help_text=_("Who does what, by when.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-held_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision__in=Decision.values), name="review_decision_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.id}"

@@ -1,0 +1,230 @@
+"""Reads about incidents, and the one place that decides who sees which incidents."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from allies.selectors import actors_visible_to
+from incidents.models import (
+    Attachment,
+    Category,
+    Incident,
+    Review,
+    ThreatAssessment,
+    TimelineEntry,
+    Visibility,
+)
+from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role, has_role
+
+
+def may_analyse(user: Any) -> bool:
+    """Threat assessments, reviews, statuses, patterns: coordinators and administrators."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def may_read_free_text_in_exports(user: Any) -> bool:
+    """An export leaves the app: what people wrote goes with it only for coordinators and
+    administrators."""
+    return has_role(user, Role.COORDINATOR)
+
+
+def incidents_visible_to(user: Any) -> QuerySet[Incident]:
+    """Team incidents for everyone; coordinator-level ones for coordinators and the reporter;
+    named ones for the reporter and the people named. Administrators see every incident."""
+    incidents = Incident.objects.all()
+    if has_role(user, Role.ADMINISTRATOR):
+        return incidents
+    if not has_role(user, Role.STAFF):
+        return incidents.none()
+    named = Incident.shared_with.through.objects.filter(incident=OuterRef("pk"), user=user)
+    allowed = (
+        Q(visibility=Visibility.TEAM)
+        | Q(reporter=user)
+        # Names count only while the incident is shared with named people.
+        | (Q(visibility=Visibility.NAMED) & Q(Exists(named)))
+    )
+    if has_role(user, Role.COORDINATOR):
+        allowed |= Q(visibility=Visibility.COORDINATORS)
+    return incidents.filter(allowed)
+
+
+def get_incident_for_user(request: HttpRequest, code: object) -> Incident:
+    """The incident, or 404 for anyone who may not see it: its existence must not leak."""
+    incident = incidents_visible_to(request.user).filter(pk=code).first()
+    if incident is None:
+        raise Http404
+    return incident
+
+
+def get_attachment_for_user(request: HttpRequest, code: object) -> Attachment:
+    """The attachment, or 404 for anyone who may not see its incident."""
+    attachment = (
+        Attachment.objects.filter(pk=code, incident__in=incidents_visible_to(request.user))
+        .select_related("incident")
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def may_edit(user: Any, incident: Incident) -> bool:
+    """The reporter completes their own report; coordinators and administrators any they see."""
+    return incident.reporter_id == user.pk or may_analyse(user)
+
+
+def timeline_of(incident: Incident) -> list[TimelineEntry]:
+    """The incident's entries, oldest first, with whatever each line shows in one query."""
+    return list(
+        incident.entries.select_related("author", "engagement__actor", "attachment", "corrects")
+    )
+
+
+def welfare_pending(user: Any) -> QuerySet[Incident]:
+    """Every request for a check-in, whoever may see its incident: someone asked for support,
+    and that must reach a coordinator even from an incident shared with named people only.
+    `visible` says whether the user may open the incident (the list shows nothing else of it)."""
+    visible = incidents_visible_to(user).filter(pk=OuterRef("pk"))
+    return (
+        Incident.objects.filter(welfare_follow_up=True, welfare_done_at__isnull=True)
+        .annotate(visible=Exists(visible))
+        .select_related("reporter")
+        .only("id", "reference", "created_at", "reporter")
+        .order_by("created_at")
+    )
+
+
+# Someone who logged this many incidents in FREQUENT_WINDOW may be frightened or exhausted.
+FREQUENT_REPORTS = 5
+FREQUENT_WINDOW = timedelta(days=30)
+
+
+def frequent_reporters(user: Any) -> list[tuple[User, int]]:
+    """People who logged many incidents lately, most first, so a coordinator can offer support.
+
+    Counted over the incidents the user may see, in one grouped query plus one for the names.
+    """
+    since = timezone.now() - FREQUENT_WINDOW
+    rows = (
+        incidents_visible_to(user)
+        .filter(created_at__gte=since)
+        .order_by()
+        .values("reporter")
+        .annotate(logged=Count("id"))
+        .filter(logged__gte=FREQUENT_REPORTS)
+    )
+    counts = {row["reporter"]: row["logged"] for row in rows}
+    reporters = User.objects.filter(pk__in=counts)
+    return sorted(((r, counts[r.pk]) for r in reporters), key=lambda pair: -pair[1])
+
+
+# --- Threat assessment and team review ---------------------------------------------------------
+
+# The pattern step offers this many incidents at most: the most recent are the likeliest links,
+# and a longer list would not be read.
+PATTERN_SUGGESTIONS = 20
+# What a suggested incident shares with the one assessed, in the order the list names it.
+SHARED_LABELS: dict[str, Promise] = {
+    "same_place": _("same place"),
+    "same_source": _("same source"),
+    "same_category": _("same category"),
+    "same_person": _("same person affected"),
+}
+# Fields the pattern list shows: none of them encrypted.
+LISTED_FIELDS = ("id", "reference", "kind", "category", "occurred_on", "approximate")
+
+
+@dataclass(frozen=True)
+class PatternSuggestion:
+    """An incident that may belong to the same pattern, with what it shares with the one
+    assessed (empty for an incident linked earlier that shares none of these)."""
+
+    incident: Incident
+    shared: list[str]
+
+    def __str__(self) -> str:
+        # A plain label where a form renders it as is; the assessment page lays it out itself.
+        return " ".join([self.incident.reference, *self.shared])
+
+
+def pattern_suggestions(user: Any, incident: Incident) -> list[PatternSuggestion]:
+    """Other incidents the user may see that share the place, the source, the category or an
+    affected person with `incident`, most recent first.
+
+    One query whatever the size of the book. It decides on unencrypted columns only and loads
+    only what the list shows, so nothing is decrypted. "Other" is no category to match on.
+    """
+    affected = Incident.affected_people.through.objects
+    people = affected.filter(incident_id=incident.pk).values("person_id")
+    tests: dict[str, Q] = {}
+    if incident.place_id:
+        tests["same_place"] = Q(place_id=incident.place_id)
+    if incident.source_id:
+        tests["same_source"] = Q(source_id=incident.source_id)
+    if incident.category and incident.category != Category.OTHER:
+        tests["same_category"] = Q(category=incident.category)
+    tests["same_person"] = Q(
+        Exists(affected.filter(incident_id=OuterRef("pk"), person_id__in=people))
+    )
+    flags = {
+        name: ExpressionWrapper(test, output_field=BooleanField()) for name, test in tests.items()
+    }
+    rows = (
+        incidents_visible_to(user)
+        .exclude(pk=incident.pk)
+        .filter(reduce(or_, tests.values()))
+        .annotate(**flags)
+        .only(*LISTED_FIELDS)
+        .order_by("-occurred_on", "-created_at")[:PATTERN_SUGGESTIONS]
+    )
+    return [
+        PatternSuggestion(row, [str(SHARED_LABELS[name]) for name in tests if getattr(row, name)])
+        for row in rows
+    ]
+
+
+def links_of(user: Any, assessment: ThreatAssessment) -> tuple[list[Incident], list[Any]]:
+    """The incidents an assessment links to, in one query: those the user may see, most recent
+    first, and the ids of those they may not (kept as they are when the user saves: nobody
+    unlinks what they cannot see)."""
+    if assessment._state.adding:
+        return [], []
+    visible = incidents_visible_to(user).filter(pk=OuterRef("pk"))
+    linked = (
+        assessment.linked_incidents.annotate(shown=Exists(visible))
+        .only(*LISTED_FIELDS)
+        .order_by("-occurred_on", "-created_at")
+    )
+    rows = list(linked)
+    return [row for row in rows if row.shown], [row.pk for row in rows if not row.shown]
+
+
+def assessment_of(incident: Incident) -> ThreatAssessment | None:
+    """The incident's threat assessment, with who it points to and who wrote it, in one query."""
+    return (
+        ThreatAssessment.objects.select_related("actor", "assessed_by")
+        .filter(incident=incident)
+        .first()
+    )
+
+
+def reviews_of(incident: Incident) -> list[Review]:
+    """The incident's team reviews, newest first, with who took part, in two queries."""
+    return list(incident.reviews.select_related("recorded_by").prefetch_related("participants"))
+
+
+def source_visible_to(user: Any, incident: Incident) -> bool:
+    """Whether the user may see who the incident's suspected source is (staff see allies only)."""
+    return (
+        incident.source_id is not None
+        and actors_visible_to(user).filter(pk=incident.source_id).exists()
+    )

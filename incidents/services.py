@@ -1,0 +1,258 @@
+"""Writes about incidents. Each records an audit event with field names, never a value, and the
+changes people care about also become lines of the incident's timeline."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.attachments import CheckedFile, file_discard, file_store, seal_file
+from incidents.models import (
+    Attachment,
+    EntryKind,
+    Incident,
+    ReferenceCounter,
+    Review,
+    Status,
+    ThreatAssessment,
+    TimelineEntry,
+)
+from safespaces.accounts.models import User
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record
+from safespaces.drafts.services import draft_discard
+from safespaces.editing import EditConflict, save_if_unchanged
+
+# The URL name of the form whose drafts are kept (see safespaces.drafts).
+LOG_FORM = "incidents:create"
+# Changes that become automatic timeline entries, with the entry kind each makes.
+TRACKED = {
+    "status": EntryKind.STATUS,
+    "severity": EntryKind.SEVERITY,
+    "visibility": EntryKind.VISIBILITY,
+}
+
+
+def _next_reference(year: int) -> str:
+    """INC-<year>-<number>, numbered per year. The counter row is locked until the transaction
+    ends, so two reports never get the same number, and it only goes up, so none is reused."""
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"INC-{year}-{counter.last:04d}"
+
+
+def _filled(incident: Incident) -> list[str]:
+    return [
+        field.name
+        for field in Incident._meta.concrete_fields
+        if field.editable and field.name != "version" and getattr(incident, field.attname)
+    ]
+
+
+def _entry(incident: Incident, kind: EntryKind, by: User, **values: Any) -> TimelineEntry:
+    return TimelineEntry.objects.create(incident=incident, kind=kind, author=by, **values)
+
+
+@transaction.atomic
+def incident_report(
+    *, incident: Incident, affected_people: Iterable[Any], shared_with: Iterable[Any], by: User
+) -> Incident:
+    """Log a new incident: give it its reference, open its timeline, drop the reporter's draft."""
+    incident.reference = _next_reference(timezone.localdate().year)
+    incident.reporter = by
+    incident.save(force_insert=True)
+    incident.affected_people.set(affected_people)
+    incident.shared_with.set(shared_with)
+    _entry(incident, EntryKind.LOGGED, by)
+    fields = _filled(incident) + (["affected_people"] if incident.affected_people.exists() else [])
+    audit_record(action=AuditEvent.Action.CREATE, actor=by, target=incident, fields=fields)
+    draft_discard(user=by, form=LOG_FORM)
+    return incident
+
+
+def _record_tracked_changes(incident: Incident, before: dict[str, Any], by: User) -> None:
+    for name, kind in TRACKED.items():
+        old, new = before[name], getattr(incident, name)
+        if old != new:
+            _entry(incident, kind, by, old_value=str(old), new_value=str(new))
+
+
+def _tracked_values(incident_id: Any) -> dict[str, Any]:
+    return Incident.objects.values(*TRACKED).get(pk=incident_id)
+
+
+@transaction.atomic
+def incident_update(
+    *,
+    incident: Incident,
+    seen_version: int,
+    affected_people: Iterable[Any],
+    shared_with: Iterable[Any],
+    changed: list[str],
+    by: User,
+) -> Incident:
+    """Save an edit unless someone saved the incident since the form was opened."""
+    before = _tracked_values(incident.pk)
+    save_if_unchanged(incident, seen_version=seen_version)
+    incident.affected_people.set(affected_people)
+    incident.shared_with.set(shared_with)
+    _record_tracked_changes(incident, before, by)
+    audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=incident, fields=changed)
+    return incident
+
+
+def _mark_reviewed(incident: Incident) -> None:
+    if incident.first_reviewed_at is None:
+        incident.first_reviewed_at = timezone.now()
+
+
+@transaction.atomic
+def incident_set_status(*, incident: Incident, status: Status, by: User) -> Incident:
+    """Move the incident along; the first move beyond "new" counts as the team having looked."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if locked.status == status:
+        return locked
+    before = {name: getattr(locked, name) for name in TRACKED}
+    locked.status = status
+    if status != Status.NEW:
+        _mark_reviewed(locked)
+    # A new version: an edit form opened before this sees the conflict instead of undoing it.
+    locked.version += 1
+    locked.save(update_fields=["status", "first_reviewed_at", "version", "updated_at"])
+    _record_tracked_changes(locked, before, by)
+    audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=locked, fields=["status"])
+    return locked
+
+
+@transaction.atomic
+def entry_add(
+    *,
+    incident: Incident,
+    entry: TimelineEntry,
+    by: User,
+) -> TimelineEntry:
+    """Add a line people wrote (a note, an action, a contact, a correction)."""
+    entry.incident = incident
+    entry.author = by
+    entry.save(force_insert=True)
+    audit_record(action=AuditEvent.Action.CREATE, actor=by, target=entry, fields=["body"])
+    return entry
+
+
+@transaction.atomic
+def welfare_done(*, incident: Incident, by: User) -> Incident:
+    """Someone checked in with the reporter. Recorded without what was said."""
+    incident.welfare_done_at = timezone.now()
+    incident.welfare_done_by = by
+    incident.save(update_fields=["welfare_done_at", "welfare_done_by", "updated_at"])
+    audit_record(
+        action=AuditEvent.Action.CHANGE, actor=by, target=incident, fields=["welfare_done_at"]
+    )
+    return incident
+
+
+# --- Threat assessment and team review ---------------------------------------------------------
+
+
+def _note_first_look(incident: Incident) -> None:
+    """The team has looked at the incident. Only the first look counts, for the time it took:
+    one conditional update, so a later look never moves it."""
+    Incident.objects.filter(pk=incident.pk, first_reviewed_at__isnull=True).update(
+        first_reviewed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    assessment: ThreatAssessment,
+    seen_version: int | None,
+    linked: Iterable[Any],
+    changed: list[str],
+    by: User,
+) -> ThreatAssessment:
+    """Record the five steps: a first assessment when `seen_version` is None, otherwise an edit
+    unless someone saved the assessment since the form was opened.
+
+    Either way the timeline says the threat was assessed, with the conclusion, and the incident
+    counts as looked at.
+    """
+    incident = assessment.incident
+    assessment.assessed_by = by
+    if seen_version is None:
+        # The incident's row lock serialises two first assessments: the second one is told,
+        # as for any edit, that someone else saved meanwhile.
+        Incident.objects.select_for_update().only("id").get(pk=incident.pk)
+        if ThreatAssessment.objects.filter(incident=incident).exists():
+            raise EditConflict
+        assessment.save(force_insert=True)
+    else:
+        save_if_unchanged(assessment, seen_version=seen_version)
+    assessment.linked_incidents.set(linked)
+    _entry(incident, EntryKind.ASSESSMENT, by, new_value=assessment.conclusion)
+    _note_first_look(incident)
+    action = AuditEvent.Action.CREATE if seen_version is None else AuditEvent.Action.CHANGE
+    audit_record(action=action, actor=by, target=assessment, fields=changed)
+    return assessment
+
+
+@transaction.atomic
+def review_record(*, review: Review, participants: Iterable[Any], by: User) -> Review:
+    """Record that the team looked at the incident together and what it decided.
+
+    A new incident moves on to "under review" through the status change the timeline shows.
+    """
+    incident = review.incident
+    review.recorded_by = by
+    review.save(force_insert=True)
+    participants = list(participants)
+    review.participants.set(participants)
+    _entry(incident, EntryKind.REVIEW, by, new_value=review.decision)
+    # Locked until the transaction ends: a status someone sets meanwhile is not overwritten.
+    status = Incident.objects.select_for_update().values_list("status", flat=True)
+    if status.get(pk=incident.pk) == Status.NEW:
+        incident_set_status(incident=incident, status=Status.UNDER_REVIEW, by=by)
+    _note_first_look(incident)
+    optional = {"participants": participants, "measures": review.measures}
+    filled = ["held_on", "decision", *[name for name, value in optional.items() if value]]
+    audit_record(action=AuditEvent.Action.CREATE, actor=by, target=review, fields=filled)
+    return review
+
+
+def attachment_add(
+    *, incident: Incident, upload: CheckedFile, by: User, note: str = ""
+) -> Attachment:
+    """Keep a checked file as evidence: sealed with a key of its own, listed on the incident, and
+    a line on its timeline ("Evidence added") with what it shows, if the person said.
+
+    The file is written first and deleted again if the rows cannot be saved, so a failed save
+    leaves nothing behind. If an enclosing transaction (the request's) rolls back after this
+    returns, the file does stay, but as ciphertext whose key was never committed: nobody can
+    open it, and it costs only disk space. The other order would be worse: rows committed for a
+    file that failed to write would be evidence lost without a word.
+    """
+    attachment = Attachment(
+        incident=incident,
+        file_name=upload.name,
+        content_type=upload.content_type,
+        size=len(upload.data),
+        uploaded_by=by,
+    )
+    attachment.file_key, sealed = seal_file(upload.data, attachment_id=attachment.pk)
+    attachment.stored_as = file_store(sealed)
+    try:
+        with transaction.atomic():
+            attachment.save(force_insert=True)
+            _entry(incident, EntryKind.EVIDENCE, by, attachment=attachment, body=note)
+            audit_record(
+                action=AuditEvent.Action.CREATE,
+                actor=by,
+                target=attachment,
+                fields=["content_type", "file_name", "size"],
+            )
+    except BaseException:
+        file_discard(attachment.stored_as)
+        raise
+    return attachment

@@ -1,0 +1,327 @@
+"""Trends of the incident book, counted by the database.
+
+Every function takes the incidents the user may see, already filtered, and groups them with GROUP
+BY on unencrypted columns: no incident is loaded into Python, so a page of trends costs the same
+few queries for ten incidents as for a hundred thousand. Only the handful of place and actor names
+a chart shows are decrypted.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from allies.models import Actor
+from incidents.charts import (
+    BarChart,
+    ColumnChart,
+    Entry,
+    Series,
+    horizontal_bars,
+    stacked_columns,
+)
+from incidents.models import Category, Incident, Severity
+from safespaces.places.models import Place
+
+# Without dates chosen, trends cover this many months up to today.
+MONTHS = 24
+# Places and sources drawn one by one; the rest are counted together.
+TOP = 8
+# The category of an incident not yet categorised: its own series, after the eleven.
+NO_CATEGORY = ""
+NO_CATEGORY_LABEL = _("Not categorised yet")
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days the trends cover, both included."""
+
+    first: date
+    last: date
+    chosen: bool  # False: the default, the last MONTHS months
+
+    @property
+    def months(self) -> list[date]:
+        """The first day of every month the period touches, oldest first."""
+        months, month = [], first_of_month(self.first)
+        while month <= self.last:
+            months.append(month)
+            month = add_months(month, 1)
+        return months
+
+    def filter(self, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+        return incidents.filter(occurred_on__gte=self.first, occurred_on__lte=self.last)
+
+
+def period_between(since: date | None, until: date | None, *, today: date) -> Period:
+    """The dates chosen in the filter; either left empty is filled so that MONTHS months show."""
+    if since is None and until is None:
+        return Period(add_months(first_of_month(today), 1 - MONTHS), today, chosen=False)
+    if until is None:
+        until = max(today, since) if since else today
+    if since is None:
+        since = add_months(first_of_month(until), 1 - MONTHS)
+    return Period(since, until, chosen=True)
+
+
+@dataclass(frozen=True)
+class Month:
+    month: date
+    counts: dict[str, int]  # by category code, NO_CATEGORY for the uncategorised
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, category: str) -> int:
+        return self.counts.get(category, 0)
+
+
+def per_month(incidents: QuerySet[Incident], period: Period) -> list[Month]:
+    """Incidents per month and category, every month of the period, empty ones included."""
+    rows = (
+        period.filter(incidents)
+        .order_by()  # the default ordering would join the GROUP BY
+        .annotate(month=TruncMonth("occurred_on"))
+        .values("month", "category")
+        .annotate(count=Count("pk"))
+    )
+    counted: dict[date, dict[str, int]] = {}
+    for row in rows:
+        counted.setdefault(_as_date(row["month"]), {})[row["category"]] = row["count"]
+    return [Month(month, counted.get(month, {})) for month in period.months]
+
+
+def _as_date(value: Any) -> date:
+    # TruncMonth gives a date on a DateField; some backends hand back a datetime.
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One bar: what is counted, and how many incidents."""
+
+    key: str
+    label: str | Promise
+    count: int
+    leftover: bool = False  # a bar for the rest: other places, unknown, hidden
+
+    def entry(self) -> Entry:
+        return Entry(self.key, str(self.label), self.count, self.leftover)
+
+
+def _top(rows: list[tuple[Any, int]], top: int) -> tuple[list[tuple[Any, int]], int]:
+    """The `top` largest counts, largest first (ties in a stable order), and the sum of the rest."""
+    ranked = sorted(rows, key=lambda row: (-row[1], str(row[0])))
+    return ranked[:top], sum(count for _key, count in ranked[top:])
+
+
+def by_place(incidents: QuerySet[Incident], *, top: int = TOP) -> list[Tally]:
+    """The places with the most incidents, then the other places, then "no place given".
+
+    Names are encrypted: only the `top` shown are decrypted, in one query.
+    """
+    rows = incidents.order_by().values("place_id").annotate(count=Count("pk"))
+    counts = dict(rows.values_list("place_id", "count"))
+    unplaced = counts.pop(None, 0)
+    shown, rest = _top(list(counts.items()), top)
+    names = {
+        place.pk: place.name
+        for place in Place.objects.filter(pk__in=[pk for pk, _count in shown]).only("id", "name")
+    }
+    tallies = [Tally(str(pk), names.get(pk, ""), count) for pk, count in shown]
+    if rest:
+        tallies.append(Tally("other", _("Other places"), rest, leftover=True))
+    if unplaced:
+        tallies.append(Tally("none", _("No place given"), unplaced, leftover=True))
+    return tallies
+
+
+@dataclass(frozen=True)
+class Sources:
+    tallies: list[Tally]
+    hidden: int  # incidents whose source the user may not see, counted together
+
+
+def by_source(incidents: QuerySet[Incident], actors: QuerySet[Actor], *, top: int = TOP) -> Sources:
+    """The suspected sources with the most incidents, among the `actors` the user may see.
+
+    An incident whose source the user may not see (for staff: an adversary) is counted under one
+    bar that names nobody, so the chart adds up without saying who or how many sources there are.
+    """
+    visible = Exists(actors.filter(pk=OuterRef("source_id")))
+    rows = (
+        incidents.order_by()
+        .annotate(visible=visible)
+        .values_list("source_id", "visible")
+        .annotate(count=Count("pk"))
+    )
+    counts: dict[Any, int] = {}
+    hidden = unknown = 0
+    for source_id, is_visible, count in rows:
+        if source_id is None:
+            unknown += count
+        elif is_visible:
+            counts[source_id] = count
+        else:
+            hidden += count
+    shown, rest = _top(list(counts.items()), top)
+    names = {
+        actor.pk: actor.name
+        for actor in actors.filter(pk__in=[pk for pk, _count in shown]).only("id", "name")
+    }
+    tallies = [Tally(str(pk), names.get(pk, ""), count) for pk, count in shown]
+    if rest:
+        tallies.append(Tally("other", _("Other sources"), rest, leftover=True))
+    if hidden:
+        tallies.append(Tally("hidden", _("A source only coordinators see"), hidden, leftover=True))
+    if unknown:
+        tallies.append(Tally("none", _("Source not known"), unknown, leftover=True))
+    return Sources(tallies, hidden)
+
+
+def short_severity(severity: Severity) -> str:
+    """ "3 - Moderate" of "3 - Moderate: someone was harmed...": the long form is in the table."""
+    return str(severity.label).split(":")[0]
+
+
+def severity_mix(incidents: QuerySet[Incident]) -> list[Tally]:
+    """How many incidents at each severity, 1 to 5, the empty ones included."""
+    rows = incidents.order_by().values("severity").annotate(count=Count("pk"))
+    counts = dict(rows.values_list("severity", "count"))
+    return [Tally(str(s.value), s.label, counts.get(s.value, 0)) for s in Severity]
+
+
+# Buckets of the time from logging an incident to the team's first look at it.
+REVIEW_BUCKETS: list[tuple[str, Promise, timedelta | None, timedelta | None]] = [
+    ("day", _("Within a day"), None, timedelta(days=1)),
+    ("days", _("2 to 3 days"), timedelta(days=1), timedelta(days=3)),
+    ("week", _("4 to 7 days"), timedelta(days=3), timedelta(days=7)),
+    ("longer", _("Over a week"), timedelta(days=7), None),
+]
+
+
+def time_to_review(incidents: QuerySet[Incident]) -> list[Tally]:
+    """How long incidents waited for the team's first review, in one query.
+
+    Date arithmetic on columns (F + timedelta) works alike on SQLite and Postgres.
+    """
+    counts = {}
+    for key, _label, after, within in REVIEW_BUCKETS:
+        waited = Q(first_reviewed_at__isnull=False)
+        if after is not None:
+            waited &= Q(first_reviewed_at__gt=F("created_at") + after)
+        if within is not None:
+            waited &= Q(first_reviewed_at__lte=F("created_at") + within)
+        counts[key] = Count("pk", filter=waited)
+    counts["pending"] = Count("pk", filter=Q(first_reviewed_at__isnull=True))
+    counted = incidents.order_by().aggregate(**counts)
+    tallies = [Tally(key, label, counted[key]) for key, label, _after, _within in REVIEW_BUCKETS]
+    tallies.append(Tally("pending", _("Not reviewed yet"), counted["pending"], leftover=True))
+    return tallies
+
+
+# --- The page: the counts, and the charts drawn from them ----------------------------------------
+
+
+def category_series() -> list[Series]:
+    """The eleven categories in the model's order, then the uncategorised."""
+    series = [Series(c.value, str(c.label), i) for i, c in enumerate(Category)]
+    series.append(Series(NO_CATEGORY, str(NO_CATEGORY_LABEL), len(series)))
+    return series
+
+
+def month_chart(months: list[Month], *, rtl: bool) -> ColumnChart:
+    labels = [
+        (
+            formats.date_format(m.month, "F Y"),
+            formats.date_format(m.month, "M"),
+            formats.date_format(m.month, "Y"),
+        )
+        for m in months
+    ]
+    return stacked_columns(labels, [m.counts for m in months], category_series(), rtl=rtl)
+
+
+@dataclass(frozen=True)
+class Trends:
+    period: Period
+    months: list[Month]
+    month_chart: ColumnChart
+    places: list[Tally]
+    place_chart: BarChart
+    sources: Sources
+    source_chart: BarChart
+    severities: list[Tally]
+    severity_chart: BarChart
+    reviews: list[Tally]
+    review_chart: BarChart
+
+    @property
+    def total(self) -> int:
+        return sum(month.total for month in self.months)
+
+    @property
+    def categories(self) -> list[Series]:
+        """The columns of the monthly table: the categories counted in the period."""
+        return self.month_chart.legend
+
+    @property
+    def month_rows(self) -> list[tuple[date, list[int], int]]:
+        """The monthly table's rows: the month, its count in each of `categories`, its total."""
+        keys = [series.key for series in self.categories]
+        return [(m.month, [m.count(key) for key in keys], m.total) for m in self.months]
+
+    @property
+    def category_totals(self) -> list[int]:
+        """Each of `categories` counted over the whole period: the monthly table's foot."""
+        return [sum(m.count(series.key) for m in self.months) for series in self.categories]
+
+    @property
+    def busiest(self) -> Month | None:
+        """The month with the most incidents (the latest of equals), or None if there are none."""
+        busiest = max(reversed(self.months), key=lambda m: m.total, default=None)
+        return busiest if busiest is not None and busiest.total else None
+
+
+def trends_of(
+    incidents: QuerySet[Incident], *, period: Period, actors: QuerySet[Actor], rtl: bool
+) -> Trends:
+    """Every chart of the trends page, over `incidents` within `period`: seven queries."""
+    incidents = period.filter(incidents)
+    months = per_month(incidents, period)
+    places = by_place(incidents)
+    sources = by_source(incidents, actors)
+    severities = severity_mix(incidents)
+    reviews = time_to_review(incidents)
+    # Severity bars say "3 - Moderate"; the table beneath has the words in full.
+    severity_entries = [
+        Entry(t.key, short_severity(Severity(int(t.key))), t.count) for t in severities
+    ]
+    return Trends(
+        period=period,
+        months=months,
+        month_chart=month_chart(months, rtl=rtl),
+        places=places,
+        place_chart=horizontal_bars([t.entry() for t in places], rtl=rtl),
+        sources=sources,
+        source_chart=horizontal_bars([t.entry() for t in sources.tallies], rtl=rtl),
+        severities=severities,
+        severity_chart=horizontal_bars(severity_entries, rtl=rtl),
+        reviews=reviews,
+        review_chart=horizontal_bars([t.entry() for t in reviews], rtl=rtl),
+    )

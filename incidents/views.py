@@ -1,0 +1,443 @@
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language_bidi
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from allies.selectors import actors_visible_to, may_see_all_actors
+from incidents import services
+from incidents.attachments import download_name, file_read
+from incidents.export import csv_lines, export_columns, export_rows
+from incidents.forms import (
+    AssessmentForm,
+    AttachmentForm,
+    CorrectionForm,
+    EntryForm,
+    IncidentFilterForm,
+    IncidentForm,
+    ReviewForm,
+    StatusForm,
+)
+from incidents.models import Review, ThreatAssessment, TimelineEntry
+from incidents.patterns import WINDOW, patterns_in, with_names
+from incidents.selectors import (
+    FREQUENT_REPORTS,
+    assessment_of,
+    frequent_reporters,
+    get_attachment_for_user,
+    get_incident_for_user,
+    incidents_visible_to,
+    links_of,
+    may_analyse,
+    may_edit,
+    pattern_suggestions,
+    reviews_of,
+    source_visible_to,
+    timeline_of,
+    welfare_pending,
+)
+from incidents.trends import period_between, trends_of
+from safespaces.access import Access, access, forbidden
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record, audit_view
+from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
+from safespaces.uploads import upload_refused
+
+GET_OR_POST = ["GET", "HEAD", "POST"]
+PAGE_SIZE = 25
+
+
+def hidden_incidents_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Put above @access(Access.COORDINATOR) on a view of one incident: someone who may not see
+    the incident gets 404 there too, as on every other URL of the incident, before the role
+    check could answer 403. Staff get 403 only for incidents they may see."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, code: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        get_incident_for_user(request, code)
+        return view(request, code, *args, **kwargs)
+
+    return checked
+
+
+@access(Access.STAFF)
+@require_safe
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """The organization's timeline: every incident the user may see, newest first, by month."""
+    form = IncidentFilterForm(request.GET or None, user=request.user)
+    incidents = form.filter(incidents_visible_to(request.user)).select_related("place")
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "may_analyse": may_analyse(request.user)}
+    return render(request, "incidents/incident_list.html", context)
+
+
+@access(Access.STAFF)
+@require_http_methods(GET_OR_POST)
+@keeps_draft
+def incident_create(request: HttpRequest) -> HttpResponse:
+    """Log an incident. "Save and finish later" keeps a draft on the server, as does a session
+    that expires while the form is open (see safespaces.drafts)."""
+    draft = draft_of(user=request.user, form=services.LOG_FORM)
+    if request.method == "POST" and "save_draft" in request.POST:
+        draft_save(user=request.user, form=services.LOG_FORM, data=request.POST)
+        messages.success(
+            request, _("Your draft is saved. Open \u201cLog an incident\u201d to finish it.")
+        )
+        return redirect("home")
+    if request.method == "POST":
+        form = IncidentForm(request.POST, user=request.user)
+        if form.is_valid():
+            incident = services.incident_report(
+                incident=form.save(commit=False),
+                affected_people=form.cleaned_data["affected_people"],
+                shared_with=form.cleaned_data["shared_with"],
+                by=request.user,
+            )
+            messages.success(
+                request,
+                _("Thank you. The incident is logged as %(reference)s.")
+                % {"reference": incident.reference},
+            )
+            return redirect("incidents:detail", code=incident.pk)
+    elif draft is not None:
+        form = IncidentForm.from_draft(draft.data, user=request.user)
+    else:
+        form = IncidentForm(user=request.user)
+    return render(request, "incidents/incident_form.html", {"form": form, "draft": draft})
+
+
+@access(Access.STAFF)
+@require_POST
+def draft_delete(request: HttpRequest) -> HttpResponse:
+    draft_discard(user=request.user, form=services.LOG_FORM)
+    messages.success(request, _("The draft was discarded."))
+    return redirect("incidents:create")
+
+
+@access(Access.STAFF)
+@require_safe
+def incident_detail(request: HttpRequest, code: str) -> HttpResponse:
+    incident = get_incident_for_user(request, code)
+    # Every look at an account of what happened to someone is recorded.
+    audit_view(request, incident)
+    context = {
+        "incident": incident,
+        "affected": incident.affected_people.only("id", "alias"),
+        "shared_with": incident.shared_with.all(),
+        "source_visible": source_visible_to(request.user, incident),
+        "timeline": timeline_of(incident),
+        "attachments": incident.attachments.all(),
+        "entry_form": EntryForm(user=request.user),
+        "status_form": StatusForm(initial={"status": incident.status}),
+        "may_analyse": may_analyse(request.user),
+        "may_edit": may_edit(request.user, incident),
+    }
+    if context["may_analyse"]:
+        context |= {"assessment": assessment_of(incident), "reviews": reviews_of(incident)}
+    return render(request, "incidents/incident_detail.html", context)
+
+
+@access(Access.STAFF)
+@require_http_methods(GET_OR_POST)
+def incident_edit(request: HttpRequest, code: str) -> HttpResponse:
+    incident = get_incident_for_user(request, code)
+    if not may_edit(request.user, incident):
+        return forbidden(request)
+    form = IncidentForm(request.POST or None, instance=incident, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = form.saved_unless_conflict(
+            lambda: services.incident_update(
+                incident=form.save(commit=False),
+                seen_version=form.seen_version,
+                affected_people=form.cleaned_data["affected_people"],
+                shared_with=form.cleaned_data["shared_with"],
+                changed=form.changed_fields,
+                by=request.user,
+            ),
+            _(
+                "Someone else changed this incident while you were editing. Your changes are "
+                "below; check them and save again."
+            ),
+        )
+        if saved:
+            messages.success(request, _("The incident was saved."))
+            return redirect("incidents:detail", code=incident.pk)
+    else:
+        audit_view(request, incident)
+    return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
+
+
+@hidden_incidents_first
+@access(Access.COORDINATOR)
+@require_POST
+def incident_status(request: HttpRequest, code: str) -> HttpResponse:
+    incident = get_incident_for_user(request, code)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        services.incident_set_status(
+            incident=incident, status=form.cleaned_data["status"], by=request.user
+        )
+        messages.success(request, _("The status was changed."))
+    else:
+        messages.error(request, _("Choose a status from the list."))
+    return redirect("incidents:detail", code=incident.pk)
+
+
+@access(Access.STAFF)
+@require_http_methods(GET_OR_POST)
+def entry_create(request: HttpRequest, code: str) -> HttpResponse:
+    incident = get_incident_for_user(request, code)
+    form = EntryForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.entry_add(incident=incident, entry=form.save(commit=False), by=request.user)
+        messages.success(request, _("Added to the timeline."))
+        return redirect("incidents:detail", code=incident.pk)
+    return render(request, "incidents/entry_form.html", {"form": form, "incident": incident})
+
+
+@access(Access.STAFF)
+@require_http_methods(GET_OR_POST)
+def entry_correct(request: HttpRequest, code: str, entry: str) -> HttpResponse:
+    """Correct an entry with a new one that points at it: the timeline keeps both."""
+    incident = get_incident_for_user(request, code)
+    original = get_object_or_404(incident.entries, pk=entry, kind__in=TimelineEntry.WRITTEN)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        correction = TimelineEntry(
+            kind=original.kind, body=form.cleaned_data["body"], corrects=original
+        )
+        services.entry_add(incident=incident, entry=correction, by=request.user)
+        messages.success(request, _("The correction was added."))
+        return redirect("incidents:detail", code=incident.pk)
+    context = {"form": form, "incident": incident, "original": original}
+    return render(request, "incidents/entry_correct.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_safe
+def welfare_list(request: HttpRequest) -> HttpResponse:
+    """Reporters who asked for someone to check in with them, oldest request first."""
+    context = {
+        "incidents": welfare_pending(request.user),
+        "frequent": frequent_reporters(request.user),
+        "frequent_after": FREQUENT_REPORTS,
+    }
+    return render(request, "incidents/welfare_list.html", context)
+
+
+@hidden_incidents_first
+@access(Access.COORDINATOR)
+@require_POST
+def welfare_mark_done(request: HttpRequest, code: str) -> HttpResponse:
+    incident = get_incident_for_user(request, code)
+    if incident.welfare_pending:
+        services.welfare_done(incident=incident, by=request.user)
+        messages.success(request, _("Marked as checked in."))
+    return redirect("incidents:welfare")
+
+
+# --- Attachments -------------------------------------------------------------------------------
+
+
+@access(Access.STAFF)
+@require_http_methods(GET_OR_POST)
+def attachment_create(request: HttpRequest, code: str) -> HttpResponse:
+    """Add a photo, document or recording. It is checked, cleaned and sealed in memory, and only
+    ciphertext is written (see incidents.attachments)."""
+    incident = get_incident_for_user(request, code)
+    if request.method == "POST":
+        form = AttachmentForm(request.POST, request.FILES, too_large=upload_refused(request))
+        if form.is_valid():
+            services.attachment_add(
+                incident=incident,
+                upload=form.cleaned_data["file"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+            messages.success(request, _("The file was added to the timeline."))
+            return redirect("incidents:detail", code=incident.pk)
+    else:
+        form = AttachmentForm()
+    return render(request, "incidents/attachment_form.html", {"form": form, "incident": incident})
+
+
+@access(Access.STAFF)
+@require_safe
+def attachment_download(request: HttpRequest, code: str) -> HttpResponse:
+    """The decrypted file, as a download only, and a record of who took it."""
+    attachment = get_attachment_for_user(request, code)
+    data = file_read(attachment)
+    audit_record(action=AuditEvent.Action.DOWNLOAD, actor=request.user, target=attachment)
+    response = HttpResponse(data, content_type=attachment.content_type)
+    # The name is the uploader's words: content_disposition_header quotes or percent-encodes it,
+    # so it cannot end the header or add one.
+    response["Content-Disposition"] = content_disposition_header(True, download_name(attachment))
+    # Set here as well as by the middleware: a copy of evidence must never stay in a cache, the
+    # browser must take the checked type as it is, and a file opened anyway runs nothing.
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- Threat assessment and team review ---------------------------------------------------------
+
+
+@hidden_incidents_first
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def assessment_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """The five steps of assessing a threat, on any incident: one assessment per incident,
+    brought up to date as the team learns more."""
+    incident = get_incident_for_user(request, code)
+    assessment = assessment_of(incident) or ThreatAssessment()
+    assessment.incident = incident
+    first = assessment._state.adding
+    form = AssessmentForm(
+        request.POST or None,
+        instance=assessment,
+        user=request.user,
+        suggestions=pattern_suggestions(request.user, incident),
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = form.saved_unless_conflict(
+            lambda: services.assessment_save(
+                assessment=form.save(commit=False),
+                seen_version=None if first else form.seen_version,
+                linked=form.cleaned_data["linked_incidents"],
+                changed=form.changed_fields,
+                by=request.user,
+            ),
+            _(
+                "Someone else changed this assessment while you were editing. Your changes are "
+                "below; check them and save again."
+            ),
+        )
+        if saved:
+            messages.success(request, _("The threat assessment was saved."))
+            return redirect("incidents:detail", code=incident.pk)
+    if request.method != "POST":
+        # The form shows the assessment, or the incident's account for a first one.
+        audit_view(request, incident if first else assessment)
+    context = {"form": form, "incident": incident, "first": first}
+    return render(request, "incidents/assessment_form.html", context)
+
+
+@hidden_incidents_first
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def review_create(request: HttpRequest, code: str) -> HttpResponse:
+    """The team looked at the incident together: when, who, and what it decided."""
+    incident = get_incident_for_user(request, code)
+    form = ReviewForm(request.POST or None, instance=Review(incident=incident), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.review_record(
+            review=form.save(commit=False),
+            participants=form.cleaned_data["participants"],
+            by=request.user,
+        )
+        messages.success(request, _("The review was recorded."))
+        return redirect("incidents:detail", code=incident.pk)
+    return render(request, "incidents/review_form.html", {"form": form, "incident": incident})
+
+
+# --- Export and printable report ---------------------------------------------------------------
+
+
+@access(Access.STAFF)
+@require_safe
+def incident_export(request: HttpRequest) -> HttpResponse:
+    """The incidents the user may see, filtered as on the list, as a CSV file. What people
+    wrote goes with it only for coordinators and administrators."""
+    form = IncidentFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        # A filter that does not apply would export the whole book: show what is wrong instead.
+        messages.error(request, _("Check the filters: nothing was exported."))
+        return redirect(f"{reverse('incidents:list')}?{request.GET.urlencode()}")
+    incidents = form.filter(incidents_visible_to(request.user))
+    # Recorded before the first byte leaves: the request's transaction commits it when this
+    # view returns, so a download cut short is on record too.
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=request.user,
+        object_type="incidents.incident",
+        fields=export_columns(request.user),
+    )
+    response = StreamingHttpResponse(
+        csv_lines(export_rows(request.user, incidents)), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"incidents-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@access(Access.STAFF)
+@require_safe
+def incident_report(request: HttpRequest, code: str) -> HttpResponse:
+    """One incident on paper, with everything the user may see of it. A printout leaves the
+    app, so opening the page is recorded as an export."""
+    incident = get_incident_for_user(request, code)
+    audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=incident)
+    analyse = may_analyse(request.user)
+    context = {
+        "incident": incident,
+        "affected": incident.affected_people.only("id", "alias"),
+        "shared_with": incident.shared_with.all(),
+        "source_visible": source_visible_to(request.user, incident),
+        "attachments": incident.attachments.only("id", "file_name", "size", "created_at"),
+        "timeline": timeline_of(incident),
+        "may_analyse": analyse,
+        "printed_at": timezone.now(),
+    }
+    if analyse:
+        assessment = assessment_of(incident)
+        linked = links_of(request.user, assessment)[0] if assessment else []
+        context |= {"assessment": assessment, "linked": linked, "reviews": reviews_of(incident)}
+    return render(request, "incidents/incident_report.html", context)
+
+
+# --- Trends and patterns -----------------------------------------------------------------------
+
+
+@access(Access.STAFF)
+@require_safe
+def trends(request: HttpRequest) -> HttpResponse:
+    """Counts of the incidents the user may see, by month, place, source, severity and time to
+    review: charts drawn on the server, each with its figures in a table beneath."""
+    form = IncidentFilterForm(request.GET or None, user=request.user)
+    dates = form.cleaned_data if form.is_valid() else {}
+    period = period_between(dates.get("since"), dates.get("until"), today=timezone.localdate())
+    found = trends_of(
+        form.filter(incidents_visible_to(request.user)),
+        period=period,
+        actors=actors_visible_to(request.user),
+        rtl=get_language_bidi(),
+    )
+    context = {"form": form, "trends": found, "sees_all_actors": may_see_all_actors(request.user)}
+    return render(request, "incidents/trends.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_safe
+def patterns(request: HttpRequest) -> HttpResponse:
+    """Incidents linked by a threat assessment, or by place and source close in time."""
+    page = Paginator(patterns_in(incidents_visible_to(request.user)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    # Names are decrypted for the patterns on this page only.
+    page.object_list = with_names(
+        list(page.object_list),
+        actors=actors_visible_to(request.user),
+        hidden_source=_("A source you may not see"),
+    )
+    return render(request, "incidents/patterns.html", {"page": page, "window": WINDOW.days})

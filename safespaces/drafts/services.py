@@ -1,0 +1,73 @@
+"""Server-side drafts of forms, kept when a session ends in the middle of writing.
+
+A view marked `@keeps_draft` has its POST saved as a draft for the signed-in user when the POST
+arrives after the session has expired (see SessionLifetimeMiddleware), so signing in again brings
+the entry back instead of losing it. The view itself loads, saves and discards drafts.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from safespaces.drafts.models import Draft
+
+V = TypeVar("V")
+
+# Posted values that are not what the person typed.
+NOT_TYPED = {"csrfmiddlewaretoken", "version"}
+# A draft nobody came back to is deleted the next time its form is opened.
+KEPT_FOR = timedelta(days=30)
+
+
+def keeps_draft(view: V) -> V:
+    """Mark a form view whose POST is kept as a draft if the session expired while typing."""
+    view.keeps_draft = True  # type: ignore[attr-defined]
+    return view
+
+
+def draft_save(*, user: Any, form: str, data: QueryDict) -> Draft:
+    values = {key: values for key, values in data.lists() if key not in NOT_TYPED}
+    draft, _ = Draft.objects.update_or_create(user=user, form=form, defaults={"data": values})
+    return draft
+
+
+def draft_of(*, user: Any, form: str) -> Draft | None:
+    Draft.objects.filter(user=user, form=form, saved_at__lt=timezone.now() - KEPT_FOR).delete()
+    return Draft.objects.filter(user=user, form=form).first()
+
+
+def draft_discard(*, user: Any, form: str) -> None:
+    Draft.objects.filter(user=user, form=form).delete()
+
+
+def _csrf_accepts(request: HttpRequest, view: Callable[..., HttpResponse]) -> bool:
+    """The same check Django makes later, made early: a forged POST must not plant a draft."""
+    checker = CsrfViewMiddleware(lambda request: HttpResponse())
+    return checker.process_view(request, view, (), {}) is None
+
+
+def draft_keep_expired_post(request: HttpRequest) -> bool:
+    """Keep the POST of a session that just expired as a draft, if its view asks for it.
+
+    Called before the user is signed out, so the draft is theirs. Returns whether one was kept.
+    """
+    if request.method != "POST":
+        return False
+    # Only a session that passed the second factor writes as its user: a password alone must not
+    # plant text that the user later finds in their own form.
+    if not request.session.get(DEVICE_ID_SESSION_KEY):
+        return False
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    if not getattr(match.func, "keeps_draft", False) or not _csrf_accepts(request, match.func):
+        return False
+    draft_save(user=request.user, form=match.view_name, data=request.POST)
+    return True

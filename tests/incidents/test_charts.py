@@ -1,0 +1,173 @@
+"""The trends charts' geometry, on plain numbers: no database needed."""
+
+import pytest
+
+from incidents.charts import (
+    AXIS,
+    BAR_LONGEST,
+    COLUMN_PLOT,
+    PALETTE_SIZE,
+    Entry,
+    Series,
+    horizontal_bars,
+    nice_ticks,
+    stacked_columns,
+)
+from incidents.trends import category_series
+
+SERIES = [Series("surveillance", "Surveillance", 0), Series("digital", "Digital", 1)]
+
+
+def months(count: int) -> list[tuple[str, str, str]]:
+    """Labels of `count` months from January 2025: in full, short, year."""
+    names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    return [
+        (f"{names[i % 12]} {2025 + i // 12}", names[i % 12], str(2025 + i // 12))
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("largest", "ticks"),
+    [
+        (0, [0, 1]),
+        (1, [0, 1]),
+        (3, [0, 1, 2, 3]),
+        (7, [0, 2, 4, 6, 8]),
+        (10, [0, 5, 10]),
+        (37, [0, 10, 20, 30, 40]),
+        (1000, [0, 500, 1000]),
+    ],
+)
+def test_the_axis_counts_in_round_steps_up_to_the_largest_count(
+    largest: int, ticks: list[int]
+) -> None:
+    assert nice_ticks(largest) == ticks
+
+
+def test_segments_stack_from_the_foot_in_series_order_with_heights_to_scale() -> None:
+    chart = stacked_columns(months(2), [{"surveillance": 2, "digital": 2}, {"digital": 1}], SERIES)
+
+    first, second = chart.columns
+    assert [s.series.key for s in first.segments] == ["surveillance", "digital"]
+    surveillance, digital = first.segments
+    assert surveillance.y + surveillance.height == chart.baseline
+    assert digital.y + digital.height == pytest.approx(surveillance.y)
+    # The tallest column reaches the top tick, 4; one incident is a quarter of the plot.
+    assert chart.ticks[-1].value == 4
+    assert second.segments[0].height == pytest.approx(COLUMN_PLOT / 4)
+    assert [first.total, second.total] == [4, 1]
+
+
+def test_months_without_incidents_keep_their_column_empty() -> None:
+    chart = stacked_columns(months(3), [{"digital": 1}, {}, {"digital": 2}], SERIES)
+
+    assert [len(c.segments) for c in chart.columns] == [1, 0, 1]
+    assert [c.total for c in chart.columns] == [1, 0, 2]
+
+
+def test_columns_share_the_width_beside_the_axis_in_time_order() -> None:
+    chart = stacked_columns(months(24), [{}] * 24, SERIES)
+
+    xs = [c.x for c in chart.columns]
+    assert xs == sorted(xs)
+    assert xs[0] >= AXIS and chart.columns[-1].x + chart.columns[-1].width <= 100
+
+
+def test_right_to_left_the_months_run_from_the_right_and_the_axis_is_on_the_right() -> None:
+    ltr = stacked_columns(months(6), [{"digital": 1}] * 6, SERIES)
+    rtl = stacked_columns(months(6), [{"digital": 1}] * 6, SERIES, rtl=True)
+
+    for left, right in zip(ltr.columns, rtl.columns, strict=True):
+        assert right.x == pytest.approx(100 - left.x - left.width)
+        assert right.segments[0].x == right.x
+    assert [c.x for c in rtl.columns] == sorted((c.x for c in rtl.columns), reverse=True)
+    assert ltr.axis_x < 50 < rtl.axis_x
+    assert rtl.grid_start == 0 and rtl.grid_end == 100 - AXIS
+
+
+def test_on_a_phone_only_some_months_are_named_and_each_year_once() -> None:
+    chart = stacked_columns(months(24), [{}] * 24, SERIES)
+
+    named = [c.tick for c in chart.columns if c.tick]
+    assert named == ["Jan", "Apr", "Jul", "Oct"] * 2
+    assert [c.year for c in chart.columns if c.year] == ["2025", "2026"]
+    assert [c.label for c in chart.columns][:2] == ["Jan 2025", "Feb 2025"]
+
+
+def test_the_first_year_is_left_out_when_the_next_label_starts_a_year() -> None:
+    # December 2024, then every third month: "2024" and "2025" would sit side by side.
+    labels = [("Dec 2024", "Dec", "2024"), *months(23)]
+
+    chart = stacked_columns(labels, [{}] * 24, SERIES)
+
+    assert [(c.tick, c.year) for c in chart.columns if c.year] == [("Mar", "2025"), ("Mar", "2026")]
+
+
+def test_a_short_period_names_every_month() -> None:
+    chart = stacked_columns(months(6), [{}] * 6, SERIES)
+
+    assert [c.tick for c in chart.columns] == ["Jan", "Feb", "Mar", "Apr", "May", "Jun"]
+    assert [c.year for c in chart.columns] == ["2025", "", "", "", "", ""]
+
+
+def test_the_key_lists_only_the_series_counted() -> None:
+    chart = stacked_columns(months(2), [{"digital": 1}, {"surveillance": 0}], SERIES)
+
+    assert [s.key for s in chart.legend] == ["digital"]
+
+
+def test_every_category_has_its_own_fill_and_neighbours_differ_in_stripes() -> None:
+    series = category_series()
+
+    assert len(series) == 12  # eleven categories and "not categorised yet"
+    assert len({s.fill for s in series}) == len(series) <= PALETTE_SIZE
+    for below, above in zip(series, series[1:], strict=False):
+        assert below.striped != above.striped
+
+
+def test_the_longest_bar_takes_the_most_width_and_others_scale_to_it() -> None:
+    chart = horizontal_bars([Entry("a", "Harbour office", 8), Entry("b", "Outreach van", 2)])
+
+    longest, shorter = chart.bars
+    assert longest.width == BAR_LONGEST
+    assert shorter.width == pytest.approx(BAR_LONGEST / 4)
+    assert longest.x == shorter.x == 0
+    assert longest.value_x == longest.width and longest.value_dx > 0
+    assert chart.largest is longest and chart.total == 10
+
+
+def test_bars_sit_under_their_labels_one_row_each() -> None:
+    chart = horizontal_bars([Entry("a", "A", 1), Entry("b", "B", 1), Entry("c", "C", 0)])
+
+    for bar in chart.bars:
+        assert bar.label_y < bar.bar_y < bar.value_y
+    tops = [bar.bar_y for bar in chart.bars]
+    assert tops == sorted(tops) and len(set(tops)) == 3
+    assert chart.height > tops[-1]
+    assert chart.bars[2].width == 0
+
+
+def test_right_to_left_bars_grow_from_the_right_with_the_count_to_their_left() -> None:
+    chart = horizontal_bars([Entry("a", "A", 4), Entry("b", "B", 1)], rtl=True)
+
+    for bar in chart.bars:
+        assert bar.x + bar.width == pytest.approx(100)
+        assert bar.value_x == bar.x and bar.value_dx < 0
+        assert bar.label_x == 100
+
+
+def test_long_labels_are_shortened_with_the_full_one_kept() -> None:
+    name = "The very long name of a drop-in centre on the far side of the river"
+
+    bar = horizontal_bars([Entry("a", name, 1)]).bars[0]
+
+    assert bar.label.endswith("…") and len(bar.label) <= 44
+    assert bar.full_label == name
+
+
+def test_nothing_counted_draws_no_bar_and_no_largest() -> None:
+    chart = horizontal_bars([Entry("a", "A", 0), Entry("b", "B", 0)])
+
+    assert chart.total == 0 and chart.largest is None
+    assert all(bar.width == 0 for bar in chart.bars)

@@ -1,0 +1,359 @@
+import re
+from datetime import timedelta
+
+import time_machine
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from incidents.models import Incident, TimelineEntry
+from incidents.selectors import welfare_pending
+from safespaces.accounts.models import User
+from safespaces.audit.models import AuditEvent
+from safespaces.drafts.models import Draft
+from tests.conftest import local, sign_in
+from tests.crypto.support import raw_value
+
+URL = "/incidents/new/"
+DISCARD_URL = "/incidents/new/draft/discard/"
+
+
+def quick_data(**changes: object) -> dict[str, object]:
+    """Only what the quick part of the form asks for."""
+    data = {
+        "kind": "threat",
+        "occurred_on": timezone.localdate().isoformat(),
+        "summary": "Followed after outreach",
+        "severity": "3",
+        "visibility": "team",
+    }
+    return {**data, **changes}
+
+
+def full_data(**changes: object) -> dict[str, object]:
+    """Every field a reporter can fill, typed as a browser sends them."""
+    data = {
+        **quick_data(),
+        "occurred_time": "21:15",
+        "approximate": "on",
+        "location": "Bus stop on the ring road",
+        "description": "A man from the old house followed us to the bus stop.",
+        "affects_organization": "on",
+        "welfare_follow_up": "on",
+        "category": "former_exploiters",
+        "impact": "Outreach stopped for a week.",
+        "immediate_response": "We took a taxi back together.",
+        "reported_to": "Nobody yet.",
+        "evidence": "A photo of the car.",
+        "factors": ["gender", "survivor"],
+        "factors_notes": "He knew her from before.",
+        "guidelines_covered": "yes",
+        "guidelines_followed": "no",
+        "lessons": "Leave in pairs.",
+    }
+    return {**data, **changes}
+
+
+TYPED_TEXT = [
+    "Followed after outreach",
+    "Bus stop on the ring road",
+    "A man from the old house followed us to the bus stop.",
+    "Outreach stopped for a week.",
+    "We took a taxi back together.",
+    "A photo of the car.",
+    "He knew her from before.",
+    "Leave in pairs.",
+]
+
+
+def is_checked(content: bytes, name: str, value: object) -> bool:
+    """Whether the tick or radio button `name` with `value` is checked in the page."""
+    tag = re.search(rf'<input [^>]*name="{name}" value="{value}"[^>]*>', content.decode())
+    assert tag is not None, f"no {name} input with value {value}"
+    return " checked" in tag.group(0)
+
+
+def is_ticked(content: bytes, name: str) -> bool:
+    """Whether the single checkbox `name` is ticked in the page."""
+    tag = re.search(rf'<input type="checkbox" name="{name}"[^>]*>', content.decode())
+    assert tag is not None, f"no {name} checkbox"
+    return " checked" in tag.group(0)
+
+
+def keeps_everything_typed(content: bytes) -> None:
+    """The page shows every value of `full_data()` again."""
+    page = content.decode()
+    for text in TYPED_TEXT[1:]:
+        assert text in page, f"{text!r} was lost"
+    assert 'name="occurred_time" value="21:15"' in page
+    for name, value in [
+        ("kind", "threat"),
+        ("severity", "3"),
+        ("visibility", "team"),
+        ("category", "former_exploiters"),
+        ("factors", "gender"),
+        ("factors", "survivor"),
+        ("guidelines_covered", "yes"),
+        ("guidelines_followed", "no"),
+    ]:
+        assert is_checked(content, name, value), f"{name}={value} was lost"
+    for name in ["approximate", "affects_organization", "welfare_follow_up"]:
+        assert is_ticked(content, name), f"{name} was lost"
+
+
+def test_a_report_with_only_the_quick_fields_is_logged(client: Client, staff: User) -> None:
+    response = sign_in(client, staff).post(URL, quick_data())
+
+    incident = Incident.objects.get()
+    assert response["Location"] == f"/incidents/{incident.pk}/"
+    assert (incident.kind, incident.summary, incident.severity, incident.visibility) == (
+        "threat",
+        "Followed after outreach",
+        3,
+        "team",
+    )
+    assert (incident.reporter, incident.status, incident.version) == (staff, "new", 1)
+    assert incident.occurred_on == timezone.localdate()
+
+
+def test_references_count_up_within_the_year(client: Client, staff: User) -> None:
+    sign_in(client, staff)
+    year = timezone.localdate().year
+
+    first = client.post(URL, quick_data())
+    second = client.post(URL, quick_data(summary="Car outside again"))
+
+    references = list(Incident.objects.order_by("created_at").values_list("reference", flat=True))
+    assert references == [f"INC-{year}-0001", f"INC-{year}-0002"]
+    assert first.status_code == second.status_code == 302
+
+
+def test_the_reference_is_announced_after_sending(client: Client, staff: User) -> None:
+    response = sign_in(client, staff).post(URL, quick_data(), follow=True)
+
+    reference = Incident.objects.get().reference
+    assert f"Thank you. The incident is logged as {reference}.".encode() in response.content
+
+
+def test_numbering_restarts_each_year(client: Client, staff: User) -> None:
+    with time_machine.travel(local(2026, 12, 31, 23, 50), tick=False) as clock:
+        sign_in(client, staff)
+        client.post(URL, quick_data(occurred_on="2026-12-31"))
+        client.post(URL, quick_data(occurred_on="2026-12-31"))
+        clock.shift(timedelta(minutes=20))
+        client.post(URL, quick_data(occurred_on="2027-01-01"))
+
+    references = list(Incident.objects.order_by("created_at").values_list("reference", flat=True))
+    assert references == ["INC-2026-0001", "INC-2026-0002", "INC-2027-0001"]
+
+
+def test_a_number_is_never_given_out_twice_even_after_a_deletion(
+    client: Client, staff: User
+) -> None:
+    sign_in(client, staff)
+    year = timezone.localdate().year
+    client.post(URL, quick_data())
+    client.post(URL, quick_data())
+    Incident.objects.order_by("-created_at").first().delete()
+
+    client.post(URL, quick_data())
+
+    references = sorted(Incident.objects.values_list("reference", flat=True))
+    assert references == [f"INC-{year}-0001", f"INC-{year}-0003"]
+
+
+def test_logging_opens_the_timeline_and_records_field_names_only(
+    client: Client, staff: User
+) -> None:
+    sign_in(client, staff).post(URL, full_data())
+
+    incident = Incident.objects.get()
+    entry = TimelineEntry.objects.get()
+    assert (entry.incident, entry.kind, entry.author, entry.body) == (
+        incident,
+        "logged",
+        staff,
+        "",
+    )
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE)
+    assert (event.actor, event.object_type, event.object_id) == (
+        staff,
+        "incidents.incident",
+        str(incident.pk),
+    )
+    assert {"summary", "description", "impact", "factors", "welfare_follow_up"} <= set(event.fields)
+    assert all(re.fullmatch(r"[a-z_]+", name) for name in event.fields)
+    for text in TYPED_TEXT:
+        assert text not in str(event.fields)
+
+
+def test_a_missing_summary_and_a_date_in_the_future_are_explained_and_nothing_typed_is_lost(
+    client: Client, staff: User
+) -> None:
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+
+    response = sign_in(client, staff).post(URL, full_data(summary="", occurred_on=tomorrow))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The date cannot be in the future." in page
+    assert re.search(r'id="id_summary_error">This field is required\.', page)
+    assert f'name="occurred_on" value="{tomorrow}"' in page
+    keeps_everything_typed(response.content)
+    assert not Incident.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.CREATE).exists()
+
+
+def test_save_and_finish_later_keeps_an_encrypted_draft_on_the_server(
+    client: Client, staff: User
+) -> None:
+    sign_in(client, staff)
+
+    response = client.post(URL, full_data(summary="", save_draft="1"))
+
+    assert response["Location"] == "/"
+    draft = Draft.objects.get()
+    assert (draft.user, draft.form) == (staff, "incidents:create")
+    assert draft.data["description"] == ["A man from the old house followed us to the bus stop."]
+    assert draft.data["factors"] == ["gender", "survivor"]
+    assert "csrfmiddlewaretoken" not in draft.data
+    assert "old house" not in raw_value(Draft, "data", draft.pk)
+    assert not Incident.objects.exists()
+
+
+def test_a_draft_never_goes_into_the_session(client: Client, staff: User) -> None:
+    sign_in(client, staff)
+
+    client.post(URL, full_data(save_draft="1"))
+    client.get(URL)
+
+    session = Session.objects.get(pk=client.session.session_key)
+    for text in TYPED_TEXT:
+        assert text not in session.session_data
+        assert text not in str(session.get_decoded())
+
+
+def test_opening_the_form_again_shows_the_draft(client: Client, staff: User) -> None:
+    sign_in(client, staff).post(URL, full_data(save_draft="1"))
+
+    response = client.get(URL)
+
+    assert b"This is your unsent report from" in response.content
+    assert f'action="{DISCARD_URL}"'.encode() in response.content
+    assert b'value="Followed after outreach"' in response.content
+    keeps_everything_typed(response.content)
+    # Shown as it was kept, not marked wrong before anyone pressed Send.
+    assert b"field-error" not in response.content
+
+
+def test_sending_the_form_discards_the_draft(client: Client, staff: User) -> None:
+    sign_in(client, staff).post(URL, full_data(save_draft="1"))
+
+    client.post(URL, full_data())
+
+    assert Incident.objects.count() == 1
+    assert not Draft.objects.exists()
+    assert b"This is your unsent report" not in client.get(URL).content
+
+
+def test_a_form_with_errors_keeps_the_draft(client: Client, staff: User) -> None:
+    sign_in(client, staff).post(URL, full_data(save_draft="1"))
+
+    client.post(URL, full_data(summary=""))
+
+    assert Draft.objects.filter(user=staff).exists()
+
+
+def test_the_draft_can_be_discarded(client: Client, staff: User) -> None:
+    sign_in(client, staff).post(URL, full_data(save_draft="1"))
+
+    response = client.post(DISCARD_URL, follow=True)
+
+    assert response.redirect_chain == [(URL, 302)]
+    assert b"The draft was discarded." in response.content
+    assert not Draft.objects.exists()
+    assert b"old house" not in response.content
+
+
+def test_discarding_takes_a_post(client: Client, staff: User) -> None:
+    sign_in(client, staff).post(URL, full_data(save_draft="1"))
+
+    assert client.get(DISCARD_URL).status_code == 405
+    assert Draft.objects.exists()
+
+
+def test_a_named_incident_is_shared_with_the_people_named(
+    client: Client, staff: User, named_staff: User, other_staff: User
+) -> None:
+    sign_in(client, staff).post(
+        URL, quick_data(visibility="named", shared_with=[str(named_staff.pk)])
+    )
+
+    incident = Incident.objects.get()
+    assert incident.visibility == "named"
+    assert list(incident.shared_with.all()) == [named_staff]
+
+
+def test_names_are_dropped_when_the_incident_is_not_for_named_people(
+    client: Client, staff: User, named_staff: User
+) -> None:
+    sign_in(client, staff).post(
+        URL, quick_data(visibility="coordinators", shared_with=[str(named_staff.pk)])
+    )
+
+    incident = Incident.objects.get()
+    assert incident.visibility == "coordinators"
+    assert not incident.shared_with.exists()
+
+
+def test_the_reporter_is_not_offered_to_themselves(client: Client, staff: User) -> None:
+    response = sign_in(client, staff).get(URL)
+
+    assert response.status_code == 200
+    assert staff not in response.context["form"].fields["shared_with"].queryset
+
+
+def test_the_reporter_can_ask_for_someone_to_check_in(
+    client: Client, staff: User, coordinator: User
+) -> None:
+    sign_in(client, staff).post(URL, quick_data(welfare_follow_up="on"))
+
+    incident = Incident.objects.get()
+    assert incident.welfare_pending
+    assert list(welfare_pending(coordinator)) == [incident]
+
+
+def test_no_check_in_is_asked_for_unless_ticked(client: Client, staff: User) -> None:
+    sign_in(client, staff).post(URL, quick_data())
+
+    assert not Incident.objects.get().welfare_follow_up
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_without_the_path(client: Client, db: None) -> None:
+    assert client.get(URL)["Location"] == "/login/"
+    assert client.post(URL, quick_data())["Location"] == "/login/"
+    assert not Incident.objects.exists()
+
+
+def test_put_and_delete_are_refused(client: Client, staff: User) -> None:
+    sign_in(client, staff)
+
+    assert client.put(URL).status_code == 405
+    assert client.delete(URL).status_code == 405
+
+
+def test_a_password_alone_is_sent_to_the_second_factor(client: Client, staff: User) -> None:
+    client.force_login(staff)
+
+    assert client.get(URL)["Location"] == "/login/verify/"
+    assert client.post(URL, quick_data())["Location"] == "/login/verify/"
+    assert not Incident.objects.exists()
+
+
+def test_a_user_without_a_second_factor_is_sent_to_set_one_up(
+    client: Client, unverified: User
+) -> None:
+    response = sign_in(client, unverified).post(URL, quick_data())
+
+    assert response["Location"] == "/login/enrol/"
+    assert not Incident.objects.exists()

@@ -1,0 +1,179 @@
+from datetime import date
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from incidents.models import Incident
+from safespaces.accounts.models import User
+from tests.conftest import sign_in
+from tests.factories import ActorFactory, AdversaryFactory, IncidentFactory, PlaceFactory
+
+URL = "/incidents/"
+
+
+def shown(response: object) -> list[str]:
+    """The summaries on the page, in order."""
+    return [incident.summary for incident in response.context["page"]]  # type: ignore[attr-defined]
+
+
+def test_incidents_are_listed_newest_first_under_month_headings(
+    client: Client, staff: User
+) -> None:
+    IncidentFactory(summary="Early October", occurred_on=date(2026, 10, 2))
+    IncidentFactory(summary="Mid November", occurred_on=date(2026, 11, 14))
+    IncidentFactory(summary="Late October", occurred_on=date(2026, 10, 28))
+    IncidentFactory(summary="Early November", occurred_on=date(2026, 11, 1))
+
+    response = sign_in(client, staff).get(URL)
+
+    page = response.content.decode()
+    order = ["November 2026", "Mid November", "Early November"]
+    order += ["October 2026", "Late October", "Early October"]
+    positions = [page.index(text) for text in order]
+    assert positions == sorted(positions)
+    assert page.count('<h2 class="month">') == 2
+
+
+def test_the_same_day_lists_the_latest_logged_first(client: Client, staff: User) -> None:
+    IncidentFactory(summary="Logged first", occurred_on=date(2026, 11, 2))
+    IncidentFactory(summary="Logged second", occurred_on=date(2026, 11, 2))
+
+    response = sign_in(client, staff).get(URL)
+
+    assert shown(response) == ["Logged second", "Logged first"]
+
+
+def test_staff_see_only_the_incidents_they_may_see(
+    client: Client, staff: User, named_staff: User
+) -> None:
+    IncidentFactory(summary="For the team")
+    IncidentFactory(summary="Mine, for coordinators", reporter=staff, visibility="coordinators")
+    IncidentFactory(summary="Someone else's, for coordinators", visibility="coordinators")
+    IncidentFactory(summary="Named, not me", visibility="named")
+    named_me = IncidentFactory(summary="Named, me", visibility="named", reporter=named_staff)
+    named_me.shared_with.set([staff])
+
+    response = sign_in(client, staff).get(URL)
+
+    assert sorted(shown(response)) == ["For the team", "Mine, for coordinators", "Named, me"]
+    assert b"Someone else" not in response.content
+    assert b"Named, not me" not in response.content
+    assert b"3 incidents you may see." in response.content
+
+
+def test_filters_narrow_the_list(client: Client, coordinator: User) -> None:
+    shelter, office = PlaceFactory(), PlaceFactory(kind="office")
+    crew, shop = AdversaryFactory(), ActorFactory(stance="neutral", trust=None, in_directory=False)
+    IncidentFactory(
+        summary="Match",
+        kind="incident",
+        category="surveillance",
+        severity=4,
+        status="monitoring",
+        place=shelter,
+        source=crew,
+        occurred_on=date(2026, 6, 15),
+    )
+    IncidentFactory(summary="Other kind", kind="threat", place=shelter, source=crew)
+    IncidentFactory(summary="Other place", kind="incident", place=office, source=shop)
+    sign_in(client, coordinator)
+
+    cases = {
+        "kind": "incident",
+        "category": "surveillance",
+        "severity": "4",
+        "status": "monitoring",
+        "place": str(shelter.pk),
+        "source": str(crew.pk),
+    }
+    for name, value in cases.items():
+        response = client.get(URL, {name: value})
+        assert "Match" in shown(response), name
+        assert response.context["form"].is_filtered
+    everything = client.get(URL, cases)
+    assert shown(everything) == ["Match"]
+    assert shown(client.get(URL, {"place": str(office.pk)})) == ["Other place"]
+    assert shown(client.get(URL, {"kind": "near_miss"})) == []
+
+
+def test_a_date_range_includes_both_ends(client: Client, staff: User) -> None:
+    for day in [1, 10, 20, 30]:
+        IncidentFactory(summary=f"June {day}", occurred_on=date(2026, 6, day))
+
+    response = sign_in(client, staff).get(URL, {"since": "2026-06-10", "until": "2026-06-20"})
+
+    assert shown(response) == ["June 20", "June 10"]
+    assert shown(client.get(URL, {"since": "2026-06-20"})) == ["June 30", "June 20"]
+    assert shown(client.get(URL, {"until": "2026-06-01"})) == ["June 1"]
+
+
+def test_nothing_matching_says_so(client: Client, staff: User) -> None:
+    IncidentFactory(severity=2)
+
+    response = sign_in(client, staff).get(URL, {"severity": "5"})
+
+    assert b"No incident matches these filters." in response.content
+
+
+def test_an_empty_book_says_so(client: Client, staff: User) -> None:
+    response = sign_in(client, staff).get(URL)
+
+    assert b"No incidents logged yet." in response.content
+
+
+def test_the_list_is_paginated_by_twenty_five(client: Client, staff: User) -> None:
+    IncidentFactory.create_batch(30)
+    sign_in(client, staff)
+
+    first = client.get(URL)
+    second = client.get(URL, {"page": "2"})
+
+    assert len(first.context["page"]) == 25
+    assert len(second.context["page"]) == 5
+    ids = [i.pk for i in first.context["page"]] + [i.pk for i in second.context["page"]]
+    assert len(set(ids)) == 30
+
+
+def test_filters_are_kept_across_pages(client: Client, staff: User) -> None:
+    IncidentFactory.create_batch(27, severity=5)
+    IncidentFactory.create_batch(3, severity=1)
+
+    response = sign_in(client, staff).get(URL, {"severity": "5", "page": "2"})
+
+    assert len(response.context["page"]) == 2
+    assert all(incident.severity == 5 for incident in response.context["page"])
+
+
+def test_the_query_count_does_not_grow_with_the_number_of_incidents(
+    client: Client, staff: User, django_assert_num_queries: object
+) -> None:
+    place = PlaceFactory()
+
+    def log(start: int, count: int) -> None:
+        Incident.objects.bulk_create(
+            [
+                IncidentFactory.build(reporter=staff, place=place, reference=f"INC-2000-{i:04d}")
+                for i in range(start, start + count)
+            ]
+        )
+
+    sign_in(client, staff).get(URL)  # the first request notes the session's start
+    log(0, 10)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    log(10, 990)
+
+    with django_assert_num_queries(len(few)):  # type: ignore[operator]
+        response = client.get(URL)
+
+    assert response.context["page"].paginator.count == 1000
+    assert len(response.context["page"]) == 25
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
+    assert client.get(URL)["Location"] == "/login/"
+
+
+def test_a_post_is_refused(client: Client, staff: User) -> None:
+    assert sign_in(client, staff).post(URL).status_code == 405

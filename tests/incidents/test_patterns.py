@@ -1,0 +1,215 @@
+"""The patterns page: incidents linked by an assessment, or by place and source close in time."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from incidents.models import Incident
+from incidents.patterns import SHOWN, patterns_in
+from safespaces.accounts.models import User
+from tests.conftest import sign_in
+from tests.factories import (
+    AdversaryFactory,
+    IncidentFactory,
+    PlaceFactory,
+    ThreatAssessmentFactory,
+)
+
+URL = "/incidents/patterns/"
+DAY = date(2026, 3, 1)
+
+
+def shown_patterns(page: str) -> list[list[str]]:
+    """The references of each pattern on the page, in the order shown."""
+    sections = re.findall(r'<section class="pattern".*?</section>', page, re.DOTALL)
+    return [re.findall(r'<a href="/incidents/[0-9a-f-]{36}/">([\w-]+)</a>', s) for s in sections]
+
+
+def references(*incidents: Incident) -> list[str]:
+    return [incident.reference for incident in incidents]
+
+
+def test_incidents_at_one_place_from_one_source_within_the_window_form_a_pattern(
+    client: Client, coordinator: User
+) -> None:
+    shelter, crew = PlaceFactory(name="North shelter"), AdversaryFactory(name="Blue Door Crew")
+    first = IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
+    second = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=60))
+    # 60 days after the second, 120 after the first: the window chains.
+    third = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=120))
+
+    page = sign_in(client, coordinator).get(URL).content.decode()
+
+    assert shown_patterns(page) == [references(third, second, first)]
+    assert "Same place, North shelter, and same suspected source, Blue Door Crew" in page
+    assert "3 incidents, 1 Mar 2026 to 29 Jun 2026" in page
+
+
+def test_a_long_chain_lists_its_newest_incidents_and_links_to_the_rest(
+    client: Client, coordinator: User
+) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    chain = [
+        IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=30 * n))
+        for n in range(SHOWN + 3)
+    ]
+
+    page = sign_in(client, coordinator).get(URL).content.decode()
+
+    newest_first = references(*reversed(chain))
+    assert shown_patterns(page) == [newest_first[:SHOWN]]
+    assert "And 3 earlier incidents in this pattern." in page
+    timeline = (
+        f"/incidents/?place={shelter.pk}&amp;source={crew.pk}&amp;since=2026-03-01&amp;until="
+        f"{chain[-1].occurred_on.isoformat()}"
+    )
+    assert f'<a href="{timeline}">see them in the timeline</a>' in page
+
+
+def test_incidents_farther_apart_than_the_window_stay_apart(db: None) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
+    IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=91))
+    IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=91 + 91))
+
+    assert patterns_in(Incident.objects.all()) == []
+
+
+def test_the_same_place_or_the_same_source_alone_is_no_pattern(db: None) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
+    IncidentFactory(place=shelter, source=AdversaryFactory(), occurred_on=DAY)
+    IncidentFactory(place=PlaceFactory(), source=crew, occurred_on=DAY)
+    IncidentFactory(place=shelter, source=None, occurred_on=DAY)
+    IncidentFactory(place=None, source=None, occurred_on=DAY)
+
+    assert patterns_in(Incident.objects.all()) == []
+
+
+def test_a_threat_assessment_links_incidents_whatever_their_place_and_date(
+    client: Client, coordinator: User
+) -> None:
+    assessed = IncidentFactory(occurred_on=DAY)
+    earlier = IncidentFactory(occurred_on=DAY - timedelta(days=400))
+    other = IncidentFactory(occurred_on=DAY - timedelta(days=30))
+    ThreatAssessmentFactory(incident=assessed, linked_incidents=[earlier, other])
+
+    page = sign_in(client, coordinator).get(URL).content.decode()
+
+    assert shown_patterns(page) == [references(assessed, other, earlier)]
+    assert "Linked in a threat assessment" in page
+
+
+def test_both_kinds_of_link_join_into_one_pattern_newest_first(
+    client: Client, coordinator: User
+) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    a = IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
+    b = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=10))
+    c = IncidentFactory(occurred_on=DAY - timedelta(days=300))
+    ThreatAssessmentFactory(incident=c, linked_incidents=[a])
+    older_pair = [
+        IncidentFactory(occurred_on=DAY - timedelta(days=500)),
+        IncidentFactory(occurred_on=DAY - timedelta(days=501)),
+    ]
+    ThreatAssessmentFactory(incident=older_pair[0], linked_incidents=[older_pair[1]])
+    IncidentFactory(occurred_on=DAY)  # linked to nothing
+
+    page = sign_in(client, coordinator).get(URL).content.decode()
+
+    assert shown_patterns(page) == [references(b, a, c), references(*older_pair)]
+
+
+def test_a_pattern_holds_only_incidents_the_user_may_see(
+    client: Client, coordinator: User, staff: User
+) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    seen = IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
+    hidden = IncidentFactory(
+        place=shelter, source=crew, occurred_on=DAY + timedelta(days=60), visibility="named"
+    )
+    also_seen = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=120))
+    ThreatAssessmentFactory(incident=hidden, linked_incidents=[IncidentFactory()])
+
+    page = sign_in(client, coordinator).get(URL).content.decode()
+
+    # The hidden incident would have chained the other two; without it, they are 120 days apart.
+    assert hidden.reference not in page
+    assert shown_patterns(page) == []
+    everyone = patterns_in(Incident.objects.all())  # as an administrator would see them
+    assert hidden.id in {member.id for member in everyone[0].members}
+    assert seen.reference not in page and also_seen.reference not in page
+
+
+def test_staff_may_not_see_patterns(client: Client, staff: User) -> None:
+    assert sign_in(client, staff).get(URL).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
+    assert client.get(URL)["Location"] == "/login/"
+
+
+def test_posting_is_not_allowed(client: Client, coordinator: User) -> None:
+    assert sign_in(client, coordinator).post(URL).status_code == 405
+
+
+def test_the_page_explains_what_a_pattern_is(client: Client, coordinator: User) -> None:
+    page = sign_in(client, coordinator).get(URL).content.decode()
+
+    assert "Step 2 of assessing a threat" in page
+    assert "within 90 days of each other" in page
+    assert "No patterns among the incidents you may see." in page
+
+
+def add_incidents(count: int, reporter: User) -> list[Incident]:
+    """`count` incidents in threes at a place and source, saved in one go, and two assessments."""
+    places = [PlaceFactory() for _ in range(4)]
+    sources = [AdversaryFactory() for _ in range(3)]
+    incidents = [
+        IncidentFactory.build(
+            reporter=reporter,
+            occurred_on=DAY - timedelta(days=(n // 3) * 200 + n % 3),
+            place=places[n // 3 % len(places)],
+            source=sources[n // 3 % len(sources)],
+            category=["surveillance", "digital", ""][n % 3],
+        )
+        for n in range(count)
+    ]
+    Incident.objects.bulk_create(incidents)
+    for assessed, linked in zip(incidents[:4:2], incidents[-4::2], strict=True):
+        ThreatAssessmentFactory(incident=assessed, linked_incidents=[linked])
+    return incidents
+
+
+def test_the_page_makes_as_many_queries_for_1000_incidents_as_for_10(
+    client: Client, coordinator: User, django_assert_num_queries: object
+) -> None:
+    sign_in(client, coordinator)
+    add_incidents(10, coordinator)
+    client.get(URL)  # the first request of a session does some housekeeping
+    with CaptureQueriesContext(connection) as few:
+        assert len(shown_patterns(client.get(URL).content.decode())) == 2
+
+    add_incidents(990, coordinator)
+    with django_assert_num_queries(len(few)):  # type: ignore[operator]
+        page = client.get(URL).content.decode()
+
+    assert len(shown_patterns(page)) == 25  # a full page
+    assert "Page 1 of" in page
+
+
+@pytest.mark.parametrize("page_number", ["2", "999"])
+def test_later_pages_list_older_patterns(
+    client: Client, coordinator: User, page_number: str
+) -> None:
+    add_incidents(30 * 3, coordinator)
+    found = patterns_in(Incident.objects.all())
+
+    page = sign_in(client, coordinator).get(URL, {"page": page_number}).content.decode()
+
+    assert len(found) > 25
+    assert shown_patterns(page) == [references(*p.shown) for p in found[25:]]
