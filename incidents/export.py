@@ -15,6 +15,7 @@ from allies.selectors import actors_visible_to
 from incidents.models import Incident
 from incidents.selectors import may_read_free_text_in_exports
 from safespaces.places.models import Place
+from safespaces.spreadsheets import safe_cell
 
 # The header row, and the field names the audit event records.
 COLUMNS = [
@@ -64,14 +65,7 @@ READ = [
     "first_reviewed_at",
 ]
 # A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 500
-
-
-def safe_cell(value: object) -> str:
-    """The value as text a spreadsheet shows as it is: a leading quote stops a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def export_columns(user: Any) -> list[str]:

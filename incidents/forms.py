@@ -39,6 +39,7 @@ from safespaces.accounts.models import User
 from safespaces.editing import EditConflict, VersionedModelForm
 from safespaces.people.models import Person
 from safespaces.places.forms import PlaceChoiceField
+from safespaces.places.models import Place
 
 Groups = list[tuple[str, list[forms.BoundField]]]
 
@@ -66,13 +67,9 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
         return obj.shown_name
 
 
-def _colleagues(user: User) -> Any:
-    return (
-        User.objects.filter(is_active=True, groups__isnull=False)
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("username")
-    )
+def _colleagues(*, but: Any) -> Any:
+    """Everyone with a role except the reporter, who always sees their own incident."""
+    return team_members().exclude(pk=but)
 
 
 def may_see_engagements(user: User) -> bool:
@@ -191,17 +188,35 @@ class IncidentForm(VersionedModelForm):
         self.fields["occurred_on"].initial = timezone.localdate
         self.fields["place"].required = False
         self.fields["place"].empty_label = _("Not one of our places, or not sure")
-        self.fields["shared_with"].queryset = _colleagues(user)
+        reporter = self.instance.reporter_id or user.pk
+        self.fields["shared_with"].queryset = _colleagues(but=reporter)
         self.fields["shared_with"].widget.attrs["data-show-when"] = f"visibility={Visibility.NAMED}"
-        # Staff pick among the allies they can see; coordinators attribute adversaries too.
-        self.fields["source"].queryset = actors_for_picking(user)
-        self.fields["source"].empty_label = _("Unknown")
+        self._keep_current_choices(user)
         for name in ("kind", "severity", "category", "guidelines_covered", "guidelines_followed"):
             self.fields[name].choices = [
                 choice for choice in self.fields[name].choices if choice[0] != ""
             ]
         self.fields["category"].widget = forms.RadioSelect(choices=self.fields["category"].choices)
         self.fields["kind"].label = _("What was it?")
+
+    def _keep_current_choices(self, user: User) -> None:
+        """Offer what the incident already holds even if it is no longer offered for new reports
+        (an archived place or person), so saving an edit never drops it unseen."""
+        incident = self.instance
+        place, people = self.fields["place"], self.fields["affected_people"]
+        place.queryset = place.queryset | Place.objects.filter(pk=incident.place_id)
+        if incident.pk:
+            people.queryset = people.queryset | incident.affected_people.all()
+        # Staff pick among the allies they can see; coordinators attribute adversaries too.
+        visible = actors_visible_to(user)
+        if incident.source_id and not visible.filter(pk=incident.source_id).exists():
+            # A source this editor may not see stays as it is, unshown.
+            del self.fields["source"]
+            return
+        self.fields["source"].queryset = visible.filter(
+            Q(archived=False) | Q(pk=incident.source_id)
+        ).only("id", "name", "stance")
+        self.fields["source"].empty_label = _("Unknown")
 
     @classmethod
     def from_draft(cls, data: dict[str, list[str]], *, user: User) -> "IncidentForm":
@@ -215,10 +230,16 @@ class IncidentForm(VersionedModelForm):
         return form
 
     def quick_groups(self) -> Groups:
-        return [(legend, [self[name] for name in names]) for legend, names in self.QUICK]
+        return self._groups(self.QUICK)
 
     def more_groups(self) -> Groups:
-        return [(legend, [self[name] for name in names]) for legend, names in self.MORE]
+        return self._groups(self.MORE)
+
+    def _groups(self, groups: list[tuple[str, list[str]]]) -> Groups:
+        return [
+            (legend, [self[name] for name in names if name in self.fields])
+            for legend, names in groups
+        ]
 
     @property
     def more_has_errors(self) -> bool:

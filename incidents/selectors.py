@@ -16,6 +16,7 @@ from allies.selectors import actors_visible_to
 from incidents.models import (
     Attachment,
     Category,
+    EntryKind,
     Incident,
     Review,
     ThreatAssessment,
@@ -82,23 +83,27 @@ def may_edit(user: Any, incident: Incident) -> bool:
     return incident.reporter_id == user.pk or may_analyse(user)
 
 
-def timeline_of(incident: Incident) -> list[TimelineEntry]:
-    """The incident's entries, oldest first, with whatever each line shows in one query."""
-    return list(
-        incident.entries.select_related("author", "engagement__actor", "attachment", "corrects")
+def timeline_of(incident: Incident, user: Any) -> list[TimelineEntry]:
+    """The incident's entries, oldest first, with whatever each line shows in one query.
+
+    Threat assessments and reviews are analysis for coordinators: their lines (a conclusion, a
+    decision) stay out of other people's timeline, as the assessment itself does.
+    """
+    entries = incident.entries.select_related(
+        "author", "engagement__actor", "attachment", "corrects"
     )
+    if not may_analyse(user):
+        entries = entries.exclude(kind__in=(EntryKind.ASSESSMENT, EntryKind.REVIEW))
+    return list(entries)
 
 
 def welfare_pending(user: Any) -> QuerySet[Incident]:
-    """Every request for a check-in, whoever may see its incident: someone asked for support,
-    and that must reach a coordinator even from an incident shared with named people only.
-    `visible` says whether the user may open the incident (the list shows nothing else of it)."""
-    visible = incidents_visible_to(user).filter(pk=OuterRef("pk"))
+    """Requests for a check-in on the incidents the user may see. One on an incident shared with
+    named people reaches those people and the administrators only: its existence stays hidden."""
     return (
-        Incident.objects.filter(welfare_follow_up=True, welfare_done_at__isnull=True)
-        .annotate(visible=Exists(visible))
+        incidents_visible_to(user)
+        .filter(welfare_follow_up=True, welfare_done_at__isnull=True)
         .select_related("reporter")
-        .only("id", "reference", "created_at", "reporter")
         .order_by("created_at")
     )
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from incidents.attachments import CheckedFile, file_discard, file_store, seal_file
@@ -146,7 +147,9 @@ def welfare_done(*, incident: Incident, by: User) -> Incident:
     """Someone checked in with the reporter. Recorded without what was said."""
     incident.welfare_done_at = timezone.now()
     incident.welfare_done_by = by
-    incident.save(update_fields=["welfare_done_at", "welfare_done_by", "updated_at"])
+    # A new version: an edit form opened before this sees the conflict instead of undoing it.
+    incident.version += 1
+    incident.save(update_fields=["welfare_done_at", "welfare_done_by", "version", "updated_at"])
     audit_record(
         action=AuditEvent.Action.CHANGE, actor=by, target=incident, fields=["welfare_done_at"]
     )
@@ -159,8 +162,9 @@ def welfare_done(*, incident: Incident, by: User) -> Incident:
 def _note_first_look(incident: Incident) -> None:
     """The team has looked at the incident. Only the first look counts, for the time it took:
     one conditional update, so a later look never moves it."""
+    # A new version too, so an edit opened before cannot write the empty value back.
     Incident.objects.filter(pk=incident.pk, first_reviewed_at__isnull=True).update(
-        first_reviewed_at=timezone.now()
+        first_reviewed_at=timezone.now(), version=F("version") + 1
     )
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from allies.selectors import actors_visible_to, may_see_all_actors
@@ -83,6 +84,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @access(Access.STAFF)
 @require_http_methods(GET_OR_POST)
 @keeps_draft
+@sensitive_post_parameters()
 def incident_create(request: HttpRequest) -> HttpResponse:
     """Log an incident. "Save and finish later" keeps a draft on the server, as does a session
     that expires while the form is open (see safespaces.drafts)."""
@@ -134,7 +136,7 @@ def incident_detail(request: HttpRequest, code: str) -> HttpResponse:
         "affected": incident.affected_people.only("id", "alias"),
         "shared_with": incident.shared_with.all(),
         "source_visible": source_visible_to(request.user, incident),
-        "timeline": timeline_of(incident),
+        "timeline": timeline_of(incident, request.user),
         "attachments": incident.attachments.all(),
         "entry_form": EntryForm(user=request.user),
         "status_form": StatusForm(initial={"status": incident.status}),
@@ -148,6 +150,7 @@ def incident_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @access(Access.STAFF)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
 def incident_edit(request: HttpRequest, code: str) -> HttpResponse:
     incident = get_incident_for_user(request, code)
     if not may_edit(request.user, incident):
@@ -194,6 +197,7 @@ def incident_status(request: HttpRequest, code: str) -> HttpResponse:
 
 @access(Access.STAFF)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
 def entry_create(request: HttpRequest, code: str) -> HttpResponse:
     incident = get_incident_for_user(request, code)
     form = EntryForm(request.POST or None, user=request.user)
@@ -206,6 +210,7 @@ def entry_create(request: HttpRequest, code: str) -> HttpResponse:
 
 @access(Access.STAFF)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
 def entry_correct(request: HttpRequest, code: str, entry: str) -> HttpResponse:
     """Correct an entry with a new one that points at it: the timeline keeps both."""
     incident = get_incident_for_user(request, code)
@@ -295,6 +300,7 @@ def attachment_download(request: HttpRequest, code: str) -> HttpResponse:
 @hidden_incidents_first
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
 def assessment_edit(request: HttpRequest, code: str) -> HttpResponse:
     """The five steps of assessing a threat, on any incident: one assessment per incident,
     brought up to date as the team learns more."""
@@ -335,6 +341,7 @@ def assessment_edit(request: HttpRequest, code: str) -> HttpResponse:
 @hidden_incidents_first
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
 def review_create(request: HttpRequest, code: str) -> HttpResponse:
     """The team looked at the incident together: when, who, and what it decided."""
     incident = get_incident_for_user(request, code)
@@ -395,7 +402,7 @@ def incident_report(request: HttpRequest, code: str) -> HttpResponse:
         "shared_with": incident.shared_with.all(),
         "source_visible": source_visible_to(request.user, incident),
         "attachments": incident.attachments.only("id", "file_name", "size", "created_at"),
-        "timeline": timeline_of(incident),
+        "timeline": timeline_of(incident, request.user),
         "may_analyse": analyse,
         "printed_at": timezone.now(),
     }

@@ -23,6 +23,7 @@ from safespaces.people.selectors import (
     people_search,
     people_visible_to,
 )
+from safespaces.spreadsheets import safe_cell
 
 PAGE_SIZE = 50
 
@@ -149,11 +150,6 @@ def _access_report_csv(person: Person, events: object) -> HttpResponse:
     return response
 
 
-def safe_cell(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; a leading quote stops that."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @access(Access.ADMINISTRATOR)
 def grant_list(request: HttpRequest) -> HttpResponse:
     form = GrantForm(request.POST or None)
@@ -269,6 +265,6 @@ def person_export(request: HttpRequest) -> HttpResponse:
             person.consent_to_store,
             person.consent_to_store_on or "",
         ]
-        writer.writerow([safe_cell(str(cell)) for cell in [*row, *identity]])
+        writer.writerow([safe_cell(cell) for cell in [*row, *identity]])
     services.people_export_record(people=people, with_identity=covered, by=request.user)
     return response

@@ -9,9 +9,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents.export import COLUMNS, FREE_TEXT, safe_cell
+from incidents.export import COLUMNS, FREE_TEXT
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
+from safespaces.spreadsheets import safe_cell
 from tests.conftest import sign_in
 from tests.factories import (
     ActorFactory,

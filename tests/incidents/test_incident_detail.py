@@ -174,3 +174,18 @@ def test_the_query_count_does_not_grow_with_the_timeline(client: Client, coordin
     assert len(many) == len(few)
     assert len(response.context["timeline"]) == 30
     assert b"It was the Tuesday." in response.content
+
+
+def test_staff_do_not_see_the_lines_of_assessments_and_reviews(
+    client: Client, staff: User, coordinator: User
+) -> None:
+    incident = IncidentFactory()
+    TimelineEntryFactory(incident=incident, kind="assessment", new_value="imminent", body="")
+    TimelineEntryFactory(incident=incident, kind="review", new_value="measures", body="")
+
+    as_staff = sign_in(client, staff).get(f"/incidents/{incident.pk}/").content.decode()
+    as_coordinator = sign_in(Client(), coordinator).get(f"/incidents/{incident.pk}/")
+
+    assert "Imminent" not in as_staff and "Take measures" not in as_staff
+    assert "Imminent" in as_coordinator.content.decode()
+    assert "Take measures" in as_coordinator.content.decode()

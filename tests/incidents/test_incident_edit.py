@@ -1,10 +1,11 @@
 from django.test import Client
+from django.utils import timezone
 
 from incidents.models import Incident, TimelineEntry
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from tests.conftest import sign_in
-from tests.factories import IncidentFactory
+from tests.factories import AdversaryFactory, IncidentFactory, PersonFactory, PlaceFactory
 
 UNKNOWN = "/incidents/00000000-0000-4000-8000-000000000000/edit/"
 CONFLICT = b"Someone else changed this incident while you were editing."
@@ -244,3 +245,64 @@ def test_put_is_refused(client: Client, staff: User) -> None:
     incident = IncidentFactory(reporter=staff)
 
     assert sign_in(client, staff).put(url(incident)).status_code == 405
+
+
+def offered(form: object, name: str) -> set[str]:
+    return {str(pk) for pk in form.fields[name].queryset.values_list("pk", flat=True)}  # type: ignore[attr-defined]
+
+
+def as_the_page_offers_it(client: Client, incident: Incident, **changes: object) -> dict:
+    """What a browser sends back: only the values the edit page itself offers."""
+    form = client.get(url(incident)).context["form"]
+    data: dict[str, object] = {}
+    for name in form.fields:
+        value = form[name].value()
+        if name in ("place", "source", "affected_people", "shared_with"):
+            values = value if isinstance(value, list | tuple) else [value]
+            chosen = [str(v) for v in values if str(v) in offered(form, name)]
+            data[name] = chosen if isinstance(value, list | tuple) else (chosen or [""])[0]
+        elif value is True:
+            data[name] = "on"
+        elif value not in (None, "", False):
+            data[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return {**data, **changes}
+
+
+def test_staff_saving_their_report_keep_a_source_only_coordinators_see(
+    client: Client, staff: User
+) -> None:
+    adversary = AdversaryFactory()
+    incident = IncidentFactory(reporter=staff, source=adversary, lessons="")
+    sign_in(client, staff)
+
+    client.post(url(incident), as_the_page_offers_it(client, incident, lessons="Go in pairs."))
+
+    saved = Incident.objects.get(pk=incident.pk)
+    assert (saved.lessons, saved.source_id) == ("Go in pairs.", adversary.pk)
+
+
+def test_an_archived_place_and_person_stay_on_the_incident_after_an_edit(
+    client: Client, staff: User
+) -> None:
+    place = PlaceFactory(archived=True)
+    person = PersonFactory(archived_at=timezone.now())
+    incident = IncidentFactory(reporter=staff, place=place)
+    incident.affected_people.set([person])
+    sign_in(client, staff)
+
+    client.post(url(incident), as_the_page_offers_it(client, incident, lessons="Noted."))
+
+    saved = Incident.objects.get(pk=incident.pk)
+    assert (saved.place_id, list(saved.affected_people.all())) == (place.pk, [person])
+
+
+def test_a_named_coordinator_who_edits_keeps_their_access(
+    client: Client, staff: User, coordinator: User
+) -> None:
+    incident = IncidentFactory(reporter=staff, visibility="named")
+    incident.shared_with.set([coordinator])
+    sign_in(client, coordinator)
+
+    client.post(url(incident), as_the_page_offers_it(client, incident, lessons="Checked."))
+
+    assert client.get(f"/incidents/{incident.pk}/").status_code == 200
