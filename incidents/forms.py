@@ -1,4 +1,3 @@
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +35,7 @@ from incidents.models import (
 )
 from incidents.selectors import PatternSuggestion, incidents_visible_to, links_of
 from safespaces.accounts.models import User
-from safespaces.editing import EditConflict, VersionedModelForm
+from safespaces.editing import VersionedModelForm
 from safespaces.people.models import Person
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
@@ -501,23 +500,11 @@ class AssessmentForm(VersionedModelForm):
             self.add_error("confidence", _("Say how sure we are that they are behind it."))
         return cleaned
 
-    def saved_unless_conflict(self, save: Callable[[], object], message: str) -> bool:
-        """As for any edit; and when another coordinator saved a first assessment while this
-        one was being written, the form takes that one's version, so saving again replaces it."""
-        if not self.instance._state.adding:
-            return super().saved_unless_conflict(save, message)
-        try:
-            save()
-        except EditConflict:
-            self.add_error(None, message)
-            self.data = self.data.copy()
-            self.data["version"] = (
-                ThreatAssessment.objects.only("version")
-                .get(incident_id=self.instance.incident_id)
-                .version
-            )
-            return False
-        return True
+    def current_version(self) -> int:
+        """A first assessment another coordinator saved meanwhile is found by its incident:
+        this form's own row was never written."""
+        saved = ThreatAssessment.objects.only("version")
+        return saved.get(incident_id=self.instance.incident_id).version
 
 
 def team_members() -> QuerySet[User]:

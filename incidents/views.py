@@ -28,7 +28,7 @@ from incidents.forms import (
     ReviewForm,
     StatusForm,
 )
-from incidents.models import Review, ThreatAssessment, TimelineEntry
+from incidents.models import Incident, Review, ThreatAssessment, TimelineEntry
 from incidents.patterns import WINDOW, patterns_in, with_names
 from incidents.selectors import (
     FREQUENT_REPORTS,
@@ -125,26 +125,34 @@ def draft_delete(request: HttpRequest) -> HttpResponse:
     return redirect("incidents:create")
 
 
-@access(Access.STAFF)
-@require_safe
-def incident_detail(request: HttpRequest, code: str) -> HttpResponse:
-    incident = get_incident_for_user(request, code)
-    # Every look at an account of what happened to someone is recorded.
-    audit_view(request, incident)
+def incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    """What the incident page and its printable report both show, as the user may see it."""
+    analyse = may_analyse(request.user)
     context = {
         "incident": incident,
         "affected": incident.affected_people.only("id", "alias"),
         "shared_with": incident.shared_with.all(),
         "source_visible": source_visible_to(request.user, incident),
         "timeline": timeline_of(incident, request.user),
-        "attachments": incident.attachments.all(),
+        "attachments": incident.attachments.only("id", "file_name", "size", "created_at"),
+        "may_analyse": analyse,
+    }
+    if analyse:
+        context |= {"assessment": assessment_of(incident), "reviews": reviews_of(incident)}
+    return context
+
+
+@access(Access.STAFF)
+@require_safe
+def incident_detail(request: HttpRequest, code: str) -> HttpResponse:
+    incident = get_incident_for_user(request, code)
+    # Every look at an account of what happened to someone is recorded.
+    audit_view(request, incident)
+    context = incident_context(request, incident) | {
         "entry_form": EntryForm(user=request.user),
         "status_form": StatusForm(initial={"status": incident.status}),
-        "may_analyse": may_analyse(request.user),
         "may_edit": may_edit(request.user, incident),
     }
-    if context["may_analyse"]:
-        context |= {"assessment": assessment_of(incident), "reviews": reviews_of(incident)}
     return render(request, "incidents/incident_detail.html", context)
 
 
@@ -395,21 +403,9 @@ def incident_report(request: HttpRequest, code: str) -> HttpResponse:
     app, so opening the page is recorded as an export."""
     incident = get_incident_for_user(request, code)
     audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=incident)
-    analyse = may_analyse(request.user)
-    context = {
-        "incident": incident,
-        "affected": incident.affected_people.only("id", "alias"),
-        "shared_with": incident.shared_with.all(),
-        "source_visible": source_visible_to(request.user, incident),
-        "attachments": incident.attachments.only("id", "file_name", "size", "created_at"),
-        "timeline": timeline_of(incident, request.user),
-        "may_analyse": analyse,
-        "printed_at": timezone.now(),
-    }
-    if analyse:
-        assessment = assessment_of(incident)
-        linked = links_of(request.user, assessment)[0] if assessment else []
-        context |= {"assessment": assessment, "linked": linked, "reviews": reviews_of(incident)}
+    context = incident_context(request, incident) | {"printed_at": timezone.now()}
+    if context["may_analyse"] and context["assessment"]:
+        context["linked"] = links_of(request.user, context["assessment"])[0]
     return render(request, "incidents/incident_report.html", context)
 
 

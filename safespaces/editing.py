@@ -55,8 +55,10 @@ class VersionedModelForm(forms.ModelForm):
         except EditConflict:
             self.add_error(None, message)
             self.data = self.data.copy()
-            self.data["version"] = (
-                type(self.instance).objects.only("version").get(pk=self.instance.pk).version
-            )
+            self.data["version"] = self.current_version()
             return False
         return True
+
+    def current_version(self) -> int:
+        """The version saved by whoever saved last, for the next submit to build on."""
+        return type(self.instance).objects.only("version").get(pk=self.instance.pk).version
