@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "safespaces.drafts",
     "allies",
     "incidents",
+    "riskassessment",
 ]
 
 MIDDLEWARE = [

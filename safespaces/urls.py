@@ -13,6 +13,7 @@ urlpatterns = [
     path("places/", include("safespaces.places.urls")),
     path("allies/", include("allies.urls")),
     path("incidents/", include("incidents.urls")),
+    path("risks/", include("riskassessment.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -9,6 +9,7 @@ from safespaces.access import Access, access
 from safespaces.accounts.selectors import backup_codes_left, has_confirmed_authenticator
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
+from safespaces.dashboard import panels_for
 from safespaces.drafts.models import Draft
 
 RECENT_ACTIVITY = 10
@@ -24,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "backup_codes_left": backup_codes_left(request.user),
         # Forms someone started and has not sent: after a session timeout, the way back.
         "drafts": Draft.objects.filter(user=request.user).order_by("-saved_at"),
+        "panels": panels_for(request),
     }
     return render(request, "home.html", context)
 

@@ -287,3 +287,115 @@ class DraftFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, role=Role.STAFF)
     form = "incidents:create"
     data = factory.LazyFunction(lambda: {"summary": ["Followed after outreach"]})
+
+
+# --- Risk assessment ---------------------------------------------------------------------------
+
+
+class RiskSituationFactory(factory.django.DjangoModelFactory):
+    """Thursday night outreach at the station, every free-text field filled.
+
+    Pass `participants=[...]`, `people=[...]` or `incidents=[...]` to fill the lists.
+    """
+
+    class Meta:
+        model = "riskassessment.RiskSituation"
+        skip_postgeneration_save = True
+
+    kind = "outreach"
+    title = "Thursday night outreach at the station"
+    objective = "Reach women recruited at the station and offer them a way out."
+    starts_on = factory.LazyFunction(timezone.localdate)
+    check_in_when = "On arrival, every two hours, and once home."
+    check_in_missed = "After 30 minutes Rosa calls; after an hour she calls the shelter."
+    created_by = factory.SubFactory(UserFactory, role=Role.COORDINATOR)
+
+    @factory.post_generation
+    def participants(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.participants.set(extracted)
+
+    @factory.post_generation
+    def people(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.people.set(extracted)
+
+    @factory.post_generation
+    def incidents(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.incidents.set(extracted)
+
+
+class RiskAssessmentFactory(factory.django.DjangoModelFactory):
+    """Version 1 of a situation's assessment, rated T 4, V 3, C 2 (index 6, high), undecided.
+
+    Levels are stored as the services would store them; call `levels_refresh` after adding
+    threats if a test depends on them.
+    """
+
+    class Meta:
+        model = "riskassessment.Assessment"
+
+    situation = factory.SubFactory(RiskSituationFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    trigger = "before"
+    lens_notes = "Women alone are approached by recruiters more often."
+    threat = 4
+    vulnerability = 3
+    capacity = 2
+    inherent_level = 3
+    residual_level = 3
+    created_by = factory.SelfAttribute("situation.created_by")
+
+
+class RiskThreatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "riskassessment.Threat"
+
+    assessment = factory.SubFactory(RiskAssessmentFactory)
+    description = "The recruiter's men follow outreach workers home."
+    likelihood = 3
+    impact = 4
+    factors = ["gender"]
+
+
+class VulnerabilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "riskassessment.Vulnerability"
+
+    assessment = factory.SubFactory(RiskAssessmentFactory)
+    description = "Outreach workers walk to the bus alone."
+    category = "physical"
+    level = 4
+    factors = ["gender", "survivor"]
+
+
+class CapacityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "riskassessment.Capacity"
+
+    assessment = factory.SubFactory(RiskAssessmentFactory)
+    description = "A check-in routine by secure messenger."
+    category = "communication"
+    level = 3
+    factors = ["age"]
+
+
+class AlternativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "riskassessment.Alternative"
+
+    assessment = factory.SubFactory(RiskAssessmentFactory)
+    description = "Reach the women through the clinic's nurse instead."
+    level = 1
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "riskassessment.Measure"
+
+    situation = factory.SubFactory(RiskSituationFactory)
+    kind = "reduce_threat"
+    description = "Ask the station police liaison to patrol on Thursdays."
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
+    created_by = factory.SelfAttribute("situation.created_by")

@@ -1,0 +1,36 @@
+"""The risk panel of the home page: overdue measures for their owners and coordinators, and for
+coordinators what is due for reassessment and what awaits their approval."""
+
+from django.http import HttpRequest
+
+from riskassessment.selectors import (
+    awaiting_approval,
+    due_reasons,
+    may_assess,
+    overdue_measures,
+    register_of,
+)
+from safespaces.accounts.roles import Role, has_role
+from safespaces.dashboard import Panel
+
+# The panel is a summary: a few lines each, with a link to the rest.
+SHOWN = 5
+
+
+def panel(request: HttpRequest) -> Panel | None:
+    user = request.user
+    if not has_role(user, Role.STAFF):
+        return None
+    overdue = list(overdue_measures(user)[: SHOWN + 1])
+    context = {"overdue": overdue[:SHOWN], "more_overdue": len(overdue) > SHOWN}
+    if may_assess(user):
+        due = list(register_of(user).filter(is_due=True)[: SHOWN + 1])
+        context |= {
+            "assesses": True,
+            "due": [(situation, due_reasons(situation)) for situation in due[:SHOWN]],
+            "more_due": len(due) > SHOWN,
+            "approvals": list(awaiting_approval(user)[:SHOWN]),
+        }
+    if not any(context.get(key) for key in ("overdue", "due", "approvals", "assesses")):
+        return None
+    return Panel("riskassessment/_dashboard.html", context)

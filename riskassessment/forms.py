@@ -1,0 +1,523 @@
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from allies.forms import ActorChoiceField
+from allies.models import Actor, Stance
+from allies.selectors import actors_visible_to, is_asked_often, requests_in_window
+from incidents.forms import AliasMultipleChoiceField, UserMultipleChoiceField, team_members
+from incidents.models import Factor, Incident
+from incidents.selectors import incidents_visible_to
+from riskassessment.models import (
+    Alternative,
+    Assessment,
+    Capacity,
+    Measure,
+    RiskSituation,
+    SituationKind,
+    Threat,
+    Vulnerability,
+)
+from riskassessment.scoring import Level
+from safespaces.accounts.models import User
+from safespaces.editing import VersionedModelForm
+from safespaces.places.forms import PlaceChoiceField
+from safespaces.places.models import Place
+
+# Incidents offered for linking: the last year's, and whatever is linked already.
+LINKABLE_FOR = timedelta(days=365)
+RATING_CHOICES = [(value, str(value)) for value in range(1, 6)]
+
+# The standing organizational risks the guide names, to start a situation from.
+PRESETS: dict[str, tuple[Any, Any]] = {
+    "capacity": (
+        _("Lack of capacity"),
+        _("Keep enough funding and staff to support survivors well."),
+    ),
+    "governance": (
+        _("Inadequate governance"),
+        _("Lead and decide in a way that keeps us efficient, accountable and trusted."),
+    ),
+    "turnover": (
+        _("Survivor staff turnover and instability"),
+        _("Keep a stable team while people deal with their own health and conflicts."),
+    ),
+    "knowledge": (
+        _("Lack of institutional knowledge"),
+        _("Document what we know so the work continues when people move on."),
+    ),
+    "burnout": (
+        _("Re-traumatization, burnout and vicarious trauma"),
+        _("Do the work without it harming the people who do it."),
+    ),
+    "data": (
+        _("Data security and confidentiality"),
+        _("Keep survivors' information safe, so they can trust us with it."),
+    ),
+    "interests": (
+        _("Conflicting interests"),
+        _("Keep the organization focused on survivors whatever the internal differences."),
+    ),
+    "connected": (
+        _("Survivors still connected to past exploitation"),
+        _("Serve survivors who are still in contact with exploiters without exposing others."),
+    ),
+}
+
+
+class IncidentChoiceField(forms.ModelMultipleChoiceField):
+    """Incidents by reference, date and category: nothing is decrypted to label them."""
+
+    def label_from_instance(self, obj: Incident) -> str:
+        category = f" \u00b7 {obj.get_category_display()}" if obj.category else ""
+        return f"{obj.reference} \u00b7 {obj.occurred_on:%d %b %Y}{category}"
+
+
+def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) -> QuerySet[Incident]:
+    since = timezone.localdate() - LINKABLE_FOR
+    recent = Q(occurred_on__gte=since)
+    if current is not None:
+        recent |= Q(pk__in=current.values("pk"))
+    return (
+        incidents_visible_to(user)
+        .filter(recent)
+        .only("id", "reference", "occurred_on", "category")
+        .order_by("-occurred_on", "-created_at")
+    )
+
+
+class SituationForm(VersionedModelForm):
+    fieldset_groups_spec = [
+        (_("The activity"), ["kind", "title", "objective"]),
+        (_("Where and when"), ["place", "starts_on", "ends_on"]),
+        (_("Who"), ["participants", "people"]),
+        (_("Check-ins"), ["check_in_with", "check_in_when", "check_in_missed"]),
+        (_("Keeping it current"), ["incidents", "review_every_months", "status"]),
+    ]
+
+    participants = UserMultipleChoiceField(
+        queryset=User.objects.none(),
+        label=_("Staff taking part"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("They can open the safety plan."),
+    )
+    people = AliasMultipleChoiceField(
+        label=_("People involved, by alias"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    incidents = IncidentChoiceField(
+        queryset=Incident.objects.none(),
+        label=_("Related incidents"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Incidents of the last year that bear on this situation. A newer incident linked "
+            "here makes it due for reassessment."
+        ),
+    )
+
+    class Meta:
+        model = RiskSituation
+        fields = [
+            "kind",
+            "title",
+            "objective",
+            "place",
+            "starts_on",
+            "ends_on",
+            "participants",
+            "people",
+            "check_in_with",
+            "check_in_when",
+            "check_in_missed",
+            "incidents",
+            "review_every_months",
+            "status",
+        ]
+        field_classes = {"place": PlaceChoiceField}
+        widgets = {
+            "kind": forms.RadioSelect,
+            "objective": forms.Textarea(attrs={"rows": 3}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "check_in_when": forms.Textarea(attrs={"rows": 2}),
+            "check_in_missed": forms.Textarea(attrs={"rows": 2}),
+            "status": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        situation = self.instance
+        members = team_members()
+        self.fields["participants"].queryset = members
+        check_in = self.fields["check_in_with"]
+        check_in.queryset = members
+        check_in.label_from_instance = lambda member: member.shown_name  # type: ignore[attr-defined]
+        check_in.empty_label = _("Nobody named yet")
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != ""]
+        self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ""]
+        place = self.fields["place"]
+        place.required = False
+        place.empty_label = _("No particular place")
+        place.queryset = place.queryset | Place.objects.filter(pk=situation.place_id)
+        current = None if situation._state.adding else situation.incidents.all()
+        self.fields["incidents"].queryset = linkable_incidents(user, current)
+        if not situation._state.adding:
+            self.fields["people"].queryset = self.fields["people"].queryset | situation.people.all()
+        else:
+            del self.fields["status"]
+
+    def fieldset_groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        return [
+            (legend, [self[name] for name in names if name in self.fields])
+            for legend, names in self.fieldset_groups_spec
+        ]
+
+    @classmethod
+    def initial_from_preset(cls, key: str) -> dict[str, Any]:
+        if key not in PRESETS:
+            return {}
+        title, objective = PRESETS[key]
+        return {"kind": SituationKind.ORGANIZATIONAL, "title": title, "objective": objective}
+
+
+class StartForm(forms.ModelForm):
+    """Why a new version of the assessment is made, and which incidents led to it."""
+
+    linked_incidents = IncidentChoiceField(
+        queryset=Incident.objects.none(),
+        label=_("Incidents that led to it"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Assessment
+        fields = ["trigger", "linked_incidents"]
+        widgets = {"trigger": forms.RadioSelect}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["trigger"].choices = [c for c in self.fields["trigger"].choices if c[0]]
+        self.fields["linked_incidents"].queryset = linkable_incidents(user)
+
+
+class FactorsField(forms.MultipleChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            choices=Factor.choices,
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            label=_("Does gender, age, status or identity make this stronger or weaker?"),
+            **kwargs,
+        )
+
+
+class RatingSelect(forms.RadioSelect):
+    """1 to 5 as a row of radio buttons: one tap on a phone."""
+
+    template_name = "riskassessment/widgets/rating.html"
+
+
+RATED = {
+    "likelihood",
+    "impact",
+    "residual_likelihood",
+    "residual_impact",
+    "level",
+    "threat",
+    "vulnerability",
+    "capacity",
+    "residual_threat",
+    "residual_vulnerability",
+    "residual_capacity",
+}
+
+
+def _rating_field(field: Any, **kwargs: Any) -> forms.Field | None:
+    """Ratings 1-5 as a row of radio buttons; an optional one may be left at "-"."""
+    if field.name not in RATED or field.choices:
+        return field.formfield(**kwargs)
+    options = {"label": capfirst(field.verbose_name), "help_text": field.help_text} | {
+        key: value for key, value in kwargs.items() if key not in ("widget", "form_class")
+    }
+    return forms.TypedChoiceField(
+        choices=[*([] if not field.null else [("", "-")]), *RATING_CHOICES],
+        coerce=int,
+        empty_value=None,
+        required=not field.null,
+        widget=RatingSelect,
+        **options,
+    )
+
+
+class ItemForm(forms.ModelForm):
+    factors = FactorsField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["description"].widget = forms.Textarea(attrs={"rows": 2})
+
+
+class ThreatForm(ItemForm):
+    class Meta:
+        model = Threat
+        fields = [
+            "description",
+            "source",
+            "likelihood",
+            "impact",
+            "residual_likelihood",
+            "residual_impact",
+            "linked_incidents",
+            "factors",
+        ]
+        field_classes = {"source": ActorChoiceField, "linked_incidents": IncidentChoiceField}
+        formfield_callback = _rating_field
+        help_texts = {
+            "likelihood": _("1: very unlikely. 5: almost certain."),
+            "impact": _("1: little harm. 5: a life or the organization at stake."),
+            "residual_likelihood": _(
+                "Once the planned measures are in place. Leave as \u201c-\u201d to keep the rating above."
+            ),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = actors_visible_to(user).filter(
+            Q(archived=False) | Q(pk=self.instance.source_id)
+        )
+        self.fields["source"].empty_label = _("Unknown")
+        current = None if self.instance._state.adding else self.instance.linked_incidents.all()
+        self.fields["linked_incidents"].queryset = linkable_incidents(user, current)
+        self.fields["linked_incidents"].widget = forms.CheckboxSelectMultiple()
+        self.fields["linked_incidents"].required = False
+
+
+class VulnerabilityForm(ItemForm):
+    class Meta:
+        model = Vulnerability
+        fields = ["description", "category", "level", "factors"]
+        formfield_callback = _rating_field
+
+
+class CapacityForm(ItemForm):
+    class Meta:
+        model = Capacity
+        fields = ["description", "category", "level", "answers", "factors"]
+        formfield_callback = _rating_field
+
+    def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        answers = self.fields["answers"]
+        answers.queryset = Vulnerability.objects.filter(assessment=assessment)
+        answers.label_from_instance = lambda vulnerability: vulnerability.description  # type: ignore[attr-defined]
+        answers.empty_label = _("None in particular")
+
+
+def _items_formset(form: type[ItemForm], model: type[Any]) -> Any:
+    return forms.inlineformset_factory(
+        Assessment, model, form=form, extra=1, can_delete=True, max_num=30, validate_max=True
+    )
+
+
+# Each list of an assessment is edited on its own page: short enough for a phone.
+ITEM_FORMSETS = {
+    "threats": _items_formset(ThreatForm, Threat),
+    "vulnerabilities": _items_formset(VulnerabilityForm, Vulnerability),
+    "capacities": _items_formset(CapacityForm, Capacity),
+}
+
+
+class VersionForm(forms.Form):
+    """The assessment version a list page was opened at, for optimistic locking."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RatingForm(VersionedModelForm):
+    """T, V and C rated beside the lists that inform them, before and after the measures."""
+
+    linked_incidents = IncidentChoiceField(
+        queryset=Incident.objects.none(),
+        label=_("Incidents that led to it"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "threat",
+            "vulnerability",
+            "capacity",
+            "residual_threat",
+            "residual_vulnerability",
+            "residual_capacity",
+            "lens_notes",
+            "linked_incidents",
+        ]
+        formfield_callback = _rating_field
+        widgets = {"lens_notes": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "threat": _("How strong and close the threats are. 1: faint. 5: clear and present."),
+            "vulnerability": _("How exposed we are. 1: barely. 5: wide open."),
+            "capacity": _("What we can do to protect ourselves. 1: little. 5: a lot."),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.linked_incidents.all()
+        self.fields["linked_incidents"].queryset = linkable_incidents(user, current)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for prefix in ("", "residual_"):
+            names = [f"{prefix}{n}" for n in ("threat", "vulnerability", "capacity")]
+            given = [cleaned.get(name) is not None for name in names]
+            if any(given) and not all(given):
+                for name, present in zip(names, given, strict=True):
+                    if not present:
+                        self.add_error(name, _("Rate all three, or none of them."))
+        return cleaned
+
+
+class DecisionForm(VersionedModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["decision", "rationale", "valid_until"]
+        widgets = {
+            "decision": forms.RadioSelect,
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [c for c in self.fields["decision"].choices if c[0]]
+        self.fields["decision"].required = True
+        self.fields["rationale"].required = True
+        self.fields["valid_until"].required = True
+
+    def clean_valid_until(self) -> Any:
+        until = self.cleaned_data["valid_until"]
+        if until and until < timezone.localdate():
+            raise forms.ValidationError(_("The date has passed: choose one in the future."))
+        return until
+
+
+class AlternativeForm(forms.ModelForm):
+    class Meta:
+        model = Alternative
+        fields = ["description", "level"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+AlternativeFormSet = forms.inlineformset_factory(
+    Assessment, Alternative, form=AlternativeForm, extra=1, can_delete=True, max_num=10
+)
+
+
+class AllyChoiceField(ActorChoiceField):
+    """Allies, with the "asked often" signal, so requests are spread across the network."""
+
+    asked: dict[Any, int] = {}
+
+    def label_from_instance(self, obj: Actor) -> str:
+        if is_asked_often(self.asked.get(obj.pk, 0)):
+            return str(_("%(name)s (asked often lately)") % {"name": obj.name})
+        return obj.name
+
+
+class MeasureForm(VersionedModelForm):
+    class Meta:
+        model = Measure
+        fields = [
+            "kind",
+            "description",
+            "owner",
+            "due_on",
+            "status",
+            "ally",
+            "threat",
+            "vulnerability",
+        ]
+        field_classes = {"ally": AllyChoiceField}
+        widgets = {
+            "kind": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args: Any, latest: Assessment | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        measure = self.instance
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0]]
+        self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0]]
+        owner = self.fields["owner"]
+        owner.queryset = team_members()
+        owner.label_from_instance = lambda member: member.shown_name  # type: ignore[attr-defined]
+        owner.empty_label = _("Nobody yet")
+        allies = Actor.objects.filter(stance=Stance.ALLY).filter(
+            Q(archived=False) | Q(pk=measure.ally_id)
+        )
+        ally = self.fields["ally"]
+        ally.queryset = allies
+        ally.asked = requests_in_window(list(allies.values_list("pk", flat=True)))
+        ally.empty_label = _("No ally")
+        items = {"assessment": latest} if latest else {"pk__in": []}
+        for name, model in (("threat", Threat), ("vulnerability", Vulnerability)):
+            field = self.fields[name]
+            current = getattr(measure, f"{name}_id")
+            field.queryset = model.objects.filter(Q(**items) | Q(pk=current))
+            field.label_from_instance = lambda item: item.description
+            field.empty_label = _("None in particular")
+
+
+class MeasureStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Measure.Status.choices)
+
+
+class RegisterFilterForm(forms.Form):
+    """Filters of the register: closed lists only, so nothing sensitive lands in the address."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("Any kind")), *SituationKind.choices], required=False
+    )
+    place = PlaceChoiceField(label=_("Place"), required=False, empty_label=_("All places"))
+    level = forms.TypedChoiceField(
+        label=_("Risk after measures"),
+        choices=[("", _("Any level")), *Level.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    due = forms.ChoiceField(
+        label=_("Reassessment"),
+        choices=[("", _("Due or not")), ("yes", _("Due")), ("no", _("Not due"))],
+        required=False,
+    )
+    closed = forms.BooleanField(label=_("Show closed situations too"), required=False)
+
+    def filter(self, situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
+        if not self.is_valid():
+            return situations.filter(status=RiskSituation.Status.CURRENT)
+        data = self.cleaned_data
+        if not data["closed"]:
+            situations = situations.filter(status=RiskSituation.Status.CURRENT)
+        if data["kind"]:
+            situations = situations.filter(kind=data["kind"])
+        if data["place"]:
+            situations = situations.filter(place=data["place"])
+        if data["level"]:
+            situations = situations.filter(residual_level=data["level"])
+        if data["due"]:
+            situations = situations.filter(is_due=data["due"] == "yes")
+        return situations

@@ -1,0 +1,81 @@
+"""The 5x5 heat map of likelihood x impact: where each threat falls, as geometry for an SVG drawn
+on the server (see templates/riskassessment/_heat_map.html). Plain arithmetic, no database."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from riskassessment.models import Threat
+from riskassessment.scoring import RATINGS, Level, threat_level
+
+CELL = 48  # px in the SVG's own units; the picture scales to the page's width
+AXIS = 36  # room at the start and at the bottom for the ratings
+SIZE = AXIS + CELL * len(RATINGS)
+
+
+@dataclass(frozen=True)
+class Cell:
+    likelihood: int
+    impact: int
+    count: int
+    x: int
+    y: int
+
+    @property
+    def level(self) -> Level:
+        return threat_level(self.likelihood, self.impact)
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    @property
+    def fill(self) -> str:
+        """A class of app.css: the band's colour, with a pattern for critical, so the bands
+        tell apart in grey print and for people who do not see red and green."""
+        return f"heat-{self.level.name.lower()}"
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    cells: list[Cell]
+    total: int
+    residual: bool
+    rtl: bool = False
+    size: int = SIZE
+    cell: int = CELL
+
+    @property
+    def impact_ticks(self) -> list[tuple[int, int, int]]:
+        """Each impact rating with where its label goes, beside its row (x, baseline y)."""
+        x = SIZE - AXIS // 2 if self.rtl else AXIS // 2
+        return [(rating, x, (len(RATINGS) - rating) * CELL + CELL // 2 + 5) for rating in RATINGS]
+
+    @property
+    def likelihood_ticks(self) -> list[tuple[int, int, int]]:
+        """Each likelihood rating with where its label goes, under its column."""
+        y = len(RATINGS) * CELL + AXIS // 2 + 5
+        return [(rating, _column_x(rating, self.rtl) + CELL // 2, y) for rating in RATINGS]
+
+
+def _column_x(likelihood: int, rtl: bool) -> int:
+    """Likelihood runs along the line: left to right, or right to left, mirrored."""
+    column = len(RATINGS) - likelihood if rtl else likelihood - 1
+    return (0 if rtl else AXIS) + column * CELL
+
+
+def heat_map(threats: list[Threat], *, residual: bool, rtl: bool = False) -> HeatMap:
+    """Count threats per likelihood and impact. Likelihood runs across, impact up, so the worst
+    corner is at the top, at the end of the line (mirrored right to left)."""
+    counts: Counter[tuple[int, int]] = Counter()
+    for threat in threats:
+        if residual and threat.residual_is_rated:
+            counts[(threat.residual_likelihood, threat.residual_impact)] += 1  # type: ignore[index]
+        else:
+            counts[(threat.likelihood, threat.impact)] += 1
+    cells = []
+    for likelihood in RATINGS:
+        for impact in RATINGS:
+            y = (len(RATINGS) - impact) * CELL
+            x = _column_x(likelihood, rtl)
+            cells.append(Cell(likelihood, impact, counts[(likelihood, impact)], x, y))
+    return HeatMap(cells=cells, total=sum(counts.values()), residual=residual, rtl=rtl)

@@ -1,0 +1,475 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language_bidi
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from riskassessment import services
+from riskassessment.forms import (
+    ITEM_FORMSETS,
+    PRESETS,
+    AlternativeFormSet,
+    DecisionForm,
+    MeasureForm,
+    MeasureStatusForm,
+    RatingForm,
+    RegisterFilterForm,
+    SituationForm,
+    StartForm,
+    VersionForm,
+)
+from riskassessment.heatmap import heat_map
+from riskassessment.models import Assessment, Measure, RiskSituation
+from riskassessment.scoring import explanation
+from riskassessment.selectors import (
+    assessments_of,
+    due_reasons,
+    emergency_contacts,
+    get_assessment_for_user,
+    get_measure_for_user,
+    get_situation_for_user,
+    may_assess,
+    may_update_measure,
+    measures_of,
+    parts_of,
+    register_of,
+    with_due,
+)
+from safespaces.access import Access, access, forbidden
+from safespaces.audit.models import AuditEvent
+from safespaces.audit.services import audit_record, audit_view
+from safespaces.editing import EditConflict
+
+GET_OR_POST = ["GET", "HEAD", "POST"]
+PAGE_SIZE = 25
+CONFLICT = _(
+    "Someone else changed this while you were editing. Your changes are below; check them and "
+    "save again."
+)
+
+
+def _situation(request: HttpRequest, code: Any) -> RiskSituation:
+    """The situation with its due flags, for coordinators (others get 404 from here)."""
+    if not may_assess(request.user):
+        raise Http404
+    situation = (
+        with_due(RiskSituation.objects.filter(pk=code), request.user)
+        .select_related("place")
+        .first()
+    )
+    if situation is None:
+        raise Http404
+    return situation
+
+
+def _latest(situation: RiskSituation) -> Assessment | None:
+    return situation.assessments.order_by("-number").first()
+
+
+# --- Register and situations -------------------------------------------------------------------
+
+
+@access(Access.COORDINATOR)
+@require_safe
+def register(request: HttpRequest) -> HttpResponse:
+    """Every current situation with its levels before and after measures, the trend since the
+    version before, and whether it is due for reassessment."""
+    form = RegisterFilterForm(request.GET or None)
+    situations = form.filter(register_of(request.user))
+    page = Paginator(situations, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(situation, due_reasons(situation)) for situation in page]
+    context = {"form": form, "page": page, "rows": rows, "presets": PRESETS}
+    return render(request, "riskassessment/register.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
+def situation_create(request: HttpRequest) -> HttpResponse:
+    """A new situation; `?preset=burnout` starts from one of the guide's organizational risks."""
+    if request.method == "POST":
+        form = SituationForm(request.POST, user=request.user)
+        if form.is_valid():
+            situation = services.situation_create(
+                situation=form.save(commit=False),
+                participants=form.cleaned_data["participants"],
+                people=form.cleaned_data["people"],
+                incidents=form.cleaned_data["incidents"],
+                by=request.user,
+            )
+            messages.success(request, _("The situation was added. Now assess it."))
+            return redirect("riskassessment:assessment_start", code=situation.pk)
+    else:
+        initial = SituationForm.initial_from_preset(request.GET.get("preset", ""))
+        form = SituationForm(initial=initial, user=request.user)
+    return render(request, "riskassessment/situation_form.html", {"form": form})
+
+
+@access(Access.COORDINATOR)
+@require_safe
+def situation_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The latest assessment of a situation: scores, heat map, the sentence that explains them,
+    the decision, the measures, and every earlier version."""
+    situation = _situation(request, code)
+    audit_view(request, situation)
+    versions = assessments_of(situation)
+    latest = versions[0] if versions else None
+    context: dict[str, Any] = {
+        "situation": situation,
+        "due": due_reasons(situation),
+        "versions": versions,
+        "latest": latest,
+        "participants": situation.participants.all(),
+        "people": situation.people.only("id", "alias"),
+    }
+    context |= (
+        assessment_context(request, latest)
+        if latest
+        else {"measures": measures_of(situation, credible=False)}
+    )
+    return render(request, "riskassessment/situation_detail.html", context)
+
+
+def assessment_context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
+    """What a page about one version shows: its parts, heat maps and explanations."""
+    parts = parts_of(assessment, request.user)
+    credible = bool(parts.credible)
+    inherent, residual = assessment.inherent, assessment.residual
+    rtl = get_language_bidi()
+    return {
+        "assessment": assessment,
+        "parts": parts,
+        "credible": credible,
+        "inherent_explained": explanation(inherent, credible_threat=credible) if inherent else "",
+        "residual_explained": explanation(residual, credible_threat=credible)
+        if residual and assessment.residual_is_rated
+        else "",
+        "heat_map": heat_map(parts.threats, residual=False, rtl=rtl),
+        "residual_heat_map": heat_map(parts.threats, residual=True, rtl=rtl),
+        "residual_rated": any(threat.residual_is_rated for threat in parts.threats),
+        "rtl": rtl,
+        "measures": measures_of(assessment.situation, credible=credible),
+        "may_approve": services.may_approve(assessment, request.user),
+    }
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
+def situation_edit(request: HttpRequest, code: str) -> HttpResponse:
+    situation = _situation(request, code)
+    form = SituationForm(request.POST or None, instance=situation, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = form.saved_unless_conflict(
+            lambda: services.situation_update(
+                situation=form.save(commit=False),
+                seen_version=form.seen_version,
+                participants=form.cleaned_data["participants"],
+                people=form.cleaned_data["people"],
+                incidents=form.cleaned_data["incidents"],
+                changed=form.changed_fields,
+                by=request.user,
+            ),
+            CONFLICT,
+        )
+        if saved:
+            messages.success(request, _("The situation was saved."))
+            return redirect("riskassessment:detail", code=situation.pk)
+    elif request.method != "POST":
+        audit_view(request, situation)
+    context = {"form": form, "situation": situation}
+    return render(request, "riskassessment/situation_form.html", context)
+
+
+# --- Assessments -------------------------------------------------------------------------------
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+def assessment_start(request: HttpRequest, code: str) -> HttpResponse:
+    """A new version: why now, and which incidents led to it. It starts from the last version's
+    threats, vulnerabilities, capacities and ratings, to re-rate rather than retype."""
+    situation = _situation(request, code)
+    form = StartForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        assessment = services.assessment_start(
+            situation=situation,
+            trigger=form.cleaned_data["trigger"],
+            linked=form.cleaned_data["linked_incidents"],
+            by=request.user,
+        )
+        return redirect("riskassessment:threats", code=assessment.pk)
+    latest = _latest(situation)
+    context = {"form": form, "situation": situation, "latest": latest}
+    return render(request, "riskassessment/assessment_start.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_safe
+def assessment_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One version, as it was decided: the record of how the risk moved."""
+    assessment = get_assessment_for_user(request, code)
+    audit_view(request, assessment)
+    context = assessment_context(request, assessment) | {"situation": assessment.situation}
+    return render(request, "riskassessment/assessment_detail.html", context)
+
+
+def _editable(request: HttpRequest, code: str) -> Assessment:
+    """An assessment still open for changes: the latest version, not decided yet."""
+    assessment = get_assessment_for_user(request, code)
+    latest = _latest(assessment.situation)
+    if assessment.is_decided or latest is None or latest.pk != assessment.pk:
+        raise Http404
+    return assessment
+
+
+ITEM_TITLES = {
+    "threats": _("Threats"),
+    "vulnerabilities": _("Vulnerabilities"),
+    "capacities": _("Capacities"),
+}
+NEXT_STEP = {
+    "threats": "riskassessment:vulnerabilities",
+    "vulnerabilities": "riskassessment:capacities",
+    "capacities": "riskassessment:ratings",
+}
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
+def assessment_items(request: HttpRequest, code: str, part: str) -> HttpResponse:
+    """One list of the assessment: its threats, vulnerabilities or capacities, each with the
+    gender and intersectional factors that shape it."""
+    assessment = _editable(request, code)
+    formset_class = ITEM_FORMSETS[part]
+    kwargs: dict[str, Any] = {"instance": assessment, "prefix": part}
+    kwargs["form_kwargs"] = (
+        {"assessment": assessment}
+        if part == "capacities"
+        else {"user": request.user}
+        if part == "threats"
+        else {}
+    )
+    version = VersionForm(request.POST or None, initial={"version": assessment.version})
+    formset = formset_class(request.POST or None, **kwargs)
+    if request.method == "POST" and version.is_valid() and formset.is_valid():
+        try:
+            services.assessment_items_save(
+                assessment=assessment,
+                formset=formset,
+                seen_version=version.cleaned_data["version"] or 0,
+                by=request.user,
+            )
+        except EditConflict:
+            messages.error(request, CONFLICT)
+            version = VersionForm(
+                initial={"version": Assessment.objects.get(pk=assessment.pk).version}
+            )
+        else:
+            if "add_more" in request.POST:
+                return redirect(f"riskassessment:{part}", code=assessment.pk)
+            return redirect(NEXT_STEP[part], code=assessment.pk)
+    elif request.method != "POST":
+        audit_view(request, assessment)
+    context = {
+        "assessment": assessment,
+        "situation": assessment.situation,
+        "formset": formset,
+        "version": version,
+        "part": part,
+        "title": ITEM_TITLES[part],
+    }
+    return render(request, "riskassessment/assessment_items.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
+def assessment_rate(request: HttpRequest, code: str) -> HttpResponse:
+    """Rate threat, vulnerability and capacity beside the lists that inform them, before and
+    after the planned measures."""
+    assessment = _editable(request, code)
+    form = RatingForm(request.POST or None, instance=assessment, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = form.saved_unless_conflict(
+            lambda: services.assessment_rate(
+                assessment=form.save(commit=False),
+                seen_version=form.seen_version,
+                linked=form.cleaned_data["linked_incidents"],
+                changed=form.changed_fields,
+                by=request.user,
+            ),
+            CONFLICT,
+        )
+        if saved:
+            messages.success(request, _("The ratings were saved."))
+            return redirect("riskassessment:decide", code=assessment.pk)
+    elif request.method != "POST":
+        audit_view(request, assessment)
+    context = {"form": form, "assessment": assessment, "situation": assessment.situation}
+    context["parts"] = parts_of(assessment, request.user)
+    return render(request, "riskassessment/assessment_rate.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
+def assessment_decide(request: HttpRequest, code: str) -> HttpResponse:
+    """Is this risk worth the objective? The decision, why, until when, and the other ways
+    considered, each with its estimated level."""
+    assessment = _editable(request, code)
+    form = DecisionForm(request.POST or None, instance=assessment)
+    alternatives = AlternativeFormSet(
+        request.POST or None, instance=assessment, prefix="alternatives"
+    )
+    if request.method == "POST" and form.is_valid() and alternatives.is_valid():
+
+        def decide() -> None:
+            services.assessment_decide(
+                assessment=form.save(commit=False),
+                seen_version=form.seen_version,
+                changed=form.changed_fields,
+                by=request.user,
+            )
+            services.alternatives_save(formset=alternatives, by=request.user)
+
+        if form.saved_unless_conflict(decide, CONFLICT):
+            if assessment.needs_approval:
+                messages.success(
+                    request,
+                    _(
+                        "The decision is recorded. The risk stays high after the measures, so "
+                        "another coordinator or an administrator must approve it."
+                    ),
+                )
+            else:
+                messages.success(request, _("The decision is recorded."))
+            return redirect("riskassessment:detail", code=assessment.situation_id)
+    elif request.method != "POST":
+        audit_view(request, assessment)
+    context = assessment_context(request, assessment) | {
+        "form": form,
+        "alternatives": alternatives,
+        "situation": assessment.situation,
+    }
+    return render(request, "riskassessment/assessment_decide.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_POST
+def assessment_approve(request: HttpRequest, code: str) -> HttpResponse:
+    """The second pair of eyes on a high or critical residual risk: never the person who
+    decided."""
+    assessment = get_assessment_for_user(request, code)
+    try:
+        services.assessment_approve(assessment=assessment, by=request.user)
+    except services.ApprovalRefused:
+        return forbidden(request)
+    messages.success(request, _("You approved the decision."))
+    return redirect("riskassessment:detail", code=assessment.situation_id)
+
+
+# --- Measures ----------------------------------------------------------------------------------
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
+def measure_create(request: HttpRequest, code: str) -> HttpResponse:
+    situation = _situation(request, code)
+    measure = Measure(situation=situation)
+    form = MeasureForm(request.POST or None, instance=measure, latest=_latest(situation))
+    if request.method == "POST" and form.is_valid():
+        services.measure_add(measure=form.save(commit=False), by=request.user)
+        messages.success(request, _("The measure was added."))
+        return redirect("riskassessment:detail", code=situation.pk)
+    context = {"form": form, "situation": situation}
+    return render(request, "riskassessment/measure_form.html", context)
+
+
+@access(Access.COORDINATOR)
+@require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
+def measure_edit(request: HttpRequest, code: str) -> HttpResponse:
+    measure = get_measure_for_user(request, code)
+    situation = measure.situation
+    form = MeasureForm(request.POST or None, instance=measure, latest=_latest(situation))
+    if request.method == "POST" and form.is_valid():
+        saved = form.saved_unless_conflict(
+            lambda: services.measure_update(
+                measure=form.save(commit=False),
+                seen_version=form.seen_version,
+                changed=form.changed_fields,
+                by=request.user,
+            ),
+            CONFLICT,
+        )
+        if saved:
+            messages.success(request, _("The measure was saved."))
+            return redirect("riskassessment:detail", code=situation.pk)
+    elif request.method != "POST":
+        audit_view(request, measure)
+    context = {"form": form, "situation": situation, "measure": measure}
+    return render(request, "riskassessment/measure_form.html", context)
+
+
+@access(Access.STAFF)
+@require_POST
+def measure_status(request: HttpRequest, code: str) -> HttpResponse:
+    """The owner, or a coordinator, marks a measure in progress or done."""
+    measure = get_measure_for_user(request, code)
+    if not may_update_measure(request.user, measure):
+        return forbidden(request)
+    form = MeasureStatusForm(request.POST)
+    if form.is_valid():
+        services.measure_set_status(
+            measure=measure, status=form.cleaned_data["status"], by=request.user
+        )
+        messages.success(request, _("The measure was updated."))
+    else:
+        messages.error(request, _("Choose a status from the list."))
+    if may_assess(request.user) and request.POST.get("back") == "situation":
+        return redirect("riskassessment:detail", code=measure.situation_id)
+    return redirect("home")
+
+
+# --- Safety plan -------------------------------------------------------------------------------
+
+
+@access(Access.STAFF)
+@require_safe
+def safety_plan(request: HttpRequest, code: str) -> HttpResponse:
+    """The plan for an activity, on paper: objective, decision, top risks, measures with
+    owners, check-ins, and the allies to call for the place. Printing it takes it out of the
+    app, so opening it is recorded as an export."""
+    situation = get_situation_for_user(request, code)
+    audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=situation)
+    latest = _latest(situation)
+    parts = parts_of(latest, request.user) if latest else None
+    credible = bool(parts and parts.credible)
+    top_threats = sorted(
+        parts.threats if parts else [], key=lambda t: (t.residual_score, t.score), reverse=True
+    )[:5]
+    context = {
+        "situation": situation,
+        "latest": latest,
+        "top_threats": top_threats,
+        "credible": credible,
+        "measures": [
+            m
+            for m in measures_of(situation, credible=credible)
+            if m.status != Measure.Status.DROPPED
+        ],
+        "participants": situation.participants.all(),
+        "people": situation.people.only("id", "alias"),
+        **emergency_contacts(situation.place),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "riskassessment/safety_plan.html", context)
