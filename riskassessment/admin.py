@@ -31,6 +31,9 @@ class AssessmentAdmin(AuditedModelAdmin):
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
 
 @admin.register(Measure)
 class MeasureAdmin(AuditedModelAdmin):

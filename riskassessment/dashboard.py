@@ -1,14 +1,18 @@
-"""The risk panel of the home page: overdue measures for their owners and coordinators, and for
-coordinators what is due for reassessment and what awaits their approval."""
+"""The risk panel of the home page: overdue measures for their owners and coordinators; for staff
+the safety plans of the activities they take part in; for coordinators what is due for
+reassessment and what awaits their approval."""
 
 from django.http import HttpRequest
 
+from riskassessment.models import RiskSituation
 from riskassessment.selectors import (
     awaiting_approval,
     due_reasons,
     may_assess,
     overdue_measures,
     register_of,
+    situations_visible_to,
+    with_due,
 )
 from safespaces.accounts.roles import Role, has_role
 from safespaces.dashboard import Panel
@@ -24,13 +28,18 @@ def panel(request: HttpRequest) -> Panel | None:
     overdue = list(overdue_measures(user)[: SHOWN + 1])
     context = {"overdue": overdue[:SHOWN], "more_overdue": len(overdue) > SHOWN}
     if may_assess(user):
-        due = list(register_of(user).filter(is_due=True)[: SHOWN + 1])
+        current = register_of(user).filter(status=RiskSituation.Status.CURRENT)
+        due = [situation for situation in with_due(current, user) if situation.is_due]
         context |= {
             "assesses": True,
             "due": [(situation, due_reasons(situation)) for situation in due[:SHOWN]],
             "more_due": len(due) > SHOWN,
             "approvals": list(awaiting_approval(user)[:SHOWN]),
         }
-    if not any(context.get(key) for key in ("overdue", "due", "approvals", "assesses")):
+    else:
+        # Staff have no register: this is their way to the plans of their activities.
+        current = situations_visible_to(user).filter(status=RiskSituation.Status.CURRENT)
+        context["plans"] = list(current.order_by("starts_on", "created_at")[:SHOWN])
+    if not any(context.get(key) for key in ("overdue", "plans", "assesses")):
         return None
     return Panel("riskassessment/_dashboard.html", context)

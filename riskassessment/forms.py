@@ -24,6 +24,7 @@ from riskassessment.models import (
     Vulnerability,
 )
 from riskassessment.scoring import Level
+from riskassessment.selectors import with_due
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
 from safespaces.places.forms import PlaceChoiceField
@@ -91,6 +92,29 @@ def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) ->
     )
 
 
+def team_members_and(current: Q) -> QuerySet[User]:
+    """Everyone in the team, and whoever the record names already: someone who has left stays
+    named until an editor chooses someone else, instead of being dropped by an unrelated edit."""
+    return User.objects.filter(Q(pk__in=team_members().values("pk")) | current).order_by("username")
+
+
+def keep_hidden_links(
+    form: forms.ModelForm, name: str, user: User, current: QuerySet[Incident] | None
+) -> list[Any]:
+    """Offer in `name` the incidents `user` may link, and return the ids of those linked already
+    that they may not see. The form neither lists these nor drops them: the `clean_` method of
+    the field adds them back, since nobody unlinks what they cannot see."""
+    form.fields[name].queryset = linkable_incidents(user, current)
+    if current is None:
+        return []
+    visible = incidents_visible_to(user).values("pk")
+    hidden = list(current.exclude(pk__in=visible).values_list("pk", flat=True))
+    if hidden and name in form.initial:
+        # Left out of the initial value too, or every save would count as a change of links.
+        form.initial[name] = [i for i in form.initial[name] if getattr(i, "pk", i) not in hidden]
+    return hidden
+
+
 class SituationForm(VersionedModelForm):
     fieldset_groups_spec = [
         (_("The activity"), ["kind", "title", "objective"]),
@@ -155,10 +179,12 @@ class SituationForm(VersionedModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         situation = self.instance
-        members = team_members()
-        self.fields["participants"].queryset = members
+        taking_part = Q(
+            pk__in=[] if situation._state.adding else situation.participants.values("pk")
+        )
+        self.fields["participants"].queryset = team_members_and(taking_part)
         check_in = self.fields["check_in_with"]
-        check_in.queryset = members
+        check_in.queryset = team_members_and(Q(pk=situation.check_in_with_id))
         check_in.label_from_instance = lambda member: member.shown_name  # type: ignore[attr-defined]
         check_in.empty_label = _("Nobody named yet")
         self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != ""]
@@ -168,7 +194,7 @@ class SituationForm(VersionedModelForm):
         place.empty_label = _("No particular place")
         place.queryset = place.queryset | Place.objects.filter(pk=situation.place_id)
         current = None if situation._state.adding else situation.incidents.all()
-        self.fields["incidents"].queryset = linkable_incidents(user, current)
+        self.hidden_incidents = keep_hidden_links(self, "incidents", user, current)
         if not situation._state.adding:
             self.fields["people"].queryset = self.fields["people"].queryset | situation.people.all()
         else:
@@ -179,6 +205,17 @@ class SituationForm(VersionedModelForm):
             (legend, [self[name] for name in names if name in self.fields])
             for legend, names in self.fieldset_groups_spec
         ]
+
+    def clean_incidents(self) -> list[Any]:
+        return [*self.cleaned_data["incidents"], *self.hidden_incidents]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            # Next to the date to correct; the database constraint would say it above the form.
+            self.add_error("ends_on", _("The end comes before the start."))
+        return cleaned
 
     @classmethod
     def initial_from_preset(cls, key: str) -> dict[str, Any]:
@@ -280,12 +317,15 @@ class ThreatForm(ItemForm):
             "factors",
         ]
         field_classes = {"source": ActorChoiceField, "linked_incidents": IncidentChoiceField}
+        # In Meta, not set in __init__: a widget swapped after the queryset has no choices.
+        widgets = {"linked_incidents": forms.CheckboxSelectMultiple}
         formfield_callback = _rating_field
         help_texts = {
             "likelihood": _("1: very unlikely. 5: almost certain."),
             "impact": _("1: little harm. 5: a life or the organization at stake."),
             "residual_likelihood": _(
-                "Once the planned measures are in place. Leave as \u201c-\u201d to keep the rating above."
+                "Once the planned measures are in place. "
+                "Leave as \u201c-\u201d to keep the rating above."
             ),
         }
 
@@ -296,9 +336,23 @@ class ThreatForm(ItemForm):
         )
         self.fields["source"].empty_label = _("Unknown")
         current = None if self.instance._state.adding else self.instance.linked_incidents.all()
-        self.fields["linked_incidents"].queryset = linkable_incidents(user, current)
-        self.fields["linked_incidents"].widget = forms.CheckboxSelectMultiple()
-        self.fields["linked_incidents"].required = False
+        self.hidden_incidents = keep_hidden_links(self, "linked_incidents", user, current)
+
+    def clean_linked_incidents(self) -> list[Any]:
+        return [*self.cleaned_data["linked_incidents"], *self.hidden_incidents]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Half a re-rating would be ignored by the scoring without a word: ask for both.
+        after = ("residual_likelihood", "residual_impact")
+        given = [cleaned.get(name) is not None for name in after]
+        if any(given) and not all(given):
+            for name, present in zip(after, given, strict=True):
+                if not present:
+                    self.add_error(
+                        name, _("Rate both likelihood and impact after the measures, or neither.")
+                    )
+        return cleaned
 
 
 class VulnerabilityForm(ItemForm):
@@ -375,7 +429,10 @@ class RatingForm(VersionedModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = self.instance.linked_incidents.all()
-        self.fields["linked_incidents"].queryset = linkable_incidents(user, current)
+        self.hidden_incidents = keep_hidden_links(self, "linked_incidents", user, current)
+
+    def clean_linked_incidents(self) -> list[Any]:
+        return [*self.cleaned_data["linked_incidents"], *self.hidden_incidents]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -405,6 +462,15 @@ class DecisionForm(VersionedModelForm):
         self.fields["decision"].required = True
         self.fields["rationale"].required = True
         self.fields["valid_until"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.residual_level is None:
+            # Without threats or ratings there is no risk level to weigh, nor to approve.
+            raise forms.ValidationError(
+                _("Rate the risk before deciding: list the threats, or rate T, V and C.")
+            )
+        return cleaned
 
     def clean_valid_until(self) -> Any:
         until = self.cleaned_data["valid_until"]
@@ -462,12 +528,12 @@ class MeasureForm(VersionedModelForm):
         self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0]]
         self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0]]
         owner = self.fields["owner"]
-        owner.queryset = team_members()
+        owner.queryset = team_members_and(Q(pk=measure.owner_id))
         owner.label_from_instance = lambda member: member.shown_name  # type: ignore[attr-defined]
         owner.empty_label = _("Nobody yet")
-        allies = Actor.objects.filter(stance=Stance.ALLY).filter(
-            Q(archived=False) | Q(pk=measure.ally_id)
-        )
+        # The current ally stays offered even if archived or no longer an ally, so an unrelated
+        # edit never drops it unseen.
+        allies = Actor.objects.filter(Q(stance=Stance.ALLY, archived=False) | Q(pk=measure.ally_id))
         ally = self.fields["ally"]
         ally.queryset = allies
         ally.asked = requests_in_window(list(allies.values_list("pk", flat=True)))
@@ -506,7 +572,16 @@ class RegisterFilterForm(forms.Form):
     )
     closed = forms.BooleanField(label=_("Show closed situations too"), required=False)
 
-    def filter(self, situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
+    def filter(self, situations: QuerySet[RiskSituation], user: User) -> list[RiskSituation]:
+        """The matching situations with their due flags. Due or not is worked out per row (see
+        riskassessment.selectors.with_due), so that filter applies last, in Python."""
+        rows = with_due(self._filter_in_database(situations), user)
+        wanted = self.cleaned_data.get("due") if self.is_valid() else ""
+        if wanted:
+            rows = [row for row in rows if row.is_due == (wanted == "yes")]
+        return rows
+
+    def _filter_in_database(self, situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
         if not self.is_valid():
             return situations.filter(status=RiskSituation.Status.CURRENT)
         data = self.cleaned_data
@@ -518,6 +593,4 @@ class RegisterFilterForm(forms.Form):
             situations = situations.filter(place=data["place"])
         if data["level"]:
             situations = situations.filter(residual_level=data["level"])
-        if data["due"]:
-            situations = situations.filter(is_due=data["due"] == "yes")
         return situations

@@ -72,6 +72,10 @@ class MeasureStatus(models.TextChoices):
     DROPPED = "dropped", _("Dropped")
 
 
+# Decisions that take the risk on.
+GOING_AHEAD = (Decision.GO, Decision.GO_WITH_MEASURES, Decision.CHANGE)
+
+
 def _choice(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
 
@@ -336,9 +340,10 @@ class Assessment(models.Model):
 
     @property
     def needs_approval(self) -> bool:
-        """High and critical residual risks need a second pair of eyes."""
+        """Going ahead with a high or critical residual risk needs a second pair of eyes.
+        Postponing or cancelling takes no risk on, so it needs none."""
         return (
-            self.is_decided
+            self.decision in GOING_AHEAD
             and self.residual_level is not None
             and self.residual_level >= Level.HIGH
         )

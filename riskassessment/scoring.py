@@ -126,6 +126,10 @@ def explanation(ratings: Ratings, *, credible_threat: bool = False) -> str:
         causes.append(_("vulnerabilities are many"))
     if ratings.capacity <= 2:
         causes.append(_("capacities are low"))
+    if credible_threat and ratings.threat < 4:
+        # Rated lower overall, yet one threat is credible and current: say so, it is the reason
+        # for the advice.
+        causes.append(_("a threat is credible and current"))
     if credible_threat or ratings.threat >= 4:
         advice = _("reduce the threat first (allies, changing or postponing the activity)")
     elif ratings.vulnerability >= 4:

@@ -4,14 +4,14 @@ app has to remember to write it."""
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import (
-    BooleanField,
     Case,
     Exists,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -31,12 +31,11 @@ from allies.selectors import (
     is_verified_recently,
     requests_in_window,
 )
-from incidents.models import Conclusion, ThreatAssessment
+from incidents.models import Conclusion, Incident, ThreatAssessment
 from incidents.selectors import incidents_visible_to
-from riskassessment.models import Assessment, Measure, RiskSituation, Threat
+from riskassessment.models import GOING_AHEAD, Assessment, Measure, RiskSituation, Threat
 from riskassessment.scoring import Level, is_credible
 from safespaces.accounts.roles import Role, has_role
-from safespaces.people.models import Person
 
 # Why a situation is due, in the order the dashboard lists them.
 DUE_REASONS = {
@@ -113,11 +112,15 @@ def may_update_measure(user: Any, measure: Measure) -> bool:
 
 
 def months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier, or the month's last day if it is shorter."""
+    """The earliest date not yet `months` calendar months before `day`: the same day `months`
+    months earlier or, if that month is too short to have it, the first of the next. Not its last
+    day: a month from 28 February ends on 28 March, so on the 29th it has passed."""
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)
     last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
+    if day.day > last:
+        return date(year, month + 1, last) + timedelta(days=1)
+    return date(year, month + 1, day.day)
 
 
 def with_latest(situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
@@ -133,7 +136,8 @@ def with_latest(situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
         latest_number=latest("number"),
         latest_at=latest("created_at"),
         latest_decision=latest("decision"),
-        latest_valid_until=latest("valid_until"),
+        # The validity of the last decision: a reassessment in progress has none yet.
+        latest_valid_until=Subquery(versions.exclude(decision="").values("valid_until")[:1]),
         inherent_level=latest("inherent_level"),
         residual_level=latest("residual_level"),
         previous_inherent_level=latest("inherent_level", 1),
@@ -143,56 +147,108 @@ def with_latest(situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
 
 def with_due(
     situations: QuerySet[RiskSituation], user: Any, *, today: date | None = None
-) -> QuerySet[RiskSituation]:
-    """Annotate each current situation with why it is due for reassessment, one flag per rule
-    of DUE_REASONS. Only incidents the user may see count: a due flag must not reveal one they
-    may not. Closed situations are never due."""
+) -> list[RiskSituation]:
+    """The situations, each with its latest versions (see with_latest) and one flag per rule of
+    DUE_REASONS, plus `is_due`. Only incidents the user may see count: a flag must not reveal
+    one they may not. Closed situations are never due.
+
+    Eight queries whatever the number of situations or incidents: the newest incident the user
+    may see per place, per source, per person affected and per linked situation, compared in
+    Python with each situation's latest assessment. Nothing is decrypted.
+    """
     today = today or timezone.localdate()
-    newer = incidents_visible_to(user).filter(created_at__gt=OuterRef("latest_at"))
-    sources = Threat.objects.filter(
-        assessment=OuterRef(OuterRef("latest_id")), source__isnull=False
-    ).values("source")
-    linked = RiskSituation.incidents.through.objects.filter(
-        risksituation=OuterRef(OuterRef("pk"))
-    ).values("incident")
-    taking_part = Person.objects.filter(
-        Q(risk_situations=OuterRef(OuterRef("pk")))
-        | Q(user__risk_situations=OuterRef(OuterRef("pk")))
-    ).values("pk")
-    # The interval differs per situation; one branch per possible value keeps it in SQL on
-    # every database without date arithmetic (the field allows 1 to 24 months).
-    interval_passed = Q()
-    for months in range(1, 25):
-        since = datetime.combine(
-            months_before(today, months), time.min, timezone.get_current_timezone()
+    if "latest_id" not in situations.query.annotations:
+        situations = with_latest(situations)
+    rows = list(situations)
+    dated = [row for row in rows if row.status == RiskSituation.Status.CURRENT and row.latest_at]
+    newest = _newest_incidents(dated, user)
+    for row in rows:
+        current = row.status == RiskSituation.Status.CURRENT
+        row.due_never = current and row.latest_id is None
+        row.due_expired = (
+            current and bool(row.latest_valid_until) and row.latest_valid_until < today
         )
-        interval_passed |= Q(review_every_months=months, latest_at__lt=since)
-    current = Q(status=RiskSituation.Status.CURRENT)
+        row.due_interval = (
+            current
+            and bool(row.latest_at)
+            and row.latest_at < _review_since(today, row.review_every_months)
+        )
+        for reason in INCIDENT_REASONS:
+            last = newest[reason].get(row.pk)
+            setattr(row, reason, current and last is not None and last > row.latest_at)
+        row.is_due = any(getattr(row, reason) for reason in DUE_REASONS)
+    return rows
 
-    def flag(condition: Q | Exists) -> Case:
-        return Case(
-            When(current & Q(condition), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
 
-    annotated = with_latest(situations).annotate(
-        due_never=flag(Q(latest_id__isnull=True)),
-        due_expired=flag(Q(latest_valid_until__lt=today)),
-        due_interval=flag(interval_passed),
-        due_linked=flag(Exists(newer.filter(pk__in=linked))),
-        due_place=flag(Q(place__isnull=False) & Exists(newer.filter(place=OuterRef("place")))),
-        due_source=flag(Exists(newer.filter(source__in=sources))),
-        due_people=flag(Exists(newer.filter(affected_people__in=taking_part))),
+def _review_since(today: date, months: int) -> datetime:
+    return datetime.combine(months_before(today, months), time.min, timezone.get_current_timezone())
+
+
+def _newest_incidents(rows: list[RiskSituation], user: Any) -> dict[str, dict[Any, datetime]]:
+    """For each incident rule, the newest visible incident that concerns each situation: at its
+    place, from a source of its latest threats, affecting someone taking part, or linked."""
+    found: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
+    if not rows:
+        return found
+    ids = [row.pk for row in rows]
+    visible = incidents_visible_to(user).filter(created_at__gt=min(row.latest_at for row in rows))
+
+    def newest_by(queryset: QuerySet[Any], key: str, at: str = "created_at") -> dict[Any, datetime]:
+        return {
+            item[key]: item["last"]
+            for item in queryset.values(key).annotate(last=Max(at)).order_by()
+            if item[key] is not None
+        }
+
+    by_place = newest_by(visible, "place")
+    by_source = newest_by(visible, "source")
+    by_person = newest_by(
+        Incident.affected_people.through.objects.filter(incident__in=visible.values("pk")),
+        "person",
+        "incident__created_at",
     )
-    any_due = Q()
-    for reason in DUE_REASONS:
-        any_due |= Q(**{reason: True})
-    return annotated.annotate(
-        is_due=Case(
-            When(any_due, then=Value(True)), default=Value(False), output_field=BooleanField()
+    found["due_linked"] = newest_by(
+        RiskSituation.incidents.through.objects.filter(
+            risksituation__in=ids, incident__in=visible.values("pk")
+        ),
+        "risksituation",
+        "incident__created_at",
+    )
+    sources = _pairs(
+        Threat.objects.filter(
+            assessment__in=[row.latest_id for row in rows], source__isnull=False
+        ).values_list("assessment__situation", "source")
+    )
+    people = _pairs(
+        RiskSituation.people.through.objects.filter(risksituation__in=ids).values_list(
+            "risksituation", "person"
         )
     )
+    for situation, person in RiskSituation.participants.through.objects.filter(
+        risksituation__in=ids, user__person__isnull=False
+    ).values_list("risksituation", "user__person"):
+        people.setdefault(situation, set()).add(person)
+
+    def newest(keys: set[Any], by: dict[Any, datetime]) -> datetime | None:
+        return max((by[key] for key in keys if key in by), default=None)
+
+    for row in rows:
+        if row.place_id in by_place:
+            found["due_place"][row.pk] = by_place[row.place_id]
+        for reason, keys, by in (
+            ("due_source", sources.get(row.pk, set()), by_source),
+            ("due_people", people.get(row.pk, set()), by_person),
+        ):
+            if (last := newest(keys, by)) is not None:
+                found[reason][row.pk] = last
+    return found
+
+
+def _pairs(rows: Any) -> dict[Any, set[Any]]:
+    grouped: dict[Any, set[Any]] = {}
+    for key, value in rows:
+        grouped.setdefault(key, set()).add(value)
+    return grouped
 
 
 def due_reasons(situation: RiskSituation) -> list[str]:
@@ -200,12 +256,18 @@ def due_reasons(situation: RiskSituation) -> list[str]:
     return [str(text) for reason, text in DUE_REASONS.items() if getattr(situation, reason, False)]
 
 
-def register_of(user: Any, *, today: date | None = None) -> QuerySet[RiskSituation]:
-    """The register: situations with their latest levels and due flags, current ones first."""
+def register_of(user: Any) -> QuerySet[RiskSituation]:
+    """The register's situations with their latest levels, current ones first, then by the
+    risk after measures. Pass it through `with_due` for the due flags."""
     return (
-        with_due(situations_visible_to(user), user, today=today)
+        with_latest(situations_visible_to(user))
         .select_related("place")
-        .order_by("status", F("residual_level").desc(nulls_first=True), "-created_at")
+        .order_by(
+            # Current before closed: the status codes would sort the other way round.
+            Case(When(status=RiskSituation.Status.CURRENT, then=Value(0)), default=Value(1)),
+            F("residual_level").desc(nulls_first=True),
+            "-created_at",
+        )
     )
 
 
@@ -233,9 +295,17 @@ def parts_of(assessment: Assessment, user: Any) -> AssessmentParts:
         .filter(pk__in=[t.source_id for t in threats if t.source_id])
         .values_list("pk", flat=True)
     )
+    linked = {incident.pk for t in threats for incident in t.linked_incidents.all()}
+    visible_incidents = set(
+        incidents_visible_to(user).filter(pk__in=linked).values_list("pk", flat=True)
+    )
     for threat in threats:
         # A source the user may not see (an adversary, for staff) is shown as unknown.
         threat.source_shown = threat.source if threat.source_id in visible_actors else None
+        # Nor is an incident they may not see named, as on the incident pages.
+        threat.incidents_shown = [
+            i for i in threat.linked_incidents.all() if i.pk in visible_incidents
+        ]
     return AssessmentParts(
         threats=threats,
         vulnerabilities=list(assessment.vulnerabilities.all()),
@@ -262,11 +332,21 @@ def credible_threats(threats: list[Threat]) -> set[Any]:
     }
 
 
-def measures_of(situation: RiskSituation, *, credible: bool) -> list[Measure]:
+def measures_of(situation: RiskSituation, user: Any, *, credible: bool) -> list[Measure]:
     """The situation's measures, open ones first. Against a credible and current threat,
     measures that act on the threat itself (reducing it, mobilizing allies) come before
-    vulnerabilities and capacities, as the method requires."""
+    vulnerabilities and capacities, as the method requires.
+
+    `ally_shown` is the measure's ally if the user may see that actor: one that has since
+    become an adversary, or was archived, stays unnamed to staff."""
     measures = list(situation.measures.select_related("owner", "ally", "threat", "vulnerability"))
+    visible = set(
+        actors_visible_to(user)
+        .filter(pk__in={m.ally_id for m in measures if m.ally_id})
+        .values_list("pk", flat=True)
+    )
+    for measure in measures:
+        measure.ally_shown = measure.ally if measure.ally_id in visible else None
     kind_order = {kind: index for index, kind in enumerate(Measure.Kind.values)}
 
     def order(measure: Measure) -> tuple[Any, ...]:
@@ -297,14 +377,14 @@ def awaiting_approval(user: Any) -> QuerySet[Assessment]:
         return Assessment.objects.none()
     superseded = Assessment.objects.filter(
         situation=OuterRef("situation"), number__gt=OuterRef("number")
-    )
+    ).exclude(decision="")
     return (
         Assessment.objects.filter(
             residual_level__gte=Level.HIGH,
+            decision__in=GOING_AHEAD,
             approved_by__isnull=True,
             situation__status=RiskSituation.Status.CURRENT,
         )
-        .exclude(decision="")
         .exclude(decided_by=user)
         .exclude(Exists(superseded))
         .select_related("situation", "decided_by")

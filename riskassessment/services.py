@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from riskassessment.models import (
-    Alternative,
     Assessment,
     Capacity,
     Measure,
@@ -20,6 +19,7 @@ from riskassessment.models import (
 )
 from riskassessment.scoring import index_level, overall_level
 from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role, has_role
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
@@ -35,6 +35,20 @@ def _created(instance: Any, by: User, fields: Iterable[str] = ()) -> None:
 
 def _changed(instance: Any, by: User, fields: Iterable[str]) -> None:
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=instance, fields=fields)
+
+
+def _filled(instance: Any, **lists: Iterable[Any]) -> list[str]:
+    """The names of the fields a new record was given, and of the lists that are not empty: what
+    its creation's audit event names."""
+    automatic = {"version", "created_by"}
+    filled = [
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.editable
+        and field.name not in automatic
+        and getattr(instance, field.attname) not in (None, "")
+    ]
+    return filled + [name for name, values in lists.items() if list(values)]
 
 
 # --- Situations --------------------------------------------------------------------------------
@@ -54,7 +68,8 @@ def situation_create(
     situation.participants.set(participants)
     situation.people.set(people)
     situation.incidents.set(incidents)
-    _created(situation, by)
+    filled = _filled(situation, participants=participants, people=people, incidents=incidents)
+    _created(situation, by, filled)
     return situation
 
 
@@ -122,9 +137,14 @@ def _copy_items(source: Assessment, into: Assessment) -> None:
                 item.linked_incidents.set(linked)
     measures = Measure.objects.filter(situation=into.situation, status__in=Measure.OPEN)
     for measure in measures.only("id", "threat_id", "vulnerability_id"):
-        threat, vulnerability = copies.get(measure.threat_id), copies.get(measure.vulnerability_id)
+        # A link to an item of an older version (a measure reopened since) has no copy: keep it.
+        threat = copies.get(measure.threat_id, measure.threat_id)
+        vulnerability = copies.get(measure.vulnerability_id, measure.vulnerability_id)
         if (threat, vulnerability) != (measure.threat_id, measure.vulnerability_id):
-            Measure.objects.filter(pk=measure.pk).update(threat=threat, vulnerability=vulnerability)
+            # The version goes up, so an edit form opened before explains the change.
+            Measure.objects.filter(pk=measure.pk).update(
+                threat=threat, vulnerability=vulnerability, version=F("version") + 1
+            )
 
 
 RATING_FIELDS = (
@@ -216,11 +236,20 @@ def assessment_decide(
 
 
 def may_approve(assessment: Assessment, user: User) -> bool:
-    """Another coordinator or an administrator, never the person who decided."""
+    """Another coordinator or an administrator, never the person who decided, and only for
+    the latest decision: one overtaken by a newer decision no longer counts. A reassessment
+    still in progress does not overtake it."""
     return (
         assessment.needs_approval
         and assessment.approved_by_id is None
+        # The view checks the role too; the rule holds for any caller of the service.
+        and has_role(user, Role.COORDINATOR)
         and assessment.decided_by_id != user.pk
+        and not Assessment.objects.filter(
+            situation_id=assessment.situation_id, number__gt=assessment.number
+        )
+        .exclude(decision="")
+        .exists()
     )
 
 
@@ -250,7 +279,7 @@ def alternatives_save(*, formset: Any, by: User) -> None:
 def measure_add(*, measure: Measure, by: User) -> Measure:
     measure.created_by = by
     measure.save(force_insert=True)
-    _created(measure, by)
+    _created(measure, by, _filled(measure))
     return measure
 
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language_bidi
@@ -58,14 +58,16 @@ def _situation(request: HttpRequest, code: Any) -> RiskSituation:
     """The situation with its due flags, for coordinators (others get 404 from here)."""
     if not may_assess(request.user):
         raise Http404
-    situation = (
-        with_due(RiskSituation.objects.filter(pk=code), request.user)
-        .select_related("place")
-        .first()
-    )
-    if situation is None:
+    found = with_due(RiskSituation.objects.filter(pk=code).select_related("place"), request.user)
+    if not found:
         raise Http404
-    return situation
+    return found[0]
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The form data of a POST, even an empty one: `request.POST or None` would show an empty
+    submission as a fresh form, without saying what is missing."""
+    return request.POST if request.method == "POST" else None
 
 
 def _latest(situation: RiskSituation) -> Assessment | None:
@@ -81,7 +83,7 @@ def register(request: HttpRequest) -> HttpResponse:
     """Every current situation with its levels before and after measures, the trend since the
     version before, and whether it is due for reassessment."""
     form = RegisterFilterForm(request.GET or None)
-    situations = form.filter(register_of(request.user))
+    situations = form.filter(register_of(request.user), request.user)
     page = Paginator(situations, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(situation, due_reasons(situation)) for situation in page]
     context = {"form": form, "page": page, "rows": rows, "presets": PRESETS}
@@ -131,7 +133,7 @@ def situation_detail(request: HttpRequest, code: str) -> HttpResponse:
     context |= (
         assessment_context(request, latest)
         if latest
-        else {"measures": measures_of(situation, credible=False)}
+        else {"measures": measures_of(situation, request.user, credible=False)}
     )
     return render(request, "riskassessment/situation_detail.html", context)
 
@@ -154,7 +156,7 @@ def assessment_context(request: HttpRequest, assessment: Assessment) -> dict[str
         "residual_heat_map": heat_map(parts.threats, residual=True, rtl=rtl),
         "residual_rated": any(threat.residual_is_rated for threat in parts.threats),
         "rtl": rtl,
-        "measures": measures_of(assessment.situation, credible=credible),
+        "measures": measures_of(assessment.situation, request.user, credible=credible),
         "may_approve": services.may_approve(assessment, request.user),
     }
 
@@ -164,7 +166,7 @@ def assessment_context(request: HttpRequest, assessment: Assessment) -> dict[str
 @sensitive_post_parameters()
 def situation_edit(request: HttpRequest, code: str) -> HttpResponse:
     situation = _situation(request, code)
-    form = SituationForm(request.POST or None, instance=situation, user=request.user)
+    form = SituationForm(_posted(request), instance=situation, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = form.saved_unless_conflict(
             lambda: services.situation_update(
@@ -196,7 +198,13 @@ def assessment_start(request: HttpRequest, code: str) -> HttpResponse:
     """A new version: why now, and which incidents led to it. It starts from the last version's
     threats, vulnerabilities, capacities and ratings, to re-rate rather than retype."""
     situation = _situation(request, code)
-    form = StartForm(request.POST or None, user=request.user)
+    latest = _latest(situation)
+    if latest is not None and not latest.is_decided:
+        # One version at a time: a second would hide the first, its due reasons and any
+        # approval still owed.
+        messages.info(request, _("An assessment is already in progress: continue it."))
+        return redirect("riskassessment:threats", code=latest.pk)
+    form = StartForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         assessment = services.assessment_start(
             situation=situation,
@@ -205,7 +213,6 @@ def assessment_start(request: HttpRequest, code: str) -> HttpResponse:
             by=request.user,
         )
         return redirect("riskassessment:threats", code=assessment.pk)
-    latest = _latest(situation)
     context = {"form": form, "situation": situation, "latest": latest}
     return render(request, "riskassessment/assessment_start.html", context)
 
@@ -257,8 +264,8 @@ def assessment_items(request: HttpRequest, code: str, part: str) -> HttpResponse
         if part == "threats"
         else {}
     )
-    version = VersionForm(request.POST or None, initial={"version": assessment.version})
-    formset = formset_class(request.POST or None, **kwargs)
+    version = VersionForm(_posted(request), initial={"version": assessment.version})
+    formset = formset_class(_posted(request), **kwargs)
     if request.method == "POST" and version.is_valid() and formset.is_valid():
         try:
             services.assessment_items_save(
@@ -296,7 +303,7 @@ def assessment_rate(request: HttpRequest, code: str) -> HttpResponse:
     """Rate threat, vulnerability and capacity beside the lists that inform them, before and
     after the planned measures."""
     assessment = _editable(request, code)
-    form = RatingForm(request.POST or None, instance=assessment, user=request.user)
+    form = RatingForm(_posted(request), instance=assessment, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = form.saved_unless_conflict(
             lambda: services.assessment_rate(
@@ -325,10 +332,8 @@ def assessment_decide(request: HttpRequest, code: str) -> HttpResponse:
     """Is this risk worth the objective? The decision, why, until when, and the other ways
     considered, each with its estimated level."""
     assessment = _editable(request, code)
-    form = DecisionForm(request.POST or None, instance=assessment)
-    alternatives = AlternativeFormSet(
-        request.POST or None, instance=assessment, prefix="alternatives"
-    )
+    form = DecisionForm(_posted(request), instance=assessment)
+    alternatives = AlternativeFormSet(_posted(request), instance=assessment, prefix="alternatives")
     if request.method == "POST" and form.is_valid() and alternatives.is_valid():
 
         def decide() -> None:
@@ -385,7 +390,7 @@ def assessment_approve(request: HttpRequest, code: str) -> HttpResponse:
 def measure_create(request: HttpRequest, code: str) -> HttpResponse:
     situation = _situation(request, code)
     measure = Measure(situation=situation)
-    form = MeasureForm(request.POST or None, instance=measure, latest=_latest(situation))
+    form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
     if request.method == "POST" and form.is_valid():
         services.measure_add(measure=form.save(commit=False), by=request.user)
         messages.success(request, _("The measure was added."))
@@ -400,7 +405,7 @@ def measure_create(request: HttpRequest, code: str) -> HttpResponse:
 def measure_edit(request: HttpRequest, code: str) -> HttpResponse:
     measure = get_measure_for_user(request, code)
     situation = measure.situation
-    form = MeasureForm(request.POST or None, instance=measure, latest=_latest(situation))
+    form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
     if request.method == "POST" and form.is_valid():
         saved = form.saved_unless_conflict(
             lambda: services.measure_update(
@@ -451,7 +456,10 @@ def safety_plan(request: HttpRequest, code: str) -> HttpResponse:
     app, so opening it is recorded as an export."""
     situation = get_situation_for_user(request, code)
     audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=situation)
-    latest = _latest(situation)
+    # The plan follows the last decision: a reassessment in progress does not count yet.
+    latest = situation.assessments.exclude(decision="").order_by("-number").first() or _latest(
+        situation
+    )
     parts = parts_of(latest, request.user) if latest else None
     credible = bool(parts and parts.credible)
     top_threats = sorted(
@@ -464,7 +472,7 @@ def safety_plan(request: HttpRequest, code: str) -> HttpResponse:
         "credible": credible,
         "measures": [
             m
-            for m in measures_of(situation, credible=credible)
+            for m in measures_of(situation, request.user, credible=credible)
             if m.status != Measure.Status.DROPPED
         ],
         "participants": situation.participants.all(),

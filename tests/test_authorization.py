@@ -2,7 +2,8 @@
 
 To add a URL, declare its rule on the view with @access(...) and add it to EXPECTED here. A view
 without a rule, or a URL missing from EXPECTED, fails this test. A URL of one incident also goes
-in INCIDENT_URLS: whoever may not see the incident gets 404 there, whatever their role.
+in INCIDENT_URLS: whoever may not see the incident gets 404 there, whatever their role. A URL of
+one risk situation, assessment or measure goes in RISK_URLS.
 """
 
 import pytest
@@ -11,11 +12,22 @@ from django.urls import reverse
 
 from incidents.models import Incident, TimelineEntry
 from incidents.urls import urlpatterns as incident_urls
+from riskassessment.models import Assessment, Measure
+from riskassessment.scoring import Level
+from riskassessment.urls import urlpatterns as risk_urls
 from safespaces.access import Access
 from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
 from tests.conftest import sign_in
-from tests.factories import IncidentFactory, TimelineEntryFactory
+from tests.factories import (
+    IncidentFactory,
+    MeasureFactory,
+    RiskAssessmentFactory,
+    RiskSituationFactory,
+    TimelineEntryFactory,
+    UserFactory,
+)
 from tests.urlwalk import ADMIN_NAMESPACE, Samples, undeclared, walk
 
 EXPECTED: dict[str, Access] = {
@@ -91,6 +103,22 @@ EXPECTED: dict[str, Access] = {
     "incidents:assessment": Access.COORDINATOR,
     "incidents:review_create": Access.COORDINATOR,
     "incidents:welfare_done": Access.COORDINATOR,
+    "riskassessment:register": Access.COORDINATOR,
+    "riskassessment:create": Access.COORDINATOR,
+    "riskassessment:detail": Access.COORDINATOR,
+    "riskassessment:edit": Access.COORDINATOR,
+    "riskassessment:assessment_start": Access.COORDINATOR,
+    "riskassessment:measure_create": Access.COORDINATOR,
+    "riskassessment:plan": Access.STAFF,
+    "riskassessment:assessment": Access.COORDINATOR,
+    "riskassessment:threats": Access.COORDINATOR,
+    "riskassessment:vulnerabilities": Access.COORDINATOR,
+    "riskassessment:capacities": Access.COORDINATOR,
+    "riskassessment:ratings": Access.COORDINATOR,
+    "riskassessment:decide": Access.COORDINATOR,
+    "riskassessment:approve": Access.COORDINATOR,
+    "riskassessment:measure_edit": Access.COORDINATOR,
+    "riskassessment:measure_status": Access.STAFF,
 }
 # A few admin pages stand for the whole admin site, which checks its own permission.
 ADMIN_SAMPLES = ["/admin/", "/admin/accounts/user/", "/admin/audit/auditevent/"]
@@ -172,12 +200,61 @@ INCIDENT_PERSONAS = {
 }
 
 
+# The URLs of one risk situation, assessment or measure (what their `code` is), and how each is
+# used.
+RISK_URLS = {
+    "riskassessment:detail": ("situation", "get"),
+    "riskassessment:edit": ("situation", "get"),
+    "riskassessment:assessment_start": ("situation", "get"),
+    "riskassessment:measure_create": ("situation", "get"),
+    "riskassessment:plan": ("situation", "get"),
+    "riskassessment:assessment": ("assessment", "get"),
+    "riskassessment:threats": ("assessment", "get"),
+    "riskassessment:vulnerabilities": ("assessment", "get"),
+    "riskassessment:capacities": ("assessment", "get"),
+    "riskassessment:ratings": ("assessment", "get"),
+    "riskassessment:decide": ("assessment", "get"),
+    "riskassessment:approve": ("decision", "post"),
+    "riskassessment:measure_edit": ("measure", "get"),
+    "riskassessment:measure_status": ("measure", "post"),
+}
+RISK_POSTED = {"riskassessment:measure_status": {"status": "done"}}
+# Lin (staff) takes part in the situation and owns its measure; Sam (other staff) does neither.
+RISK_PERSONAS = {
+    "administrator": "administrator",
+    "coordinator": "coordinator",
+    "taking part": "staff",
+    "other staff": "other_staff",
+}
+
+
+def risk_code(kind: str, staff: User) -> str:
+    """A record of `kind` in a situation Lin takes part in, with a measure she owns. A decision
+    is one a third coordinator took on a high residual risk, so either persona may approve it."""
+    situation = RiskSituationFactory(participants=[staff])
+    if kind == "measure":
+        return str(MeasureFactory(situation=situation, owner=staff).pk)
+    if kind == "assessment":
+        return str(RiskAssessmentFactory(situation=situation).pk)
+    if kind == "decision":
+        decided = RiskAssessmentFactory(
+            situation=situation,
+            decision="go_with_measures",
+            decided_by=UserFactory(role=Role.COORDINATOR),
+            residual_level=Level.HIGH,
+        )
+        return str(decided.pk)
+    return str(situation.pk)
+
+
 @pytest.fixture
 def samples(staff: User) -> Samples:
-    """A team incident Lin logged, with a note, for the URLs of one incident."""
+    """A team incident Lin logged, with a note, for the URLs of one incident; for each URL of a
+    risk situation, assessment or measure, one in a situation Lin takes part in."""
     incident = IncidentFactory(reporter=staff)
     values = {"code": str(incident.pk), "entry": str(TimelineEntryFactory(incident=incident).pk)}
-    return {name: values for name in INCIDENT_URLS}
+    risk_values = {name: {"code": risk_code(kind, staff)} for name, (kind, _) in RISK_URLS.items()}
+    return {name: values for name in INCIDENT_URLS} | risk_values
 
 
 @pytest.fixture
@@ -294,3 +371,43 @@ def test_an_incident_url_answers_404_to_outsiders_and_by_role_to_the_rest(
         entries = TimelineEntry.objects.filter(incident=incident)
         assert entries.count() == (1 if name == "incidents:entry_correct" else 0)
         assert Incident.objects.get(pk=incident.pk).status == "new"
+
+
+def test_every_url_of_a_risk_situation_is_in_the_visibility_matrix() -> None:
+    with_a_code = {f"riskassessment:{p.name}" for p in risk_urls if "code" in p.pattern.converters}
+
+    assert with_a_code == set(RISK_URLS)
+
+
+def risk_answer(name: str, persona: str) -> int:
+    """What `persona` gets from `name` for a record of Lin's situation."""
+    coordinating = persona in ("administrator", "coordinator")
+    if EXPECTED[name] is Access.COORDINATOR and not coordinating:
+        # The role is checked before the record is looked up: staff get 403 whatever the code,
+        # so the answer tells them nothing about which situations exist.
+        return 403
+    if not coordinating and persona != "taking part":
+        return 404  # staff see only the situations they take part in and their own measures
+    return 302 if RISK_URLS[name][1] == "post" else 200
+
+
+@pytest.mark.parametrize("persona", list(RISK_PERSONAS))
+@pytest.mark.parametrize("name", list(RISK_URLS))
+def test_a_risk_url_answers_404_to_outsiders_and_by_role_to_the_rest(
+    name: str, persona: str, request: pytest.FixtureRequest
+) -> None:
+    staff = request.getfixturevalue("staff")
+    user = request.getfixturevalue(RISK_PERSONAS[persona])
+    kind, method = RISK_URLS[name]
+    code = risk_code(kind, staff)
+    client = sign_in(Client(), user)
+
+    if method == "post":
+        response = client.post(reverse(name, kwargs={"code": code}), RISK_POSTED.get(name, {}))
+    else:
+        response = client.get(reverse(name, kwargs={"code": code}))
+
+    assert response.status_code == risk_answer(name, persona)
+    if response.status_code in (403, 404):
+        assert not Assessment.objects.filter(approved_by__isnull=False).exists()
+        assert not Measure.objects.exclude(status="planned").exists()

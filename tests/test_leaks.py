@@ -36,18 +36,25 @@ from safespaces.crypto.fields import EncryptedJSONField, encrypted_fields
 from tests.conftest import sign_in
 from tests.factories import (
     ActorFactory,
+    AlternativeFactory,
     AttachmentFactory,
+    CapacityFactory,
     DraftFactory,
     EngagementFactory,
     ErasureRequestFactory,
     IdentityGrantFactory,
     IncidentFactory,
+    MeasureFactory,
     PersonFactory,
     PlaceFactory,
     ReviewFactory,
+    RiskAssessmentFactory,
+    RiskSituationFactory,
+    RiskThreatFactory,
     ThreatAssessmentFactory,
     TimelineEntryFactory,
     UserFactory,
+    VulnerabilityFactory,
 )
 from tests.incidents import samples
 
@@ -66,6 +73,13 @@ FACTORIES: dict[str, Callable[[], models.Model]] = {
     "incidents.ThreatAssessment": ThreatAssessmentFactory,
     "incidents.Review": ReviewFactory,
     "drafts.Draft": DraftFactory,
+    "riskassessment.RiskSituation": RiskSituationFactory,
+    "riskassessment.Assessment": RiskAssessmentFactory,
+    "riskassessment.Threat": RiskThreatFactory,
+    "riskassessment.Vulnerability": VulnerabilityFactory,
+    "riskassessment.Capacity": CapacityFactory,
+    "riskassessment.Alternative": AlternativeFactory,
+    "riskassessment.Measure": MeasureFactory,
 }
 
 

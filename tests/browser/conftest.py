@@ -81,6 +81,11 @@ class App:
     heron_code: str
     ally_code: str
     incident_code: str
+    # The decided situation, its assessment and Ines's measure; the assessment still open.
+    situation_code: str
+    assessment_code: str
+    measure_code: str
+    open_assessment_code: str
 
 
 def _free_port() -> int:
@@ -159,6 +164,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             heron_code=seeded_secrets["_heron"]["code"],
             ally_code=seeded_secrets["_ally"]["code"],
             incident_code=seeded_secrets["_incident"]["code"],
+            situation_code=seeded_secrets["_risk"]["situation"],
+            assessment_code=seeded_secrets["_risk"]["assessment"],
+            measure_code=seeded_secrets["_risk"]["measure"],
+            open_assessment_code=seeded_secrets["_risk"]["open_assessment"],
         )
     finally:
         server.terminate()
@@ -252,6 +261,11 @@ def tess(app: App) -> Persona:
     return app.personas["tess"]
 
 
+@pytest.fixture(scope="session")
+def yara(app: App) -> Persona:
+    return app.personas["yara"]
+
+
 # --- Signing in -----------------------------------------------------------------------------
 
 
@@ -311,9 +325,26 @@ PAGES = {
     "assessment-form": "/incidents/{incident}/assessment/",
     "review-form": "/incidents/{incident}/reviews/new/",
     "coordinator-incident": "/incidents/{incident}/",
+    "coordinator-home": "/",
+    "risks": "/risks/",
+    "risk-situation-form": "/risks/new/",
+    "risk-situation": "/risks/{situation}/",
+    "risk-situation-edit": "/risks/{situation}/edit/",
+    "risk-assessment-start": "/risks/{situation}/assess/",
+    "risk-assessment": "/risks/assessments/{assessment}/",
+    "risk-threats": "/risks/assessments/{open_assessment}/threats/",
+    "risk-vulnerabilities": "/risks/assessments/{open_assessment}/vulnerabilities/",
+    "risk-capacities": "/risks/assessments/{open_assessment}/capacities/",
+    "risk-ratings": "/risks/assessments/{open_assessment}/ratings/",
+    "risk-decision": "/risks/assessments/{open_assessment}/decision/",
+    "measure-form": "/risks/{situation}/measures/new/",
+    "measure-edit-form": "/risks/measures/{measure}/edit/",
+    "safety-plan": "/risks/{situation}/plan/",
 }
 # Opened as Cora, a coordinator: adversaries on the map, relations, forms; the incidents'
-# patterns, check-ins, threat assessment and review, and an incident with its analysis section.
+# patterns, check-ins, threat assessment and review, and an incident with its analysis section;
+# her home page's risk panel, and every risk page but the safety plan: the register, the
+# decided situation and its forms, the open assessment's five steps.
 COORDINATOR_PAGES = {
     "coordinator-map",
     "gaps",
@@ -325,9 +356,24 @@ COORDINATOR_PAGES = {
     "assessment-form",
     "review-form",
     "coordinator-incident",
+    "coordinator-home",
+    "risks",
+    "risk-situation-form",
+    "risk-situation",
+    "risk-situation-edit",
+    "risk-assessment-start",
+    "risk-assessment",
+    "risk-threats",
+    "risk-vulnerabilities",
+    "risk-capacities",
+    "risk-ratings",
+    "risk-decision",
+    "measure-form",
+    "measure-edit-form",
 }
 # Ines is staff: she sees the allies, not the adversaries, and not the coordinators' gap list;
-# the incidents the whole team sees, their timeline and trends, and the log form.
+# the incidents the whole team sees, their timeline and trends, and the log form; the safety
+# plan of the outreach she takes part in, and her overdue measure on her home page.
 SIGNED_IN_PAGES = {
     "home",
     "account",
@@ -342,6 +388,7 @@ SIGNED_IN_PAGES = {
     "trends",
     "incident-form",
     "incident",
+    "safety-plan",
 }
 
 
@@ -371,7 +418,15 @@ OpenPage = Callable[..., Page]
 
 
 def page_path(app: App, name: str) -> str:
-    return PAGES[name].format(heron=app.heron_code, ally=app.ally_code, incident=app.incident_code)
+    return PAGES[name].format(
+        heron=app.heron_code,
+        ally=app.ally_code,
+        incident=app.incident_code,
+        situation=app.situation_code,
+        assessment=app.assessment_code,
+        measure=app.measure_code,
+        open_assessment=app.open_assessment_code,
+    )
 
 
 @pytest.fixture

@@ -46,11 +46,18 @@ PERSONAS = [
     PersonaSpec("cora", "Cora", "Coordinator", authenticator=True, backup_codes=False),
     # Tess, staff: logs an incident from her phone.
     PersonaSpec("tess", "Tess", "Staff", authenticator=True, backup_codes=False),
+    # Yara, staff who does not take part in the station outreach: its safety plan is not hers.
+    PersonaSpec("yara", "Yara", "Staff", authenticator=True, backup_codes=False),
 ]
 # Heron, a survivor member whose identity only people with access may reveal.
 HERON = {"alias": "Heron", "legal_name": "Marisol Example", "phone": "+44 7700 900777"}
 # The ally whose page the page checks open: in the directory, so staff such as Ines see it.
 ALLY = "Harbourside Women's Shelter"
+# The risk situation the page checks open: assessed and decided by Rosa, with Ines taking part
+# and owning an overdue measure, so her home page shows the risk panel. Its one threat sits at
+# likelihood 4, impact 5 on the heat map.
+RISK_SITUATION = "Thursday night outreach at the station"
+RISK_THREAT = {"likelihood": 4, "impact": 5}
 
 
 def seed() -> dict[str, dict[str, object]]:
@@ -99,7 +106,133 @@ def seed() -> dict[str, dict[str, object]]:
         "occurred_on", "created_at"
     )
     secrets_by_username["_incident"] = {"code": str(incident.pk)}
+    secrets_by_username["_risk"] = seed_risks(users, heron=heron, incident=incident)
     return secrets_by_username
+
+
+def seed_risks(users: dict, *, heron: object, incident: object) -> dict[str, str]:
+    """Three situations, written by the app's services as Rosa would through the forms: one
+    assessed and decided, one whose assessment is still open at its steps, and a standing
+    organizational risk never assessed, which coordinators see as due on their home page."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from riskassessment import services
+    from riskassessment.forms import PRESETS
+    from riskassessment.models import Assessment, Measure, RiskSituation
+    from safespaces.places.models import Place, PlaceKind
+    from tests.factories import (
+        AlternativeFactory,
+        CapacityFactory,
+        RiskThreatFactory,
+        VulnerabilityFactory,
+    )
+
+    rosa, ines = users["rosa"], users["ines"]
+    today = timezone.localdate()
+
+    def assessed(situation: RiskSituation, *, decided: bool) -> tuple[Assessment, object]:
+        assessment = services.assessment_start(
+            situation=situation, trigger="before", linked=[incident], by=rosa
+        )
+        threat = RiskThreatFactory(
+            assessment=assessment, **RISK_THREAT, residual_likelihood=2, residual_impact=4
+        )
+        vulnerability = VulnerabilityFactory(assessment=assessment)
+        CapacityFactory(assessment=assessment, answers=vulnerability)
+        ratings = {"threat": 4, "vulnerability": 4, "capacity": 2}
+        ratings |= {"residual_threat": 3, "residual_vulnerability": 2, "residual_capacity": 4}
+        for name, value in ratings.items():
+            setattr(assessment, name, value)
+        services.assessment_rate(
+            assessment=assessment,
+            seen_version=assessment.version,
+            linked=[incident],
+            changed=list(ratings),
+            by=rosa,
+        )
+        if decided:
+            AlternativeFactory(assessment=assessment)
+            assessment.decision = Assessment.Decision.GO_WITH_MEASURES
+            assessment.rationale = "The women need us there; the measures keep it moderate."
+            assessment.valid_until = today + timedelta(days=90)
+            services.assessment_decide(
+                assessment=assessment,
+                seen_version=assessment.version,
+                changed=["decision", "rationale", "valid_until"],
+                by=rosa,
+            )
+        return assessment, threat
+
+    outreach = services.situation_create(
+        situation=RiskSituation(
+            kind=RiskSituation.Kind.OUTREACH,
+            title=RISK_SITUATION,
+            objective="Reach women recruited at the station and offer them a way out.",
+            # The demo's one outreach site (names are encrypted: found by kind).
+            place=Place.objects.get(kind=PlaceKind.OUTREACH_SITE),
+            starts_on=today,
+            check_in_with=rosa,
+            check_in_when="On arrival, every two hours, and once home.",
+            check_in_missed="After 30 minutes Rosa calls; after an hour she calls the shelter.",
+        ),
+        participants=[ines, rosa],
+        people=[heron],
+        incidents=[incident],
+        by=rosa,
+    )
+    decided, threat = assessed(outreach, decided=True)
+    # Ines's own measure, past its date: her home page lists it under "Overdue measures".
+    measure = services.measure_add(
+        measure=Measure(
+            situation=outreach,
+            kind=Measure.Kind.REDUCE_THREAT,
+            description="Ask the station police liaison to patrol on Thursdays.",
+            owner=ines,
+            due_on=today - timedelta(days=3),
+            threat=threat,
+        ),
+        by=rosa,
+    )
+    services.measure_add(
+        measure=Measure(
+            situation=outreach,
+            kind=Measure.Kind.BUILD_CAPACITY,
+            description="Check in by secure messenger every two hours.",
+            owner=rosa,
+            due_on=today + timedelta(days=7),
+        ),
+        by=rosa,
+    )
+    court = services.situation_create(
+        situation=RiskSituation(
+            kind=RiskSituation.Kind.COURT,
+            title="Court accompaniment for Heron",
+            objective="Heron gives evidence safely and gets home safely.",
+        ),
+        participants=[users["kim"]],
+        people=[heron],
+        incidents=[],
+        by=rosa,
+    )
+    open_assessment, _ = assessed(court, decided=False)
+    title, objective = PRESETS["burnout"]
+    services.situation_create(
+        situation=RiskSituation(
+            kind=RiskSituation.Kind.ORGANIZATIONAL, title=str(title), objective=str(objective)
+        ),
+        participants=[],
+        people=[],
+        incidents=[],
+        by=rosa,
+    )
+    return {
+        "situation": str(outreach.pk),
+        "assessment": str(decided.pk),
+        "open_assessment": str(open_assessment.pk),
+        "measure": str(measure.pk),
+    }
 
 
 def main() -> None:

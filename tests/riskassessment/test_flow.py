@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from riskassessment.models import Assessment, RiskSituation
 from riskassessment.scoring import Level
+from safespaces.accounts.roles import Role
 from tests.conftest import sign_in
 from tests.factories import UserFactory
-from safespaces.accounts.roles import Role
 
 
 def test_a_coordinator_assesses_decides_and_another_approves(coordinator, client: Client) -> None:

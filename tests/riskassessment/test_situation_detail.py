@@ -1,0 +1,206 @@
+from datetime import timedelta
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from riskassessment.models import RiskSituation
+from riskassessment.services import levels_refresh
+from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
+from safespaces.audit.models import AuditEvent
+from tests.conftest import sign_in
+from tests.factories import (
+    ActorFactory,
+    AdversaryFactory,
+    AlternativeFactory,
+    CapacityFactory,
+    IncidentFactory,
+    MeasureFactory,
+    PersonFactory,
+    RiskAssessmentFactory,
+    RiskSituationFactory,
+    RiskThreatFactory,
+    ThreatAssessmentFactory,
+    UserFactory,
+    VulnerabilityFactory,
+)
+
+UNKNOWN = "/risks/00000000-0000-4000-8000-000000000000/"
+
+
+def url(situation: RiskSituation) -> str:
+    return f"/risks/{situation.pk}/"
+
+
+def test_a_coordinator_sees_the_scores_the_heat_map_and_why(
+    client: Client, coordinator: User
+) -> None:
+    assessment = RiskAssessmentFactory()  # T 4, V 3, C 2: R = 6, high
+    RiskThreatFactory(assessment=assessment, likelihood=3, impact=4)
+
+    response = sign_in(client, coordinator).get(url(assessment.situation))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Thursday night outreach at the station" in page
+    assert "Reach women recruited at the station and offer them a way out." in page
+    assert 'R = 4 × 3 / 2 = <strong>6.0</strong> <span class="level level-3">High</span>' in page
+    assert (
+        "Risk is high mainly because the threat is strong and capacities are low: reduce the "
+        "threat first (allies, changing or postponing the activity)." in page
+    )
+    assert '<svg role="img"' in page
+    assert "Likelihood 3, impact 4 (score 12, High): 1 threat" in page
+    assert "The recruiter&#x27;s men follow outreach workers home." in page
+
+
+def test_a_threats_incidents_are_named_only_if_the_coordinator_may_see_them(
+    client: Client, coordinator: User
+) -> None:
+    threat = RiskThreatFactory()
+    shown, hidden = IncidentFactory(), IncidentFactory(visibility="named")
+    threat.linked_incidents.set([shown, hidden])
+
+    response = sign_in(client, coordinator).get(url(threat.assessment.situation))
+
+    assert f"Incidents: {shown.reference}".encode() in response.content
+    assert hidden.reference.encode() not in response.content
+
+
+def test_opening_it_is_audited(client: Client, coordinator: User) -> None:
+    situation = RiskSituationFactory()
+
+    sign_in(client, coordinator).get(url(situation))
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
+    assert (event.actor, event.object_type, event.object_id) == (
+        coordinator,
+        "riskassessment.risksituation",
+        str(situation.pk),
+    )
+
+
+def test_a_situation_never_assessed_says_it_is_due(client: Client, coordinator: User) -> None:
+    situation = RiskSituationFactory()
+
+    response = sign_in(client, coordinator).get(url(situation))
+
+    assert b"Due for reassessment" in response.content
+    assert b"It has never been assessed." in response.content
+    assert b"Not assessed yet." in response.content
+
+
+def test_a_decision_past_its_date_says_why_it_is_due(client: Client, coordinator: User) -> None:
+    RiskAssessmentFactory(
+        decision="go",
+        rationale="Worth it",
+        valid_until=timezone.localdate() - timedelta(days=1),
+    )
+    situation = RiskSituation.objects.get()
+
+    response = sign_in(client, coordinator).get(url(situation))
+
+    assert b"The decision&#x27;s validity date has passed." in response.content
+    assert b"It has never been assessed." not in response.content
+
+
+def test_a_current_decision_is_not_due(client: Client, coordinator: User) -> None:
+    RiskAssessmentFactory(
+        decision="go", rationale="Worth it", valid_until=timezone.localdate() + timedelta(days=30)
+    )
+
+    response = sign_in(client, coordinator).get(url(RiskSituation.objects.get()))
+
+    assert b"Due for reassessment" not in response.content
+
+
+def test_an_earlier_version_is_listed_with_a_link(client: Client, coordinator: User) -> None:
+    first = RiskAssessmentFactory(number=1, decision="go", rationale="Fine")
+    second = RiskAssessmentFactory(situation=first.situation, number=2)
+
+    response = sign_in(client, coordinator).get(url(first.situation))
+
+    assert f'href="/risks/assessments/{first.pk}/"'.encode() in response.content
+    assert f'href="/risks/assessments/{second.pk}/"'.encode() not in response.content
+    assert b"Assessment, version 2" in response.content
+
+
+def test_staff_may_not_open_it_even_when_taking_part(client: Client, staff: User) -> None:
+    situation = RiskSituationFactory(participants=[staff])
+
+    response = sign_in(client, staff).get(url(situation))
+
+    assert response.status_code == 403
+    assert b"Thursday night" not in response.content
+
+
+def test_an_unknown_or_malformed_code_is_not_found(client: Client, coordinator: User) -> None:
+    sign_in(client, coordinator)
+
+    assert client.get(UNKNOWN).status_code == 404
+    assert client.get("/risks/1/").status_code == 404
+    assert client.get("/risks/../etc/passwd/").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
+    situation = RiskSituationFactory()
+
+    assert client.get(url(situation))["Location"] == "/login/"
+
+
+def test_post_is_refused(client: Client, coordinator: User) -> None:
+    situation = RiskSituationFactory()
+
+    assert sign_in(client, coordinator).post(url(situation)).status_code == 405
+
+
+def populated(n: int) -> RiskSituation:
+    """A situation whose latest assessment has `n` of everything a page can show."""
+    situation = RiskSituationFactory(
+        participants=UserFactory.create_batch(n, role=Role.STAFF),
+        people=PersonFactory.create_batch(n),
+        incidents=IncidentFactory.create_batch(n),
+    )
+    RiskAssessmentFactory(situation=situation, number=1, decision="go", rationale="Fine")
+    assessment = RiskAssessmentFactory(situation=situation, number=2, residual_threat=3)
+    assessment.residual_vulnerability, assessment.residual_capacity = 2, 3
+    for i in range(n):
+        incident = IncidentFactory()
+        ThreatAssessmentFactory(incident=incident, conclusion="likely")
+        source = AdversaryFactory() if i % 2 else ActorFactory()
+        threat = RiskThreatFactory(
+            assessment=assessment, source=source, residual_likelihood=2, residual_impact=2
+        )
+        threat.linked_incidents.set([incident])
+        vulnerability = VulnerabilityFactory(assessment=assessment)
+        CapacityFactory(assessment=assessment, answers=vulnerability)
+        AlternativeFactory(assessment=assessment)
+        MeasureFactory(
+            situation=situation,
+            owner=UserFactory(role=Role.STAFF),
+            ally=ActorFactory(),
+            threat=threat,
+            vulnerability=vulnerability,
+        )
+    levels_refresh(assessment)
+    assessment.save()
+    return situation
+
+
+def queries_to_open(client: Client, situation: RiskSituation) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url(situation))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_threats_and_measures(
+    client: Client, coordinator: User
+) -> None:
+    sign_in(client, coordinator)
+    small, large = populated(2), populated(20)
+    queries_to_open(client, small)  # sessions, caches and the like settle on the first request
+
+    assert queries_to_open(client, small) == queries_to_open(client, large)
