@@ -296,9 +296,12 @@ def _rating_field(field: Any, **kwargs: Any) -> forms.Field | None:
 
 
 class ItemForm(forms.ModelForm):
+    """One threat, vulnerability or capacity. Every list page passes the same arguments; each
+    form takes what it needs of them."""
+
     factors = FactorsField()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, assessment: Assessment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["description"].widget = forms.Textarea(attrs={"rows": 2})
 
@@ -330,7 +333,7 @@ class ThreatForm(ItemForm):
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["source"].queryset = actors_visible_to(user).filter(
             Q(archived=False) | Q(pk=self.instance.source_id)
         )
@@ -369,7 +372,7 @@ class CapacityForm(ItemForm):
         formfield_callback = _rating_field
 
     def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, assessment=assessment, **kwargs)
         answers = self.fields["answers"]
         answers.queryset = Vulnerability.objects.filter(assessment=assessment)
         answers.label_from_instance = lambda vulnerability: vulnerability.description  # type: ignore[attr-defined]

@@ -255,17 +255,13 @@ def assessment_items(request: HttpRequest, code: str, part: str) -> HttpResponse
     """One list of the assessment: its threats, vulnerabilities or capacities, each with the
     gender and intersectional factors that shape it."""
     assessment = _editable(request, code)
-    formset_class = ITEM_FORMSETS[part]
-    kwargs: dict[str, Any] = {"instance": assessment, "prefix": part}
-    kwargs["form_kwargs"] = (
-        {"assessment": assessment}
-        if part == "capacities"
-        else {"user": request.user}
-        if part == "threats"
-        else {}
-    )
     version = VersionForm(_posted(request), initial={"version": assessment.version})
-    formset = formset_class(_posted(request), **kwargs)
+    formset = ITEM_FORMSETS[part](
+        _posted(request),
+        instance=assessment,
+        prefix=part,
+        form_kwargs={"user": request.user, "assessment": assessment},
+    )
     if request.method == "POST" and version.is_valid() and formset.is_valid():
         try:
             services.assessment_items_save(
