@@ -115,7 +115,52 @@ def keep_hidden_links(
     return hidden
 
 
-class SituationForm(VersionedModelForm):
+def _without_blank(form: forms.BaseForm, *names: str) -> None:
+    """Radio buttons need no "---------" choice: each of these fields must be answered."""
+    for name in names:
+        field = form.fields[name]
+        field.choices = [choice for choice in field.choices if choice[0] != ""]
+
+
+def _all_or_none(
+    form: forms.BaseForm, cleaned: dict[str, Any], names: list[str], message: Any
+) -> None:
+    """Ratings that only mean something together: a part of them is refused, next to what is
+    missing, rather than ignored without a word by the scoring."""
+    given = [cleaned.get(name) is not None for name in names]
+    if any(given) and not all(given):
+        for name, present in zip(names, given, strict=True):
+            if not present:
+                form.add_error(name, message)
+
+
+class KeepsHiddenIncidents(forms.BaseForm):
+    """A form with a list of linked incidents that keeps, unlisted, those the editor may not see
+    (see keep_hidden_links)."""
+
+    incidents_field = "linked_incidents"
+    hidden_incidents: list[Any] = []
+
+    def keep_hidden_incidents(self, user: User, current: QuerySet[Incident] | None) -> None:
+        self.hidden_incidents = keep_hidden_links(self, self.incidents_field, user, current)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.incidents_field in cleaned:
+            cleaned[self.incidents_field] = [*cleaned[self.incidents_field], *self.hidden_incidents]
+        return cleaned
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    """A colleague by their display name."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.shown_name
+
+
+class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
+    incidents_field = "incidents"
+
     fieldset_groups_spec = [
         (_("The activity"), ["kind", "title", "objective"]),
         (_("Where and when"), ["place", "starts_on", "ends_on"]),
@@ -165,7 +210,7 @@ class SituationForm(VersionedModelForm):
             "review_every_months",
             "status",
         ]
-        field_classes = {"place": PlaceChoiceField}
+        field_classes = {"place": PlaceChoiceField, "check_in_with": MemberChoiceField}
         widgets = {
             "kind": forms.RadioSelect,
             "objective": forms.Textarea(attrs={"rows": 3}),
@@ -185,16 +230,14 @@ class SituationForm(VersionedModelForm):
         self.fields["participants"].queryset = team_members_and(taking_part)
         check_in = self.fields["check_in_with"]
         check_in.queryset = team_members_and(Q(pk=situation.check_in_with_id))
-        check_in.label_from_instance = lambda member: member.shown_name  # type: ignore[attr-defined]
         check_in.empty_label = _("Nobody named yet")
-        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != ""]
-        self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ""]
+        _without_blank(self, "kind", "status")
         place = self.fields["place"]
         place.required = False
         place.empty_label = _("No particular place")
         place.queryset = place.queryset | Place.objects.filter(pk=situation.place_id)
         current = None if situation._state.adding else situation.incidents.all()
-        self.hidden_incidents = keep_hidden_links(self, "incidents", user, current)
+        self.keep_hidden_incidents(user, current)
         if not situation._state.adding:
             self.fields["people"].queryset = self.fields["people"].queryset | situation.people.all()
         else:
@@ -205,9 +248,6 @@ class SituationForm(VersionedModelForm):
             (legend, [self[name] for name in names if name in self.fields])
             for legend, names in self.fieldset_groups_spec
         ]
-
-    def clean_incidents(self) -> list[Any]:
-        return [*self.cleaned_data["incidents"], *self.hidden_incidents]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -242,7 +282,7 @@ class StartForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["trigger"].choices = [c for c in self.fields["trigger"].choices if c[0]]
+        _without_blank(self, "trigger")
         self.fields["linked_incidents"].queryset = linkable_incidents(user)
 
 
@@ -306,7 +346,7 @@ class ItemForm(forms.ModelForm):
         self.fields["description"].widget = forms.Textarea(attrs={"rows": 2})
 
 
-class ThreatForm(ItemForm):
+class ThreatForm(KeepsHiddenIncidents, ItemForm):
     class Meta:
         model = Threat
         fields = [
@@ -339,22 +379,16 @@ class ThreatForm(ItemForm):
         )
         self.fields["source"].empty_label = _("Unknown")
         current = None if self.instance._state.adding else self.instance.linked_incidents.all()
-        self.hidden_incidents = keep_hidden_links(self, "linked_incidents", user, current)
-
-    def clean_linked_incidents(self) -> list[Any]:
-        return [*self.cleaned_data["linked_incidents"], *self.hidden_incidents]
+        self.keep_hidden_incidents(user, current)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        # Half a re-rating would be ignored by the scoring without a word: ask for both.
-        after = ("residual_likelihood", "residual_impact")
-        given = [cleaned.get(name) is not None for name in after]
-        if any(given) and not all(given):
-            for name, present in zip(after, given, strict=True):
-                if not present:
-                    self.add_error(
-                        name, _("Rate both likelihood and impact after the measures, or neither.")
-                    )
+        _all_or_none(
+            self,
+            cleaned,
+            ["residual_likelihood", "residual_impact"],
+            _("Rate both likelihood and impact after the measures, or neither."),
+        )
         return cleaned
 
 
@@ -399,7 +433,7 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class RatingForm(VersionedModelForm):
+class RatingForm(KeepsHiddenIncidents, VersionedModelForm):
     """T, V and C rated beside the lists that inform them, before and after the measures."""
 
     linked_incidents = IncidentChoiceField(
@@ -432,20 +466,13 @@ class RatingForm(VersionedModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = self.instance.linked_incidents.all()
-        self.hidden_incidents = keep_hidden_links(self, "linked_incidents", user, current)
-
-    def clean_linked_incidents(self) -> list[Any]:
-        return [*self.cleaned_data["linked_incidents"], *self.hidden_incidents]
+        self.keep_hidden_incidents(user, current)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for prefix in ("", "residual_"):
-            names = [f"{prefix}{n}" for n in ("threat", "vulnerability", "capacity")]
-            given = [cleaned.get(name) is not None for name in names]
-            if any(given) and not all(given):
-                for name, present in zip(names, given, strict=True):
-                    if not present:
-                        self.add_error(name, _("Rate all three, or none of them."))
+            names = [f"{prefix}{name}" for name in ("threat", "vulnerability", "capacity")]
+            _all_or_none(self, cleaned, names, _("Rate all three, or none of them."))
         return cleaned
 
 
@@ -461,7 +488,7 @@ class DecisionForm(VersionedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["decision"].choices = [c for c in self.fields["decision"].choices if c[0]]
+        _without_blank(self, "decision")
         self.fields["decision"].required = True
         self.fields["rationale"].required = True
         self.fields["valid_until"].required = True
@@ -497,7 +524,9 @@ AlternativeFormSet = forms.inlineformset_factory(
 class AllyChoiceField(ActorChoiceField):
     """Allies, with the "asked often" signal, so requests are spread across the network."""
 
-    asked: dict[Any, int] = {}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: dict[Any, int] = {}  # requests per ally in the window, set by the form
 
     def label_from_instance(self, obj: Actor) -> str:
         if is_asked_often(self.asked.get(obj.pk, 0)):
@@ -518,7 +547,7 @@ class MeasureForm(VersionedModelForm):
             "threat",
             "vulnerability",
         ]
-        field_classes = {"ally": AllyChoiceField}
+        field_classes = {"ally": AllyChoiceField, "owner": MemberChoiceField}
         widgets = {
             "kind": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -528,11 +557,9 @@ class MeasureForm(VersionedModelForm):
     def __init__(self, *args: Any, latest: Assessment | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         measure = self.instance
-        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0]]
-        self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0]]
+        _without_blank(self, "kind", "status")
         owner = self.fields["owner"]
         owner.queryset = team_members_and(Q(pk=measure.owner_id))
-        owner.label_from_instance = lambda member: member.shown_name  # type: ignore[attr-defined]
         owner.empty_label = _("Nobody yet")
         # The current ally stays offered even if archived or no longer an ally, so an unrelated
         # edit never drops it unseen.
