@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allies.models import ONE_TO_FIVE, Actor
@@ -349,6 +350,11 @@ class Assessment(models.Model):
         )
 
     @property
+    def has_expired(self) -> bool:
+        """The decision's validity date has passed: it needs a reassessment."""
+        return self.valid_until is not None and self.valid_until < timezone.localdate()
+
+    @property
     def awaits_approval(self) -> bool:
         return self.needs_approval and self.approved_by_id is None
 
@@ -585,3 +591,7 @@ class Measure(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()

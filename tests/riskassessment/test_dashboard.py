@@ -216,7 +216,7 @@ def test_a_decision_waiting_for_approval_is_listed_for_other_coordinators(
         assert [a.situation.title for a in panel["approvals"]] == ["Night outreach"]
     text = page(sign_in(client, other_coordinator))
     assert "Decisions waiting for your approval" in text
-    assert "Night outreach</a>: Go with measures (Rosa)" in text
+    assert "Night outreach</a>: Go with measures, decided by Rosa" in text
 
 
 def test_it_is_not_listed_for_the_coordinator_who_decided(

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from riskassessment.models import RiskSituation
 from safespaces.accounts.models import User
@@ -232,3 +235,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> Non
 
 def test_post_is_refused(client: Client, coordinator: User) -> None:
     assert sign_in(client, coordinator).post(url(planned())).status_code == 405
+
+
+def test_an_expired_decision_and_overdue_measures_are_flagged(client: Client, staff: User) -> None:
+    situation = planned(participants=[staff])
+    situation.assessments.update(valid_until=timezone.localdate() - timedelta(days=1))
+    MeasureFactory(situation=situation, due_on=timezone.localdate() - timedelta(days=1))
+
+    content = sign_in(client, staff).get(url(situation)).content.decode()
+
+    assert "This decision has expired: ask a coordinator to reassess" in content
+    assert "overdue</strong>" in content

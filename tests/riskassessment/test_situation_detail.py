@@ -204,3 +204,15 @@ def test_the_number_of_queries_does_not_grow_with_threats_and_measures(
     queries_to_open(client, small)  # sessions, caches and the like settle on the first request
 
     assert queries_to_open(client, small) == queries_to_open(client, large)
+
+
+def test_an_open_measure_past_its_date_is_marked_overdue(client: Client, coordinator: User) -> None:
+    situation = RiskSituationFactory()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    MeasureFactory(situation=situation, due_on=yesterday, description="Buy a second phone.")
+    MeasureFactory(situation=situation, due_on=yesterday, status="done", description="Done one.")
+
+    content = sign_in(client, coordinator).get(url(situation)).content.decode()
+
+    assert content.count('<p class="due">Overdue</p>') == 1
+    assert content.index("Overdue") < content.index("Done one.")
