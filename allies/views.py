@@ -41,7 +41,7 @@ from allies.selectors import (
 )
 from safespaces.access import Access, access
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record, audit_view
+from safespaces.audit.services import audit_list, audit_record, audit_view
 from safespaces.people import services as people_services
 from safespaces.people.selectors import get_person_for_user
 
@@ -65,7 +65,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     rows = [(actor, is_asked_often(asked.get(actor.pk, 0))) for actor in actors]
     if see_all:
         # Adversaries' names among them: recorded as one listing.
-        audit_record(action=AuditEvent.Action.LIST, actor=request.user, object_type="allies.actor")
+        audit_list(request, "allies.actor")
     context = {"form": form, "rows": rows, "see_all": see_all}
     return render(request, "allies/actor_list.html", context)
 
@@ -143,8 +143,7 @@ def actor_edit(request: HttpRequest, code: str) -> HttpResponse:
         if saved:
             messages.success(request, _("Saved."))
             return redirect("allies:detail", code=actor.pk)
-    if request.method != "POST":
-        audit_view(request, actor)  # the form shows contacts and notes
+    audit_view(request, actor)  # the form shows contacts and notes
     return render(request, "allies/actor_form.html", {"form": form, "actor": actor})
 
 
@@ -225,8 +224,7 @@ def engagement_edit(request: HttpRequest, code: str) -> HttpResponse:
         if saved:
             messages.success(request, _("Saved."))
             return redirect("allies:detail", code=engagement.actor_id)
-    if request.method != "POST":
-        audit_view(request, engagement)  # the form shows the purpose, notes and person
+    audit_view(request, engagement)  # the form shows the purpose, notes and person
     context = {"form": form, "actor": engagement.actor, "engagement": engagement}
     return render(request, "allies/engagement_form.html", context)
 
@@ -242,7 +240,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
     relations = relations_among(actors) if may_see_relations(request.user) else []
     see_all = may_see_all_actors(request.user)
     if see_all:
-        audit_record(action=AuditEvent.Action.LIST, actor=request.user, object_type="allies.actor")
+        audit_list(request, "allies.actor")
     # Staff see allies only: a map of empty columns would only say what is hidden from them.
     stances = None if see_all else [Stance.ALLY]
     layout = actor_map(list(actors), list(relations), stances=stances, rtl=get_language_bidi())
@@ -309,8 +307,7 @@ def person_sharing(request: HttpRequest, code: str) -> HttpResponse:
         )
         messages.success(request, _("Their consent was recorded."))
         return redirect("allies:person_sharing", code=person.pk)
-    if request.method != "POST":
-        audit_view(request, person)  # where a survivor's information may go: in their report
+    audit_view(request, person)  # where a survivor's information may go: in their report
     context = {"person": person, "form": form, "consents": consents_of(person)}
     return render(request, "allies/person_sharing.html", context)
 

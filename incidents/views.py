@@ -182,8 +182,7 @@ def incident_edit(request: HttpRequest, code: str) -> HttpResponse:
         if saved:
             messages.success(request, _("The incident was saved."))
             return redirect("incidents:detail", code=incident.pk)
-    else:
-        audit_view(request, incident)
+    audit_view(request, incident)
     return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
 
 
@@ -339,9 +338,8 @@ def assessment_edit(request: HttpRequest, code: str) -> HttpResponse:
         if saved:
             messages.success(request, _("The threat assessment was saved."))
             return redirect("incidents:detail", code=incident.pk)
-    if request.method != "POST":
-        # The form shows the assessment, or the incident's account for a first one.
-        audit_view(request, incident if first else assessment)
+    # The form shows the assessment, or the incident's account for a first one.
+    audit_view(request, incident if first else assessment)
     context = {"form": form, "incident": incident, "first": first}
     return render(request, "incidents/assessment_form.html", context)
 

@@ -183,8 +183,7 @@ def situation_edit(request: HttpRequest, code: str) -> HttpResponse:
         if saved:
             messages.success(request, _("The situation was saved."))
             return redirect("riskassessment:detail", code=situation.pk)
-    elif request.method != "POST":
-        audit_view(request, situation)
+    audit_view(request, situation)
     context = {"form": form, "situation": situation}
     return render(request, "riskassessment/situation_form.html", context)
 
@@ -279,8 +278,7 @@ def assessment_items(request: HttpRequest, code: str, part: str) -> HttpResponse
             if "add_more" in request.POST:
                 return redirect(f"riskassessment:{part}", code=assessment.pk)
             return redirect(NEXT_STEP[part], code=assessment.pk)
-    elif request.method != "POST":
-        audit_view(request, assessment)
+    audit_view(request, assessment)
     context = {
         "assessment": assessment,
         "situation": assessment.situation,
@@ -314,8 +312,7 @@ def assessment_rate(request: HttpRequest, code: str) -> HttpResponse:
         if saved:
             messages.success(request, _("The ratings were saved."))
             return redirect("riskassessment:decide", code=assessment.pk)
-    elif request.method != "POST":
-        audit_view(request, assessment)
+    audit_view(request, assessment)
     context = {"form": form, "assessment": assessment, "situation": assessment.situation}
     context["parts"] = parts_of(assessment, request.user)
     return render(request, "riskassessment/assessment_rate.html", context)
@@ -353,8 +350,7 @@ def assessment_decide(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("The decision is recorded."))
             return redirect("riskassessment:detail", code=assessment.situation_id)
-    elif request.method != "POST":
-        audit_view(request, assessment)
+    audit_view(request, assessment)
     context = assessment_context(request, assessment) | {
         "form": form,
         "alternatives": alternatives,
@@ -415,8 +411,7 @@ def measure_edit(request: HttpRequest, code: str) -> HttpResponse:
         if saved:
             messages.success(request, _("The measure was saved."))
             return redirect("riskassessment:detail", code=situation.pk)
-    elif request.method != "POST":
-        audit_view(request, measure)
+    audit_view(request, measure)
     context = {"form": form, "situation": situation, "measure": measure}
     return render(request, "riskassessment/measure_form.html", context)
 

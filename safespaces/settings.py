@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "safespaces.accounts.middleware.LoginRequiredMiddleware",
     "safespaces.accounts.middleware.SecondFactorMiddleware",
+    # Inside the sign-in checks, around the view and its template: records what a page shows.
+    "safespaces.audit.middleware.ResponseAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes last: it turns a lockout raised during authentication into the cool-off page.

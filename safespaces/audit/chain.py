@@ -19,19 +19,21 @@ def event_mac(
     object_id: str,
     fields: list[str],
     prev_mac: str,
+    shown: list[str] | None = None,
 ) -> str:
     key = base64.urlsafe_b64decode(settings.AUDIT_KEY.encode() + b"==")
-    content = json.dumps(
-        [
-            seq,
-            at.isoformat(),
-            str(actor_id or ""),
-            action,
-            object_type,
-            object_id,
-            fields,
-            prev_mac,
-        ],
-        separators=(",", ":"),
-    )
+    parts: list[object] = [
+        seq,
+        at.isoformat(),
+        str(actor_id or ""),
+        action,
+        object_type,
+        object_id,
+        fields,
+        prev_mac,
+    ]
+    if shown:
+        # Appended only when present, so rows written before `shown` existed still verify.
+        parts.append(shown)
+    content = json.dumps(parts, separators=(",", ":"))
     return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()

@@ -55,6 +55,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     # Names of the fields a change touched; never their values.
     fields = models.JSONField(default=list, blank=True)
+    # Other records the response showed, as "label:id"; null when none. Nullable without a
+    # default so adding it alters the append-only table without rewriting its rows.
+    shown = models.JSONField(null=True, blank=True, editable=False)
     prev_mac = models.CharField(max_length=64, editable=False)
     mac = models.CharField(max_length=64, editable=False)
 

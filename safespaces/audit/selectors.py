@@ -1,7 +1,7 @@
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from safespaces.audit.models import AuditEvent
@@ -13,10 +13,15 @@ def audit_events_filtered(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
         events = events.filter(actor=filters["actor"])
     if filters.get("action"):
         events = events.filter(action=filters["action"])
-    if filters.get("object_type"):
-        events = events.filter(object_type=filters["object_type"].strip().lower())
-    if filters.get("object_id"):
-        events = events.filter(object_id=filters["object_id"].strip().lower())
+    object_type = (filters.get("object_type") or "").strip().lower()
+    object_id = (filters.get("object_id") or "").strip().lower()
+    if object_id:
+        # The record as an event's object, or among the other records a page showed. The
+        # second is a scan of the trail: fine for the administrators' occasional look.
+        named = Q(object_id=object_id) & (Q(object_type=object_type) if object_type else Q())
+        events = events.filter(named | Q(shown__icontains=f"{object_type}:{object_id}"))
+    elif object_type:
+        events = events.filter(object_type=object_type)
     # Ranges on `at` itself, so the index serves them; the end date counts in full.
     if filters.get("date_from"):
         events = events.filter(at__gte=_start_of(filters["date_from"]))

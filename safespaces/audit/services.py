@@ -8,10 +8,12 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from safespaces.audit import disclosure
 from safespaces.audit.chain import event_mac
 from safespaces.audit.models import GENESIS_MAC, AuditEvent
 
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+RECORD_NAME = re.compile(r"^[a-z_][a-z0-9_.]*:[A-Za-z0-9-]+$")
 
 # Any constant shared by all app servers: the advisory lock that serialises chain appends.
 _CHAIN_LOCK_ID = 0x5AFE_A0D1
@@ -36,19 +38,23 @@ def audit_record(
     object_type: str = "",
     object_id: str = "",
     fields: Iterable[str] = (),
+    shown: Iterable[str] = (),
 ) -> AuditEvent:
     """Append one event in the caller's transaction; if it cannot be written, the caller fails.
 
     `target` names the object by model label and public code (or primary key); `fields` are the
-    names of changed fields. Never pass values, names or free text.
+    names of changed fields; `shown` names other records a response showed ("label:id"). Never
+    pass values, names or free text.
     """
     if target is not None:
-        object_type = target._meta.label_lower
-        object_id = str(getattr(target, "code", None) or target.pk)
+        object_type, object_id = disclosure.record_name(target)
     fields = sorted(fields)
+    shown = sorted(shown)
     if not all(FIELD_NAME.match(name) for name in fields):
         # A value passed by mistake must not land in the trail, which nobody can edit.
         raise ValueError("audit_record takes field names, never values")
+    if not all(RECORD_NAME.match(name) for name in shown):
+        raise ValueError("audit_record takes record names (label:id), never values")
     if actor is not None and not getattr(actor, "is_authenticated", True):
         actor = None
     with transaction.atomic():
@@ -62,16 +68,66 @@ def audit_record(
             object_type=object_type,
             object_id=object_id,
             fields=fields,
+            shown=shown or None,
             prev_mac=last["mac"] if last else GENESIS_MAC,
         )
         event.mac = _mac_of(event)
         event.save(force_insert=True)
+    disclosure.note_named(object_type, object_id, shown)
     return event
 
 
 def audit_view(request: HttpRequest, target: models.Model) -> None:
-    """Record that the current user looked at a sensitive page about `target`."""
+    """Record that the current user looked at a sensitive page about `target`.
+
+    During a request the event is written with the response, as its one event, together with
+    every other record the page shows (see `disclosure`).
+    """
+    response = disclosure.current()
+    if response is not None and response.subject is None:
+        response.subject = target
+        return
     audit_record(action=AuditEvent.Action.VIEW, actor=request.user, target=target)
+
+
+def audit_list(request: HttpRequest, object_type: str) -> None:
+    """Record that the current user looked at a list of `object_type` records."""
+    response = disclosure.current()
+    if response is not None:
+        response.listed_type = object_type
+        return
+    audit_record(action=AuditEvent.Action.LIST, actor=request.user, object_type=object_type)
+
+
+def response_audit(request: HttpRequest, *, shows_content: bool) -> AuditEvent | None:
+    """Write the one event of a response: what the view named, and every record it showed."""
+    response = disclosure.current()
+    if response is None or not shows_content:
+        # A redirect after a save showed nothing: its change or create event says what happened.
+        return None
+    actor, subject, listed_type = request.user, response.subject, response.listed_type
+    records = disclosure.shown_records(response, actor if actor.is_authenticated else None)
+    if subject is None and not listed_type:
+        if not records:
+            return None
+        if len(records) == 1:
+            object_type, object_id = records[0]
+            return audit_record(
+                action=AuditEvent.Action.VIEW,
+                actor=actor,
+                object_type=object_type,
+                object_id=object_id,
+            )
+    shown = [f"{object_type}:{object_id}" for object_type, object_id in records]
+    if subject is not None:
+        return audit_record(action=AuditEvent.Action.VIEW, actor=actor, target=subject, shown=shown)
+    types = {object_type for object_type, _id in records}
+    return audit_record(
+        action=AuditEvent.Action.LIST,
+        actor=actor,
+        object_type=listed_type or (types.pop() if len(types) == 1 else ""),
+        shown=shown,
+    )
 
 
 def _mac_of(event: AuditEvent) -> str:
@@ -83,6 +139,7 @@ def _mac_of(event: AuditEvent) -> str:
         object_type=event.object_type,
         object_id=event.object_id,
         fields=list(event.fields),
+        shown=list(event.shown or []),
         prev_mac=event.prev_mac,
     )
 

@@ -10,6 +10,9 @@ the key is part of what each ciphertext is bound to. The system check `crypto.E0
 """
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django import forms
@@ -39,6 +42,31 @@ class Ciphertext(str):
     """A value sealed by `pre_save`: the only thing an encrypted column accepts."""
 
 
+# The rows whose encrypted values were opened inside an `openings()` block, by (label, pk). The
+# audit layer turns them into one event per response, so what a page shows is recorded without
+# each view having to remember it.
+Opened = dict[tuple[str, Any], models.Model]
+_opened: ContextVar[Opened | None] = ContextVar("opened_rows", default=None)
+
+
+@contextmanager
+def openings() -> Iterator[Opened]:
+    """Collect every row whose encrypted value is opened (with content) inside the block."""
+    opened: Opened = {}
+    token = _opened.set(opened)
+    try:
+        yield opened
+    finally:
+        _opened.reset(token)
+
+
+def _note_opened(instance: models.Model, value: Any) -> None:
+    opened = _opened.get()
+    # An empty value shows nothing: only rows with content count as shown.
+    if opened is not None and value not in (None, "", [], {}):
+        opened.setdefault((instance._meta.label_lower, instance.pk), instance)
+
+
 class EncryptedAttribute(DeferredAttribute):
     """Opens a sealed value on first read and keeps the plaintext on the instance.
 
@@ -56,6 +84,7 @@ class EncryptedAttribute(DeferredAttribute):
         if isinstance(value, Sealed):
             value = self.field.open_value(instance, value)
             instance.__dict__[self.field.attname] = value
+            _note_opened(instance, value)
         return value
 
 

@@ -5,8 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from safespaces.access import Access, access
-from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record, audit_view
+from safespaces.audit.services import audit_list, audit_view
 from safespaces.places import services
 from safespaces.places.forms import ArchivedFilterForm, PlaceForm
 from safespaces.places.selectors import (
@@ -29,7 +28,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
     with_addresses = any(shown for _place, shown in rows)
     if with_addresses:
         # A page of addresses, shelters among them: recorded as one listing, not per place.
-        audit_record(action=AuditEvent.Action.LIST, actor=request.user, object_type="places.place")
+        audit_list(request, "places.place")
     context = {
         "rows": rows,
         "archived": archived,
@@ -83,7 +82,7 @@ def place_edit(request: HttpRequest, code: str) -> HttpResponse:
         if saved:
             messages.success(request, _("Saved."))
             return redirect("places:detail", code=place.pk)
-    if request.method != "POST" and with_address:
+    if with_address:
         # The form shows the address: as much a view as the detail page.
         audit_view(request, place)
     return render(request, "places/place_form.html", {"form": form, "place": place})

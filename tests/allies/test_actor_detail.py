@@ -94,12 +94,14 @@ def test_staff_do_not_see_the_contacts_of_an_ally_outside_the_directory(
     assert b"Coordinators keep the contact details" in response.content
 
 
-def test_viewing_as_staff_is_not_recorded(client: Client, staff: User) -> None:
+def test_viewing_as_staff_is_recorded_since_the_name_is_shown(client: Client, staff: User) -> None:
     ally = ActorFactory()
 
-    sign_in(client, staff).get(url(ally))
+    response = sign_in(client, staff).get(url(ally))
 
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).exists()
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
+    assert (event.actor, event.object_type, event.object_id) == (staff, "allies.actor", str(ally.code))
 
 
 def test_a_coordinator_sees_notes_engagements_record_relations_and_the_view_is_recorded(
