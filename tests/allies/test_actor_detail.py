@@ -101,7 +101,11 @@ def test_viewing_as_staff_is_recorded_since_the_name_is_shown(client: Client, st
 
     assert response.status_code == 200
     event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
-    assert (event.actor, event.object_type, event.object_id) == (staff, "allies.actor", str(ally.code))
+    assert (event.actor, event.object_type, event.object_id) == (
+        staff,
+        "allies.actor",
+        str(ally.code),
+    )
 
 
 def test_a_coordinator_sees_notes_engagements_record_relations_and_the_view_is_recorded(

@@ -88,7 +88,9 @@ def build_world(users: dict[str, User]) -> World:
     colleague = plant(UserFactory(role=Role.COORDINATOR), canaries)
     place = plant(PlaceFactory(), canaries)
     person = plant(PersonFactory(), canaries)
-    grant = plant(IdentityGrantFactory(user=staff, person=person, granted_by=administrator), canaries)
+    grant = plant(
+        IdentityGrantFactory(user=staff, person=person, granted_by=administrator), canaries
+    )
     erasure = plant(ErasureRequestFactory(requested_by=colleague), canaries)
     ally = plant(ActorFactory(), canaries)
     adversary = plant(AdversaryFactory(), canaries)
@@ -199,7 +201,9 @@ def test_every_page_that_shows_a_record_names_it_in_an_event(
         named = names_of(list(AuditEvent.objects.filter(seq__gt=last)))
         missing = found - named
         if missing:
-            unrecorded.append(f"{method.upper()} {path} ({response.status_code}): {sorted(missing)}")
+            unrecorded.append(
+                f"{method.upper()} {path} ({response.status_code}): {sorted(missing)}"
+            )
 
     assert shown_any > 15  # the walk reached the records, so the check below means something
     assert unrecorded == []
@@ -221,9 +225,7 @@ def test_a_form_re_rendered_after_a_post_records_what_it_shows(
     assert f"riskassessment.threat:{threat.pk}" in event.shown
 
 
-def test_a_list_page_writes_one_event_naming_each_record_shown(
-    client: Client, staff: User
-) -> None:
+def test_a_list_page_writes_one_event_naming_each_record_shown(client: Client, staff: User) -> None:
     incidents = IncidentFactory.create_batch(3, reporter=staff)
 
     response = sign_in(client, staff).get(reverse("incidents:list"))
