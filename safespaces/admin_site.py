@@ -1,10 +1,12 @@
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from safespaces.accounts.roles import Role, has_role
+from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 
@@ -26,6 +28,14 @@ class SafeSpacesAdminSite(admin.AdminSite):
     def password_change(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
         # One place to change a password: ours audits it and ends the other sessions.
         return redirect("accounts:password_change")
+
+    def logout(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
+        # Our sign-out, so that it is recorded like every other and ends the session's row.
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        session_end(request=request)
+        messages.info(request, _("You are signed out."))
+        return redirect("accounts:login")
 
     def login(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
         if request.user.is_authenticated:

@@ -177,6 +177,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+# A new sign-in beyond this many open sessions ends the user's oldest one, so sessions forgotten
+# on borrowed phones and shared computers do not pile up.
+SESSIONS_PER_USER = env.int("SESSIONS_PER_USER", default=5)
 SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"

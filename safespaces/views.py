@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.auth import logout
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -7,8 +6,8 @@ from django.views.decorators.http import require_safe
 
 from safespaces.access import Access, access
 from safespaces.accounts.selectors import backup_codes_left, has_confirmed_authenticator
+from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record
 from safespaces.dashboard import panels_for
 from safespaces.drafts.models import Draft
 
@@ -48,8 +47,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def quick_exit(request: HttpRequest) -> HttpResponse:
     """End the session at once and go to a neutral site, leaving nothing behind in the browser."""
     if request.user.is_authenticated:
-        audit_record(action=AuditEvent.Action.QUICK_EXIT, actor=request.user)
-        logout(request)
+        session_end(request=request, action=AuditEvent.Action.QUICK_EXIT)
     response = HttpResponseRedirect(settings.QUICK_EXIT_URL)
     response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response

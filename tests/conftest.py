@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,6 +45,16 @@ def sign_in(client: Client, user: User) -> Client:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+    return client
+
+
+def sign_in_through_the_form(client: Client, user: User) -> Client:
+    """Sign `user` in as a person does: the password, then a code from the authenticator, so
+    the session is recorded as one of theirs. Each code works once: move a frozen clock on by
+    30 seconds or more before the next sign-in."""
+    client.post("/login/", {"username": user.username, "password": PASSWORD})
+    response = client.post("/login/verify/", {"code": current_code(user)})
+    assert response["Location"] == "/"
     return client
 
 

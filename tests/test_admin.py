@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safespaces.accounts.models import User
+from safespaces.accounts.models import User, UserSession
 from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
-from tests.conftest import sign_in
+from tests.conftest import sign_in, sign_in_through_the_form
 
 
 def test_administrators_reach_the_admin(client: Client, administrator: User) -> None:
@@ -83,3 +83,57 @@ def test_the_sign_in_throttle_has_no_admin_pages_of_its_own(
     client: Client, administrator: User
 ) -> None:
     assert sign_in(client, administrator).get("/admin/axes/").status_code == 404
+
+
+def change_in_the_admin(client: Client, user: User, **changes: str) -> object:
+    form = {"username": user.username, "display_name": user.display_name, "role": Role.STAFF}
+    return client.post(f"/admin/accounts/user/{user.pk}/change/", {**form, **changes})
+
+
+def test_the_admin_cannot_deactivate_an_account_the_users_page_does(
+    client: Client, administrator: User, staff: User
+) -> None:
+    # Deactivating has one door, which also ends sessions and set-up links.
+    sign_in(client, administrator)
+
+    response = change_in_the_admin(client, staff)  # the "active" tick left out
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=staff.pk).is_active
+    page = client.get(f"/admin/accounts/user/{staff.pk}/change/")
+    assert b'name="is_active"' not in page.content
+    assert b"Deactivate the account on the Users page" in page.content
+
+
+def test_after_deactivation_and_reactivation_an_old_session_stays_ended(
+    client: Client, administrator: User, staff: User
+) -> None:
+    their_session = sign_in_through_the_form(Client(), staff)
+    sign_in(client, administrator)
+
+    change_in_the_admin(client, staff)
+    change_in_the_admin(client, staff, is_active="on")
+    client.post(f"/users/{staff.pk}/deactivate/")
+    client.post(f"/users/{staff.pk}/reactivate/")
+
+    assert User.objects.get(pk=staff.pk).is_active
+    assert their_session.get("/")["Location"] == "/login/"
+    assert not UserSession.objects.filter(user=staff).exists()
+
+
+def test_signing_out_through_the_admin_is_recorded(client: Client, administrator: User) -> None:
+    sign_in(client, administrator)
+
+    response = client.post("/admin/logout/")
+
+    assert response["Location"] == "/login/"
+    assert client.get("/")["Location"] == "/login/"
+    event = AuditEvent.objects.get(action=AuditEvent.Action.LOGOUT)
+    assert event.actor == administrator
+
+
+def test_the_admin_signs_out_by_post_only(client: Client, administrator: User) -> None:
+    sign_in(client, administrator)
+
+    assert client.get("/admin/logout/").status_code == 405
+    assert client.get("/admin/").status_code == 200

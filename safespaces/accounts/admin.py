@@ -6,6 +6,8 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.accounts.models import User
@@ -29,7 +31,10 @@ class UserAdminForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "display_name", "is_active"]
+        # Not is_active: deactivating has one door, the Users page (services.user_deactivate),
+        # which also ends the account's sessions and set-up links and refuses one's own account.
+        # A second door here would have to repeat all of that, and would fall behind.
+        fields = ["username", "display_name"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -43,11 +48,9 @@ class UserAdminForm(forms.ModelForm):
         cleaned = super().clean()
         editing_self = self.acting_user is not None and self.instance.pk == self.acting_user.pk
         keeps_admin = cleaned.get("role") == Role.ADMINISTRATOR or self.instance.is_superuser
-        if editing_self and not (cleaned.get("is_active") and keeps_admin):
+        if editing_self and not keeps_admin:
             # The organization must never lose its last administrator to a slip of the mouse.
-            raise forms.ValidationError(
-                "You cannot deactivate yourself or remove your own administrator role."
-            )
+            raise forms.ValidationError("You cannot remove your own administrator role.")
         return cleaned
 
     def save(self, commit: bool = True) -> User:
@@ -68,6 +71,7 @@ class UserAdminForm(forms.ModelForm):
 class UserAdmin(AuditedModelAdmin):
     form = UserAdminForm
     list_display = ["username", "is_active", "date_joined"]
+    readonly_fields = ["active"]
     list_filter = ["is_active", "groups"]
     search_fields = ["username"]
     actions = ["reset_second_factor"]
@@ -76,6 +80,12 @@ class UserAdmin(AuditedModelAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.acting_user = request.user
         return form
+
+    @admin.display(description=_("Active"))
+    def active(self, obj: User) -> str:
+        if obj.is_active:
+            return gettext("Yes. Deactivate the account on the Users page: it also signs them out.")
+        return gettext("No. Reactivate the account on the Users page.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Accounts are made on the Users page, which gives a one-time set-up link: an account

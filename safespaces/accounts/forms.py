@@ -34,6 +34,41 @@ class CodeForm(forms.Form):
     )
 
 
+class SetupCodeForm(forms.Form):
+    """The code of a set-up link, which reaches the server in this form's POST body only.
+
+    Links put the code after "#", which browsers never send to a server; a script moves it into
+    this field. Without JavaScript the person pastes the link, or the code, here.
+    """
+
+    token = forms.CharField(
+        label=_("Code from your set-up link"),
+        max_length=500,
+        help_text=_("Paste the whole link you were given, or the part of it after the #."),
+        error_messages={
+            "required": _("Paste the link you were given, or the part of it after the #.")
+        },
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "data-setup-code": "",
+            }
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token: str = self.cleaned_data["token"]
+        # A whole link pasted: what follows "#", or "/setup/" in links made before the code
+        # moved out of the path.
+        if "#" in token:
+            token = token.rsplit("#", 1)[1]
+        elif "/setup/" in token:
+            token = token.split("/setup/", 1)[1]
+        return token.strip().strip("/")
+
+
 class AuthenticatorCodeForm(forms.Form):
     code = forms.RegexField(
         label=_("Code from the app"),

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from safespaces.access import NEEDS_SECOND_FACTOR, access_rule_of
 from safespaces.accounts.selectors import second_step
+from safespaces.accounts.services import session_end, session_touch
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record
 from safespaces.drafts.services import draft_keep_expired_post
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,8 @@ SEEN_RESOLUTION_SECONDS = 60
 
 
 class SessionLifetimeMiddleware:
-    """End a signed-in session after 30 idle minutes or 12 hours, whichever comes first."""
+    """End a signed-in session after 30 idle minutes or 12 hours, whichever comes first, or as
+    soon as it was signed out from elsewhere."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,9 +40,8 @@ class SessionLifetimeMiddleware:
             idle = now - seen > settings.SESSION_IDLE_TIMEOUT.total_seconds()
             too_old = now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
             if idle or too_old:
-                audit_record(action=AuditEvent.Action.SESSION_EXPIRED, actor=request.user)
                 kept = draft_keep_expired_post(request)
-                logout(request)
+                session_end(request=request, action=AuditEvent.Action.SESSION_EXPIRED)
                 messages.info(request, _("Your session ended. Please sign in again."))
                 if kept:
                     messages.info(
@@ -51,6 +51,11 @@ class SessionLifetimeMiddleware:
                             "in to finish it."
                         ),
                     )
+            elif not session_touch(request=request):
+                # Signed out from another session, or ended by a newer sign-in beyond the cap:
+                # both recorded when it happened.
+                logout(request)
+                messages.info(request, _("Your session ended. Please sign in again."))
             elif now - seen >= SEEN_RESOLUTION_SECONDS or SEEN_KEY not in request.session:
                 request.session[SEEN_KEY] = now
         return self.get_response(request)

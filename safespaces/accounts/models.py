@@ -180,3 +180,28 @@ class SetupToken(models.Model):
 
     def __str__(self) -> str:
         return f"set-up link of {self.user_id}"
+
+
+class UserSession(models.Model):
+    """A signed-in session: when it started, when it was last used, on what kind of device.
+
+    Made when both factors are given; the session holds this row's id, and a session whose row is
+    gone is signed out at its next request (see SessionLifetimeMiddleware). It keeps no session
+    key, no address and no browser string: only the coarse device names in `sessions.py`.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    device = models.CharField(max_length=40, blank=True)
+    # Derived from the session auth hash the session was last accepted with: a password change or
+    # a new session stamp ends other sessions in Django, and their rows then no longer match.
+    auth_tag = models.CharField(max_length=16)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        indexes = [models.Index(fields=["user", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"

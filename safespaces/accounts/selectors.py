@@ -1,8 +1,12 @@
+from datetime import datetime
+
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User
+from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User, UserSession
+from safespaces.accounts.sessions import auth_tag
 from safespaces.accounts.setup_links import setup_token_digest
 
 
@@ -65,3 +69,27 @@ def users_for_management() -> QuerySet[User]:
             setup_pending=Exists(open_setup_links().filter(user=OuterRef("pk"))),
         )
     )
+
+
+def _session_cut_offs() -> dict[str, datetime]:
+    now = timezone.now()
+    return {
+        "last_seen_at__gt": now - settings.SESSION_IDLE_TIMEOUT,
+        "started_at__gt": now - settings.SESSION_ABSOLUTE_TIMEOUT,
+    }
+
+
+def sessions_open(user: User) -> QuerySet[UserSession]:
+    """The user's sessions that can still be used, oldest first.
+
+    Not those idle or old enough to have expired, nor those Django no longer accepts because
+    the password or the session stamp changed since they last made a request.
+    """
+    return UserSession.objects.filter(
+        user=user, auth_tag=auth_tag(user), **_session_cut_offs()
+    ).order_by("started_at")
+
+
+def sessions_expired(user: User) -> QuerySet[UserSession]:
+    """Rows of the user's sessions that ran out of time without another request."""
+    return UserSession.objects.filter(user=user).exclude(**_session_cut_offs())

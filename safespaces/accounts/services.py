@@ -1,7 +1,10 @@
 """Account writes: accounts and roles, set-up links, enrolment, verification, backup codes,
 resets. Each records an audit event."""
 
-from django.contrib.auth import update_session_auth_hash
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
@@ -16,9 +19,15 @@ from safespaces.accounts.backup_codes import (
     looks_like_backup_code,
     new_code,
 )
-from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User
+from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User, UserSession
 from safespaces.accounts.roles import Role
-from safespaces.accounts.selectors import has_any_second_factor_device, open_setup_links
+from safespaces.accounts.selectors import (
+    has_any_second_factor_device,
+    open_setup_links,
+    sessions_expired,
+    sessions_open,
+)
+from safespaces.accounts.sessions import SESSION_RECORD_KEY, auth_tag, device_hint
 from safespaces.accounts.setup_links import (
     SETUP_LINK_LIFETIME,
     new_setup_token,
@@ -132,6 +141,7 @@ def _mark_verified(request: HttpRequest, device: object) -> None:
     # A new session key once both factors are given: a key seen before this point (on a shared
     # computer, in a proxy log) is worthless now.
     request.session.cycle_key()
+    session_start(request=request)
 
 
 @transaction.atomic
@@ -140,7 +150,93 @@ def second_factor_reset(*, user: User, by: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     BackupCodeDevice.objects.filter(user=user).delete()
     user.end_other_sessions()
+    UserSession.objects.filter(user=user).delete()
     audit_record(action=AuditEvent.Action.SECOND_FACTOR_RESET, actor=by, target=user)
+
+
+# Note that a session is in use at most once a minute: a write per request is not worth it.
+SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+@transaction.atomic
+def session_start(*, request: HttpRequest) -> UserSession:
+    """Record a session that has just given both factors; beyond SESSIONS_PER_USER open
+    sessions, the user's oldest ends (recorded as expired)."""
+    user = request.user
+    tag = auth_tag(user)
+    current = UserSession.objects.filter(
+        pk=request.session.get(SESSION_RECORD_KEY), user=user
+    ).first()
+    if current is not None:
+        # Already recorded: a signed-in session confirming a new authenticator.
+        current.auth_tag = tag
+        current.save(update_fields=["auth_tag"])
+        return current
+    # Locked, so two sign-ins at the same moment cannot both stay under the cap.
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    # Rows of sessions that ran out of time without another request go. (A row whose session
+    # Django no longer accepts stays until then: it may be a live session that changed its own
+    # password and has not made a request since.)
+    sessions_expired(user).delete()
+    still_open = list(sessions_open(user))
+    for oldest in still_open[: max(0, len(still_open) - settings.SESSIONS_PER_USER + 1)]:
+        audit_record(action=AuditEvent.Action.SESSION_EXPIRED, actor=user, target=oldest)
+        oldest.delete()
+    now = timezone.now()
+    record = UserSession.objects.create(
+        user=user,
+        started_at=now,
+        last_seen_at=now,
+        device=device_hint(request.headers.get("User-Agent", "")),
+        auth_tag=tag,
+    )
+    request.session[SESSION_RECORD_KEY] = str(record.pk)
+    return record
+
+
+def session_touch(*, request: HttpRequest) -> bool:
+    """Note that this signed-in session is in use. False when it was ended elsewhere (signed out
+    from another session or by the cap): its row is gone, and the caller signs it out."""
+    record_id = request.session.get(SESSION_RECORD_KEY)
+    if record_id is None:
+        return True  # not through the second factor yet, or opened before sessions were listed
+    record = UserSession.objects.filter(pk=record_id, user=request.user).first()
+    if record is None:
+        return False
+    changed = {}
+    now = timezone.now()
+    if now - record.last_seen_at >= SEEN_RESOLUTION:
+        changed["last_seen_at"] = now
+    # This session just passed Django's check of the session hash, so a new hash (its own new
+    # password or authenticator) is its own: keep it listed.
+    if record.auth_tag != (tag := auth_tag(request.user)):
+        changed["auth_tag"] = tag
+    if changed:
+        UserSession.objects.filter(pk=record.pk).update(**changed)
+    return True
+
+
+def session_end(
+    *, request: HttpRequest, action: AuditEvent.Action = AuditEvent.Action.LOGOUT
+) -> None:
+    """Sign out of this session and record it: signing out, the records admin's sign-out, quick
+    exit and expiry all come here."""
+    audit_record(action=action, actor=request.user)
+    UserSession.objects.filter(pk=request.session.get(SESSION_RECORD_KEY)).delete()
+    logout(request)
+
+
+@transaction.atomic
+def sessions_end_others(*, request: HttpRequest) -> None:
+    """Sign out every other session of the user; this one stays signed in."""
+    user = request.user
+    current = request.session.get(SESSION_RECORD_KEY)
+    UserSession.objects.filter(user=user).exclude(pk=current).delete()
+    # A new stamp also ends sessions without a row: ones opened before sessions were listed.
+    user.end_other_sessions()
+    update_session_auth_hash(request, user)
+    UserSession.objects.filter(pk=current).update(auth_tag=auth_tag(user))
+    audit_record(action=AuditEvent.Action.LOGOUT, actor=user, target=user, fields=["session_stamp"])
 
 
 class OwnAccount(Exception):
@@ -191,6 +287,7 @@ def user_deactivate(*, user: User, by: User) -> None:
     # Inactive users cannot sign in or use a session anyway; a new stamp makes sure no session
     # of theirs comes back if the account is reactivated.
     user.end_other_sessions()
+    UserSession.objects.filter(user=user).delete()
     _setup_links_revoke(user)
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=user, fields=["is_active"])
 

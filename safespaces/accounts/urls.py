@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/authenticator/", views.authenticator, name="authenticator"),
     path("account/backup-codes/", views.backup_codes, name="backup_codes"),
+    path("account/sessions/end-others/", views.sessions_end_others, name="sessions_end_others"),
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<uuid:user_id>/role/", views.user_role, name="user_role"),
@@ -24,6 +25,7 @@ urlpatterns = [
         views.second_factor_reset,
         name="second_factor_reset",
     ),
-    # Public: the token in the path is the proof (token_urlsafe fits a slug). See views.setup.
-    path("setup/<slug:token>/", views.setup, name="setup"),
+    # Public: the link's code comes in the POST body only. See views.setup.
+    path("setup/", views.setup, name="setup"),
+    path("setup/<slug:token>/", views.setup_old_link, name="setup_old_link"),
 ]

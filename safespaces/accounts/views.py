@@ -2,10 +2,10 @@ import base64
 from typing import Any
 
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +26,7 @@ from safespaces.accounts.forms import (
     LoginForm,
     PasswordConfirmForm,
     RoleForm,
+    SetupCodeForm,
     UserCreateForm,
 )
 from safespaces.accounts.models import SetupToken, User
@@ -33,9 +34,11 @@ from safespaces.accounts.selectors import (
     backup_codes_left,
     has_confirmed_authenticator,
     second_step,
+    sessions_open,
     setup_link_find,
     users_for_management,
 )
+from safespaces.accounts.sessions import SESSION_RECORD_KEY
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 
@@ -185,8 +188,19 @@ def account(request: HttpRequest) -> HttpResponse:
     context = {
         "has_authenticator": has_confirmed_authenticator(request.user),
         "backup_codes_left": backup_codes_left(request.user),
+        "sessions": sessions_open(request.user).order_by("-last_seen_at"),
+        "this_session": request.session.get(SESSION_RECORD_KEY),
+        "limit": settings.SESSIONS_PER_USER,
     }
     return render(request, "accounts/account.html", context)
+
+
+@access(Access.SIGNED_IN)
+@require_POST
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    services.sessions_end_others(request=request)
+    messages.success(request, _("You are signed out everywhere else."))
+    return redirect("accounts:account")
 
 
 @method_decorator(
@@ -215,8 +229,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @access(Access.PASSWORD_ONLY)
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    audit_record(action=AuditEvent.Action.LOGOUT, actor=request.user)
-    logout(request)
+    services.session_end(request=request)
     messages.info(request, _("You are signed out."))
     return redirect("accounts:login")
 
@@ -253,7 +266,9 @@ def _setup_link_created(
     request: HttpRequest, link: SetupToken, token: str, *, new_account: bool = False
 ) -> HttpResponse:
     # Shown in this response only: the token is stored nowhere but as a hash.
-    url = request.build_absolute_uri(reverse("accounts:setup", kwargs={"token": token}))
+    # The code goes after "#": browsers never send that part to a server, so no access log,
+    # proxy or messenger's link preview ever sees it. See views.setup.
+    url = request.build_absolute_uri(reverse("accounts:setup")) + "#" + token
     context = {
         "target": link.user,
         "link": link,
@@ -349,31 +364,31 @@ def user_reactivate(request: HttpRequest, user_id: str) -> HttpResponse:
     return render(request, "accounts/user_reactivate.html", {"target": target})
 
 
-# The set-up page's own links and form send only our origin as referrer, never the path with the
-# token (a plain same-origin policy would hand it to every stylesheet request and access log).
-# Not "no-referrer": browsers then send "Origin: null" with the form and CSRF refuses it.
-SETUP_REFERRER_POLICY = "strict-origin"
-
-
 @access(Access.PUBLIC)
 @GET_OR_POST
-@sensitive_post_parameters("new_password1", "new_password2")
+@sensitive_post_parameters("token", "new_password1", "new_password2")
 @sensitive_variables("token")
-def setup(request: HttpRequest, token: str) -> HttpResponse:
-    """Open a set-up link: choose a password, then set up the authenticator.
+def setup(request: HttpRequest) -> HttpResponse:
+    """Use a set-up link: choose a password, then set up the authenticator.
 
-    Opening the link (GET) uses nothing: messengers fetch links to show previews. Only the form
-    uses it.
+    The link carries its code after "#", which browsers keep to themselves: the page is served
+    without it, a script (static/js/setup-link.js) moves it into the form and out of the address
+    bar, and it reaches us only in the POST body. Opening the link uses nothing; only the form does.
     """
     if request.user.is_authenticated:
         # Most likely the administrator who made the link, on their own device: using it here
         # would give them the new account's password.
-        response = render(request, "accounts/setup_signed_in.html")
-    elif (link := setup_link_find(token)) is None:
-        response = _setup_link_dead(request)
-    else:
-        form = SetPasswordForm(link.user, request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        return render(request, "accounts/setup_signed_in.html")
+    code_form = SetupCodeForm(request.POST or None)
+    form = SetPasswordForm(None)
+    target = None
+    if request.method == "POST" and code_form.is_valid():
+        token = code_form.cleaned_data["token"]
+        if (link := setup_link_find(token)) is None:
+            return _setup_link_dead(request)
+        target = link.user
+        form = SetPasswordForm(target, request.POST)
+        if form.is_valid():
             user = services.setup_link_redeem(
                 token=token, password=form.cleaned_data["new_password1"]
             )
@@ -383,16 +398,27 @@ def setup(request: HttpRequest, token: str) -> HttpResponse:
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your password is set. Now set up your second step."))
             return redirect("accounts:enrol")
-        response = render(request, "accounts/setup.html", {"form": form, "target": link.user})
-    response["Referrer-Policy"] = SETUP_REFERRER_POLICY
-    return response
+        # The code works: it stays in the form, out of sight, while they fix the password.
+        code_form.fields["token"].widget = forms.HiddenInput()
+    context = {"code_form": code_form, "form": form, "target": target}
+    return render(request, "accounts/setup.html", context)
 
 
 def _setup_link_dead(request: HttpRequest) -> HttpResponse:
     # The same page for unknown, used, replaced and expired links: it says nothing about which.
-    response = render(request, "accounts/setup_link_dead.html", status=404)
-    response["Referrer-Policy"] = SETUP_REFERRER_POLICY
-    return response
+    return render(request, "accounts/setup_link_dead.html", status=404)
+
+
+@access(Access.PUBLIC)
+@require_safe
+@sensitive_variables("token")
+def setup_old_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Links made before the code moved after "#" lead to the same page, with the code there.
+
+    This request has already put the code in the access log; the redirect keeps it out of every
+    later one, and the form then uses it up. It checks nothing and uses nothing.
+    """
+    return redirect(reverse("accounts:setup") + "#" + token)
 
 
 @access(Access.ADMINISTRATOR)

@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import time_machine
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
-from safespaces.accounts.models import User
+from safespaces.accounts.models import User, UserSession
 from safespaces.audit.models import AuditEvent
-from tests.conftest import sign_in
+from tests.conftest import local, sign_in, sign_in_through_the_form
 
 # Nothing in a session but these: login bookkeeping, never data about people or cases.
 ALLOWED_SESSION_KEYS = {
@@ -17,6 +17,7 @@ ALLOWED_SESSION_KEYS = {
     "safespaces_started",
     "safespaces_seen",
     "safespaces_pending_device",
+    "safespaces_session",
 }
 
 
@@ -68,3 +69,57 @@ def test_signing_out_ends_the_session(client: Client, staff: User) -> None:
     assert response["Location"] == "/login/"
     assert client.get("/")["Location"] == "/login/"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT, actor=staff).count() == 1
+
+
+def test_a_sixth_sign_in_ends_the_oldest_session(staff: User) -> None:
+    with time_machine.travel(local(2026, 11, 20, 9, 0), tick=False) as clock:
+        sessions = []
+        for _ in range(6):
+            sessions.append(sign_in_through_the_form(Client(), staff))
+            clock.shift(60)
+
+        answers = [session.get("/") for session in sessions]
+
+    assert answers[0]["Location"] == "/login/"
+    assert [answer.status_code for answer in answers[1:]] == [200] * 5
+    assert UserSession.objects.filter(user=staff).count() == 5
+    ended = AuditEvent.objects.get(action=AuditEvent.Action.SESSION_EXPIRED)
+    assert (ended.actor, ended.object_type) == (staff, "accounts.usersession")
+
+
+@override_settings(SESSIONS_PER_USER=2)
+def test_the_cap_is_a_setting(staff: User) -> None:
+    with time_machine.travel(local(2026, 11, 20, 9, 0), tick=False) as clock:
+        first = sign_in_through_the_form(Client(), staff)
+        clock.shift(60)
+        second = sign_in_through_the_form(Client(), staff)
+        clock.shift(60)
+        third = sign_in_through_the_form(Client(), staff)
+
+        assert first.get("/")["Location"] == "/login/"
+        assert second.get("/").status_code == 200 and third.get("/").status_code == 200
+
+
+def test_sessions_that_timed_out_do_not_count_towards_the_cap(staff: User) -> None:
+    with time_machine.travel(local(2026, 11, 20, 9, 0), tick=False) as clock:
+        for _ in range(5):
+            sign_in_through_the_form(Client(), staff)
+            clock.shift(60)
+        clock.shift(31 * 60)
+        fresh = sign_in_through_the_form(Client(), staff)
+
+        assert fresh.get("/").status_code == 200
+
+    assert UserSession.objects.filter(user=staff).count() == 1
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.SESSION_EXPIRED).exists()
+
+
+def test_a_session_that_expires_leaves_no_row(staff: User) -> None:
+    with time_machine.travel(local(2026, 11, 20, 9, 0), tick=False) as clock:
+        client = sign_in_through_the_form(Client(), staff)
+        clock.shift(31 * 60)
+
+        response = client.get("/")
+
+    assert response["Location"] == "/login/"
+    assert not UserSession.objects.exists()

@@ -62,7 +62,7 @@ def test_their_open_set_up_link_stops_working(client: Client, administrator: Use
 
     sign_in(client, administrator).post(url(newcomer))
 
-    assert Client().get(f"/setup/{token}/").status_code == 404
+    assert Client().post("/setup/", {"token": token}).status_code == 404
 
 
 def test_an_administrator_cannot_deactivate_themselves(client: Client, administrator: User) -> None:
