@@ -168,9 +168,25 @@ AXES_CLIENT_IP_CALLABLE = "safespaces.accounts.client_address.client_address"
 # browser forever in a log of its own.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
+# Axes keeps the submitted form with each failure; it masks only "password". Pages that confirm
+# the password count failures too, and their other fields (the new password, a code) must never
+# be stored.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "code",
+    "csrfmiddlewaretoken",
+]
 
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="SafeSpaces")
 OTP_TOTP_THROTTLE_FACTOR = 1
+# django-otp doubles the wait after each wrong second-factor code (1, 2, 4 ... seconds) up to a
+# hundred years: someone who has the password could get the right code refused for days. The
+# wait stops growing at 15 minutes, for authenticator and backup codes alike (AccountsConfig).
+SECOND_FACTOR_MAX_WAIT = timedelta(minutes=15)
 
 # --- Sessions and cookies --------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

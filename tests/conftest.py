@@ -37,6 +37,16 @@ def current_code(user: User) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
+def wrong_code(user: User) -> str:
+    """A code the app accepts in none of the time steps it tolerates right now."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    near = {
+        f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=d):06d}"
+        for d in range(device.drift - device.tolerance, device.drift + device.tolerance + 1)
+    }
+    return next(code for code in (f"{n:06d}" for n in range(10)) if code not in near)
+
+
 def sign_in(client: Client, user: User) -> Client:
     """Sign `user` in with both factors given."""
     client.force_login(user)

@@ -3,8 +3,9 @@ resets. Each records an audit event."""
 
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
-from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
@@ -19,6 +20,7 @@ from safespaces.accounts.backup_codes import (
     looks_like_backup_code,
     new_code,
 )
+from safespaces.accounts.client_address import client_address
 from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User, UserSession
 from safespaces.accounts.roles import Role
 from safespaces.accounts.selectors import (
@@ -39,6 +41,37 @@ from safespaces.audit.services import audit_record
 PENDING_NAME = "authenticator (pending)"
 # The id of the device being enrolled in this session; the secret itself is never in the session.
 PENDING_DEVICE_KEY = "safespaces_pending_device"
+
+
+@sensitive_variables("password")
+def password_confirm(*, request: HttpRequest, user: User, password: str) -> bool:
+    """Check the password of the signed-in `user` again; the only place any page checks one.
+
+    It goes through sign-in's own throttle (django-axes, per username and client address), so
+    wrong passwords here and on the login page add up to the same limit: a borrowed session
+    is not a way to guess the password. Each wrong one is audited. The try that reaches the
+    limit, and any try while signing in is paused, ends the session: the caller sends the person
+    to the login page, which stays paused for the cool-off. A right password clears the count,
+    as signing in does.
+    """
+    username = user.get_username()
+    # Checked like a sign-in: axes refuses during the pause and counts a failure otherwise.
+    confirmed = authenticate(request, username=username, password=password)
+    if confirmed is not None and confirmed.pk == user.pk:
+        if settings.AXES_RESET_ON_SUCCESS:
+            AxesProxyHandler.reset_attempts(username=username, ip_address=client_address(request))
+        return True
+    audit_record(action=AuditEvent.Action.PASSWORD_CONFIRMATION_FAILED, actor=user, target=user)
+    if getattr(request, "axes_locked_out", False):
+        _session_end_for_guessing(request)
+    return False
+
+
+def _session_end_for_guessing(request: HttpRequest) -> None:
+    session_end(request=request)
+    # This page answers the lockout itself (the login page, with a message) instead of axes'
+    # "paused" page, which speaks of a sign-in that did not happen here.
+    request.axes_locked_out = False  # type: ignore[attr-defined]
 
 
 def authenticator_enrolment_start(*, request: HttpRequest) -> TOTPDevice:
@@ -70,9 +103,13 @@ def authenticator_enrolment_confirm(
     end: whoever held them may have held the old phone.
     """
     user = request.user
-    if not device.verify_token(token.strip().replace(" ", "")):
+    # Locked as in second_factor_verify. Gone when another session of the user has started
+    # enrolling since: its secret replaced this one.
+    locked = TOTPDevice.objects.select_for_update().filter(pk=device.pk, confirmed=False).first()
+    if locked is None or not locked.verify_token(token.strip().replace(" ", "")):
         audit_record(action=AuditEvent.Action.SECOND_FACTOR_FAILED, actor=user, target=user)
         return None
+    device = locked
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     request.session.pop(PENDING_DEVICE_KEY, None)
     device.confirmed = True
@@ -116,16 +153,23 @@ def backup_codes_replace(*, request: HttpRequest) -> list[str]:
 
 
 @sensitive_variables("token")
+@transaction.atomic
 def second_factor_verify(*, request: HttpRequest, token: str) -> bool:
-    """Check a code from the authenticator or a backup code, then finish signing in."""
+    """Check a code from the authenticator or a backup code, then finish signing in.
+
+    The device row stays locked until the request commits, so sessions sending codes at the
+    same moment take turns: a code works for one of them only, and each wrong code counts
+    towards the back-off before the next is checked.
+    """
     user = request.user
     token = token.strip().replace(" ", "")
     if looks_like_backup_code(token):
-        device = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
+        devices = BackupCodeDevice.objects.filter(user=user, confirmed=True)
         action = AuditEvent.Action.BACKUP_CODE_USED
     else:
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        devices = TOTPDevice.objects.filter(user=user, confirmed=True)
         action = None
+    device = devices.select_for_update().first()
     if device is None or not device.verify_token(token):
         audit_record(action=AuditEvent.Action.SECOND_FACTOR_FAILED, actor=user, target=user)
         return False

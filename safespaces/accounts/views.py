@@ -24,6 +24,7 @@ from safespaces.accounts.forms import (
     AuthenticatorCodeForm,
     CodeForm,
     LoginForm,
+    PasswordChangeForm,
     PasswordConfirmForm,
     RoleForm,
     SetupCodeForm,
@@ -116,9 +117,11 @@ def _enrolment(request: HttpRequest, *, first_time: bool) -> HttpResponse:
     form = AuthenticatorCodeForm(request.POST or None)
     # Replacing a working authenticator asks for the password too, so a borrowed session alone
     # cannot move someone's second factor to another phone.
-    password_form = None if first_time else PasswordConfirmForm(request.user, request.POST or None)
+    password_form = None if first_time else PasswordConfirmForm(request, request.POST or None)
     if request.method == "POST":
         passwords_ok = password_form is None or password_form.is_valid()
+        if not request.user.is_authenticated:
+            return _signed_out_for_wrong_passwords(request)
         if form.is_valid() and passwords_ok:
             codes = services.authenticator_enrolment_confirm(
                 request=request, device=device, token=form.cleaned_data["code"]
@@ -160,14 +163,28 @@ def authenticator(request: HttpRequest) -> HttpResponse:
     return _enrolment(request, first_time=False)
 
 
+def _signed_out_for_wrong_passwords(request: HttpRequest) -> HttpResponse:
+    """The answer once wrong passwords have ended the session (see services.password_confirm)."""
+    messages.error(
+        request,
+        _(
+            "Too many wrong passwords: you are signed out, and signing in to this account from "
+            "here pauses for 15 minutes. If you did not type them, tell an administrator."
+        ),
+    )
+    return redirect("accounts:login")
+
+
 @access(Access.SIGNED_IN)
 @sensitive_post_parameters("password")
 def backup_codes(request: HttpRequest) -> HttpResponse:
     """Make a new set of backup codes; the old ones stop working."""
-    form = PasswordConfirmForm(request.user, request.POST or None)
+    form = PasswordConfirmForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         codes = services.backup_codes_replace(request=request)
         return render(request, "accounts/backup_codes.html", {"codes": codes})
+    if not request.user.is_authenticated:
+        return _signed_out_for_wrong_passwords(request)
     return render(
         request,
         "accounts/confirm_password.html",
@@ -210,8 +227,19 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Changing the password ends every other session (Django signs sessions with its hash)."""
 
+    form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        del kwargs["user"]
+        return {**kwargs, "request": self.request}
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        if not self.request.user.is_authenticated:
+            return _signed_out_for_wrong_passwords(self.request)
+        return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)

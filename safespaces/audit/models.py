@@ -17,6 +17,10 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("Signed in")
         LOGIN_FAILED = "login_failed", _("Sign-in failed")
         SECOND_FACTOR_FAILED = "second_factor_failed", _("Second factor failed")
+        PASSWORD_CONFIRMATION_FAILED = (
+            "password_confirmation_failed",
+            _("Password confirmation failed"),
+        )
         LOGOUT = "logout", _("Signed out")
         QUICK_EXIT = "quick_exit", _("Quick exit")
         SESSION_EXPIRED = "session_expired", _("Session expired")

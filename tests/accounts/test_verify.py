@@ -1,10 +1,13 @@
+from datetime import timedelta
+
 import time_machine
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safespaces.accounts.models import User
+from safespaces.accounts.models import BackupCodeDevice, User
 from safespaces.accounts.services import backup_codes_regenerate
 from safespaces.audit.models import AuditEvent
-from tests.conftest import current_code
+from tests.conftest import current_code, wrong_code
 from tests.factories import PASSWORD
 
 
@@ -79,6 +82,46 @@ def test_repeated_failures_slow_down_guessing(client: Client, staff: User) -> No
         response = client.post("/login/verify/", {"code": current_code(staff)})
 
     assert response.status_code == 200
+
+
+def test_the_wait_after_thirty_wrong_codes_is_fifteen_minutes(client: Client, staff: User) -> None:
+    with time_machine.travel("2026-11-20 10:00:00", tick=False) as clock:
+        password_step(client, staff)
+        for _ in range(30):
+            clock.shift(timedelta(minutes=15))
+            client.post("/login/verify/", {"code": wrong_code(staff)})
+        # Each wrong code above was checked and counted: none came during a wait.
+        counted = TOTPDevice.objects.get(user=staff).throttling_failure_count
+        clock.shift(timedelta(minutes=14))
+        too_early = client.post("/login/verify/", {"code": current_code(staff)})
+        clock.shift(timedelta(minutes=1))
+        response = client.post("/login/verify/", {"code": current_code(staff)})
+
+    assert counted == 30
+    assert too_early.status_code == 200
+    assert response["Location"] == "/"
+    assert TOTPDevice.objects.get(user=staff).throttling_failure_count == 0
+
+
+def test_the_wait_after_thirty_wrong_backup_codes_is_fifteen_minutes(
+    client: Client, staff: User
+) -> None:
+    codes = backup_codes_regenerate(user=staff)
+    with time_machine.travel("2026-11-20 10:00:00", tick=False) as clock:
+        password_step(client, staff)
+        for _ in range(30):
+            clock.shift(timedelta(minutes=15))
+            client.post("/login/verify/", {"code": "aaaaa-aaaaa"})
+        counted = BackupCodeDevice.objects.get(user=staff).throttling_failure_count
+        clock.shift(timedelta(minutes=14))
+        too_early = client.post("/login/verify/", {"code": codes[0]})
+        clock.shift(timedelta(minutes=1))
+        response = client.post("/login/verify/", {"code": codes[0]})
+
+    assert counted == 30
+    assert too_early.status_code == 200
+    assert response["Location"] == "/"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.BACKUP_CODE_USED).count() == 1
 
 
 def test_verify_without_a_password_step_goes_to_login(client: Client, db: None) -> None:
