@@ -38,9 +38,17 @@ STORAGE = "attachments"
 FORMAT_VERSION = 1
 NONCE_BYTES = 12
 TAG_BYTES = 16
-# Larger photos are refused before their pixels are decoded: a small file can unpack into
-# gigabytes (a decompression bomb). 50 megapixels is above what phones take by default.
-MAX_PIXELS = 50_000_000
+# Larger photos are refused from their header, before their pixels are decoded: a small file can
+# unpack into gigabytes (a decompression bomb), and a worker must stay within a fixed budget of
+# 150 MB per photo. Pillow holds 4 bytes per pixel (RGB is padded to 4), and turning a photo upright
+# or converting its colours needs a second full image beside the first for a moment: 8 bytes per
+# pixel. A progressive JPEG also needs libjpeg's coefficients while it decodes (up to 6 bytes per
+# pixel beside the 4 of the image), and WebP is the costliest: libwebp's decoder keeps two canvases
+# and hands over a copy, and its encoder's working memory comes on top (about 28 bytes per pixel
+# in all). Measured in tests/incidents/test_attachment_memory.py. Phones save 12 megapixels by
+# default (4032 x 3024) as JPEG; their 24- to 200-megapixel modes are refused with a message asking
+# for a smaller copy. Phones do not save photos as WebP: what comes as WebP comes from the web.
+MAX_PIXELS = {"JPEG": 14_000_000, "PNG": 14_000_000, "WEBP": 5_000_000}
 MAX_NAME_LENGTH = 255
 
 
@@ -61,10 +69,16 @@ HEIC = _(
     "choosing it from your photos on this page does it for you."
 )
 ANIMATED = _("Animated images cannot be added. Add a still image or a screenshot instead.")
-TOO_MANY_PIXELS = _("This photo is too large to process. Save a smaller copy and add that.")
 UNREADABLE = _(
     "We could not read this photo; it may be damaged. Save it again, or add a screenshot of it."
 )
+
+
+def too_many_pixels(image_format: str) -> str:
+    return gettext(
+        "This photo has too many pixels for us to process: we take photos of up to "
+        "%(megapixels)d megapixels. Save a smaller copy (12 megapixels is plenty) and add that."
+    ) % {"megapixels": MAX_PIXELS[image_format] // 1_000_000}
 
 
 class Refused(Exception):
@@ -259,14 +273,12 @@ def strip_metadata(data: bytes, kind: FileType) -> bytes:
     if not kind.image_format:
         return data
     try:
-        with Image.open(io.BytesIO(data), formats=[kind.image_format]) as image:
-            _refuse_unsafe(image)
-            pixels = _plain(ImageOps.exif_transpose(image), kind.image_format)
-            # A new image made of the bytes of the pixels carries no `info` from the original:
-            # Pillow's savers would otherwise write some of it (comments, XMP) back.
-            clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+        clean = _bare_pixels(data, kind.image_format)
     except Refused:
         raise
+    except Image.DecompressionBombError as error:
+        # Pillow's own limit, far above ours, can only be met by a header we have not read yet.
+        raise Refused(too_many_pixels(kind.image_format)) from error
     except Exception as error:
         # Pillow reports a damaged or hostile file with many kinds of error; each means the same.
         raise Refused(UNREADABLE) from error
@@ -275,12 +287,49 @@ def strip_metadata(data: bytes, kind: FileType) -> bytes:
     return out.getvalue()
 
 
-def _refuse_unsafe(image: Image.Image) -> None:
-    if image.width * image.height > MAX_PIXELS:
-        raise Refused(TOO_MANY_PIXELS)
-    # Redrawing keeps one frame: an animation would lose the rest without a word.
-    if getattr(image, "n_frames", 1) > 1:
-        raise Refused(ANIMATED)
+def _bare_pixels(data: bytes, image_format: str) -> Image.Image:
+    """The photo's pixels, decoded once, upright and in a mode its format saves, in an image that
+    carries nothing else. At most two full images exist at any moment (see MAX_PIXELS): each step
+    that makes a new one lets go of the one before."""
+    if image_format == "WEBP":
+        # Pillow's WebP reader allocates its canvas as it opens the file: read the size first.
+        _refuse_too_many_pixels(_webp_size(data), image_format)
+    with Image.open(io.BytesIO(data), formats=[image_format]) as image:
+        # Image.open reads the header only: the size is known before any pixel is decoded.
+        _refuse_too_many_pixels(image.size, image_format)
+        # Redrawing keeps one frame: an animation would lose the rest without a word.
+        if getattr(image, "n_frames", 1) > 1:
+            raise Refused(ANIMATED)
+        image.load()
+        # In place: the turned pixels replace the decoded ones instead of joining them.
+        ImageOps.exif_transpose(image, in_place=True)
+        plain = _plain(image, image_format)
+        # The same pixels, not a copy, in a new image without the original's `info`: Pillow's
+        # savers would otherwise write some of it (comments, ICC profile) back.
+        bare = plain._new(plain.im)
+        bare.info = {}
+    return bare
+
+
+def _refuse_too_many_pixels(size: tuple[int, int], image_format: str) -> None:
+    width, height = size
+    if width * height > MAX_PIXELS[image_format]:
+        raise Refused(too_many_pixels(image_format))
+
+
+def _webp_size(data: bytes) -> tuple[int, int]:
+    """A WebP picture's width and height, from the first chunk after the RIFF header: VP8X (the
+    extended format's canvas), VP8L (lossless) or VP8 (lossy key frame)."""
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        width, height = (int.from_bytes(data[n : n + 2], "little") & 0x3FFF for n in (26, 28))
+        return width, height
+    raise Refused(UNREADABLE)
 
 
 def _plain(image: Image.Image, image_format: str) -> Image.Image:

@@ -14,13 +14,13 @@ from allies.models import Actor
 from incidents.models import (
     EntryKind,
     Incident,
-    ReferenceCounter,
     Review,
     Status,
     ThreatAssessment,
     TimelineEntry,
     Visibility,
 )
+from incidents.references import reference_new
 from safespaces.accounts.models import User
 from safespaces.people.models import Person
 from safespaces.places.models import Place, PlaceKind
@@ -85,13 +85,6 @@ def _status_for(age_days: int, rng: random.Random) -> str:
     return Status.NEW
 
 
-def _give_reference(year: int) -> str:
-    counter, _ = ReferenceCounter.objects.get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"INC-{year}-{counter.last:04d}"
-
-
 def seed(user: User) -> list[str]:
     """Add the demo incidents once, to an empty incident book. `user` (a coordinator) reviews
     and assesses; the demo staff member reports most of them."""
@@ -112,7 +105,7 @@ def seed(user: User) -> list[str]:
         logged = timezone.make_aware(datetime.combine(occurred, at))
         logged += timedelta(hours=rng.randint(1, 30))
         incident = Incident.objects.create(
-            reference=_give_reference(min(logged.date(), today).year),
+            reference=reference_new(),
             kind=kind,
             category=category,
             occurred_on=occurred,

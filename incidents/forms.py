@@ -33,6 +33,7 @@ from incidents.models import (
     TimelineEntry,
     Visibility,
 )
+from incidents.references import reference_is
 from incidents.selectors import PatternSuggestion, incidents_visible_to, links_of
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
@@ -303,9 +304,16 @@ class CorrectionForm(forms.Form):
 
 
 class IncidentFilterForm(forms.Form):
-    """Filters of the timeline, the trends and the export. Only closed lists and dates: nothing
-    sensitive lands in the address bar (a place or an actor is named by its random code)."""
+    """Filters of the timeline, the trends and the export. Only a reference, closed lists and
+    dates: nothing sensitive lands in the address bar (a place or an actor is named by its random
+    code)."""
 
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=20,
+        required=False,
+        help_text=_("Such as INC-7KQ2XM, or the numbered reference of an older incident."),
+    )
     kind = forms.ChoiceField(
         label=_("What happened"), choices=[("", _("Anything")), *Kind.choices], required=False
     )
@@ -349,6 +357,8 @@ class IncidentFilterForm(forms.Form):
             if self.cleaned_data[name] not in ("", None)
         }
         incidents = incidents.filter(**exact)
+        if self.cleaned_data["reference"]:
+            incidents = incidents.filter(reference_is(self.cleaned_data["reference"]))
         if self.cleaned_data["since"]:
             incidents = incidents.filter(occurred_on__gte=self.cleaned_data["since"])
         if self.cleaned_data["until"]:

@@ -108,17 +108,6 @@ class Decision(models.TextChoices):
     REASSESS = "reassess", _("Reassess risks")
 
 
-class ReferenceCounter(models.Model):
-    """The last reference number given out in a year. Numbers are never reused: the counter
-    only goes up, whatever happens to the incidents."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"references of {self.year}"
-
-
 class Incident(models.Model):
     """One entry of the incident book: a threat, a security incident, or a near miss.
 
@@ -133,7 +122,14 @@ class Incident(models.Model):
     Visibility = Visibility
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Random (see incidents.references): a sequence would tell anyone who sees a few references
+    # how many incidents they may not see, and when those were logged.
     reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    # The numbered reference an incident logged before references were random had, so what was
+    # printed or written down with it still finds the incident.
+    former_reference = models.CharField(
+        _("former reference"), max_length=16, blank=True, editable=False
+    )
     kind = models.CharField(_("what happened"), max_length=12, choices=Kind.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
     occurred_on = models.DateField(_("date"))
@@ -233,6 +229,11 @@ class Incident(models.Model):
             models.Index(fields=["place", "source", "occurred_on"]),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["former_reference"],
+                condition=~models.Q(former_reference=""),
+                name="incident_former_reference_unique",
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=Kind.values), name="incident_kind_valid"
             ),

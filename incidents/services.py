@@ -13,12 +13,12 @@ from incidents.models import (
     Attachment,
     EntryKind,
     Incident,
-    ReferenceCounter,
     Review,
     Status,
     ThreatAssessment,
     TimelineEntry,
 )
+from incidents.references import reference_new
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
@@ -33,15 +33,6 @@ TRACKED = {
     "severity": EntryKind.SEVERITY,
     "visibility": EntryKind.VISIBILITY,
 }
-
-
-def _next_reference(year: int) -> str:
-    """INC-<year>-<number>, numbered per year. The counter row is locked until the transaction
-    ends, so two reports never get the same number, and it only goes up, so none is reused."""
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"INC-{year}-{counter.last:04d}"
 
 
 def _filled(incident: Incident) -> list[str]:
@@ -61,7 +52,7 @@ def incident_report(
     *, incident: Incident, affected_people: Iterable[Any], shared_with: Iterable[Any], by: User
 ) -> Incident:
     """Log a new incident: give it its reference, open its timeline, drop the reporter's draft."""
-    incident.reference = _next_reference(timezone.localdate().year)
+    incident.reference = reference_new()
     incident.reporter = by
     incident.save(force_insert=True)
     incident.affected_people.set(affected_people)

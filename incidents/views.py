@@ -1,3 +1,4 @@
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -50,9 +51,11 @@ from incidents.trends import period_between, trends_of
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
+from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
 from safespaces.uploads import upload_refused
 
+logger = logging.getLogger(__name__)
 GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
 
@@ -377,6 +380,19 @@ def incident_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Check the filters: nothing was exported."))
         return redirect(f"{reverse('incidents:list')}?{request.GET.urlencode()}")
     incidents = form.filter(incidents_visible_to(request.user))
+    try:
+        rows = export_rows(request.user, incidents)
+    except DecryptionError:
+        # Never part of a file: nothing is sent. Which values fail, verify_encryption lists.
+        logger.error("Incident export refused: a stored value could not be decrypted")
+        messages.error(
+            request,
+            _(
+                "Nothing was exported: some of the records could not be decrypted. "
+                "Tell an administrator."
+            ),
+        )
+        return redirect(f"{reverse('incidents:list')}?{request.GET.urlencode()}".rstrip("?"))
     # Recorded before the first byte leaves: the request's transaction commits it when this
     # view returns, so a download cut short is on record too.
     audit_record(
@@ -385,9 +401,7 @@ def incident_export(request: HttpRequest) -> HttpResponse:
         object_type="incidents.incident",
         fields=export_columns(request.user),
     )
-    response = StreamingHttpResponse(
-        csv_lines(export_rows(request.user, incidents)), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     filename = f"incidents-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

@@ -1,3 +1,5 @@
+import os
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
@@ -6,6 +8,14 @@ class SafeSpacesConfig(AppConfig):
     name = "safespaces"
     verbose_name = "SafeSpaces"
     default = True
+
+    def ready(self) -> None:
+        # Everything this process creates is its own user's alone (0600 files, 0700 folders):
+        # the SQLite database and the -wal and -shm files SQLite adds whenever it needs them,
+        # attachments (FileSystemStorage creates a file 0666 less the umask and only chmods it
+        # once written), and anything else written to disk. A umask is the one setting that
+        # covers files created later by code that is not ours, with no moment of being readable.
+        os.umask(0o077)
 
 
 class SafeSpacesAdminConfig(admin_apps.AdminConfig):

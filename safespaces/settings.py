@@ -254,6 +254,10 @@ ALLY_ASKED_OFTEN_AFTER = env.int("ALLY_ASKED_OFTEN_AFTER", default=3)
 # file is refused with a message rather than dropped in silence (see safespaces.uploads).
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["safespaces.uploads.CappedMemoryUploadHandler"]
+# Whatever a storage writes is the app's user's alone, as everything it creates is (the umask set
+# in safespaces.apps); the attachments storage says the same in its own options.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Language, time, static files ------------------------------------------------------------
 LANGUAGE_CODE = "en"

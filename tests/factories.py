@@ -176,8 +176,8 @@ _references = iter(range(1, 10**6))
 class IncidentFactory(factory.django.DjangoModelFactory):
     """A team-visible threat with every free-text field filled, logged by a staff member.
 
-    The reference comes from a factory sequence; the app's own numbering is tested through
-    `incident_report`.
+    The reference comes from a factory sequence; the app's own random references are tested
+    through `incident_report`.
     """
 
     class Meta:

@@ -73,6 +73,23 @@ def png_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A tiny JPEG whose frame header claims a larger picture."""
+    out = io.BytesIO()
+    Image.new("L", (1, 1)).save(out, "JPEG")
+    data = bytearray(out.getvalue())
+    frame = data.index(b"\xff\xc0")  # baseline frame: length, precision, height, width
+    data[frame + 5 : frame + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def webp_claiming(width: int, height: int) -> bytes:
+    """The first bytes of an extended WebP file whose canvas is width x height."""
+    vp8x = b"VP8X" + struct.pack("<I", 10) + bytes(4)
+    vp8x += (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    return b"RIFF" + struct.pack("<I", 4 + len(vp8x)) + b"WEBP" + vp8x
+
+
 def pdf(text: bytes = b"Statement") -> bytes:
     return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% " + text + b"\n%%EOF\n"
 

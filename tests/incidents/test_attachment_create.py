@@ -240,6 +240,24 @@ def test_a_heic_photo_is_refused_with_what_to_do_instead(
     assert nothing_was_kept(attachments_dir)
 
 
+def test_a_photo_with_too_many_pixels_is_refused_and_the_note_is_kept(
+    client: Client, staff: User, attachments_dir: Path
+) -> None:
+    # 7000 x 7000 pixels in a few bytes: it would take 196 MB once decoded.
+    response = sign_in(client, staff).post(
+        url(IncidentFactory()),
+        {
+            "file": upload("huge.png", samples.png_claiming(7000, 7000), "image/png"),
+            "note": "The van outside the shelter",
+        },
+    )
+
+    assert response.status_code == 200
+    assert b"we take photos of up to 14 megapixels" in response.content
+    assert b"The van outside the shelter" in response.content
+    assert nothing_was_kept(attachments_dir)
+
+
 def test_a_failed_save_leaves_no_file_behind(
     staff: User, attachments_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

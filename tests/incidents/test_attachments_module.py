@@ -12,7 +12,6 @@ from incidents.attachments import (
     JPEG,
     PDF,
     PNG,
-    TOO_MANY_PIXELS,
     UNREADABLE,
     WAV,
     WEBP,
@@ -24,6 +23,7 @@ from incidents.attachments import (
     seal_file,
     sniff,
     strip_metadata,
+    too_many_pixels,
 )
 from safespaces.crypto.cipher import DecryptionError
 from tests.incidents import samples
@@ -145,6 +145,57 @@ def test_a_webp_loses_its_exif() -> None:
     assert not image.getexif()
 
 
+@pytest.mark.parametrize(
+    ("data", "kind", "megapixels"),
+    [
+        # 143 KB that decode into 196 MB.
+        (samples.png_claiming(7000, 7000), PNG, 14),
+        (samples.png_claiming(4000, 3501), PNG, 14),
+        (samples.jpeg_claiming(4000, 3501), JPEG, 14),
+        (samples.webp_claiming(2500, 2001), WEBP, 5),
+    ],
+    ids=["png-bomb", "png", "jpeg", "webp"],
+)
+def test_a_photo_over_the_pixel_cap_is_refused_with_the_cap_in_words(
+    data: bytes, kind: FileType, megapixels: int
+) -> None:
+    with pytest.raises(Refused) as refusal:
+        strip_metadata(data, kind)
+
+    assert refusal.value.message == too_many_pixels(kind.image_format)
+    assert f"up to {megapixels} megapixels" in refusal.value.message
+
+
+def test_a_webp_over_the_cap_is_refused_before_pillow_opens_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # libwebp allocates the whole canvas as the file is opened, before Pillow can check its size.
+    opened: list[object] = []
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: opened.append(args))
+
+    with pytest.raises(Refused) as refusal:
+        strip_metadata(samples.webp_claiming(16383, 16383), WEBP)
+
+    assert refusal.value.message == too_many_pixels("WEBP")
+    assert opened == []
+
+
+def test_a_webp_without_a_readable_size_is_refused() -> None:
+    with pytest.raises(Refused) as refusal:
+        strip_metadata(b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(10), WEBP)
+
+    assert refusal.value.message == UNREADABLE
+
+
+def test_a_photo_at_the_pixel_cap_is_kept() -> None:
+    out = io.BytesIO()
+    Image.new("L", (4000, 3500), 200).save(out, "PNG")
+
+    image = Image.open(io.BytesIO(strip_metadata(out.getvalue(), PNG)))
+
+    assert (image.format, image.size, image.getpixel((0, 0))) == ("PNG", (4000, 3500), 200)
+
+
 @pytest.mark.parametrize(("build", "kind"), [(samples.pdf, PDF), (samples.wav, WAV)])
 def test_documents_and_recordings_are_kept_as_they_are(
     build: Callable[[], bytes], kind: FileType
@@ -159,7 +210,7 @@ def test_documents_and_recordings_are_kept_as_they_are(
     [
         (samples.jpeg_with_gps()[:200], UNREADABLE),
         (b"\xff\xd8\xff" + b"<html>not a photo</html>", UNREADABLE),
-        (samples.png_claiming(9000, 9000), TOO_MANY_PIXELS),
+        (samples.png_claiming(9000, 9000), too_many_pixels("PNG")),
         (samples.animated_png(), ANIMATED),
     ],
 )

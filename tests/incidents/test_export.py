@@ -3,6 +3,7 @@ import io
 from datetime import time
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test import Client
@@ -10,10 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents.export import COLUMNS, FREE_TEXT
+from incidents.models import Incident
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
+from safespaces.places.models import Place
 from safespaces.spreadsheets import safe_cell
 from tests.conftest import sign_in
+from tests.crypto.support import raw_value, write_raw
 from tests.factories import (
     ActorFactory,
     AdversaryFactory,
@@ -160,6 +164,37 @@ def test_a_filter_that_does_not_apply_exports_nothing(client: Client, staff: Use
     assert response.status_code == 302
     assert response["Location"] == "/incidents/?since=not-a-date&kind=threat"
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+
+
+def test_a_value_that_cannot_be_decrypted_stops_the_export_before_any_byte(
+    client: Client, coordinator: User
+) -> None:
+    readable, broken = IncidentFactory(summary="Readable"), IncidentFactory()
+    # Sealed for another row: it does not open here, as after a bad restore or tampering.
+    write_raw(Incident, "summary", broken.pk, raw_value(Incident, "summary", readable.pk))
+
+    response = sign_in(client, coordinator).get(URL + "?kind=threat")
+
+    assert not isinstance(response, StreamingHttpResponse)
+    assert response.status_code == 302
+    assert response["Location"] == "/incidents/?kind=threat"
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "Nothing was exported: some of the records could not be decrypted. Tell an administrator."
+    ]
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+
+
+def test_a_place_name_that_cannot_be_decrypted_stops_a_staff_export_too(
+    client: Client, staff: User
+) -> None:
+    shelter, office = PlaceFactory(), PlaceFactory()
+    IncidentFactory(place=shelter)
+    write_raw(Place, "name", shelter.pk, raw_value(Place, "name", office.pk))
+
+    response = sign_in(client, staff).get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/incidents/"
 
 
 def test_the_export_is_a_download_nobody_caches_and_is_recorded(

@@ -97,6 +97,33 @@ def test_filters_narrow_the_list(client: Client, coordinator: User) -> None:
     assert shown(client.get(URL, {"kind": "near_miss"})) == []
 
 
+def test_a_reference_finds_its_incident_written_as_people_write_it(
+    client: Client, staff: User
+) -> None:
+    IncidentFactory(summary="Found", reference="INC-7KQ2XM")
+    IncidentFactory(summary="Found by its number", former_reference="INC-2025-0012")
+    IncidentFactory(summary="Another")
+    sign_in(client, staff)
+
+    for written in ["INC-7KQ2XM", " inc-7kq2xm", "7KQ2XM"]:
+        assert shown(client.get(URL, {"reference": written})) == ["Found"], written
+    assert shown(client.get(URL, {"reference": "INC-2025-0012"})) == ["Found by its number"]
+    assert shown(client.get(URL, {"reference": "INC-ZZZZZZ"})) == []
+
+
+def test_a_reference_does_not_find_an_incident_the_user_may_not_see(
+    client: Client, staff: User
+) -> None:
+    IncidentFactory(reference="INC-7KQ2XM", visibility="coordinators")
+    IncidentFactory(summary="Visible")
+
+    response = sign_in(client, staff).get(URL, {"reference": "INC-7KQ2XM"})
+
+    assert response.status_code == 200
+    assert shown(response) == []
+    assert b"No incident matches these filters." in response.content
+
+
 def test_a_date_range_includes_both_ends(client: Client, staff: User) -> None:
     for day in [1, 10, 20, 30]:
         IncidentFactory(summary=f"June {day}", occurred_on=date(2026, 6, day))
