@@ -358,7 +358,7 @@ def _associated_data(attachment_id: uuid.UUID) -> bytes:
     return b"incidents.Attachment\x1f" + str(attachment_id).encode("ascii")
 
 
-@sensitive_variables("key")
+@sensitive_variables("key", "data")
 def seal_file(data: bytes, *, attachment_id: uuid.UUID) -> tuple[str, bytes]:
     """Encrypt with a fresh 256-bit AES-GCM key. Returns the key, base64 for `file_key`, and
     what to store: version (1 byte) | 96-bit random nonce | ciphertext and tag."""

@@ -16,7 +16,7 @@ from django.utils.decorators import method_decorator
 
 from safespaces.accounts.roles import Role, has_role
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record
+from safespaces.audit.services import audit_chain_lock, audit_record
 
 
 class Access(StrEnum):
@@ -36,6 +36,10 @@ ROLE_FOR_RULE = {
 NEEDS_SECOND_FACTOR = {Access.SIGNED_IN, *ROLE_FOR_RULE}
 
 V = TypeVar("V")
+
+# Requests that write nothing but audit events (as CSRF protection counts them); any other
+# method may write. Every request runs in one transaction (ATOMIC_REQUESTS).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def forbidden(request: HttpRequest) -> HttpResponse:
@@ -59,6 +63,10 @@ def access(rule: Access) -> Callable[[V], V]:
 
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in SAFE_METHODS:
+                # Before the view locks or writes any row, so audited writes cannot deadlock
+                # (see audit_chain_lock). Safe methods write nothing but their audit event.
+                audit_chain_lock()
             role = ROLE_FOR_RULE.get(rule)
             if role is not None and not has_role(request.user, role):
                 return forbidden(request)

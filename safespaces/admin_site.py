@@ -1,3 +1,5 @@
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import admin, messages
@@ -5,10 +7,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from safespaces.access import SAFE_METHODS
 from safespaces.accounts.roles import Role, has_role
 from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record
+from safespaces.audit.services import audit_chain_lock, audit_record
 
 
 class SafeSpacesAdminSite(admin.AdminSite):
@@ -24,6 +27,17 @@ class SafeSpacesAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and user.is_verified() and has_role(user, Role.ADMINISTRATOR))
+
+    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+        """Every admin page; saves take the audit chain's lock before any row, as in `access`."""
+
+        @wraps(view)
+        def chain_locked_first(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.method not in SAFE_METHODS:
+                audit_chain_lock()
+            return view(request, *args, **kwargs)
+
+        return super().admin_view(chain_locked_first, cacheable)
 
     def password_change(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
         # One place to change a password: ours audits it and ends the other sessions.

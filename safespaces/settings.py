@@ -125,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+# Error reports hide keys and plaintext held by the crypto functions, with DEBUG on too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "safespaces.error_reports.AlwaysSafeExceptionReporterFilter"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication -------------------------------------------------------------

@@ -7,8 +7,10 @@ import json
 from datetime import datetime
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
+@sensitive_variables("key")  # stars in error reports (see safespaces.error_reports)
 def event_mac(
     *,
     seq: int,

@@ -30,6 +30,20 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
 
 
+def audit_chain_lock() -> None:
+    """Take the chain's lock now, before this transaction locks or writes any row.
+
+    `audit_record` takes the lock when it appends, which is after the action's own writes. Two
+    transactions could then each hold what the other waits for (one the lock, the other a row
+    it has updated or referenced by a foreign key), and Postgres would kill one of them: a lost
+    write. Taking the lock first in every transaction that writes and audits gives one lock
+    order, which cannot deadlock. The lock is re-entrant: `audit_record` takes it again at no
+    cost but a round trip. Called for unsafe requests by `access` and the admin site; code that
+    writes outside a request (commands, the shell) calls it at the start of its transaction.
+    """
+    _lock_chain()
+
+
 def audit_record(
     *,
     action: AuditEvent.Action,

@@ -11,12 +11,15 @@ import hmac
 import unicodedata
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
 def normalise(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
+# The value, the message and the key all stay out of error reports.
+@sensitive_variables()
 def blind_index(value: str, *, purpose: str) -> str:
     key = base64.urlsafe_b64decode(settings.BLIND_INDEX_KEY.encode() + b"==")
     message = f"{purpose}\x1f{normalise(value)}".encode()

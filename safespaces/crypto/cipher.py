@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.views.decorators.debug import sensitive_variables
 
 from safespaces.crypto.keys import parse_field_keys
 
@@ -35,7 +36,9 @@ class KeyRing:
     ciphers: dict[str, AESGCM]
 
 
+# Keys and plaintext stay out of error reports (see safespaces.error_reports).
 @cache
+@sensitive_variables("keys")
 def key_ring() -> KeyRing:
     keys = parse_field_keys(settings.FIELD_ENCRYPTION_KEYS)
     if not keys:
@@ -49,6 +52,7 @@ def _forget_keys(*, setting: str, **kwargs: object) -> None:
         key_ring.cache_clear()
 
 
+@sensitive_variables("plaintext")
 def seal(plaintext: bytes, *, associated_data: bytes) -> str:
     ring = key_ring()
     key_id = ring.primary_id.encode()

@@ -1,7 +1,9 @@
 """Key material for field encryption, the blind index and the audit chain.
 
-This module imports nothing from Django so that settings.py can validate keys while it loads and
-`python -m safespaces.crypto.keys` can print fresh ones on a machine that cannot start the app yet.
+This module reads no Django settings (it imports only a decorator) so that settings.py can validate
+keys while it loads and `python -m safespaces.crypto.keys` can print fresh ones on a machine that
+cannot start the app yet. Functions that hold a key mark it with `sensitive_variables`, so error
+reports print stars instead (see safespaces.error_reports).
 Every key is 32 random bytes, written as URL-safe base64. Field keys carry a short id so that a
 ciphertext names the key that sealed it and old keys can stay readable during a rotation.
 """
@@ -11,7 +13,9 @@ import binascii
 import re
 import secrets
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.views.decorators.debug import sensitive_variables
 
 KEY_BYTES = 32
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,16}$")
@@ -22,13 +26,14 @@ MIN_SECRET_KEY_LENGTH = 50
 @dataclass(frozen=True)
 class FieldKey:
     key_id: str
-    secret: bytes
+    secret: bytes = field(repr=False)
 
 
 def new_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode()
 
 
+@sensitive_variables()
 def decode_key(value: str) -> bytes:
     """Decode one base64 key; raise ValueError when it is not exactly 32 bytes."""
     try:
@@ -40,6 +45,7 @@ def decode_key(value: str) -> bytes:
     return raw
 
 
+@sensitive_variables()
 def parse_field_keys(value: str) -> list[FieldKey]:
     """Parse "id:key,id:key"; the first entry is the primary key that seals new values."""
     keys = []
@@ -54,6 +60,7 @@ def parse_field_keys(value: str) -> list[FieldKey]:
     return keys
 
 
+@sensitive_variables()
 def key_problems(
     *, secret_key: str, field_keys: str, blind_index_key: str, audit_key: str
 ) -> list[str]:

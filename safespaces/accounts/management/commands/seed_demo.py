@@ -12,6 +12,7 @@ from django.db import transaction
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.accounts.services import backup_codes_regenerate
+from safespaces.audit.services import audit_chain_lock
 from safespaces.people.models import Person
 from safespaces.places.models import Place, PlaceKind
 
@@ -69,6 +70,8 @@ class Command(BaseCommand):
             "then type one backup code. Each code works once; then set up an authenticator app.",
         ]
         with transaction.atomic():
+            # Before any row, as requests do: the app may be serving while this runs.
+            audit_chain_lock()
             for username, display_name, role in DEMO_USERS:
                 user, _ = User.objects.get_or_create(username=username)
                 user.display_name = display_name

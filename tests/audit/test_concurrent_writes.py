@@ -1,0 +1,115 @@
+"""Audited writes that meet on one record neither deadlock nor lose each other (Postgres).
+
+Every round, the reporter saves her incident while a coordinator adds a line to its timeline,
+both through the real views, each on its own connection. Before the chain's lock was taken first
+in every writing transaction, one of them sometimes held the incident's row and waited for the
+lock while the other held the lock and waited for the row, and Postgres killed one: a 500 and a
+lost write.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from incidents.models import Incident, TimelineEntry
+from safespaces.accounts.models import User
+from safespaces.audit.services import audit_chain_verify
+from tests.conftest import sign_in
+from tests.factories import IncidentFactory
+from tests.incidents.test_incident_edit import form_data
+
+ROUNDS = 200
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="SQLite takes its single write lock at BEGIN IMMEDIATE: writers cannot deadlock",
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def database_as_the_migrations_left_it(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """A test on real transactions ends with a flush of every table, which takes the roles'
+    groups (made by data migrations) from the next run that reuses the database: put them back,
+    and the trail's refusal to be truncated."""
+    with django_db_blocker.unblock():
+        contents = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        connection.creation.deserialize_db_from_string(contents)
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_truncate")
+
+
+@pytest.fixture(autouse=True)
+def trail_emptied_by_the_flush() -> Iterator[None]:
+    """The trail refuses TRUNCATE, as it should: let the flush after the test through."""
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_truncate")
+
+
+Round = Callable[[int], int]  # does round n's request; returns its status code
+
+
+def in_step(rounds: int, *workers: Round) -> list[list[int]]:
+    """Run each worker in a thread of its own (one connection each, as app servers have), all
+    starting round n at the same moment; return each worker's status codes.
+
+    A failed request answers 500 (the clients do not raise): the test client hands an exception
+    to every client waiting at that moment, which would blame the other request too.
+    """
+    start = threading.Barrier(len(workers))
+    statuses: list[list[int]] = [[] for _ in workers]
+
+    def work(index: int, worker: Round) -> None:
+        try:
+            for n in range(rounds):
+                start.wait()
+                statuses[index].append(worker(n))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_an_edit_and_a_timeline_entry_at_the_same_moment_both_succeed(
+    staff: User, coordinator: User
+) -> None:
+    incident = IncidentFactory(reporter=staff)
+    reporter = sign_in(Client(raise_request_exception=False), staff)
+    team = sign_in(Client(raise_request_exception=False), coordinator)
+
+    def edit(n: int) -> int:
+        current = Incident.objects.get(pk=incident.pk)
+        data = form_data(current, lessons=f"Lesson {n}")
+        return reporter.post(f"/incidents/{incident.pk}/edit/", data).status_code
+
+    def add_note(n: int) -> int:
+        data = {"kind": "note", "body": f"Note {n}"}
+        return team.post(f"/incidents/{incident.pk}/entries/new/", data).status_code
+
+    edits, notes = in_step(ROUNDS, edit, add_note)
+
+    failed_rounds = sum(pair != (302, 302) for pair in zip(edits, notes, strict=True))
+    edits_saved = Incident.objects.get(pk=incident.pk).version - 1
+    notes_saved = TimelineEntry.objects.filter(author=coordinator, kind="note").count()
+    assert {
+        "failed rounds": failed_rounds,
+        "lost edits": ROUNDS - edits_saved,
+        "lost notes": ROUNDS - notes_saved,
+    } == {"failed rounds": 0, "lost edits": 0, "lost notes": 0}
+    assert audit_chain_verify().first_broken_seq is None

@@ -1,0 +1,144 @@
+"""grant_app_role: the app's database role writes the app's tables, but may only read and append
+to the audit trail, and cannot switch off the triggers that guard it (Postgres).
+
+The test makes a database and two roles of its own: an owner that runs migrate and an app role
+that the app would connect as. It drops them again at the end.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+from django.db import connection
+from psycopg2 import errors
+
+MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no roles or privileges"
+)
+
+REFUSED = [
+    "UPDATE audit_auditevent SET action = 'logout'",
+    "DELETE FROM audit_auditevent",
+    "TRUNCATE audit_auditevent",
+    "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_update_delete",
+    "ALTER TABLE audit_auditevent DISABLE TRIGGER USER",
+    "DROP TRIGGER audit_no_truncate ON audit_auditevent",
+    "CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql "
+    "AS $$ BEGIN RETURN NULL; END; $$",
+    # Replica mode would skip the triggers; only superusers may set it.
+    "SET session_replication_role = replica",
+    "INSERT INTO django_migrations (app, name, applied) VALUES ('audit', 'x', now())",
+]
+
+
+@dataclass
+class Server:
+    database: str
+    owner: str
+    app: str
+
+    def url(self, role: str) -> str:
+        settings = connection.settings_dict
+        return f"postgres://{role}@{settings['HOST']}:{settings['PORT']}/{self.database}"
+
+    def manage(self, role: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, "DATABASE_URL": self.url(role)}
+        return subprocess.run(  # noqa: S603 - our own manage.py
+            [sys.executable, str(MANAGE), *arguments],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+
+def as_administrator(*statements: str) -> None:
+    settings = connection.settings_dict
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"],
+    )
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        admin.close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    """A fresh database owned by its own owner role, and an app role with no rights yet."""
+    # Named after this run's database, so runs on other databases of the server never collide.
+    database = connection.settings_dict["NAME"].removeprefix("test_") + "_roles"
+    made = Server(database=database, owner=f"{database}_owner", app=f"{database}_app")
+    drop = [
+        f"DROP DATABASE IF EXISTS {made.database} WITH (FORCE)",
+        f"DROP ROLE IF EXISTS {made.app}",
+        f"DROP ROLE IF EXISTS {made.owner}",
+    ]
+    as_administrator(
+        *drop,
+        f"CREATE ROLE {made.owner} LOGIN",
+        f"CREATE ROLE {made.app} LOGIN",
+        f"CREATE DATABASE {made.database} OWNER {made.owner}",
+    )
+    yield made
+    as_administrator(*drop)
+
+
+def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) -> None:
+    migrated = server.manage(server.owner, "migrate", "--no-input")
+    assert migrated.returncode == 0, migrated.stderr
+    granted = server.manage(server.owner, "grant_app_role", server.app)
+    assert granted.returncode == 0, granted.stderr
+    assert "only read and append to the audit trail" in granted.stdout
+
+    writes = server.manage(
+        server.app,
+        "shell",
+        "-c",
+        "from safespaces.accounts.models import User\n"
+        "from safespaces.audit.models import AuditEvent\n"
+        "from safespaces.audit.services import audit_record\n"
+        "user = User.objects.create(username='amina', display_name='Amina')\n"
+        "audit_record(action=AuditEvent.Action.CREATE, actor=user, target=user)\n"
+        "user.display_name = 'Amina K.'\n"
+        "user.save()\n"
+        "User.objects.create(username='kai').delete()\n"
+        "print(AuditEvent.objects.count(), User.objects.get().display_name)\n",
+    )
+    assert writes.returncode == 0, writes.stderr
+    assert writes.stdout.splitlines()[-1] == "1 Amina K."
+
+    app = psycopg2.connect(server.url(server.app))
+    try:
+        for statement in REFUSED:
+            with pytest.raises(errors.InsufficientPrivilege), app.cursor() as cursor:
+                cursor.execute(statement)
+            app.rollback()
+        with app.cursor() as cursor:
+            cursor.execute("SELECT count(*), min(action) FROM audit_auditevent")
+            assert cursor.fetchone() == (1, "create")
+    finally:
+        app.close()
+
+
+def test_it_refuses_to_grant_to_the_owner_itself(server: Server) -> None:
+    server.manage(server.owner, "migrate", "--no-input")
+
+    refused = server.manage(server.owner, "grant_app_role", server.owner)
+
+    assert refused.returncode != 0
+    assert f"{server.owner} is a member of {server.owner}" in refused.stderr
