@@ -4,15 +4,18 @@ Each persona is a real user built through the same models the app uses; tests si
 `sign_in`, which gives the session both factors the way the login flow does.
 """
 
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django import DjangoDbBlocker
 
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
@@ -113,3 +116,22 @@ def inactive(db: None) -> User:
 def named_staff(db: None) -> User:
     """Jo, a staff member a colleague names on an incident only the people named may see."""
     return UserFactory(username="jo", display_name="Jo", role=Role.STAFF)
+
+
+@pytest.fixture(scope="module")
+def committed_for_real(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """For a module of tests on real transactions (threads with their own connections, Postgres).
+
+    Each such test ends with a flush of every table. The trail refuses TRUNCATE, as it should:
+    that is let through while the module runs. Afterwards the rows data migrations wrote (the
+    roles' groups) are put back for the next run that reuses the database, and the refusal too.
+    """
+    with django_db_blocker.unblock():
+        contents = connection.creation.serialize_db_to_string()
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_truncate")
+    yield
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_truncate")
+        connection.creation.deserialize_db_from_string(contents)

@@ -6,14 +6,13 @@ check counts towards the back-off.
 """
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from pytest_django import DjangoDbBlocker
 
 from safespaces.accounts.models import BackupCodeDevice, User
 from safespaces.accounts.services import backup_codes_regenerate
@@ -25,6 +24,7 @@ pytestmark = [
     # Committed for real, so other connections see it; the rows migrations wrote (roles,
     # permissions) are reloaded before each test.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("committed_for_real"),
     pytest.mark.skipif(
         connection.vendor == "sqlite",
         reason=(
@@ -34,24 +34,6 @@ pytestmark = [
         ),
     ),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def tables_emptied_between_tests(
-    django_db_setup: None, django_db_blocker: DjangoDbBlocker
-) -> Iterator[None]:
-    """Let the tables be emptied after each test, and fill them again at the end.
-
-    The audit table refuses TRUNCATE, so that is let through while these tests run. After the
-    last one the rows migrations wrote are loaded again: a reused test database needs them.
-    """
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_truncate")
-    yield
-    with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_truncate")
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)  # type: ignore[attr-defined]
 
 
 def password_steps(user: User) -> list[Client]:

@@ -8,8 +8,7 @@ lost write.
 """
 
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -30,31 +29,8 @@ pytestmark = [
         reason="SQLite takes its single write lock at BEGIN IMMEDIATE: writers cannot deadlock",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("committed_for_real"),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def database_as_the_migrations_left_it(
-    django_db_setup: None, django_db_blocker: Any
-) -> Iterator[None]:
-    """A test on real transactions ends with a flush of every table, which takes the roles'
-    groups (made by data migrations) from the next run that reuses the database: put them back,
-    and the trail's refusal to be truncated."""
-    with django_db_blocker.unblock():
-        contents = connection.creation.serialize_db_to_string()
-    yield
-    with django_db_blocker.unblock():
-        connection.creation.deserialize_db_from_string(contents)
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_truncate")
-
-
-@pytest.fixture(autouse=True)
-def trail_emptied_by_the_flush() -> Iterator[None]:
-    """The trail refuses TRUNCATE, as it should: let the flush after the test through."""
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_truncate")
 
 
 Round = Callable[[int], int]  # does round n's request; returns its status code
