@@ -42,8 +42,12 @@ browser:
 	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for Postgres)
-	$(PY) -m pytest -m "not browser" --create-db
-	$(PY) -m pytest -m browser
+	$(PY) -m pytest -m "not browser" --create-db --numprocesses=auto
+	@# The browser tests serve the app from a SQLite database of their own, whatever DATABASE_URL
+	@# says: on Postgres they would only repeat themselves.
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
+	  echo "Browser tests skipped: they never use Postgres (make test-browser runs them)"; \
+	else $(PY) -m pytest -m browser; fi
 
 test-browser: env browser ## Run only the browser tests (Debian's chromium)
 	$(PY) -m pytest -m browser

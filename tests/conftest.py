@@ -25,8 +25,12 @@ from tests.factories import PASSWORD, UserFactory
 def pytest_configure(config: pytest.Config) -> None:
     # Argon2 is the point in production and a waste of minutes in tests.
     # Static files come from the source folders: tests do not run collectstatic.
+    # WhiteNoise would look through every static folder for each new test client (it follows
+    # DEBUG); no test outside the browser tests asks the test client for a static file.
     override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        WHITENOISE_USE_FINDERS=False,
+        WHITENOISE_AUTOREFRESH=False,
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
