@@ -65,7 +65,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     rows = [(actor, is_asked_often(asked.get(actor.pk, 0))) for actor in actors]
     if see_all:
         # Adversaries' names among them: recorded as one listing.
-        audit_list(request, "allies.actor")
+        audit_list(request, object_type="allies.actor")
     context = {"form": form, "rows": rows, "see_all": see_all}
     return render(request, "allies/actor_list.html", context)
 
@@ -240,7 +240,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
     relations = relations_among(actors) if may_see_relations(request.user) else []
     see_all = may_see_all_actors(request.user)
     if see_all:
-        audit_list(request, "allies.actor")
+        audit_list(request, object_type="allies.actor")
     # Staff see allies only: a map of empty columns would only say what is hidden from them.
     stances = None if see_all else [Stance.ALLY]
     layout = actor_map(list(actors), list(relations), stances=stances, rtl=get_language_bidi())

@@ -131,6 +131,16 @@ def _rows(user: Any, incidents: QuerySet[Incident]) -> Iterator[list[str]]:
         yield [safe_cell(cell) for cell in row + [getattr(incident, name) for name in free_text]]
 
 
+def exported_records(incidents: QuerySet[Incident]) -> list[tuple[str, str]]:
+    """How the audit trail names what an export carries: each incident and each person affected
+    (by alias), in two queries."""
+    links = Incident.affected_people.through.objects.filter(incident__in=incidents.values("pk"))
+    people = links.values_list("person_id", flat=True).distinct()
+    return [("incidents.incident", str(pk)) for pk in incidents.values_list("pk", flat=True)] + [
+        ("people.person", str(pk)) for pk in people
+    ]
+
+
 class Echo:
     """A file-like object that hands back what is written, so csv.writer can feed a stream."""
 

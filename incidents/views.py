@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from allies.selectors import actors_visible_to, may_see_all_actors
 from incidents import services
 from incidents.attachments import download_name, file_read
-from incidents.export import csv_lines, export_columns, export_rows
+from incidents.export import csv_lines, export_columns, export_rows, exported_records
 from incidents.forms import (
     AssessmentForm,
     AttachmentForm,
@@ -50,7 +50,7 @@ from incidents.selectors import (
 from incidents.trends import period_between, trends_of
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record, audit_view
+from safespaces.audit.services import audit_export, audit_record, audit_view
 from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
 from safespaces.uploads import upload_refused
@@ -369,6 +369,11 @@ def review_create(request: HttpRequest, code: str) -> HttpResponse:
 # --- Export and printable report ---------------------------------------------------------------
 
 
+def _back_to_list(request: HttpRequest) -> HttpResponse:
+    """The incident list with the filters the export was asked with."""
+    return redirect(f"{reverse('incidents:list')}?{request.GET.urlencode()}".rstrip("?"))
+
+
 @access(Access.STAFF)
 @require_safe
 def incident_export(request: HttpRequest) -> HttpResponse:
@@ -378,7 +383,7 @@ def incident_export(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         # A filter that does not apply would export the whole book: show what is wrong instead.
         messages.error(request, _("Check the filters: nothing was exported."))
-        return redirect(f"{reverse('incidents:list')}?{request.GET.urlencode()}")
+        return _back_to_list(request)
     incidents = form.filter(incidents_visible_to(request.user))
     try:
         rows = export_rows(request.user, incidents)
@@ -392,14 +397,15 @@ def incident_export(request: HttpRequest) -> HttpResponse:
                 "Tell an administrator."
             ),
         )
-        return redirect(f"{reverse('incidents:list')}?{request.GET.urlencode()}".rstrip("?"))
+        return _back_to_list(request)
     # Recorded before the first byte leaves: the request's transaction commits it when this
-    # view returns, so a download cut short is on record too.
-    audit_record(
-        action=AuditEvent.Action.EXPORT,
-        actor=request.user,
+    # view returns, so a download cut short is on record too. It names every incident and
+    # every person affected, so their access reports find it.
+    audit_export(
+        request,
         object_type="incidents.incident",
         fields=export_columns(request.user),
+        records=exported_records(incidents),
     )
     response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     filename = f"incidents-{timezone.localdate():%Y-%m-%d}.csv"

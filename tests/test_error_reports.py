@@ -15,6 +15,7 @@ from django.test import RequestFactory, override_settings
 from django.views.debug import ExceptionReporter
 
 from incidents.attachments import open_file, seal_file
+from incidents.models import Incident
 from safespaces.audit.chain import event_mac
 from safespaces.crypto.blind_index import blind_index
 from safespaces.crypto.cipher import key_ring, seal
@@ -148,3 +149,28 @@ def test_an_attachments_content_is_not_in_the_report() -> None:
     )
 
     assert_hidden(report, function="seal_file", variables=["key", "data"], secrets=[CANARY])
+
+
+def test_a_value_being_saved_is_not_in_the_report_whatever_function_holds_it() -> None:
+    incident = Incident(summary=CANARY)
+    incident.pk = None  # a value cannot be sealed without the row's id
+    summary = Incident._meta.get_field("summary")
+
+    report = debug_page_text(lambda: summary.seal_value(incident, incident.summary))
+
+    assert_hidden(report, function="seal_value", variables=["value", "instance"], secrets=[CANARY])
+
+
+def test_posted_free_text_is_not_in_the_report() -> None:
+    def failing_view() -> None:
+        raise ValueError("the view failed")
+
+    with pytest.raises(ValueError) as raised:
+        failing_view()
+    request = RequestFactory().post("/incidents/new/", {"description": CANARY})
+    reporter = ExceptionReporter(request, raised.type, raised.value, raised.tb, is_email=False)
+    with override_settings(DEBUG=True):
+        report = html.unescape(reporter.get_traceback_html())
+
+    assert "the view failed" in report and "description" in report
+    assert CANARY not in report

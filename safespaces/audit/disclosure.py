@@ -4,7 +4,8 @@ A view may name what it shows (`audit_view`, `audit_list`); the encrypted fields
 they open. When the response is ready, `response_audit` writes one event: the record the view
 named (or the only record shown) as its object, every other record shown in `shown`. So a form
 re-rendered with errors after a POST, a list page or a fragment is recorded like any page,
-without each view having to remember it.
+without each view having to remember it. This module keeps the request's `Disclosure`; the
+services write the events.
 """
 
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 
+from safespaces.audit.models import AuditEvent
 from safespaces.crypto.fields import Opened, openings
 
 
@@ -23,42 +25,67 @@ def record_name(instance: models.Model) -> tuple[str, str]:
     return instance._meta.label_lower, str(getattr(instance, "code", None) or instance.pk)
 
 
+Name = tuple[str, str]
+
+
 @dataclass
-class Response:
+class Disclosure:
     """What one request has shown and recorded so far."""
 
     opened: Opened
     subject: models.Model | None = None  # named by the view with `audit_view`
     listed_type: str = ""  # named by the view with `audit_list`
-    named: set[tuple[str, str]] = field(default_factory=set)  # by events already written
+    # The records each event of this request names, by the event's row number.
+    written: dict[int, set[Name]] = field(default_factory=dict)
 
 
-_response: ContextVar[Response | None] = ContextVar("audited_response", default=None)
+_disclosure: ContextVar[Disclosure | None] = ContextVar("disclosure", default=None)
 
 
 @contextmanager
-def audited_response() -> Iterator[Response]:
+def disclosure_collected() -> Iterator[Disclosure]:
     with openings() as opened:
-        response = Response(opened)
-        token = _response.set(response)
+        disclosure = Disclosure(opened)
+        token = _disclosure.set(disclosure)
         try:
-            yield response
+            yield disclosure
         finally:
-            _response.reset(token)
+            _disclosure.reset(token)
 
 
-def current() -> Response | None:
-    return _response.get()
+def current() -> Disclosure | None:
+    return _disclosure.get()
 
 
-def note_named(object_type: str, object_id: str, shown: list[str]) -> None:
+def name_of(text: str) -> Name:
+    object_type, _, object_id = text.partition(":")
+    return object_type, object_id
+
+
+def note_written(event: AuditEvent) -> None:
     """An event was written: its records need no second event for this response."""
-    response = _response.get()
-    if response is None:
+    disclosure = _disclosure.get()
+    if disclosure is None:
         return
-    if object_id:
-        response.named.add((object_type, object_id))
-    response.named.update(tuple(name.split(":", 1)) for name in shown)  # type: ignore[misc]
+    names = {name_of(text) for text in event.shown or []}
+    if event.object_id:
+        names.add((event.object_type, event.object_id))
+    disclosure.written[event.seq] = names
+
+
+def _named(disclosure: Disclosure) -> set[Name]:
+    """The records named by this request's events that still stand: one rolled back with a
+    savepoint (a refused save) names nothing."""
+    if not disclosure.written:
+        return set()
+    standing = AuditEvent.objects.filter(seq__in=disclosure.written).values_list("seq", flat=True)
+    return {name for seq in standing for name in disclosure.written[seq]}
+
+
+def opened_names() -> set[Name]:
+    """Every record whose encrypted values were opened so far for this request."""
+    disclosure = _disclosure.get()
+    return {record_name(i) for i in disclosure.opened.values()} if disclosure else set()
 
 
 def shows_content(request: HttpRequest, response: HttpResponseBase) -> bool:
@@ -68,13 +95,13 @@ def shows_content(request: HttpRequest, response: HttpResponseBase) -> bool:
     return not 300 <= response.status_code < 400
 
 
-def shown_records(response: Response, viewer: models.Model | None) -> list[tuple[str, str]]:
+def shown_records(disclosure: Disclosure, *, viewer: models.Model | None) -> list[Name]:
     """The records opened for this response that no event names yet, in a stable order.
 
     The viewer's own account (their display name in the header) is not someone else's data.
     """
-    names = {record_name(instance) for instance in response.opened.values()}
-    for known in (response.subject, viewer):
+    names = {record_name(instance) for instance in disclosure.opened.values()}
+    for known in (disclosure.subject, viewer):
         if known is not None:
             names.discard(record_name(known))
-    return sorted(names - response.named)
+    return sorted(names - _named(disclosure))

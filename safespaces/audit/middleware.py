@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from safespaces.audit.disclosure import audited_response, shows_content
+from safespaces.audit.disclosure import disclosure_collected
 from safespaces.audit.services import response_audit
 
 
@@ -17,7 +17,7 @@ class ResponseAuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with audited_response():
+        with disclosure_collected():
             response = self.get_response(request)
-            response_audit(request, shows_content=shows_content(request, response))
+            response_audit(request=request, response=response)
         return response

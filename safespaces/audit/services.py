@@ -5,11 +5,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
 from safespaces.audit import disclosure
 from safespaces.audit.chain import event_mac
+from safespaces.audit.disclosure import Name
 from safespaces.audit.models import GENESIS_MAC, AuditEvent
 
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -87,7 +88,7 @@ def audit_record(
         )
         event.mac = _mac_of(event)
         event.save(force_insert=True)
-    disclosure.note_named(object_type, object_id, shown)
+    disclosure.note_written(event)
     return event
 
 
@@ -97,30 +98,51 @@ def audit_view(request: HttpRequest, target: models.Model) -> None:
     During a request the event is written with the response, as its one event, together with
     every other record the page shows (see `disclosure`).
     """
-    response = disclosure.current()
-    if response is not None and response.subject is None:
-        response.subject = target
+    collected = disclosure.current()
+    if collected is not None and collected.subject is None:
+        collected.subject = target
         return
     audit_record(action=AuditEvent.Action.VIEW, actor=request.user, target=target)
 
 
-def audit_list(request: HttpRequest, object_type: str) -> None:
+def audit_list(request: HttpRequest, *, object_type: str) -> None:
     """Record that the current user looked at a list of `object_type` records."""
-    response = disclosure.current()
-    if response is not None:
-        response.listed_type = object_type
+    collected = disclosure.current()
+    if collected is not None:
+        collected.listed_type = object_type
         return
     audit_record(action=AuditEvent.Action.LIST, actor=request.user, object_type=object_type)
 
 
-def response_audit(request: HttpRequest, *, shows_content: bool) -> AuditEvent | None:
-    """Write the one event of a response: what the view named, and every record it showed."""
-    response = disclosure.current()
-    if response is None or not shows_content:
-        # A redirect after a save showed nothing: its change or create event says what happened.
+def audit_export(
+    request: HttpRequest, *, object_type: str, fields: Iterable[str], records: Iterable[Name]
+) -> AuditEvent:
+    """Record an export of `records`, naming them and every record whose encrypted values were
+    opened to make it (a place's or a source's name), so each one's access report finds it."""
+    names = sorted(set(records) | disclosure.opened_names())
+    return audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=request.user,
+        object_type=object_type,
+        fields=fields,
+        shown=[f"{object_type}:{object_id}" for object_type, object_id in names],
+    )
+
+
+def response_audit(*, request: HttpRequest, response: HttpResponseBase) -> AuditEvent | None:
+    """Write the one event of a response: what the view named, and every record it showed.
+
+    A redirect after a save shows nothing and writes nothing unless the view named a record;
+    its change or create event says what happened.
+    """
+    collected = disclosure.current()
+    if collected is None or request.method == "HEAD":
         return None
-    actor, subject, listed_type = request.user, response.subject, response.listed_type
-    records = disclosure.shown_records(response, actor if actor.is_authenticated else None)
+    actor, subject, listed_type = request.user, collected.subject, collected.listed_type
+    records: list[Name] = []
+    if disclosure.shows_content(request, response):
+        viewer = actor if actor.is_authenticated else None
+        records = disclosure.shown_records(collected, viewer=viewer)
     if subject is None and not listed_type:
         if not records:
             return None

@@ -28,7 +28,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
     with_addresses = any(shown for _place, shown in rows)
     if with_addresses:
         # A page of addresses, shelters among them: recorded as one listing, not per place.
-        audit_list(request, "places.place")
+        audit_list(request, object_type="places.place")
     context = {
         "rows": rows,
         "archived": archived,

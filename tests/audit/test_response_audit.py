@@ -14,16 +14,19 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import models
-from django.test import Client
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.audit.chain import event_mac
 from safespaces.audit.disclosure import record_name
+from safespaces.audit.middleware import ResponseAuditMiddleware
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.selectors import audit_events_filtered
-from safespaces.audit.services import audit_chain_verify, audit_record
+from safespaces.audit.services import audit_chain_verify, audit_record, audit_view
 from safespaces.crypto.fields import EncryptedJSONField, encrypted_fields
 from tests.conftest import sign_in
 from tests.factories import (
@@ -54,7 +57,7 @@ from tests.urlwalk import ADMIN_NAMESPACE, Route, Samples, walk
 
 PERSONAS = ["staff", "coordinator", "administrator"]
 # They end the session and show nothing; the attachment download needs a stored file and
-# records itself (tests/incidents/test_attachment_download.py).
+# records itself (tests/incidents/test_attachment_download.py). Exports are read to the end.
 SKIPPED = {"accounts:logout", "quick_exit", "incidents:attachment_download"}
 # POSTs that change what later requests can see go last.
 CHANGING = ("archive", "erase", "erasure_", "delete", "revoke", "withdraw", "deactivate", "reset")
@@ -193,7 +196,8 @@ def test_every_page_that_shows_a_record_names_it_in_an_event(
     for method, path in requests(world):
         last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
         response = getattr(client, method)(path)
-        content = response.content.decode(errors="replace") if not response.streaming else ""
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        content = body.decode(errors="replace")
         found = {world.canaries[c] for c in world.canaries if c in content}
         if not found:
             continue
@@ -278,3 +282,20 @@ def test_the_records_shown_are_part_of_the_chain(staff: User) -> None:
 def test_a_value_passed_as_a_record_name_is_refused(staff: User) -> None:
     with pytest.raises(ValueError, match="record names"):
         audit_record(action=AuditEvent.Action.LIST, actor=staff, shown=["Rosa's new address"])
+
+
+def test_a_record_a_view_names_is_recorded_whatever_it_answers(staff: User) -> None:
+    place = PlaceFactory()
+
+    def names_then_redirects(request: HttpRequest) -> HttpResponse:
+        audit_view(request, place)
+        return redirect("/")
+
+    request = RequestFactory().get("/")
+    request.user = staff
+
+    response = ResponseAuditMiddleware(names_then_redirects)(request)
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get()
+    assert (event.action, event.object_id) == (AuditEvent.Action.VIEW, str(place.pk))

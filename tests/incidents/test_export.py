@@ -219,6 +219,28 @@ def test_the_export_is_a_download_nobody_caches_and_is_recorded(
     )
 
 
+def test_the_export_names_each_incident_person_and_place_it_carries(
+    client: Client, staff: User
+) -> None:
+    place, person = PlaceFactory(), PersonFactory()
+    incident = IncidentFactory(reporter=staff, place=place)
+    incident.affected_people.set([person])
+    hidden = IncidentFactory(visibility="coordinators")
+
+    rows = download(sign_in(client, staff))
+
+    assert [row["reference"] for row in rows] == [incident.reference]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert event.shown == sorted(
+        [
+            f"incidents.incident:{incident.pk}",
+            f"people.person:{person.pk}",
+            f"places.place:{place.pk}",
+        ]
+    )
+    assert f"incidents.incident:{hidden.pk}" not in event.shown
+
+
 def test_a_coordinators_export_records_the_free_text_columns(
     client: Client, coordinator: User
 ) -> None:
