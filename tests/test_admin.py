@@ -1,7 +1,9 @@
+import pytest
 from django.contrib import admin
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safespaces.accounts import admin as accounts_admin
 from safespaces.accounts.models import User, UserSession
 from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
@@ -105,20 +107,46 @@ def test_the_admin_cannot_deactivate_an_account_the_users_page_does(
     assert b"Deactivate the account on the Users page" in page.content
 
 
+def test_the_admin_cannot_reactivate_an_account_either(
+    client: Client, administrator: User, inactive: User
+) -> None:
+    sign_in(client, administrator)
+
+    response = change_in_the_admin(client, inactive, is_active="on")
+
+    assert response.status_code == 302
+    assert not User.objects.get(pk=inactive.pk).is_active
+    assert User.objects.get(pk=inactive.pk).role == Role.STAFF
+
+
 def test_after_deactivation_and_reactivation_an_old_session_stays_ended(
     client: Client, administrator: User, staff: User
 ) -> None:
     their_session = sign_in_through_the_form(Client(), staff)
+    assert their_session.get("/").status_code == 200
     sign_in(client, administrator)
 
-    change_in_the_admin(client, staff)
-    change_in_the_admin(client, staff, is_active="on")
-    client.post(f"/users/{staff.pk}/deactivate/")
-    client.post(f"/users/{staff.pk}/reactivate/")
+    deactivated = client.post(f"/users/{staff.pk}/deactivate/")
+    reactivated = client.post(f"/users/{staff.pk}/reactivate/")
 
+    assert deactivated["Location"] == "/users/"
+    assert reactivated["Location"] == "/users/"
     assert User.objects.get(pk=staff.pk).is_active
     assert their_session.get("/")["Location"] == "/login/"
     assert not UserSession.objects.filter(user=staff).exists()
+
+
+def test_the_refusal_to_remove_ones_own_administrator_role_is_translated(
+    client: Client, administrator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(accounts_admin, "gettext", lambda message: f"(translated) {message}")
+    sign_in(client, administrator)
+
+    response = change_in_the_admin(client, administrator)  # role: staff
+
+    assert response.status_code == 200
+    assert b"(translated) You cannot remove your own administrator role." in response.content
+    assert User.objects.get(pk=administrator.pk).role == Role.ADMINISTRATOR
 
 
 def test_signing_out_through_the_admin_is_recorded(client: Client, administrator: User) -> None:

@@ -50,7 +50,7 @@ class UserAdminForm(forms.ModelForm):
         keeps_admin = cleaned.get("role") == Role.ADMINISTRATOR or self.instance.is_superuser
         if editing_self and not keeps_admin:
             # The organization must never lose its last administrator to a slip of the mouse.
-            raise forms.ValidationError("You cannot remove your own administrator role.")
+            raise forms.ValidationError(gettext("You cannot remove your own administrator role."))
         return cleaned
 
     def save(self, commit: bool = True) -> User:

@@ -1,27 +1,53 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from safespaces.accounts import services
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 
 NO_ROLE = [("", _("No role (can sign in, sees nothing)"))]
 
 
-class LoginForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "That username and password do not match. Check them and try again; after five "
-            "failed tries, signing in pauses for 15 minutes."
-        ),
-    }
+# The throttle's limit and pause come from settings (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME), so
+# the messages that state them are made when they are shown.
 
+
+def sign_in_pause() -> str:
+    """How long signing in pauses after too many wrong passwords, in words: "15 minutes"."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
+def wrong_sign_in_message() -> str:
+    limit = settings.AXES_FAILURE_LIMIT
+    return ngettext(
+        "That username and password do not match. Check them and try again; after %(limit)d "
+        "failed try, signing in pauses for %(pause)s.",
+        "That username and password do not match. Check them and try again; after %(limit)d "
+        "failed tries, signing in pauses for %(pause)s.",
+        limit,
+    ) % {"limit": limit, "pause": sign_in_pause()}
+
+
+def wrong_password_message() -> str:
+    limit = settings.AXES_FAILURE_LIMIT
+    return ngettext(
+        "That is not your current password. After %(limit)d wrong try you are signed out and "
+        "signing in pauses for %(pause)s.",
+        "That is not your current password. After %(limit)d wrong tries you are signed out and "
+        "signing in pauses for %(pause)s.",
+        limit,
+    ) % {"limit": limit, "pause": sign_in_pause()}
+
+
+class LoginForm(AuthenticationForm):
     def __init__(self, request: HttpRequest | None = None, *args: object, **kwargs: object) -> None:
         super().__init__(request, *args, **kwargs)
+        self.error_messages = {**self.error_messages, "invalid_login": wrong_sign_in_message()}
         self.fields["username"].widget.attrs.update(autocapitalize="none", spellcheck="false")
 
 
@@ -80,26 +106,12 @@ class AuthenticatorCodeForm(forms.Form):
     )
 
 
-WRONG_PASSWORD = _(
-    "That is not your current password. After five wrong tries you are signed out and signing "
-    "in pauses for 15 minutes."
-)
-
-
-def _password_confirmed(request: HttpRequest, password: str) -> str:
-    # Throttled and audited like a sign-in: see services.password_confirm.
-    confirmed = services.password_confirm(
-        request=request,
-        user=request.user,  # type: ignore[arg-type]
-        password=password,
-    )
-    if not confirmed:
-        raise forms.ValidationError(WRONG_PASSWORD, code="password_incorrect")
-    return password
-
-
 class PasswordConfirmForm(forms.Form):
-    """Asks again for the password before a change that could hand someone else the account."""
+    """Asks again for the password before a change that could hand someone else the account.
+
+    It only takes the password in: the view checks it with services.password_confirm, which
+    counts, audits and may end the session.
+    """
 
     password = forms.CharField(
         label=_("Your password"),
@@ -107,23 +119,14 @@ class PasswordConfirmForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, request: HttpRequest, *args: object, **kwargs: object) -> None:
-        self.request = request
-        super().__init__(*args, **kwargs)
-
-    def clean_password(self) -> str:
-        return _password_confirmed(self.request, self.cleaned_data["password"])
-
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
-    """Django's form, with the old password checked through the same throttle."""
-
-    def __init__(self, request: HttpRequest, *args: object, **kwargs: object) -> None:
-        self.request = request
-        super().__init__(request.user, *args, **kwargs)
+    """Django's form, without its own check of the old password: the view checks it with
+    services.password_confirm, through sign-in's throttle."""
 
     def clean_old_password(self) -> str:
-        return _password_confirmed(self.request, self.cleaned_data["old_password"])
+        old_password: str = self.cleaned_data["old_password"]
+        return old_password
 
 
 class UserCreateForm(forms.ModelForm):

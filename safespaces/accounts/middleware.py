@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from safespaces.access import NEEDS_SECOND_FACTOR, access_rule_of
 from safespaces.accounts.selectors import second_step
 from safespaces.accounts.services import session_end, session_touch
+from safespaces.accounts.sessions import SEEN_RESOLUTION
 from safespaces.audit.models import AuditEvent
 from safespaces.drafts.services import draft_keep_expired_post
 
@@ -21,13 +22,15 @@ logger = logging.getLogger(__name__)
 
 STARTED_KEY = "safespaces_started"
 SEEN_KEY = "safespaces_seen"
-# Write the session at most once a minute just to note activity.
-SEEN_RESOLUTION_SECONDS = 60
 
 
 class SessionLifetimeMiddleware:
     """End a signed-in session after 30 idle minutes or 12 hours, whichever comes first, or as
-    soon as it was signed out from elsewhere."""
+    soon as it was signed out from elsewhere.
+
+    The clocks here are the session's own; its row's clocks may lag them by up to SEEN_MARGIN,
+    which the rows' cut-offs allow for (selectors._session_cut_offs).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -56,7 +59,7 @@ class SessionLifetimeMiddleware:
                 # both recorded when it happened.
                 logout(request)
                 messages.info(request, _("Your session ended. Please sign in again."))
-            elif now - seen >= SEEN_RESOLUTION_SECONDS or SEEN_KEY not in request.session:
+            elif now - seen >= SEEN_RESOLUTION.total_seconds() or SEEN_KEY not in request.session:
                 request.session[SEEN_KEY] = now
         return self.get_response(request)
 

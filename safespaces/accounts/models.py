@@ -201,7 +201,11 @@ class UserSession(models.Model):
 
     class Meta:
         verbose_name = _("signed-in session")
-        indexes = [models.Index(fields=["user", "started_at"])]
+        indexes = [
+            models.Index(fields=["user", "started_at"]),
+            # For removing everyone's abandoned rows at each sign-in (services.session_start).
+            models.Index(fields=["started_at"], name="usersession_started_at"),
+        ]
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"

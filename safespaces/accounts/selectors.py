@@ -6,7 +6,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User, UserSession
-from safespaces.accounts.sessions import auth_tag
+from safespaces.accounts.sessions import SEEN_MARGIN, auth_tag
 from safespaces.accounts.setup_links import setup_token_digest
 
 
@@ -72,10 +72,12 @@ def users_for_management() -> QuerySet[User]:
 
 
 def _session_cut_offs() -> dict[str, datetime]:
-    now = timezone.now()
+    # Later than the session's own timeouts by SEEN_MARGIN: a row is never judged timed out
+    # while its session still works (see SessionLifetimeMiddleware).
+    judged_at = timezone.now() - SEEN_MARGIN
     return {
-        "last_seen_at__gt": now - settings.SESSION_IDLE_TIMEOUT,
-        "started_at__gt": now - settings.SESSION_ABSOLUTE_TIMEOUT,
+        "last_seen_at__gt": judged_at - settings.SESSION_IDLE_TIMEOUT,
+        "started_at__gt": judged_at - settings.SESSION_ABSOLUTE_TIMEOUT,
     }
 
 

@@ -1,7 +1,7 @@
 """Account writes: accounts and roles, set-up links, enrolment, verification, backup codes,
 resets. Each records an audit event."""
 
-from datetime import timedelta
+from enum import StrEnum
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -29,7 +29,13 @@ from safespaces.accounts.selectors import (
     sessions_expired,
     sessions_open,
 )
-from safespaces.accounts.sessions import SESSION_RECORD_KEY, auth_tag, device_hint
+from safespaces.accounts.sessions import (
+    SEEN_MARGIN,
+    SEEN_RESOLUTION,
+    SESSION_RECORD_KEY,
+    auth_tag,
+    device_hint,
+)
 from safespaces.accounts.setup_links import (
     SETUP_LINK_LIFETIME,
     new_setup_token,
@@ -43,16 +49,27 @@ PENDING_NAME = "authenticator (pending)"
 PENDING_DEVICE_KEY = "safespaces_pending_device"
 
 
+# How many wrong passwords this session has given on the pages that ask again: a count only.
+WRONG_PASSWORDS_KEY = "safespaces_wrong_passwords"
+
+
+class PasswordCheck(StrEnum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    SESSION_ENDED = "session_ended"  # wrong, and the session is signed out
+
+
 @sensitive_variables("password")
-def password_confirm(*, request: HttpRequest, user: User, password: str) -> bool:
+def password_confirm(*, request: HttpRequest, user: User, password: str) -> PasswordCheck:
     """Check the password of the signed-in `user` again; the only place any page checks one.
 
     It goes through sign-in's own throttle (django-axes, per username and client address), so
-    wrong passwords here and on the login page add up to the same limit: a borrowed session
-    is not a way to guess the password. Each wrong one is audited. The try that reaches the
-    limit, and any try while signing in is paused, ends the session: the caller sends the person
-    to the login page, which stays paused for the cool-off. A right password clears the count,
-    as signing in does.
+    wrong passwords here and on the login page add up to the same limit. The session keeps a
+    count of its own too, whatever the address: a borrowed session that changes address on every
+    try gets no more guesses than one that does not. Each wrong one is audited. The try that
+    reaches either limit, and any try while signing in is paused, ends the session
+    (SESSION_ENDED): the caller sends the person to the login page, which stays paused for the
+    cool-off at that address. A right password clears both counts, as signing in does.
     """
     username = user.get_username()
     # Checked like a sign-in: axes refuses during the pause and counts a failure otherwise.
@@ -60,11 +77,15 @@ def password_confirm(*, request: HttpRequest, user: User, password: str) -> bool
     if confirmed is not None and confirmed.pk == user.pk:
         if settings.AXES_RESET_ON_SUCCESS:
             AxesProxyHandler.reset_attempts(username=username, ip_address=client_address(request))
-        return True
+        request.session.pop(WRONG_PASSWORDS_KEY, None)
+        return PasswordCheck.RIGHT
     audit_record(action=AuditEvent.Action.PASSWORD_CONFIRMATION_FAILED, actor=user, target=user)
-    if getattr(request, "axes_locked_out", False):
+    wrong = request.session.get(WRONG_PASSWORDS_KEY, 0) + 1
+    request.session[WRONG_PASSWORDS_KEY] = wrong
+    if getattr(request, "axes_locked_out", False) or wrong >= settings.AXES_FAILURE_LIMIT:
         _session_end_for_guessing(request)
-    return False
+        return PasswordCheck.SESSION_ENDED
+    return PasswordCheck.WRONG
 
 
 def _session_end_for_guessing(request: HttpRequest) -> None:
@@ -198,10 +219,6 @@ def second_factor_reset(*, user: User, by: User) -> None:
     audit_record(action=AuditEvent.Action.SECOND_FACTOR_RESET, actor=by, target=user)
 
 
-# Note that a session is in use at most once a minute: a write per request is not worth it.
-SEEN_RESOLUTION = timedelta(seconds=60)
-
-
 @transaction.atomic
 def session_start(*, request: HttpRequest) -> UserSession:
     """Record a session that has just given both factors; beyond SESSIONS_PER_USER open
@@ -216,16 +233,19 @@ def session_start(*, request: HttpRequest) -> UserSession:
         current.auth_tag = tag
         current.save(update_fields=["auth_tag"])
         return current
-    # Locked, so two sign-ins at the same moment cannot both stay under the cap.
-    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
-    # Rows of sessions that ran out of time without another request go. (A row whose session
-    # Django no longer accepts stays until then: it may be a live session that changed its own
-    # password and has not made a request since.)
-    sessions_expired(user).delete()
+    # The user's row is locked so that two sign-ins at the same moment cannot both stay under
+    # the cap. The device lock in second_factor_verify does not do it: one sign-in may use the
+    # authenticator and the other a backup code, two different rows.
+    User.objects.select_for_update().only("pk").get(pk=user.pk)
+    # Rows of sessions that ran out of time without another request go, each recorded as that
+    # session's expiry. (A row whose session Django no longer accepts stays until then: it may
+    # be a live session that changed its own password and has not made a request since.)
+    for expired in sessions_expired(user):
+        _session_row_expire(expired)
+    _sessions_purge_abandoned()
     still_open = list(sessions_open(user))
     for oldest in still_open[: max(0, len(still_open) - settings.SESSIONS_PER_USER + 1)]:
-        audit_record(action=AuditEvent.Action.SESSION_EXPIRED, actor=user, target=oldest)
-        oldest.delete()
+        _session_row_expire(oldest)
     now = timezone.now()
     record = UserSession.objects.create(
         user=user,
@@ -236,6 +256,27 @@ def session_start(*, request: HttpRequest) -> UserSession:
     )
     request.session[SESSION_RECORD_KEY] = str(record.pk)
     return record
+
+
+def _session_row_expire(record: UserSession) -> None:
+    audit_record(action=AuditEvent.Action.SESSION_EXPIRED, actor=record.user, target=record)
+    record.delete()
+
+
+# Rows removed per sign-in by the purge below: enough to keep up, few enough to stay quick.
+PURGE_BATCH = 100
+
+
+def _sessions_purge_abandoned() -> None:
+    """Remove anyone's rows started longer ago than the absolute timeout, a batch at a time.
+
+    Their sessions cannot be used any more, and someone who never signs in again would
+    otherwise keep them for ever: Django's `clearsessions` removes the sessions, not these rows.
+    """
+    cut_off = timezone.now() - settings.SESSION_ABSOLUTE_TIMEOUT - SEEN_MARGIN
+    abandoned = UserSession.objects.filter(started_at__lt=cut_off).select_related("user")
+    for record in abandoned.order_by("started_at")[:PURGE_BATCH]:
+        _session_row_expire(record)
 
 
 def session_touch(*, request: HttpRequest) -> bool:

@@ -5,12 +5,21 @@ string) and no address is kept at all: enough for someone to recognise their pho
 session that is not theirs, not enough to tell anyone where they were.
 """
 
+from datetime import timedelta
+
 from django.utils.crypto import salted_hmac
 
 from safespaces.accounts.models import User
 
 # The session's own UserSession id, set once both factors are given.
 SESSION_RECORD_KEY = "safespaces_session"
+
+# A session notes that it is in use at most this often, in itself (for the idle timeout) and in
+# its row (for the list): a write per request is not worth it. Either note can be up to this much
+# older than the last request, so the row is judged timed out only this much (and a second, for
+# the session's whole-second clock) after the session itself: never while the session still works.
+SEEN_RESOLUTION = timedelta(seconds=60)
+SEEN_MARGIN = SEEN_RESOLUTION + timedelta(seconds=1)
 
 # Checked in this order: Edge, Opera and Samsung's browser also call themselves Chrome and Safari;
 # Android also calls itself Linux.

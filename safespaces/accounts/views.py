@@ -29,6 +29,8 @@ from safespaces.accounts.forms import (
     RoleForm,
     SetupCodeForm,
     UserCreateForm,
+    sign_in_pause,
+    wrong_password_message,
 )
 from safespaces.accounts.models import SetupToken, User
 from safespaces.accounts.selectors import (
@@ -117,12 +119,12 @@ def _enrolment(request: HttpRequest, *, first_time: bool) -> HttpResponse:
     form = AuthenticatorCodeForm(request.POST or None)
     # Replacing a working authenticator asks for the password too, so a borrowed session alone
     # cannot move someone's second factor to another phone.
-    password_form = None if first_time else PasswordConfirmForm(request, request.POST or None)
-    if request.method == "POST":
-        passwords_ok = password_form is None or password_form.is_valid()
-        if not request.user.is_authenticated:
-            return _signed_out_for_wrong_passwords(request)
-        if form.is_valid() and passwords_ok:
+    password_form = None if first_time else PasswordConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if password_form is not None and password_form.is_valid():
+            if (signed_out := _password_check(request, password_form, "password")) is not None:
+                return signed_out
+        if password_form is None or password_form.is_valid():
             codes = services.authenticator_enrolment_confirm(
                 request=request, device=device, token=form.cleaned_data["code"]
             )
@@ -163,28 +165,42 @@ def authenticator(request: HttpRequest) -> HttpResponse:
     return _enrolment(request, first_time=False)
 
 
-def _signed_out_for_wrong_passwords(request: HttpRequest) -> HttpResponse:
-    """The answer once wrong passwords have ended the session (see services.password_confirm)."""
-    messages.error(
-        request,
-        _(
-            "Too many wrong passwords: you are signed out, and signing in to this account from "
-            "here pauses for 15 minutes. If you did not type them, tell an administrator."
-        ),
+def _password_check(request: HttpRequest, form: forms.Form, field: str) -> HttpResponse | None:
+    """Check the password typed in `form[field]` with services.password_confirm.
+
+    None to carry on: the field then holds an error if the password was wrong. Once wrong
+    passwords have ended the session, the answer to send instead.
+    """
+    check = services.password_confirm(
+        request=request, user=request.user, password=form.cleaned_data[field]
     )
-    return redirect("accounts:login")
+    if check is services.PasswordCheck.SESSION_ENDED:
+        messages.error(
+            request,
+            _(
+                "Too many wrong passwords: you are signed out. If signing in from here is "
+                "paused, it starts again by itself within %(pause)s. If you did not type them, "
+                "tell an administrator."
+            )
+            % {"pause": sign_in_pause()},
+        )
+        return redirect("accounts:login")
+    if check is services.PasswordCheck.WRONG:
+        form.add_error(field, wrong_password_message())
+    return None
 
 
 @access(Access.SIGNED_IN)
 @sensitive_post_parameters("password")
 def backup_codes(request: HttpRequest) -> HttpResponse:
     """Make a new set of backup codes; the old ones stop working."""
-    form = PasswordConfirmForm(request, request.POST or None)
+    form = PasswordConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = services.backup_codes_replace(request=request)
-        return render(request, "accounts/backup_codes.html", {"codes": codes})
-    if not request.user.is_authenticated:
-        return _signed_out_for_wrong_passwords(request)
+        if (signed_out := _password_check(request, form, "password")) is not None:
+            return signed_out
+        if form.is_valid():
+            codes = services.backup_codes_replace(request=request)
+            return render(request, "accounts/backup_codes.html", {"codes": codes})
     return render(
         request,
         "accounts/confirm_password.html",
@@ -231,17 +247,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
 
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        del kwargs["user"]
-        return {**kwargs, "request": self.request}
-
-    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
-        if not self.request.user.is_authenticated:
-            return _signed_out_for_wrong_passwords(self.request)
-        return super().form_invalid(form)
-
     def form_valid(self, form: Any) -> HttpResponse:
+        # The old password last, once the new one is acceptable.
+        if (signed_out := _password_check(self.request, form, "old_password")) is not None:
+            return signed_out
+        if not form.is_valid():
+            return self.form_invalid(form)
         response = super().form_valid(form)
         audit_record(
             action=AuditEvent.Action.PASSWORD_CHANGED,

@@ -2,14 +2,16 @@
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
 from safespaces.accounts import services
+from safespaces.accounts.forms import PasswordChangeForm, PasswordConfirmForm
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from tests.conftest import sign_in
@@ -174,3 +176,87 @@ def test_no_other_code_checks_a_password(db: None) -> None:
 
     assert len(sources) > 50
     assert found == {"safespaces/accounts/services.py"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_wrong_passwords_from_changing_addresses_end_the_session_at_the_limit(
+    page: str, client: Client, staff: User
+) -> None:
+    url, form = PAGES[page]
+    sign_in(client, staff)
+
+    # A new address for every try: sign-in's throttle, per address, never reaches its limit.
+    answers = [
+        client.post(url, form("wrong password"), REMOTE_ADDR=f"198.51.100.{try_number}")
+        for try_number in range(2 * LIMIT)
+    ]
+
+    wrong = [answer for answer in answers if answered_wrong_password(answer)]
+    assert answers[: LIMIT - 1] == wrong
+    assert answers[LIMIT - 1]["Location"] == "/login/"
+    assert client.get("/account/")["Location"] == "/login/"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT, actor=staff).count() == 1
+
+
+@override_settings(PROXY_COUNT=1)
+def test_behind_a_proxy_changing_forwarded_addresses_gain_nothing_either(
+    client: Client, staff: User
+) -> None:
+    sign_in(client, staff)
+
+    answers = [
+        client.post(
+            "/account/backup-codes/",
+            {"password": "wrong password"},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{try_number}",
+        )
+        for try_number in range(LIMIT)
+    ]
+
+    assert all(answered_wrong_password(answer) for answer in answers[:-1])
+    assert answers[-1]["Location"] == "/login/"
+    assert client.get("/account/")["Location"] == "/login/"
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, AXES_COOLOFF_TIME=timedelta(minutes=30))
+@pytest.mark.parametrize("page", PAGES)
+def test_the_messages_give_the_limit_and_pause_in_force(
+    page: str, client: Client, staff: User
+) -> None:
+    url, form = PAGES[page]
+    sign_in(client, staff)
+
+    wrong = client.post(url, form("wrong password"))
+    client.post(url, form("wrong password"))
+    ended = client.post(url, form("wrong password"), follow=True)
+
+    assert answered_wrong_password(wrong)
+    assert b"After 3 wrong tries" in wrong.content
+    assert b"pauses for 30 minutes" in wrong.content
+    assert ended.redirect_chain == [("/login/", 302)]
+    assert b"within 30 minutes" in ended.content
+    assert b"15 minutes" not in ended.content
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, AXES_COOLOFF_TIME=timedelta(minutes=1))
+def test_the_sign_in_message_gives_the_limit_and_pause_in_force(
+    client: Client, staff: User
+) -> None:
+    response = client.post("/login/", {"username": "lin", "password": "wrong password"})
+
+    assert response.status_code == 200
+    assert b"after 3 failed tries" in response.content
+    assert b"pauses for 1 minute." in response.content
+
+
+def test_the_forms_take_the_password_in_and_check_nothing(staff: User) -> None:
+    # Checking, counting and signing out belong to password_confirm, which the views call.
+    confirm = PasswordConfirmForm({"password": "wrong password"})
+    change = PasswordChangeForm(staff, password_change("wrong password"))
+
+    assert confirm.is_valid() and change.is_valid()
+    assert change.cleaned_data["old_password"] == "wrong password"
+    assert not AuditEvent.objects.filter(
+        action=AuditEvent.Action.PASSWORD_CONFIRMATION_FAILED
+    ).exists()
+    assert not AccessAttempt.objects.exists()

@@ -235,3 +235,27 @@ def test_a_link_is_valid_from_its_making_for_72_hours(token: str) -> None:
 
     assert link.expires_at - link.created_at == timedelta(hours=72)
     assert link.created_at <= timezone.now()
+
+
+def test_the_page_for_someone_signed_in_takes_the_code_out_of_the_address_bar(
+    client: Client, administrator: User, token: str
+) -> None:
+    # Opening the link, as the administrator who made it might: the code is after "#".
+    sign_in(client, administrator)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert b"sign out first" in response.content
+    assert b"js/setup-link.js" in response.content
+    assert SetupToken.objects.get().used_at is None
+
+
+def test_the_dead_link_page_takes_the_code_out_of_the_address_bar(
+    client: Client, token: str
+) -> None:
+    response = submit(client, token[::-1])
+
+    assert response.status_code == 404
+    assert DEAD in response.content
+    assert b"js/setup-link.js" in response.content
