@@ -6,7 +6,7 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -27,7 +27,7 @@ class RoleAdmin(AuditedModelAdmin, GroupAdmin):
 
 
 class UserAdminForm(forms.ModelForm):
-    role = forms.ChoiceField(choices=[("", "No role")] + Role.choices, required=False)
+    role = forms.ChoiceField(choices=[("", _("No role"))] + Role.choices, required=False)
 
     class Meta:
         model = User
@@ -96,10 +96,18 @@ class UserAdmin(AuditedModelAdmin):
         # Accounts are deactivated, never deleted: the audit trail names them.
         return False
 
-    @admin.action(description="Reset second factor (they enrol again at next sign-in)")
+    @admin.action(description=_("Reset second factor (they enrol again at next sign-in)"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset:
+        users = list(queryset)
+        for user in users:
             second_factor_reset(user=user, by=request.user)
         self.message_user(
-            request, f"Reset {queryset.count()} users' second factor.", messages.SUCCESS
+            request,
+            ngettext(
+                "Reset %(count)d user's second factor.",
+                "Reset %(count)d users' second factor.",
+                len(users),
+            )
+            % {"count": len(users)},
+            messages.SUCCESS,
         )
