@@ -35,6 +35,9 @@ REFUSED = [
     # Replica mode would skip the triggers; only superusers may set it.
     "SET session_replication_role = replica",
     "INSERT INTO django_migrations (app, name, applied) VALUES ('audit', 'x', now())",
+    # Nothing of its own in the schema, where the owner's migrate would find it by name.
+    "CREATE FUNCTION planted() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "CREATE TABLE planted (id int)",
 ]
 
 
@@ -59,10 +62,10 @@ class Server:
         )
 
 
-def as_administrator(*statements: str) -> None:
+def as_administrator(*statements: str, database: str = "postgres") -> None:
     settings = connection.settings_dict
     admin = psycopg2.connect(
-        dbname="postgres",
+        dbname=database,
         user=settings["USER"],
         password=settings["PASSWORD"],
         host=settings["HOST"],
@@ -94,6 +97,8 @@ def server() -> Iterator[Server]:
         f"CREATE ROLE {made.app} LOGIN",
         f"CREATE DATABASE {made.database} OWNER {made.owner}",
     )
+    # As Postgres 14 and older make every database: anyone may create in the public schema.
+    as_administrator("GRANT CREATE ON SCHEMA public TO PUBLIC", database=made.database)
     yield made
     as_administrator(*drop)
 
@@ -134,11 +139,42 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
     finally:
         app.close()
 
-
-def test_it_refuses_to_grant_to_the_owner_itself(server: Server) -> None:
-    server.manage(server.owner, "migrate", "--no-input")
-
-    refused = server.manage(server.owner, "grant_app_role", server.owner)
-
+    # A schema the owner does not own (the public schema before Postgres 15): the owner cannot
+    # take back what everyone was given there, so nothing is granted until an administrator does.
+    as_administrator(
+        f"ALTER SCHEMA public OWNER TO {connection.settings_dict['USER']}",
+        "GRANT CREATE ON SCHEMA public TO PUBLIC",
+        database=server.database,
+    )
+    refused = server.manage(server.owner, "grant_app_role", server.app)
     assert refused.returncode != 0
-    assert f"{server.owner} is a member of {server.owner}" in refused.stderr
+    assert f"{server.app} may still create objects in the schema public" in refused.stderr
+    assert "REVOKE CREATE ON SCHEMA public FROM PUBLIC;" in refused.stderr
+
+
+def test_it_refuses_roles_that_could_give_themselves_more(server: Server) -> None:
+    # Checked before anything else: no migrate needed. Attributes are not inherited, but a
+    # member can SET ROLE to a group and use them.
+    group = f"{server.app}_managers"
+    as_administrator(
+        f"CREATE ROLE {group} NOLOGIN CREATEROLE",
+        f"ALTER ROLE {server.app} CREATEDB REPLICATION BYPASSRLS",
+    )
+    try:
+        own = server.manage(server.owner, "grant_app_role", server.app)
+        as_administrator(
+            f"ALTER ROLE {server.app} NOCREATEDB NOREPLICATION NOBYPASSRLS",
+            f"GRANT {group} TO {server.app}",
+        )
+        inherited = server.manage(server.owner, "grant_app_role", server.app)
+        owner = server.manage(server.owner, "grant_app_role", server.owner)
+    finally:
+        as_administrator(f"DROP ROLE IF EXISTS {group}")
+
+    assert own.returncode != 0
+    assert f"{server.app} has CREATEDB, REPLICATION, BYPASSRLS" in own.stderr
+    assert f"ALTER ROLE {server.app} NOCREATEDB NOREPLICATION NOBYPASSRLS;" in own.stderr
+    assert inherited.returncode != 0
+    assert f"{server.app} is a member of {group}, which has CREATEROLE" in inherited.stderr
+    assert owner.returncode != 0
+    assert f"{server.owner} is a member of {server.owner}" in owner.stderr

@@ -2,6 +2,7 @@
 `former_reference` so what was printed or noted with it still finds the incident. The yearly
 counters go: nothing counts incidents any more."""
 
+import re
 import secrets
 
 from django.db import migrations, models
@@ -11,6 +12,8 @@ from django.db.migrations.state import StateApps
 # A copy of incidents.references as it is now: a migration must not change with the app's code.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 BATCH = 500
+# The numbered references the yearly counters gave: INC-<year>-<number>, four digits or more.
+NUMBERED = re.compile(r"^INC-(\d{4})-(\d+)$")
 
 
 def _draw(taken: set[str]) -> str:
@@ -39,6 +42,17 @@ def restore(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     for incident in incidents:
         incident.reference, incident.former_reference = incident.former_reference, ""
     Incident.objects.bulk_update(incidents, ["reference", "former_reference"], batch_size=BATCH)
+    # The counters come back empty: each year's starts from its highest number, or the code
+    # that numbers again would give out INC-<year>-0001 a second time and fail to log it.
+    ReferenceCounter = apps.get_model("incidents", "ReferenceCounter")
+    last: dict[int, int] = {}
+    for incident in incidents:
+        if numbered := NUMBERED.match(incident.reference):
+            year, number = int(numbered[1]), int(numbered[2])
+            last[year] = max(number, last.get(year, 0))
+    ReferenceCounter.objects.bulk_create(
+        ReferenceCounter(year=year, last=number) for year, number in sorted(last.items())
+    )
 
 
 class Migration(migrations.Migration):

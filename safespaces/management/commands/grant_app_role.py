@@ -3,7 +3,8 @@
 Run by the role that owns the schema (the one that runs `migrate`), after every `migrate`. The
 app role may read and write every table but may only read and append to the audit trail: it
 owns nothing, so it cannot alter the table or switch off the triggers that refuse UPDATE,
-DELETE and TRUNCATE.
+DELETE and TRUNCATE. It creates nothing either: a function or table it could put in the schema
+would be found on the owner's search path, and the owner runs migrate.
 """
 
 import re
@@ -17,12 +18,29 @@ from safespaces.audit.models import AuditEvent
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
+# Role attributes that let a role give itself more than it was granted. Attributes are not
+# inherited but a member can SET ROLE to use them, so the role's groups are checked too.
+# CREATEROLE: before Postgres 16 it may grant itself membership of any role but superusers
+# (the owner included). CREATEDB, REPLICATION, BYPASSRLS: a way around the database, its
+# owner's rules or row security; the app needs none of them.
+ESCALATING = {
+    "rolsuper": "SUPERUSER",
+    "rolcreaterole": "CREATEROLE",
+    "rolcreatedb": "CREATEDB",
+    "rolreplication": "REPLICATION",
+    "rolbypassrls": "BYPASSRLS",
+}
+
 
 def app_role_grants(*, role: str, schema: str) -> list[str]:
     name, schema = connection.ops.quote_name(role), connection.ops.quote_name(schema)
     audit = connection.ops.quote_name(AuditEvent._meta.db_table)
     migrations = connection.ops.quote_name(MigrationRecorder.Migration._meta.db_table)
     return [
+        # Postgres 14 and older let everyone create in the public schema: the app role could
+        # plant a function named like one migrate calls, and the owner would run it.
+        f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC",
+        f"REVOKE CREATE ON SCHEMA {schema} FROM {name}",
         f"GRANT USAGE ON SCHEMA {schema} TO {name}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {name}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {name}",
@@ -53,13 +71,14 @@ class Command(BaseCommand):
         if not ROLE_NAME.match(role):
             raise CommandError("Give the role's name in lower case letters, digits and _.")
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_user, current_schema()")
+            owner, schema = cursor.fetchone()
+            _refuse_escalating_role(cursor, role=role, owner=owner)
             cursor.execute(
-                "SELECT current_user, current_schema(), "
-                "(SELECT tableowner FROM pg_tables WHERE tablename = %s "
-                "AND schemaname = current_schema())",
-                [AuditEvent._meta.db_table],
+                "SELECT tableowner FROM pg_tables WHERE tablename = %s AND schemaname = %s",
+                [AuditEvent._meta.db_table, schema],
             )
-            owner, schema, audit_owner = cursor.fetchone()
+            audit_owner = (cursor.fetchone() or [None])[0]
             if audit_owner is None:
                 raise CommandError("Run migrate first.")
             if owner != audit_owner:
@@ -67,25 +86,59 @@ class Command(BaseCommand):
                     f"Run this with the DATABASE_URL of the role that owns the tables "
                     f"({audit_owner}), the one that runs migrate."
                 )
-            cursor.execute(
-                "SELECT rolsuper, pg_has_role(rolname, %s, 'MEMBER') FROM pg_roles "
-                "WHERE rolname = %s",
-                [owner, role],
-            )
-            found = cursor.fetchone()
-            if found is None:
-                raise CommandError(
-                    f"There is no role {role}. Create it first, as an administrator of the "
-                    f"database server: CREATE ROLE {role} LOGIN PASSWORD '...';"
-                )
-            # Either would let the app role change the trail after all.
-            if found[0]:
-                raise CommandError(f"{role} is a superuser: the app must not connect as one.")
-            if found[1]:
-                raise CommandError(f"{role} is a member of {owner}, which owns the tables.")
             for statement in app_role_grants(role=role, schema=schema):
                 cursor.execute(statement)
+            # A REVOKE that only the schema's owner may make is skipped with a warning.
+            cursor.execute(
+                "SELECT has_schema_privilege(%s, %s, 'CREATE'), "
+                "(SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = %s)",
+                [role, schema, schema],
+            )
+            may_create, schema_owner = cursor.fetchone()
+            if may_create:
+                raise CommandError(
+                    f"{role} may still create objects in the schema {schema}, which "
+                    f"{schema_owner} owns, so nothing was granted. As an administrator of the "
+                    f"database server, run REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC; (or "
+                    f"make {owner} its owner: ALTER SCHEMA {schema} OWNER TO {owner};) and run "
+                    f"this again."
+                )
         self.stdout.write(
             f"{role} may now read and write the app's tables, and only read and append to the "
             f"audit trail. Run this again after every migrate."
         )
+
+
+def _refuse_escalating_role(cursor: Any, *, role: str, owner: str) -> None:
+    """Refuse a role that could change the trail after all, or give itself the rights to."""
+    cursor.execute(
+        "SELECT pg_has_role(%s, %s, 'MEMBER') FROM pg_roles WHERE rolname = %s", [role, owner, role]
+    )
+    found = cursor.fetchone()
+    if found is None:
+        raise CommandError(
+            f"There is no role {role}. Create it first, as an administrator of the "
+            f"database server: CREATE ROLE {role} LOGIN PASSWORD '...';"
+        )
+    attributes = ", ".join(ESCALATING)
+    cursor.execute(
+        f"SELECT rolname, {attributes} FROM pg_roles "  # noqa: S608 - our own column names
+        "WHERE pg_has_role(%s, oid, 'MEMBER') ORDER BY rolname <> %s, rolname",
+        [role, role],
+    )
+    for name, *flags in cursor.fetchall():
+        powers = [power for power, flag in zip(ESCALATING.values(), flags, strict=True) if flag]
+        if not powers:
+            continue
+        if name == role:
+            holder, remedy = role, f"ALTER ROLE {role} NO{' NO'.join(powers)};"
+        else:
+            holder, remedy = f"{role} is a member of {name}, which", f"REVOKE {name} FROM {role};"
+        raise CommandError(
+            f"{holder} has {', '.join(powers)}: with it the app's role could give itself more "
+            f"than this grants. As an administrator of the database server, run {remedy} "
+            f"and run this again."
+        )
+    # Superusers are members of every role: checked above, to name the right reason.
+    if found[0]:
+        raise CommandError(f"{role} is a member of {owner}, which owns the tables.")
