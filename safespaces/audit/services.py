@@ -39,8 +39,10 @@ def audit_chain_lock() -> None:
     it has updated or referenced by a foreign key), and Postgres would kill one of them: a lost
     write. Taking the lock first in every transaction that writes and audits gives one lock
     order, which cannot deadlock. The lock is re-entrant: `audit_record` takes it again at no
-    cost but a round trip. Called for unsafe requests by `access` and the admin site; code that
-    writes outside a request (commands, the shell) calls it at the start of its transaction.
+    cost but a round trip. `access` takes it first thing for unsafe requests of signed-in people
+    and, for PUBLIC views, just before their first write (`chain_locked_before_first_write`); the
+    admin site takes it for unsafe requests; code that writes outside a request (commands, the
+    shell) calls it at the start of its transaction.
     """
     _lock_chain()
 
