@@ -1,7 +1,26 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AlliesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "allies"
     verbose_name = "Allies"
+
+    def ready(self) -> None:
+        # The platform's menu, home page and person page link here without importing this app.
+        from allies.dashboard import directory
+        from safespaces.accounts.roles import Role
+        from safespaces.dashboard import register
+        from safespaces.navigation import Link, menu_register, person_link_register, role_at_least
+
+        menu_register(Link(_("Allies"), "allies:list", 40, section="allies"))
+        person_link_register(
+            Link(
+                _("Who they agreed to share their information with"),
+                "allies:person_sharing",
+                10,
+                role_at_least(Role.COORDINATOR),
+            )
+        )
+        register(directory, order=20)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskAssessmentConfig(AppConfig):
@@ -6,8 +7,19 @@ class RiskAssessmentConfig(AppConfig):
     verbose_name = "Risk assessment"
 
     def ready(self) -> None:
-        # The home page shows what is due here without the platform importing this app.
+        # The home page and the menu show this app without the platform importing it.
         from riskassessment.dashboard import panel
+        from safespaces.accounts.roles import Role
         from safespaces.dashboard import register
+        from safespaces.navigation import Link, menu_register, role_at_least
 
-        register(panel)
+        menu_register(
+            Link(
+                _("Risks"),
+                "riskassessment:register",
+                20,
+                role_at_least(Role.COORDINATOR),
+                section="riskassessment",
+            )
+        )
+        register(panel, order=30)

@@ -17,15 +17,16 @@ class Panel:
 
 
 PanelSource = Callable[[HttpRequest], Panel | None]
-_sources: list[PanelSource] = []
+_sources: list[tuple[int, PanelSource]] = []
 
 
-def register(source: PanelSource) -> None:
+def register(source: PanelSource, *, order: int) -> None:
     """Add a source of a home page panel; called from an app's `ready()`. It returns None when it
-    has nothing to show the user."""
-    if source not in _sources:
-        _sources.append(source)
+    has nothing to show the user. Panels stand in `order`, smallest first."""
+    if all(known is not source for _order, known in _sources):
+        _sources.append((order, source))
+        _sources.sort(key=lambda entry: entry[0])
 
 
 def panels_for(request: HttpRequest) -> list[Panel]:
-    return [panel for source in _sources if (panel := source(request)) is not None]
+    return [panel for _order, source in _sources if (panel := source(request)) is not None]

@@ -16,7 +16,7 @@ class Draft(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    # The URL name of the form's view, such as "incidents:create": never a path with an id.
+    # The URL name of the form's view ("<app>:create"): never a path with an id.
     form = models.CharField(_("form"), max_length=100)
     # Field name to the list of values posted, as QueryDict.lists() gives them.
     data = EncryptedJSONField(_("data"))

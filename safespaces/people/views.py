@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.services import audit_view
+from safespaces.navigation import person_links_for
 from safespaces.people import services
 from safespaces.people.forms import DateRangeForm, ErasureForm, GrantForm, PersonForm, SearchForm
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
@@ -45,6 +46,7 @@ def _detail(request: HttpRequest, person: Person, identity: dict[str, str] | Non
         "identity": [(label, identity[name] if identity else None) for label, name in fields],
         "revealed": identity is not None,
         "may_reveal": may_reveal(request.user, person),
+        "person_links": person_links_for(request, person.pk),
     }
     return render(request, "people/person_detail.html", context)
 
