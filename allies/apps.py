@@ -8,11 +8,14 @@ class AlliesConfig(AppConfig):
     verbose_name = "Allies"
 
     def ready(self) -> None:
-        # The platform's menu, home page and person page link here without importing this app.
+        # The platform's menu, home page and person page link here, and erasing a person takes
+        # their sharing consents too, without the platform importing this app.
         from allies.dashboard import directory
+        from allies.services import sharing_consents_erase
         from safespaces.accounts.roles import Role
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register, person_link_register, role_at_least
+        from safespaces.people import erasure
 
         menu_register(Link(_("Allies"), "allies:list", 40, section="allies"))
         person_link_register(
@@ -24,3 +27,4 @@ class AlliesConfig(AppConfig):
             )
         )
         register(directory, order=20)
+        erasure.register(sharing_consents_erase)

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from allies.models import Actor, Engagement, Relation
+from allies.models import Actor, Engagement, Relation, SharingConsent
 from safespaces.accounts.models import User
-from safespaces.people.models import Person, SharingConsent
+from safespaces.people.models import Person
 from safespaces.places.models import Place, PlaceKind
 
 EVERYWHERE = "everywhere"
@@ -123,6 +123,6 @@ def seed(user: User) -> list[str]:
         person = Person.objects.filter(alias=alias).first()
         if person is not None:
             SharingConsent.objects.create(
-                person=person, ally_code=actors[name].pk, given_on=today, recorded_by=user
+                person=person, ally=actors[name], given_on=today, recorded_by=user
             )
     return [f"Demo actors: {len(actors)} (fictional), with relations and contacts."]

@@ -9,11 +9,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from allies.models import Actor, Capability, Engagement, Relation, Sector, Stance
-from allies.selectors import may_name_person, serving, sorted_by_name
+from allies.selectors import may_name_person, may_share_with, serving, sorted_by_name
 from safespaces.editing import VersionedModelForm
 from safespaces.people.forms import PersonChoiceField
 from safespaces.people.models import Person
-from safespaces.people.selectors import may_share_with
 from safespaces.places.forms import PlaceChoiceField, PlaceMultipleChoiceField
 from safespaces.places.models import Place
 
@@ -351,6 +350,6 @@ class SharingConsentForm(forms.Form):
 
     def clean_ally(self) -> Actor:
         ally = self.cleaned_data["ally"]
-        if may_share_with(self.person, ally.pk):
+        if may_share_with(self.person, ally):
             raise forms.ValidationError(_("Their consent to share with this actor is on record."))
         return ally

@@ -331,3 +331,32 @@ class Engagement(models.Model):
     @property
     def code(self) -> uuid.UUID:
         return self.id
+
+
+class SharingConsent(models.Model):
+    """A person's consent to share their information with one actor, until withdrawn.
+
+    Kept after withdrawal: a contact recorded after the fact is judged by the consent of its day.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="sharing_consents")
+    # An actor someone agreed to share with is archived, never deleted: the consent is history.
+    ally = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="sharing_consents")
+    given_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "ally"],
+                condition=models.Q(withdrawn_on__isnull=True),
+                name="one_active_consent_per_ally",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sharing consent {self.id}"

@@ -11,10 +11,18 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from allies.models import Actor, ActorCapability, Capability, Engagement, Relation, Stance
+from allies.models import (
+    Actor,
+    ActorCapability,
+    Capability,
+    Engagement,
+    Relation,
+    SharingConsent,
+    Stance,
+)
 from safespaces.accounts.roles import Role, has_role
-from safespaces.people.models import Person, SharingConsent
-from safespaces.people.selectors import get_person_for_user, may_share_with
+from safespaces.people.models import Person
+from safespaces.people.selectors import get_person_for_user
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 from safespaces.places.selectors import sorted_by_name as sorted_places
@@ -62,10 +70,24 @@ def may_receive_shared_data(actor: Actor) -> bool:
     return actor.stance in (Stance.ALLY, Stance.NEUTRAL)
 
 
+def may_share_with(person: Person, ally: Actor, *, on: date | None = None) -> bool:
+    """Whether the person's consent to their information going to this actor stands today, or
+    stood on the day `on`: a contact recorded after the fact is judged by the consent of its day.
+    """
+    consents = SharingConsent.objects.filter(person=person, ally=ally)
+    if on is None:
+        return consents.filter(withdrawn_on__isnull=True).exists()
+    return (
+        consents.filter(given_on__lte=on)
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+        .exists()
+    )
+
+
 def may_name_person(actor: Actor, person: Person, *, on: date) -> bool:
     """Whether a contact with the actor on that day may name the person: the actor may receive
     shared information, and the person's consent to share with it stood that day."""
-    return may_receive_shared_data(actor) and may_share_with(person, actor.pk, on=on)
+    return may_receive_shared_data(actor) and may_share_with(person, actor, on=on)
 
 
 def may_see_contacts(user: Any, actor: Actor) -> bool:
@@ -273,16 +295,12 @@ def capability_gaps() -> list[Gap]:
     return gaps
 
 
-def consents_of(person: Person) -> list[tuple[SharingConsent, Actor | None]]:
-    """The person's sharing consents, newest first, each with its actor (None if deleted)."""
-    consents = list(person.sharing_consents.order_by("-given_on", "-id"))
-    actors = Actor.objects.in_bulk([consent.ally_code for consent in consents])
-    return [(consent, actors.get(consent.ally_code)) for consent in consents]
+def consents_of(person: Person) -> QuerySet[SharingConsent]:
+    """The person's sharing consents, newest first, each with its actor, in one query."""
+    return person.sharing_consents.select_related("ally").order_by("-given_on", "-id")
 
 
 def consenting_people(actor: Actor) -> list[Person]:
     """People who consented, and have not withdrawn, to sharing with this actor."""
-    codes = SharingConsent.objects.filter(ally_code=actor.pk, withdrawn_on__isnull=True).values(
-        "person_id"
-    )
-    return list(Person.objects.filter(pk__in=codes, erased_at__isnull=True).order_by("alias"))
+    standing = actor.sharing_consents.filter(withdrawn_on__isnull=True).values("person_id")
+    return list(Person.objects.filter(pk__in=standing, erased_at__isnull=True).order_by("alias"))

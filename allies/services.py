@@ -1,15 +1,17 @@
 """Writes about actors. Each records an audit event with field names, never a value."""
 
-from django.db import transaction
+from datetime import date
 
-from allies.models import Actor, ActorCapability, Engagement, Relation
+from django.db import transaction
+from django.utils import timezone
+
+from allies.models import Actor, ActorCapability, Engagement, Relation, SharingConsent
 from allies.selectors import may_name_person, may_receive_shared_data
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
-from safespaces.people.models import SharingConsent
-from safespaces.people.services import sharing_consent_withdraw
+from safespaces.people.models import Person
 
 
 class NoSharingConsent(Exception):
@@ -58,7 +60,7 @@ def actor_update(
     actor.areas.set(areas)
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=actor, fields=changed)
     if not may_receive_shared_data(actor):
-        standing = SharingConsent.objects.filter(ally_code=actor.pk, withdrawn_on__isnull=True)
+        standing = actor.sharing_consents.filter(withdrawn_on__isnull=True)
         for consent in standing.select_related("person"):
             sharing_consent_withdraw(consent=consent, by=by)
     return actor
@@ -87,6 +89,39 @@ def relation_create(*, source: Actor, kind: str, target: Actor, by: User) -> Rel
 def relation_delete(*, relation: Relation, by: User) -> None:
     audit_record(action=AuditEvent.Action.DELETE, actor=by, target=relation)
     relation.delete()
+
+
+def sharing_consent_record(
+    *, person: Person, ally: Actor, given_on: date, by: User
+) -> SharingConsent:
+    """Record that the person agreed to their information going to one actor."""
+    consent = SharingConsent.objects.create(
+        person=person, ally=ally, given_on=given_on, recorded_by=by
+    )
+    audit_record(action=AuditEvent.Action.GRANT, actor=by, target=consent)
+    # Also on the person, so the report of who did what with their record shows it.
+    audit_record(
+        action=AuditEvent.Action.CHANGE, actor=by, target=person, fields=["sharing_consents"]
+    )
+    return consent
+
+
+def sharing_consent_withdraw(*, consent: SharingConsent, by: User) -> None:
+    consent.withdrawn_on = timezone.localdate()
+    consent.save(update_fields=["withdrawn_on"])
+    audit_record(action=AuditEvent.Action.REVOKE, actor=by, target=consent)
+    audit_record(
+        action=AuditEvent.Action.CHANGE,
+        actor=by,
+        target=consent.person,
+        fields=["sharing_consents"],
+    )
+
+
+def sharing_consents_erase(*, person: Person) -> None:
+    """A step of the person's erasure (registered in AlliesConfig.ready): their consents go, with
+    the erasure's own audit event standing for it."""
+    person.sharing_consents.all().delete()
 
 
 def _check_consent(engagement: Engagement) -> None:

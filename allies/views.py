@@ -42,7 +42,6 @@ from allies.selectors import (
 from safespaces.access import Access, access
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_list, audit_record, audit_view
-from safespaces.people import services as people_services
 from safespaces.people.selectors import get_person_for_user
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
@@ -299,9 +298,9 @@ def person_sharing(request: HttpRequest, code: str) -> HttpResponse:
     person = get_person_for_user(request, code)
     form = SharingConsentForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
-        people_services.sharing_consent_record(
+        services.sharing_consent_record(
             person=person,
-            ally_code=form.cleaned_data["ally"].pk,
+            ally=form.cleaned_data["ally"],
             given_on=form.cleaned_data["given_on"],
             by=request.user,
         )
@@ -316,6 +315,6 @@ def person_sharing(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def sharing_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     consent = get_standing_consent_for_user(request, code)
-    people_services.sharing_consent_withdraw(consent=consent, by=request.user)
+    services.sharing_consent_withdraw(consent=consent, by=request.user)
     messages.success(request, _("The consent was withdrawn. Nothing more goes to this actor."))
     return redirect("allies:person_sharing", code=consent.person_id)

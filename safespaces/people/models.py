@@ -141,34 +141,6 @@ class IdentityGrant(models.Model):
         return self.id
 
 
-class SharingConsent(models.Model):
-    """A person's consent to share their data with one ally, by the ally's public code.
-
-    The allies app builds on this one, so the ally is named by its code rather than a foreign key.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="sharing_consents")
-    ally_code = models.UUIDField()
-    given_on = models.DateField()
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    withdrawn_on = models.DateField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["person", "ally_code"],
-                condition=models.Q(withdrawn_on__isnull=True),
-                name="one_active_consent_per_ally",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"sharing consent {self.id}"
-
-
 class ErasureRequest(models.Model):
     """An administrator asks to erase a person; a second administrator approves."""
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from safespaces.accounts.roles import Role, has_role
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.selectors import audit_events_filtered
-from safespaces.people.models import IdentityGrant, Person, SharingConsent
+from safespaces.people.models import IdentityGrant, Person
 
 
 def active_grants() -> QuerySet[IdentityGrant]:
@@ -26,19 +26,6 @@ def may_reveal(user: Any, person: Person) -> bool:
     if not has_role(user, Role.STAFF):
         return False
     return active_grants().filter(Q(person=person) | Q(person__isnull=True), user=user).exists()
-
-
-def may_share_with(person: Person, ally_code: object, *, on: date | None = None) -> bool:
-    """Whether the person's consent to their data going to this ally stands today, or stood on
-    the day `on` (a contact recorded after the fact is judged by the consent of its day)."""
-    consents = SharingConsent.objects.filter(person=person, ally_code=ally_code)
-    if on is None:
-        return consents.filter(withdrawn_on__isnull=True).exists()
-    return (
-        consents.filter(given_on__lte=on)
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
-        .exists()
-    )
 
 
 def people_visible_to(user: Any) -> QuerySet[Person]:

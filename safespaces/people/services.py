@@ -1,6 +1,6 @@
 """Writes about people and identity access. Each records an audit event, never a value."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -11,13 +11,8 @@ from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
-from safespaces.people.models import (
-    IDENTITY_FIELDS,
-    ErasureRequest,
-    IdentityGrant,
-    Person,
-    SharingConsent,
-)
+from safespaces.people.erasure import erasure_steps
+from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
 from safespaces.people.selectors import active_grants
 
 MAX_GRANT_DAYS = 90
@@ -96,34 +91,6 @@ def grant_revoke(*, grant: IdentityGrant, by: User) -> None:
     audit_record(action=AuditEvent.Action.REVOKE, actor=by, target=grant)
 
 
-def sharing_consent_record(
-    *, person: Person, ally_code: object, given_on: date, by: User
-) -> SharingConsent:
-    """Record that the person agreed to their information going to one ally (by the ally's code:
-    the allies app builds on this one)."""
-    consent = SharingConsent.objects.create(
-        person=person, ally_code=ally_code, given_on=given_on, recorded_by=by
-    )
-    audit_record(action=AuditEvent.Action.GRANT, actor=by, target=consent)
-    # Also on the person, so the report of who did what with their record shows it.
-    audit_record(
-        action=AuditEvent.Action.CHANGE, actor=by, target=person, fields=["sharing_consents"]
-    )
-    return consent
-
-
-def sharing_consent_withdraw(*, consent: SharingConsent, by: User) -> None:
-    consent.withdrawn_on = timezone.localdate()
-    consent.save(update_fields=["withdrawn_on"])
-    audit_record(action=AuditEvent.Action.REVOKE, actor=by, target=consent)
-    audit_record(
-        action=AuditEvent.Action.CHANGE,
-        actor=by,
-        target=consent.person,
-        fields=["sharing_consents"],
-    )
-
-
 def erasure_request(*, person: Person, reason: str, by: User) -> ErasureRequest:
     request = ErasureRequest.objects.create(person=person, reason=reason, requested_by=by)
     audit_record(action=AuditEvent.Action.CREATE, actor=by, target=request)
@@ -140,10 +107,11 @@ def erasure_cancel(*, request: ErasureRequest, by: User) -> None:
 def erasure_approve(*, request: ErasureRequest, by: User) -> None:
     """Erase the person, keeping a tombstone so history that points at them stays readable.
 
-    Every encrypted field is emptied, the alias becomes "Erased person", the link to an account,
-    sharing consents and identity grants for them go, and the Django admin's history forgets the
-    alias. The audit trail keeps its rows: they hold no values. Backups keep the old data until
-    they expire.
+    Every encrypted field is emptied, the alias becomes "Erased person", the link to an account
+    and identity grants for them go, and the Django admin's history forgets the alias. The apps
+    built on this one remove what they hold about the person through their registered erasure
+    steps (the allies app: sharing consents). The audit trail keeps its rows: they hold no
+    values. Backups keep the old data until they expire.
     """
     if request.requested_by_id == by.pk:
         raise SameAdministrator
@@ -156,8 +124,9 @@ def erasure_approve(*, request: ErasureRequest, by: User) -> None:
     person.erased_at = timezone.now()
     person.version += 1
     person.save()
-    person.sharing_consents.all().delete()
     person.grants.all().delete()
+    for step in erasure_steps():
+        step(person=person)
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Person), object_id=str(person.pk)
     ).update(object_repr=ERASED_ALIAS)

@@ -4,10 +4,9 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from allies.models import Actor
+from allies.models import Actor, SharingConsent
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
-from safespaces.people.models import SharingConsent
 from tests.conftest import sign_in
 from tests.factories import (
     ActorFactory,
@@ -155,7 +154,7 @@ def test_a_coordinator_sees_who_consented_to_sharing_with_the_actor(
     for person, withdrawn_on in [(consenting, None), (withdrawn, timezone.localdate())]:
         SharingConsent.objects.create(
             person=person,
-            ally_code=ally.pk,
+            ally=ally,
             given_on=timezone.localdate(),
             recorded_by=coordinator,
             withdrawn_on=withdrawn_on,

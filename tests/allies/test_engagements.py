@@ -5,11 +5,11 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from allies.models import Actor, Engagement
+from allies.models import Actor, Engagement, SharingConsent
 from allies.services import NoSharingConsent, engagement_record, engagement_update
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
-from safespaces.people.models import Person, SharingConsent
+from safespaces.people.models import Person
 from tests.conftest import sign_in
 from tests.factories import ActorFactory, AdversaryFactory, EngagementFactory, PersonFactory
 
@@ -57,7 +57,7 @@ def edit_data(engagement: Engagement, **changes: object) -> dict[str, object]:
 
 def consent(person: Person, actor: Actor, by: User, **fields: object) -> SharingConsent:
     return SharingConsent.objects.create(
-        person=person, ally_code=actor.pk, given_on=timezone.localdate(), recorded_by=by, **fields
+        person=person, ally=actor, given_on=timezone.localdate(), recorded_by=by, **fields
     )
 
 

@@ -4,11 +4,12 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from allies.models import Actor
+from allies.models import Actor, SharingConsent
+from allies.selectors import consenting_people, may_share_with
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
-from safespaces.people.models import Person, SharingConsent
-from safespaces.people.selectors import may_share_with
+from safespaces.people.models import ErasureRequest, Person
+from safespaces.people.services import erasure_approve
 from tests.conftest import sign_in
 from tests.factories import ActorFactory, AdversaryFactory, PersonFactory
 
@@ -26,7 +27,7 @@ def withdraw_url(consent: SharingConsent) -> str:
 
 def consent(person: Person, ally: Actor, by: User, **fields: object) -> SharingConsent:
     return SharingConsent.objects.create(
-        person=person, ally_code=ally.pk, recorded_by=by, **{"given_on": date(2026, 3, 2), **fields}
+        person=person, ally=ally, recorded_by=by, **{"given_on": date(2026, 3, 2), **fields}
     )
 
 
@@ -60,17 +61,17 @@ def test_a_coordinator_records_a_consent_and_it_is_audited_as_a_grant(
 
     assert response["Location"] == url(person)
     saved = SharingConsent.objects.get()
-    assert (saved.person, saved.ally_code, saved.given_on, saved.recorded_by) == (
+    assert (saved.person, saved.ally, saved.given_on, saved.recorded_by) == (
         person,
-        ally.pk,
+        ally,
         date(2026, 3, 2),
         coordinator,
     )
-    assert may_share_with(person, ally.pk)
+    assert may_share_with(person, ally)
     event = AuditEvent.objects.get(action=AuditEvent.Action.GRANT)
     assert (event.actor, event.object_type, event.object_id) == (
         coordinator,
-        "people.sharingconsent",
+        "allies.sharingconsent",
         str(saved.pk),
     )
 
@@ -83,7 +84,7 @@ def test_a_neutral_actor_may_be_chosen(client: Client, coordinator: User) -> Non
         url(person), {"ally": str(neutral.pk), "given_on": "2026-03-02"}
     )
 
-    assert may_share_with(person, neutral.pk)
+    assert may_share_with(person, neutral)
 
 
 def test_an_adversary_is_never_offered_nor_accepted(client: Client, coordinator: User) -> None:
@@ -140,7 +141,7 @@ def test_consent_can_be_given_again_after_it_was_withdrawn(
     )
 
     assert response.status_code == 302
-    assert may_share_with(person, ally.pk)
+    assert may_share_with(person, ally)
 
 
 @time_machine.travel("2026-11-20 12:00", tick=False)
@@ -168,11 +169,11 @@ def test_withdrawing_stops_sharing_and_is_audited_as_a_revoke(
 
     assert response["Location"] == url(person)
     assert SharingConsent.objects.get(pk=given.pk).withdrawn_on == timezone.localdate()
-    assert not may_share_with(person, ally.pk)
+    assert not may_share_with(person, ally)
     event = AuditEvent.objects.get(action=AuditEvent.Action.REVOKE)
     assert (event.actor, event.object_type, event.object_id) == (
         coordinator,
-        "people.sharingconsent",
+        "allies.sharingconsent",
         str(given.pk),
     )
 
@@ -195,7 +196,7 @@ def test_a_consent_is_withdrawn_by_post_only(client: Client, coordinator: User) 
 
     assert client.get(withdraw_url(given)).status_code == 405
     assert client.delete(withdraw_url(given)).status_code == 405
-    assert may_share_with(person, ally.pk)
+    assert may_share_with(person, ally)
 
 
 def test_staff_may_not_see_record_or_withdraw_consents(client: Client, staff: User) -> None:
@@ -210,7 +211,7 @@ def test_staff_may_not_see_record_or_withdraw_consents(client: Client, staff: Us
     assert page.status_code == 403 and b"Harbour Shelter" not in page.content
     assert recorded.status_code == 403 and withdrawn.status_code == 403
     assert list(SharingConsent.objects.all()) == [given]
-    assert may_share_with(person, ally.pk)
+    assert may_share_with(person, ally)
 
 
 def test_unknown_people_and_consents_are_not_found(client: Client, coordinator: User) -> None:
@@ -232,7 +233,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, coordinator: Use
 
     assert client.get(url(person))["Location"] == "/login/"
     assert client.post(withdraw_url(given))["Location"] == "/login/"
-    assert may_share_with(person, given.ally_code)
+    assert may_share_with(person, given.ally)
 
 
 def test_the_page_refuses_other_methods(client: Client, coordinator: User) -> None:
@@ -263,3 +264,32 @@ def test_an_actor_of_unknown_stance_is_never_offered(client: Client, coordinator
     assert str(unknown.pk) not in client.get(url(person)).content.decode()
     assert b"Select a valid choice" in response.content
     assert not SharingConsent.objects.exists()
+
+
+def test_consents_given_and_withdrawn_show_in_the_persons_access_report(
+    client: Client, coordinator: User, administrator: User
+) -> None:
+    person, ally = PersonFactory(), ActorFactory()
+    sign_in(client, coordinator).post(url(person), {"ally": str(ally.pk), "given_on": "2026-03-02"})
+    client.post(withdraw_url(SharingConsent.objects.get()))
+
+    report = sign_in(Client(), administrator).get(f"/people/{person.pk}/access/")
+
+    assert report.status_code == 200
+    changes = [e.fields for e in report.context["page"] if e.action == AuditEvent.Action.CHANGE]
+    assert changes == [["sharing_consents"], ["sharing_consents"]]
+
+
+def test_erasing_the_person_removes_their_consents_and_no_one_elses(
+    coordinator: User, administrator: User
+) -> None:
+    person, other, ally = PersonFactory(), PersonFactory(), ActorFactory()
+    consent(person, ally, coordinator)
+    consent(person, ActorFactory(), coordinator, withdrawn_on=date(2026, 4, 1))
+    kept = consent(other, ally, coordinator)
+    request = ErasureRequest.objects.create(person=person, reason="Asked", requested_by=coordinator)
+
+    erasure_approve(request=request, by=administrator)
+
+    assert list(SharingConsent.objects.all()) == [kept]
+    assert consenting_people(ally) == [other]

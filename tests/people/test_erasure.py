@@ -8,12 +8,13 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from allies.models import SharingConsent
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.crypto.fields import encrypted_fields
-from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, Person, SharingConsent
+from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, Person
 from tests.conftest import sign_in
-from tests.factories import IdentityGrantFactory, PersonFactory, UserFactory
+from tests.factories import ActorFactory, IdentityGrantFactory, PersonFactory, UserFactory
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_erasure_leaves_no_trace_of_the_person_and_the_audit_only_grows(
     grant = IdentityGrantFactory(person=person, reason=canary("grant-reason"))
     SharingConsent.objects.create(
         person=person,
-        ally_code=uuid.uuid4(),
+        ally=ActorFactory(),
         given_on=timezone.localdate(),
         recorded_by=administrator,
     )
@@ -80,6 +81,7 @@ def test_erasure_leaves_no_trace_of_the_person_and_the_audit_only_grows(
     tombstone = Person.objects.get(pk=person.pk)
     assert tombstone.alias.startswith("Erased person") and tombstone.erased_at is not None
     assert tombstone.user is None and tombstone.survivor_status == ""
+    assert not SharingConsent.objects.filter(person=person).exists()
     assert AuditEvent.objects.count() > audit_before
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.ERASURE, object_id=str(person.pk)
