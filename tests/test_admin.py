@@ -52,11 +52,13 @@ def test_the_admin_resets_a_second_factor_as_an_action(
 ) -> None:
     sign_in(client, administrator)
 
-    client.post(
+    response = client.post(
         "/admin/accounts/user/",
         {"action": "reset_second_factor", "_selected_action": [str(staff.pk)]},
     )
 
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/accounts/user/"
     assert not TOTPDevice.objects.filter(user=staff).exists()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.SECOND_FACTOR_RESET).count() == 1
 

@@ -43,6 +43,8 @@ def test_administrators_see_their_tools_in_the_menu(client: Client, administrato
 def test_staff_do_not_see_administrators_tools(client: Client, staff: User) -> None:
     response = sign_in(client, staff).get("/")
 
+    assert response.status_code == 200
+    assert b"Hello, Lin" in response.content
     assert b'href="/audit/"' not in response.content
 
 

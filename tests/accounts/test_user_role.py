@@ -53,8 +53,11 @@ def test_the_new_role_applies_to_an_open_session_at_once(
 def test_saving_the_same_role_records_nothing(
     client: Client, administrator: User, staff: User
 ) -> None:
-    sign_in(client, administrator).post(url(staff), {"role": "Staff"})
+    response = sign_in(client, administrator).post(url(staff), {"role": "Staff"})
 
+    assert response.status_code == 302
+    assert response["Location"] == "/users/"
+    assert role_of(staff) == Role.STAFF
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).exists()
 
 

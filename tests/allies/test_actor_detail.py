@@ -194,6 +194,8 @@ def test_details_checked_183_days_ago_carry_no_warning(client: Client, staff: Us
 
     response = sign_in(client, staff).get(url(ally))
 
+    assert response.status_code == 200
+    assert f"<h1>{ally.name}</h1>".encode() in response.content
     assert b"last checked on" not in response.content
     assert b"Nobody has checked" not in response.content
 

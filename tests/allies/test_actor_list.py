@@ -137,9 +137,12 @@ def test_archived_actors_are_listed_only_when_a_coordinator_asks(
 
 def test_staff_never_see_archived_actors(client: Client, staff: User) -> None:
     ActorFactory(name="Old Refuge", archived=True, in_directory=False)
+    ActorFactory(name="Harbour Shelter")
 
     response = sign_in(client, staff).get(URL, {"archived": "on"})
 
+    assert response.status_code == 200
+    assert b"Harbour Shelter" in response.content
     assert b"Old Refuge" not in response.content
 
 

@@ -126,9 +126,10 @@ def test_a_post_within_the_session_is_not_kept_as_a_draft(client: Client, staff:
         sign_in(client, staff).get(URL)
         clock.shift(timedelta(minutes=29))
 
-        client.post(URL, form_data())
+        response = client.post(URL, form_data())
 
-    assert Incident.objects.count() == 1
+    assert response.status_code == 302
+    assert response["Location"] == f"/incidents/{Incident.objects.get().pk}/"
     assert not Draft.objects.exists()
 
 
@@ -155,6 +156,8 @@ def test_drafts_older_than_thirty_days_are_dropped(client: Client, staff: User) 
         gone = sign_in(client, staff).get(URL)
 
     assert TYPED.encode() in still_there.content
+    assert gone.status_code == 200
+    assert b"Log an incident" in gone.content
     assert TYPED.encode() not in gone.content
     assert b"This is your unsent report" not in gone.content
     assert not Draft.objects.exists()
@@ -167,6 +170,8 @@ def test_a_draft_is_shown_to_its_author_only(
 
     response = sign_in(Client(), other_staff).get(URL)
 
+    assert response.status_code == 200
+    assert b"Log an incident" in response.content
     assert TYPED.encode() not in response.content
     assert Draft.objects.get().user == staff
 

@@ -366,10 +366,15 @@ def test_links_to_incidents_the_user_may_not_see_are_kept(
     hidden = IncidentFactory(visibility="named", reporter=staff)
     assessment = ThreatAssessmentFactory(incident=incident, linked_incidents=[hidden])
 
-    page = sign_in(client, coordinator).get(url(incident)).content
-    client.post(url(incident), edit_data(assessment, linked_incidents=[], pattern="Changed"))
+    response = sign_in(client, coordinator).get(url(incident))
+    saved = client.post(
+        url(incident), edit_data(assessment, linked_incidents=[], pattern="Changed")
+    )
 
-    assert hidden.reference.encode() not in page
+    assert response.status_code == 200
+    assert b"Update the threat assessment" in response.content
+    assert hidden.reference.encode() not in response.content
+    assert saved.status_code == 302
     assert list(ThreatAssessment.objects.get(pk=assessment.pk).linked_incidents.all()) == [hidden]
 
 

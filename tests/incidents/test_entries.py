@@ -108,14 +108,20 @@ def test_staff_get_no_engagement_field_and_cannot_post_one(client: Client, staff
     engagement = EngagementFactory()
     sign_in(client, staff)
 
-    form = client.get(create_url(incident)).content
-    client.post(
+    form = client.get(create_url(incident))
+    posted = client.post(
         create_url(incident),
         {"kind": "ally_contacted", "body": "Called the shelter.", "engagement": str(engagement.pk)},
     )
+    page = client.get(f"/incidents/{incident.pk}/")
 
-    assert b'name="engagement"' not in form
-    assert b'name="engagement"' not in client.get(f"/incidents/{incident.pk}/").content
+    assert form.status_code == 200
+    assert b'name="body"' in form.content
+    assert b'name="engagement"' not in form.content
+    assert posted.status_code == 302
+    assert page.status_code == 200
+    assert b"Called the shelter." in page.content
+    assert b'name="engagement"' not in page.content
     entry = TimelineEntry.objects.get()
     assert (entry.kind, entry.engagement) == ("ally_contacted", None)
 

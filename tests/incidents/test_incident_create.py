@@ -244,9 +244,12 @@ def test_save_and_finish_later_keeps_an_encrypted_draft_on_the_server(
 def test_a_draft_never_goes_into_the_session(client: Client, staff: User) -> None:
     sign_in(client, staff)
 
-    client.post(URL, full_data(save_draft="1"))
-    client.get(URL)
+    kept = client.post(URL, full_data(save_draft="1"))
+    shown = client.get(URL)
 
+    assert kept.status_code == 302
+    assert shown.status_code == 200
+    assert b"This is your unsent report from" in shown.content
     session = Session.objects.get(pk=client.session.session_key)
     for text in TYPED_TEXT:
         assert text not in session.session_data
@@ -269,11 +272,15 @@ def test_opening_the_form_again_shows_the_draft(client: Client, staff: User) -> 
 def test_sending_the_form_discards_the_draft(client: Client, staff: User) -> None:
     sign_in(client, staff).post(URL, full_data(save_draft="1"))
 
-    client.post(URL, full_data())
+    sent = client.post(URL, full_data())
+    form = client.get(URL)
 
+    assert sent.status_code == 302
     assert Incident.objects.count() == 1
     assert not Draft.objects.exists()
-    assert b"This is your unsent report" not in client.get(URL).content
+    assert form.status_code == 200
+    assert b"Log an incident" in form.content
+    assert b"This is your unsent report" not in form.content
 
 
 def test_a_form_with_errors_keeps_the_draft(client: Client, staff: User) -> None:

@@ -70,8 +70,10 @@ def test_saving_without_changes_changes_nothing_on_the_timeline(
 ) -> None:
     incident = IncidentFactory(reporter=staff)
 
-    sign_in(client, staff).post(url(incident), form_data(incident))
+    response = sign_in(client, staff).post(url(incident), form_data(incident))
 
+    assert response.status_code == 302
+    assert response["Location"] == f"/incidents/{incident.pk}/"
     assert not TimelineEntry.objects.exists()
 
 

@@ -67,9 +67,12 @@ def test_the_first_move_beyond_new_counts_as_the_first_review(
 def test_choosing_the_same_status_again_writes_nothing(client: Client, coordinator: User) -> None:
     incident = IncidentFactory(status="monitoring")
 
-    sign_in(client, coordinator).post(url(incident), {"status": "monitoring"})
+    response = sign_in(client, coordinator).post(url(incident), {"status": "monitoring"})
 
+    assert response.status_code == 302
+    assert response["Location"] == f"/incidents/{incident.pk}/"
     saved = Incident.objects.get(pk=incident.pk)
+    assert saved.status == "monitoring"
     assert saved.version == 1
     assert not TimelineEntry.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).exists()

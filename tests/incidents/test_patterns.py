@@ -135,8 +135,11 @@ def test_a_pattern_holds_only_incidents_the_user_may_see(
     also_seen = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=120))
     ThreatAssessmentFactory(incident=hidden, linked_incidents=[IncidentFactory()])
 
-    page = sign_in(client, coordinator).get(URL).content.decode()
+    response = sign_in(client, coordinator).get(URL)
+    page = response.content.decode()
 
+    assert response.status_code == 200
+    assert "<h1>Patterns</h1>" in page
     # The hidden incident would have chained the other two; without it, they are 120 days apart.
     assert hidden.reference not in page
     assert shown_patterns(page) == []

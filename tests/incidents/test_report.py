@@ -92,10 +92,13 @@ def test_coordinators_get_the_assessment_and_the_reviews(
     )
     ReviewFactory(incident=incident, measures="Move the outreach to mornings.")
 
-    page = sign_in(client, coordinator).get(url(incident)).content.decode()
-    staff_page = sign_in(Client(), staff).get(url(incident)).content.decode()
+    as_coordinator = sign_in(client, coordinator).get(url(incident))
+    as_staff = sign_in(Client(), staff).get(url(incident))
+    page, staff_page = as_coordinator.content.decode(), as_staff.content.decode()
 
+    assert (as_coordinator.status_code, as_staff.status_code) == (200, 200)
     assert "A car waited outside the shelter two nights running." in page
+    assert incident.description in staff_page
     assert "Blue Door Crew" in page and "confidence: Medium" in page
     assert linked.reference in page
     assert "Move the outreach to mornings." in page
@@ -108,9 +111,12 @@ def test_a_source_staff_may_not_see_stays_unnamed(
 ) -> None:
     incident = IncidentFactory(source=AdversaryFactory(name="Blue Door Crew"))
 
-    staff_page = sign_in(client, staff).get(url(incident)).content.decode()
-    coordinator_page = sign_in(Client(), coordinator).get(url(incident)).content.decode()
+    as_staff = sign_in(client, staff).get(url(incident))
+    as_coordinator = sign_in(Client(), coordinator).get(url(incident))
+    staff_page, coordinator_page = as_staff.content.decode(), as_coordinator.content.decode()
 
+    assert (as_staff.status_code, as_coordinator.status_code) == (200, 200)
+    assert incident.summary in staff_page
     assert "Blue Door Crew" not in staff_page
     assert "Blue Door Crew" in coordinator_page
 

@@ -141,9 +141,12 @@ def test_the_incident_page_lists_the_reviews_for_coordinators(
     ReviewFactory(incident=incident, measures="Change the outreach route", participants=[staff])
     detail = f"/incidents/{incident.pk}/"
 
-    page = sign_in(client, coordinator).get(detail).content.decode()
-    staff_page = sign_in(Client(), staff).get(detail).content.decode()
+    as_coordinator = sign_in(client, coordinator).get(detail)
+    as_staff = sign_in(Client(), staff).get(detail)
+    page, staff_page = as_coordinator.content.decode(), as_staff.content.decode()
 
+    assert (as_coordinator.status_code, as_staff.status_code) == (200, 200)
+    assert incident.summary in staff_page
     assert "Team reviews" in page and "Take measures" in page
     assert "Change the outreach route" in page
     assert "Change the outreach route" not in staff_page

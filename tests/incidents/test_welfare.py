@@ -35,10 +35,12 @@ def test_coordinators_see_who_asked_for_a_check_in_oldest_first(
 
 
 def test_the_list_says_nothing_of_what_happened(client: Client, coordinator: User) -> None:
-    IncidentFactory(welfare_follow_up=True)
+    incident = IncidentFactory(welfare_follow_up=True)
 
     response = sign_in(client, coordinator).get(URL)
 
+    assert response.status_code == 200
+    assert incident.reference.encode() in response.content
     assert b"Followed after outreach" not in response.content
     assert b"old house" not in response.content
 

@@ -37,6 +37,9 @@ def test_archived_people_are_hidden_from_staff(client: Client, staff: User) -> N
 
     response = sign_in(client, staff).get("/people/", {"archived": "on"})
 
+    assert response.status_code == 200
+    assert b"<h1>People</h1>" in response.content
+    assert b"0 people" in response.content
     assert b"Gone" not in response.content
 
 

@@ -54,7 +54,10 @@ def test_the_page_title_does_not_name_the_place(client: Client, coordinator: Use
 
     response = sign_in(client, coordinator).get(f"/places/{place.pk}/")
 
+    assert response.status_code == 200
+    assert b"<h1>Willow House</h1>" in response.content
     title = response.content.split(b"<title>")[1].split(b"</title>")[0]
+    assert title.startswith(b"Place \xc2\xb7")
     assert b"Willow" not in title
 
 

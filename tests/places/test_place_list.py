@@ -22,10 +22,12 @@ def test_staff_see_names_and_kinds_sorted_by_kind_then_name(client: Client, staf
 
 
 def test_staff_see_no_address_no_notes_and_no_archived_filter(client: Client, staff: User) -> None:
-    PlaceFactory(address="7 Hidden Lane", notes="door code 4821")
+    place = PlaceFactory(address="7 Hidden Lane", notes="door code 4821")
 
     response = sign_in(client, staff).get("/places/")
 
+    assert response.status_code == 200
+    assert place.name.encode() in response.content
     assert b"Hidden Lane" not in response.content
     assert b"4821" not in response.content
     assert b"Address" not in response.content
@@ -35,9 +37,12 @@ def test_staff_see_no_address_no_notes_and_no_archived_filter(client: Client, st
 
 def test_staff_never_see_archived_places_even_when_they_ask(client: Client, staff: User) -> None:
     PlaceFactory(name="Closed House", archived=True)
+    PlaceFactory(name="Open House")
 
     response = sign_in(client, staff).get("/places/", {"archived": "on"})
 
+    assert response.status_code == 200
+    assert b"Open House" in response.content
     assert b"Closed House" not in response.content
 
 

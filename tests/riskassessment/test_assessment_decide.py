@@ -118,6 +118,7 @@ def test_a_moderate_risk_shows_no_approval_notice(client: Client, administrator:
     page = sign_in(client, administrator).get(url(assessment))
 
     assert page.status_code == 200
+    assert b"Is this risk worth the objective?" in page.content
     assert APPROVAL_NOTICE not in page.content
 
 

@@ -152,11 +152,14 @@ def test_a_link_to_an_incident_the_coordinator_may_not_see_stays_unseen(
     threat.linked_incidents.set([hidden])
 
     page = sign_in(client, coordinator).get(url(assessment))
-    client.post(
+    saved_response = client.post(
         url(assessment), formset_data(assessment, "threats", [threat_row(threat, impact=1)])
     )
 
+    assert page.status_code == 200
+    assert b"men follow outreach workers home." in page.content
     assert hidden.reference.encode() not in page.content
+    assert saved_response.status_code == 302
     saved = Threat.objects.get()
     assert (saved.impact, list(saved.linked_incidents.all())) == (1, [hidden])
 

@@ -3,7 +3,7 @@ from typing import Any
 from django.test import Client
 
 from riskassessment.models import Assessment
-from riskassessment.scoring import Level, Ratings, index_level, overall_level, threat_level
+from riskassessment.scoring import Level
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from tests.conftest import sign_in
@@ -82,26 +82,30 @@ def test_a_coordinator_rates_before_and_after_the_measures_and_goes_on_to_decide
     assert set(event.fields) >= {"threat", "residual_capacity", "lens_notes", "linked_incidents"}
 
 
-def test_the_stored_levels_are_those_of_the_scoring_module(
+def test_the_stored_levels_are_the_worse_of_the_index_and_the_worst_threat(
     client: Client, coordinator: User
 ) -> None:
     assessment = unrated()
+    # Threats: 4 x 4 = 16, high; 3 x 3 = 9, medium. The worst threat is high.
     RiskThreatFactory(assessment=assessment, likelihood=4, impact=4, residual_likelihood=1)
     RiskThreatFactory(assessment=assessment, likelihood=3, impact=3, residual_impact=2)
     sign_in(client, coordinator)
+    cases = [
+        ((1, 1, 5), Level.HIGH),  # R = 1 x 1 / 5 = 0.2, low: the high threat counts
+        ((2, 1, 1), Level.HIGH),  # R = 2 x 1 / 1 = 2, moderate: the high threat counts
+        ((3, 3, 2), Level.HIGH),  # R = 3 x 3 / 2 = 4.5, moderate: the high threat counts
+        ((5, 5, 1), Level.CRITICAL),  # R = 5 x 5 / 1 = 25, critical: above the worst threat
+    ]
 
-    for ratings in [(1, 1, 5), (2, 1, 1), (3, 3, 2), (5, 5, 1)]:
+    for (threat, vulnerability, capacity), expected in cases:
         assessment.refresh_from_db()
-        threat, vulnerability, capacity = ratings
-        client.post(
+        response = client.post(
             url(assessment),
             form_data(assessment, threat=threat, vulnerability=vulnerability, capacity=capacity),
         )
+        assert response.status_code == 302, (threat, vulnerability, capacity)
         saved = Assessment.objects.get(pk=assessment.pk)
-        expected = overall_level(
-            index_level(Ratings(*ratings).index), [threat_level(4, 4), threat_level(3, 3)]
-        )
-        assert saved.inherent_level == expected
+        assert saved.inherent_level == expected, (threat, vulnerability, capacity)
         # Neither the index nor a threat is re-rated in full: as before the measures.
         assert saved.residual_level == expected
 
@@ -220,9 +224,12 @@ def test_a_link_to_an_incident_the_coordinator_may_not_see_stays_unseen(
     sign_in(client, coordinator)
 
     page = client.get(url(assessment))
-    client.post(url(assessment), form_data(assessment, capacity=3))
+    saved_response = client.post(url(assessment), form_data(assessment, capacity=3))
 
+    assert page.status_code == 200
+    assert b"<h1>Rate the risk</h1>" in page.content
     assert hidden.reference.encode() not in page.content
+    assert saved_response.status_code == 302
     saved = Assessment.objects.get(pk=assessment.pk)
     assert (saved.capacity, list(saved.linked_incidents.all())) == (3, [hidden])
 

@@ -64,8 +64,11 @@ def test_staff_are_never_sent_to_the_coordinators_page(client: Client, staff: Us
 def test_the_same_status_again_writes_nothing(client: Client, staff: User) -> None:
     measure = MeasureFactory(owner=staff, status="in_progress")
 
-    sign_in(client, staff).post(url(measure), {"status": "in_progress"})
+    response = sign_in(client, staff).post(url(measure), {"status": "in_progress"})
 
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert Measure.objects.get(pk=measure.pk).status == "in_progress"
     assert Measure.objects.get(pk=measure.pk).version == 1
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).exists()
 

@@ -131,6 +131,7 @@ def test_an_unknown_preset_starts_from_an_empty_form(client: Client, coordinator
     response = sign_in(client, coordinator).get(URL, {"preset": "<script>"})
 
     assert response.status_code == 200
+    assert b"<h1>New risk situation</h1>" in response.content
     assert b"burnout" not in response.content
     assert b"<script>" not in response.content
     assert not is_checked(response.content, "kind", "organizational")

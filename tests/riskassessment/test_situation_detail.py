@@ -111,8 +111,13 @@ def test_a_current_decision_is_not_due(client: Client, coordinator: User) -> Non
         decision="go", rationale="Worth it", valid_until=timezone.localdate() + timedelta(days=30)
     )
 
-    response = sign_in(client, coordinator).get(url(RiskSituation.objects.get()))
+    situation = RiskSituation.objects.get()
 
+    response = sign_in(client, coordinator).get(url(situation))
+
+    assert response.status_code == 200
+    assert f"<h1>{situation.title}</h1>".encode() in response.content
+    assert b"Worth it" in response.content
     assert b"Due for reassessment" not in response.content
 
 
