@@ -9,6 +9,7 @@ from riskassessment.selectors import (
     awaiting_approval,
     due_reasons,
     may_assess,
+    may_update_measure,
     overdue_measures,
     register_of,
     situations_visible_to,
@@ -26,7 +27,11 @@ def panel(request: HttpRequest) -> Panel | None:
     if not has_role(user, Role.STAFF):
         return None
     overdue = list(overdue_measures(user)[: SHOWN + 1])
-    context = {"overdue": overdue[:SHOWN], "more_overdue": len(overdue) > SHOWN}
+    context = {
+        # Each with whether this user may mark it done: the template does not work it out.
+        "overdue": [(measure, may_update_measure(user, measure)) for measure in overdue[:SHOWN]],
+        "more_overdue": len(overdue) > SHOWN,
+    }
     if may_assess(user):
         current = register_of(user).filter(status=RiskSituation.Status.CURRENT)
         due = [situation for situation in with_due(current, user) if situation.is_due]

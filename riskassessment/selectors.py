@@ -71,23 +71,26 @@ def situations_visible_to(user: Any) -> QuerySet[RiskSituation]:
     return situations.filter(Q(Exists(takes_part)) | Q(Exists(owns)))
 
 
-def get_situation_for_user(request: HttpRequest, code: object) -> RiskSituation:
-    """The situation, or 404 for anyone who may not see it."""
-    situation = (
+def get_situation_for_user(
+    request: HttpRequest, code: object, *, due_flags: bool = False
+) -> RiskSituation:
+    """The situation, or 404 for anyone who may not see it; with `due_flags`, also why it is due
+    for reassessment (see with_due)."""
+    situations = (
         situations_visible_to(request.user).filter(pk=code).select_related("place", "check_in_with")
     )
-    found = situation.first()
-    if found is None:
+    found = with_due(situations, request.user) if due_flags else list(situations[:1])
+    if not found:
         raise Http404
-    return found
+    return found[0]
 
 
 def get_assessment_for_user(request: HttpRequest, code: object) -> Assessment:
-    """An assessment of a situation the user may assess, or 404."""
+    """An assessment of a situation the user may see and assess, or 404."""
     if not may_assess(request.user):
         raise Http404
     assessment = (
-        Assessment.objects.filter(pk=code)
+        Assessment.objects.filter(pk=code, situation__in=situations_visible_to(request.user))
         .select_related("situation", "decided_by", "approved_by", "created_by")
         .first()
     )
@@ -97,8 +100,11 @@ def get_assessment_for_user(request: HttpRequest, code: object) -> Assessment:
 
 
 def get_measure_for_user(request: HttpRequest, code: object) -> Measure:
-    """A measure the user may see: any for coordinators, their own for its owner."""
-    measures = Measure.objects.filter(pk=code).select_related("situation", "owner")
+    """A measure of a situation the user may see: any for coordinators, their own for its
+    owner."""
+    measures = Measure.objects.filter(
+        pk=code, situation__in=situations_visible_to(request.user)
+    ).select_related("situation", "owner")
     if not may_assess(request.user):
         measures = measures.filter(owner=request.user)
     measure = measures.first()
@@ -108,7 +114,25 @@ def get_measure_for_user(request: HttpRequest, code: object) -> Measure:
 
 
 def may_update_measure(user: Any, measure: Measure) -> bool:
+    """Coordinators, and the measure's owner: marking it done or dropped."""
     return may_assess(user) or measure.owner_id == user.pk
+
+
+def may_approve(assessment: Assessment, user: Any) -> bool:
+    """Another coordinator or an administrator, never the person who decided, and only for
+    the latest decision: one overtaken by a newer decision no longer counts. A reassessment
+    still in progress does not overtake it."""
+    return (
+        assessment.needs_approval
+        and assessment.approved_by_id is None
+        and may_assess(user)
+        and assessment.decided_by_id != user.pk
+        and not Assessment.objects.filter(
+            situation_id=assessment.situation_id, number__gt=assessment.number
+        )
+        .exclude(decision="")
+        .exists()
+    )
 
 
 def months_before(day: date, months: int) -> date:

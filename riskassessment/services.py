@@ -18,8 +18,8 @@ from riskassessment.models import (
     Vulnerability,
 )
 from riskassessment.scoring import index_level, overall_level
+from riskassessment.selectors import may_approve
 from safespaces.accounts.models import User
-from safespaces.accounts.roles import Role, has_role
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
@@ -233,24 +233,6 @@ def assessment_decide(
     save_if_unchanged(assessment, seen_version=seen_version)
     _changed(assessment, by, [*changed, "decided_by"])
     return assessment
-
-
-def may_approve(assessment: Assessment, user: User) -> bool:
-    """Another coordinator or an administrator, never the person who decided, and only for
-    the latest decision: one overtaken by a newer decision no longer counts. A reassessment
-    still in progress does not overtake it."""
-    return (
-        assessment.needs_approval
-        and assessment.approved_by_id is None
-        # The view checks the role too; the rule holds for any caller of the service.
-        and has_role(user, Role.COORDINATOR)
-        and assessment.decided_by_id != user.pk
-        and not Assessment.objects.filter(
-            situation_id=assessment.situation_id, number__gt=assessment.number
-        )
-        .exclude(decision="")
-        .exists()
-    )
 
 
 @transaction.atomic

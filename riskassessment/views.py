@@ -34,12 +34,12 @@ from riskassessment.selectors import (
     get_assessment_for_user,
     get_measure_for_user,
     get_situation_for_user,
+    may_approve,
     may_assess,
     may_update_measure,
     measures_of,
     parts_of,
     register_of,
-    with_due,
 )
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.models import AuditEvent
@@ -52,16 +52,6 @@ CONFLICT = _(
     "Someone else changed this while you were editing. Your changes are below; check them and "
     "save again."
 )
-
-
-def _situation(request: HttpRequest, code: Any) -> RiskSituation:
-    """The situation with its due flags, for coordinators (others get 404 from here)."""
-    if not may_assess(request.user):
-        raise Http404
-    found = with_due(RiskSituation.objects.filter(pk=code).select_related("place"), request.user)
-    if not found:
-        raise Http404
-    return found[0]
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -118,7 +108,7 @@ def situation_create(request: HttpRequest) -> HttpResponse:
 def situation_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The latest assessment of a situation: scores, heat map, the sentence that explains them,
     the decision, the measures, and every earlier version."""
-    situation = _situation(request, code)
+    situation = get_situation_for_user(request, code, due_flags=True)
     audit_view(request, situation)
     versions = assessments_of(situation)
     latest = versions[0] if versions else None
@@ -157,7 +147,7 @@ def assessment_context(request: HttpRequest, assessment: Assessment) -> dict[str
         "residual_rated": any(threat.residual_is_rated for threat in parts.threats),
         "rtl": rtl,
         "measures": measures_of(assessment.situation, request.user, credible=credible),
-        "may_approve": services.may_approve(assessment, request.user),
+        "may_approve": may_approve(assessment, request.user),
     }
 
 
@@ -165,7 +155,7 @@ def assessment_context(request: HttpRequest, assessment: Assessment) -> dict[str
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
 def situation_edit(request: HttpRequest, code: str) -> HttpResponse:
-    situation = _situation(request, code)
+    situation = get_situation_for_user(request, code)
     form = SituationForm(_posted(request), instance=situation, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = form.saved_unless_conflict(
@@ -196,7 +186,7 @@ def situation_edit(request: HttpRequest, code: str) -> HttpResponse:
 def assessment_start(request: HttpRequest, code: str) -> HttpResponse:
     """A new version: why now, and which incidents led to it. It starts from the last version's
     threats, vulnerabilities, capacities and ratings, to re-rate rather than retype."""
-    situation = _situation(request, code)
+    situation = get_situation_for_user(request, code)
     latest = _latest(situation)
     if latest is not None and not latest.is_decided:
         # One version at a time: a second would hide the first, its due reasons and any
@@ -380,7 +370,7 @@ def assessment_approve(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
 def measure_create(request: HttpRequest, code: str) -> HttpResponse:
-    situation = _situation(request, code)
+    situation = get_situation_for_user(request, code)
     measure = Measure(situation=situation)
     form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
     if request.method == "POST" and form.is_valid():

@@ -13,7 +13,6 @@ from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
 from safespaces.people.erasure import erasure_steps
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
-from safespaces.people.selectors import active_grants
 
 MAX_GRANT_DAYS = 90
 
@@ -134,14 +133,6 @@ def erasure_approve(*, request: ErasureRequest, by: User) -> None:
     request.approved_at = timezone.now()
     request.save(update_fields=["approved_by", "approved_at"])
     audit_record(action=AuditEvent.Action.ERASURE, actor=by, target=person)
-
-
-def people_covered_by_grants(*, user: User, people: list[Person]) -> set[object]:
-    """Primary keys of those people whose identity the user's active grants cover."""
-    grants = active_grants().filter(user=user)
-    if grants.filter(person__isnull=True).exists():
-        return {person.pk for person in people}
-    return set(grants.values_list("person_id", flat=True)) & {person.pk for person in people}
 
 
 def people_export_record(*, people: list[Person], with_identity: set[object], by: User) -> None:

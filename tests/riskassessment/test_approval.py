@@ -77,7 +77,7 @@ def test_another_coordinator_approves_a_high_or_critical_residual_risk(
 def test_an_administrator_may_approve(coordinator: User, administrator: User) -> None:
     assessment = decided(coordinator)
 
-    assert services.may_approve(assessment, administrator)
+    assert selectors.may_approve(assessment, administrator)
     services.assessment_approve(assessment=assessment, by=administrator)
 
     assert Assessment.objects.get(pk=assessment.pk).approved_by == administrator
@@ -86,7 +86,7 @@ def test_an_administrator_may_approve(coordinator: User, administrator: User) ->
 def test_the_person_who_decided_may_not_approve(coordinator: User) -> None:
     assessment = decided(coordinator)
 
-    assert not services.may_approve(assessment, coordinator)
+    assert not selectors.may_approve(assessment, coordinator)
     with pytest.raises(services.ApprovalRefused):
         services.assessment_approve(assessment=assessment, by=coordinator)
     assert unchanged(assessment)
@@ -103,7 +103,7 @@ def test_an_administrator_who_decided_may_not_approve_either(administrator: User
 def test_a_staff_member_may_not_approve(coordinator: User, staff: User) -> None:
     assessment = decided(coordinator)
 
-    assert not services.may_approve(assessment, staff)
+    assert not selectors.may_approve(assessment, staff)
     with pytest.raises(services.ApprovalRefused):
         services.assessment_approve(assessment=assessment, by=staff)
     assert unchanged(assessment)
@@ -116,7 +116,7 @@ def test_a_low_or_moderate_residual_risk_needs_no_approval(
     assessment = decided(coordinator, residual)
 
     assert not assessment.needs_approval
-    assert not services.may_approve(assessment, other_coordinator)
+    assert not selectors.may_approve(assessment, other_coordinator)
     with pytest.raises(services.ApprovalRefused):
         services.assessment_approve(assessment=assessment, by=other_coordinator)
     assert unchanged(assessment)
@@ -130,7 +130,7 @@ def test_not_going_ahead_with_a_high_risk_needs_no_approval(
     assessment.decision = decision
 
     assert not assessment.needs_approval
-    assert not services.may_approve(assessment, other_coordinator)
+    assert not selectors.may_approve(assessment, other_coordinator)
 
 
 def test_a_decision_overtaken_by_a_newer_one_can_no_longer_be_approved(
@@ -195,8 +195,8 @@ def test_deciding_again_clears_the_approval(coordinator: User, other_coordinator
     assert (fresh.approved_by, fresh.approved_at) == (None, None)
     assert fresh.awaits_approval
     # Now Ines decided: Rosa may approve, Ines may not.
-    assert services.may_approve(fresh, coordinator)
-    assert not services.may_approve(fresh, other_coordinator)
+    assert selectors.may_approve(fresh, coordinator)
+    assert not selectors.may_approve(fresh, other_coordinator)
 
 
 def test_the_database_refuses_an_approval_by_the_decider(coordinator: User) -> None:

@@ -77,7 +77,7 @@ def test_the_owner_sees_their_overdue_measure(client: Client, staff: User) -> No
     panel = risk_panel(sign_in(client, staff))
 
     assert panel is not None
-    assert panel["overdue"] == [measure]
+    assert panel["overdue"] == [(measure, True)]  # theirs to mark done
     assert "assesses" not in panel  # staff see no reassessments or approvals
     assert "Buy a second phone." in page(client)
 
@@ -102,7 +102,8 @@ def test_a_coordinator_sees_everyones_overdue_measures(
     panel = risk_panel(sign_in(client, coordinator))
 
     assert panel is not None
-    assert panel["overdue"] == [lins, sams]  # the longest overdue first
+    # The longest overdue first; a coordinator may mark any of them done.
+    assert panel["overdue"] == [(lins, True), (sams, True)]
 
 
 def test_measures_not_yet_due_done_or_of_closed_situations_are_not_overdue(
@@ -117,7 +118,7 @@ def test_measures_not_yet_due_done_or_of_closed_situations_are_not_overdue(
     panel = risk_panel(sign_in(client, staff))
 
     assert panel is not None
-    assert panel["overdue"] == [underway]
+    assert panel["overdue"] == [(underway, True)]
 
 
 def test_a_few_overdue_measures_are_shown_with_a_link_to_the_rest(
