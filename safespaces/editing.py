@@ -6,10 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import models, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from safespaces.models import VersionedModel
 
 
 class EditConflict(Exception):
@@ -26,7 +28,7 @@ def conflict_message(thing: str) -> str:
     ) % {"thing": thing}
 
 
-def save_if_unchanged(instance: models.Model, *, seen_version: int) -> None:
+def save_if_unchanged(instance: VersionedModel, *, seen_version: int) -> None:
     """Save `instance` with the next version number, or raise EditConflict.
 
     The row is locked until the transaction ends, so two editors cannot both pass the check.
@@ -35,7 +37,7 @@ def save_if_unchanged(instance: models.Model, *, seen_version: int) -> None:
         current = type(instance).objects.select_for_update().only("version").get(pk=instance.pk)
         if current.version != seen_version:
             raise EditConflict
-        instance.version = current.version + 1  # type: ignore[attr-defined]
+        instance.version = current.version + 1
         instance.save()
 
 
