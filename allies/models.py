@@ -1,5 +1,3 @@
-import uuid
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -7,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from safespaces.crypto.fields import EncryptedCharField, EncryptedTextField
+from safespaces.models import CodedModel, VersionedModel
 from safespaces.people.models import Person
 from safespaces.places.models import Place
 
@@ -93,7 +92,7 @@ class Outcome(models.TextChoices):
     PENDING = "pending", _("Pending")
 
 
-class Actor(models.Model):
+class Actor(VersionedModel):
     """A person, organization, institution or group with an interest in the work.
 
     Name, contact channels and notes are encrypted. Who sees an actor, and which parts of it, is
@@ -105,7 +104,6 @@ class Actor(models.Model):
     Sector = Sector
     Stance = Stance
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=ActorKind.choices)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     stance = models.CharField(_("stance"), max_length=12, choices=Stance.choices)
@@ -158,8 +156,6 @@ class Actor(models.Model):
     archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Optimistic locking: an edit saves only if nobody saved since the form was opened.
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("actor")
@@ -199,21 +195,16 @@ class Actor(models.Model):
         return f"actor {self.id}"
 
     @property
-    def code(self) -> uuid.UUID:
-        return self.id
-
-    @property
     def is_ally(self) -> bool:
         return self.stance == Stance.ALLY
 
 
-class ActorCapability(models.Model):
+class ActorCapability(CodedModel):
     """What an actor can do for the organization. A row per capability, so the directory and the
     gap finder can ask the database which allies offer what."""
 
     Capability = Capability
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="capabilities")
     capability = models.CharField(_("capability"), max_length=24, choices=Capability.choices)
 
@@ -231,12 +222,11 @@ class ActorCapability(models.Model):
         return f"{self.capability} of actor {self.actor_id}"
 
 
-class Relation(models.Model):
+class Relation(CodedModel):
     """How two actors stand to each other, typed as in actor mapping practice."""
 
     Kind = RelationKind
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     source = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="relations_from")
     kind = models.CharField(_("relation"), max_length=20, choices=Kind.choices)
     target = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="relations_to")
@@ -269,7 +259,7 @@ class Relation(models.Model):
         return self.kind in (self.Kind.CONTROL, self.Kind.DEPENDENCE)
 
 
-class Engagement(models.Model):
+class Engagement(VersionedModel):
     """One contact with an actor: a meeting, a request for help, a referral..."""
 
     Kind = EngagementKind
@@ -278,7 +268,6 @@ class Engagement(models.Model):
     # Asking something of an ally: these count towards "asked often" and their record.
     ASKING = (EngagementKind.REQUEST, EngagementKind.REFERRAL)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="engagements")
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -309,7 +298,6 @@ class Engagement(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -328,18 +316,13 @@ class Engagement(models.Model):
     def __str__(self) -> str:
         return f"engagement {self.id}"
 
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
 
-
-class SharingConsent(models.Model):
+class SharingConsent(CodedModel):
     """A person's consent to share their information with one actor, until withdrawn.
 
     Kept after withdrawal: a contact recorded after the fact is judged by the consent of its day.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="sharing_consents")
     # An actor someone agreed to share with is archived, never deleted: the consent is history.
     ally = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="sharing_consents")

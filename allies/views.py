@@ -42,6 +42,7 @@ from allies.selectors import (
 from safespaces.access import Access, access
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_list, audit_record, audit_view
+from safespaces.editing import edit_saved
 from safespaces.people.selectors import get_person_for_user
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
@@ -124,24 +125,20 @@ def actor_create(request: HttpRequest) -> HttpResponse:
 def actor_edit(request: HttpRequest, code: str) -> HttpResponse:
     actor = get_actor_for_user(request, code)
     form = ActorForm(request.POST or None, instance=actor)
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.actor_update(
-                actor=form.save(commit=False),
-                seen_version=form.seen_version,
-                capabilities=form.cleaned_data["capabilities"],
-                areas=list(form.cleaned_data["areas"]),
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            _(
-                "Someone else changed this actor while you were editing. Your changes are "
-                "below; check them and save again."
-            ),
-        )
-        if saved:
-            messages.success(request, _("Saved."))
-            return redirect("allies:detail", code=actor.pk)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.actor_update(
+            actor=form.save(commit=False),
+            seen_version=form.seen_version,
+            capabilities=form.cleaned_data["capabilities"],
+            areas=list(form.cleaned_data["areas"]),
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this actor"),
+    ):
+        return redirect("allies:detail", code=actor.pk)
     audit_view(request, actor)  # the form shows contacts and notes
     return render(request, "allies/actor_form.html", {"form": form, "actor": actor})
 
@@ -207,22 +204,18 @@ def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
 def engagement_edit(request: HttpRequest, code: str) -> HttpResponse:
     engagement = get_engagement_for_user(request, code)
     form = EngagementForm(request.POST or None, instance=engagement, actor=engagement.actor)
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.engagement_update(
-                engagement=form.save(commit=False),
-                seen_version=form.seen_version,
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            _(
-                "Someone else changed this contact while you were editing. Your changes are "
-                "below; check them and save again."
-            ),
-        )
-        if saved:
-            messages.success(request, _("Saved."))
-            return redirect("allies:detail", code=engagement.actor_id)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.engagement_update(
+            engagement=form.save(commit=False),
+            seen_version=form.seen_version,
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this contact"),
+    ):
+        return redirect("allies:detail", code=engagement.actor_id)
     audit_view(request, engagement)  # the form shows the purpose, notes and person
     context = {"form": form, "actor": engagement.actor, "engagement": engagement}
     return render(request, "allies/engagement_form.html", context)

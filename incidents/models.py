@@ -1,5 +1,3 @@
-import uuid
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -7,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.models import Actor, Engagement
 from safespaces.crypto.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
+from safespaces.models import CodedModel, VersionedModel
 from safespaces.people.models import Person
 from safespaces.places.models import Place
 
@@ -108,7 +107,7 @@ class Decision(models.TextChoices):
     REASSESS = "reassess", _("Reassess risks")
 
 
-class Incident(models.Model):
+class Incident(VersionedModel):
     """One entry of the incident book: a threat, a security incident, or a near miss.
 
     Who sees it is decided by `incidents.selectors` from its visibility; outsiders get 404.
@@ -121,7 +120,6 @@ class Incident(models.Model):
     Status = Status
     Visibility = Visibility
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Random (see incidents.references): a sequence would tell anyone who sees a few references
     # how many incidents they may not see, and when those were logged.
     reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
@@ -217,7 +215,6 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # When the team first looked at it (a review, or a status beyond "new"): time to review.
     first_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("incident")
@@ -259,10 +256,6 @@ class Incident(models.Model):
         return self.reference or f"incident {self.id}"
 
     @property
-    def code(self) -> uuid.UUID:
-        return self.id
-
-    @property
     def is_threat(self) -> bool:
         return self.kind == Kind.THREAT
 
@@ -285,14 +278,13 @@ CHANGE_LABELS: dict[str, type[models.Choices]] = {
 }
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(CodedModel):
     """One line of an incident's timeline. Never edited or deleted: a correction is a new entry
     that points at the one it corrects."""
 
     Kind = EntryKind
     WRITTEN = (EntryKind.NOTE, EntryKind.ACTION, EntryKind.ALLY_CONTACTED, EntryKind.EVIDENCE)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     body = EncryptedTextField(_("what to add"), blank=True)
@@ -354,7 +346,7 @@ class TimelineEntry(models.Model):
         return str(labels.get(value, value))
 
 
-class Attachment(models.Model):
+class Attachment(CodedModel):
     """A photo, document or recording kept as evidence.
 
     The file is encrypted in memory, before it touches disk, with a key of its own; that key is
@@ -362,7 +354,6 @@ class Attachment(models.Model):
     never has to rewrite the file. Served only through the authorised, audited download view.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
     file_name = EncryptedCharField(_("file name"), max_length=255)
     file_key = EncryptedCharField(max_length=64, editable=False)
@@ -383,19 +374,14 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return f"attachment {self.id}"
 
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
 
-
-class ThreatAssessment(models.Model):
+class ThreatAssessment(VersionedModel):
     """The five steps of assessing a threat, in order: facts, pattern, objective, who is behind
     it (only after the first three), and whether it can be carried out."""
 
     Conclusion = Conclusion
     Confidence = Confidence
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="assessment")
     facts = EncryptedTextField(
         _("1. The facts"), help_text=_("What exactly happened, as far as we know it.")
@@ -442,7 +428,6 @@ class ThreatAssessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     assessed_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("threat assessment")
@@ -458,12 +443,11 @@ class ThreatAssessment(models.Model):
         return f"threat assessment {self.id}"
 
 
-class Review(models.Model):
+class Review(CodedModel):
     """The team looked at the incident together and decided what to do."""
 
     Decision = Decision
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reviews")
     held_on = models.DateField(_("date of the review"))
     participants = models.ManyToManyField(

@@ -53,6 +53,7 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_export, audit_record, audit_view
 from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
+from safespaces.editing import edit_saved
 from safespaces.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
@@ -167,24 +168,21 @@ def incident_edit(request: HttpRequest, code: str) -> HttpResponse:
     if not may_edit(request.user, incident):
         return forbidden(request)
     form = IncidentForm(request.POST or None, instance=incident, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.incident_update(
-                incident=form.save(commit=False),
-                seen_version=form.seen_version,
-                affected_people=form.cleaned_data["affected_people"],
-                shared_with=form.cleaned_data["shared_with"],
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            _(
-                "Someone else changed this incident while you were editing. Your changes are "
-                "below; check them and save again."
-            ),
-        )
-        if saved:
-            messages.success(request, _("The incident was saved."))
-            return redirect("incidents:detail", code=incident.pk)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.incident_update(
+            incident=form.save(commit=False),
+            seen_version=form.seen_version,
+            affected_people=form.cleaned_data["affected_people"],
+            shared_with=form.cleaned_data["shared_with"],
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this incident"),
+        success=_("The incident was saved."),
+    ):
+        return redirect("incidents:detail", code=incident.pk)
     audit_view(request, incident)
     return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
 
@@ -324,23 +322,20 @@ def assessment_edit(request: HttpRequest, code: str) -> HttpResponse:
         user=request.user,
         suggestions=pattern_suggestions(request.user, incident),
     )
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.assessment_save(
-                assessment=form.save(commit=False),
-                seen_version=None if first else form.seen_version,
-                linked=form.cleaned_data["linked_incidents"],
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            _(
-                "Someone else changed this assessment while you were editing. Your changes are "
-                "below; check them and save again."
-            ),
-        )
-        if saved:
-            messages.success(request, _("The threat assessment was saved."))
-            return redirect("incidents:detail", code=incident.pk)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.assessment_save(
+            assessment=form.save(commit=False),
+            seen_version=None if first else form.seen_version,
+            linked=form.cleaned_data["linked_incidents"],
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this assessment"),
+        success=_("The threat assessment was saved."),
+    ):
+        return redirect("incidents:detail", code=incident.pk)
     # The form shows the assessment, or the incident's account for a first one.
     audit_view(request, incident if first else assessment)
     context = {"form": form, "incident": incident, "first": first}

@@ -1,5 +1,3 @@
-import uuid
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,6 +8,7 @@ from allies.models import ONE_TO_FIVE, Actor
 from incidents.models import Factor, Incident
 from riskassessment.scoring import Level, Ratings, threat_level
 from safespaces.crypto.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
+from safespaces.models import CodedModel, VersionedModel
 from safespaces.people.models import Person
 from safespaces.places.models import Place
 
@@ -88,7 +87,7 @@ def _rating(field: str, name: str, *, optional: bool = False) -> models.CheckCon
     return models.CheckConstraint(condition=in_range, name=name)
 
 
-class RiskSituation(models.Model):
+class RiskSituation(VersionedModel):
     """A concrete activity or exposure: what, where, when and with whom. Standing organizational
     risks (burnout, data security...) are situations too.
 
@@ -99,7 +98,6 @@ class RiskSituation(models.Model):
     Kind = SituationKind
     Status = SituationStatus
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=SituationKind.choices)
     title = EncryptedCharField(
         _("title"), max_length=200, help_text=_("For example: Thursday night outreach.")
@@ -169,7 +167,6 @@ class RiskSituation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("risk situation")
@@ -191,12 +188,8 @@ class RiskSituation(models.Model):
         # Never the title: str() is kept in clear by the admin log and error pages.
         return f"risk situation {self.id}"
 
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
 
-
-class Assessment(models.Model):
+class Assessment(VersionedModel):
     """One version of a situation's assessment. The latest counts; the earlier ones stay as the
     record of how the risk moved.
 
@@ -207,7 +200,6 @@ class Assessment(models.Model):
     Trigger = Trigger
     Decision = Decision
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     situation = models.ForeignKey(
         RiskSituation, on_delete=models.CASCADE, related_name="assessments"
     )
@@ -273,7 +265,6 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("assessment")
@@ -308,10 +299,6 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"assessment {self.id}"
-
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
 
     @property
     def is_decided(self) -> bool:
@@ -359,11 +346,10 @@ class Assessment(models.Model):
         return self.needs_approval and self.approved_by_id is None
 
 
-class Item(models.Model):
+class Item(CodedModel):
     """What threats, vulnerabilities and capacities share: words, and the gender and
     intersectional factors that shape them."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     position = models.PositiveSmallIntegerField(default=0, editable=False)
     description = EncryptedTextField(_("description"))
     factors = EncryptedJSONField(
@@ -376,10 +362,6 @@ class Item(models.Model):
     class Meta:
         abstract = True
         ordering = ["position", "id"]
-
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
 
     @property
     def factor_labels(self) -> list[str]:
@@ -497,10 +479,9 @@ class Capacity(Item):
         return f"capacity {self.id}"
 
 
-class Alternative(models.Model):
+class Alternative(CodedModel):
     """Another way to reach the same objective, weighed when deciding."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="alternatives"
     )
@@ -517,7 +498,7 @@ class Alternative(models.Model):
         return f"alternative {self.id}"
 
 
-class Measure(models.Model):
+class Measure(VersionedModel):
     """Something someone will do to lower the risk, by a date. It belongs to the situation, so
     it carries over from one assessment to the next."""
 
@@ -525,7 +506,6 @@ class Measure(models.Model):
     Status = MeasureStatus
     OPEN = (MeasureStatus.PLANNED, MeasureStatus.IN_PROGRESS)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     situation = models.ForeignKey(RiskSituation, on_delete=models.CASCADE, related_name="measures")
     kind = models.CharField(_("kind"), max_length=24, choices=MeasureKind.choices)
     description = EncryptedTextField(_("what will be done"))
@@ -569,7 +549,6 @@ class Measure(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("measure")
@@ -583,10 +562,6 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return f"measure {self.id}"
-
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
 
     @property
     def is_open(self) -> bool:

@@ -44,14 +44,10 @@ from riskassessment.selectors import (
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
-from safespaces.editing import EditConflict
+from safespaces.editing import EditConflict, conflict_message, edit_saved
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
-CONFLICT = _(
-    "Someone else changed this while you were editing. Your changes are below; check them and "
-    "save again."
-)
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -157,22 +153,22 @@ def assessment_context(request: HttpRequest, assessment: Assessment) -> dict[str
 def situation_edit(request: HttpRequest, code: str) -> HttpResponse:
     situation = get_situation_for_user(request, code)
     form = SituationForm(_posted(request), instance=situation, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.situation_update(
-                situation=form.save(commit=False),
-                seen_version=form.seen_version,
-                participants=form.cleaned_data["participants"],
-                people=form.cleaned_data["people"],
-                incidents=form.cleaned_data["incidents"],
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            CONFLICT,
-        )
-        if saved:
-            messages.success(request, _("The situation was saved."))
-            return redirect("riskassessment:detail", code=situation.pk)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.situation_update(
+            situation=form.save(commit=False),
+            seen_version=form.seen_version,
+            participants=form.cleaned_data["participants"],
+            people=form.cleaned_data["people"],
+            incidents=form.cleaned_data["incidents"],
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this situation"),
+        success=_("The situation was saved."),
+    ):
+        return redirect("riskassessment:detail", code=situation.pk)
     audit_view(request, situation)
     context = {"form": form, "situation": situation}
     return render(request, "riskassessment/situation_form.html", context)
@@ -260,7 +256,7 @@ def assessment_items(request: HttpRequest, code: str, part: str) -> HttpResponse
                 by=request.user,
             )
         except EditConflict:
-            messages.error(request, CONFLICT)
+            messages.error(request, conflict_message(_("this assessment")))
             version = VersionForm(
                 initial={"version": Assessment.objects.get(pk=assessment.pk).version}
             )
@@ -288,20 +284,20 @@ def assessment_rate(request: HttpRequest, code: str) -> HttpResponse:
     after the planned measures."""
     assessment = _editable(request, code)
     form = RatingForm(_posted(request), instance=assessment, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.assessment_rate(
-                assessment=form.save(commit=False),
-                seen_version=form.seen_version,
-                linked=form.cleaned_data["linked_incidents"],
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            CONFLICT,
-        )
-        if saved:
-            messages.success(request, _("The ratings were saved."))
-            return redirect("riskassessment:decide", code=assessment.pk)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.assessment_rate(
+            assessment=form.save(commit=False),
+            seen_version=form.seen_version,
+            linked=form.cleaned_data["linked_incidents"],
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this assessment"),
+        success=_("The ratings were saved."),
+    ):
+        return redirect("riskassessment:decide", code=assessment.pk)
     audit_view(request, assessment)
     context = {"form": form, "assessment": assessment, "situation": assessment.situation}
     context["parts"] = parts_of(assessment, request.user)
@@ -317,29 +313,33 @@ def assessment_decide(request: HttpRequest, code: str) -> HttpResponse:
     assessment = _editable(request, code)
     form = DecisionForm(_posted(request), instance=assessment)
     alternatives = AlternativeFormSet(_posted(request), instance=assessment, prefix="alternatives")
-    if request.method == "POST" and form.is_valid() and alternatives.is_valid():
 
-        def decide() -> None:
-            services.assessment_decide(
-                assessment=form.save(commit=False),
-                seen_version=form.seen_version,
-                changed=form.changed_fields,
-                by=request.user,
+    def decide() -> None:
+        services.assessment_decide(
+            assessment=form.save(commit=False),
+            seen_version=form.seen_version,
+            changed=form.changed_fields,
+            by=request.user,
+        )
+        services.alternatives_save(formset=alternatives, by=request.user)
+
+    if (
+        request.method == "POST"
+        and alternatives.is_valid()
+        and edit_saved(request, form, save=decide, thing=_("this assessment"), success=None)
+    ):
+        # Worded here: it depends on the decision just saved.
+        if assessment.needs_approval:
+            messages.success(
+                request,
+                _(
+                    "The decision is recorded. The risk stays high after the measures, so "
+                    "another coordinator or an administrator must approve it."
+                ),
             )
-            services.alternatives_save(formset=alternatives, by=request.user)
-
-        if form.saved_unless_conflict(decide, CONFLICT):
-            if assessment.needs_approval:
-                messages.success(
-                    request,
-                    _(
-                        "The decision is recorded. The risk stays high after the measures, so "
-                        "another coordinator or an administrator must approve it."
-                    ),
-                )
-            else:
-                messages.success(request, _("The decision is recorded."))
-            return redirect("riskassessment:detail", code=assessment.situation_id)
+        else:
+            messages.success(request, _("The decision is recorded."))
+        return redirect("riskassessment:detail", code=assessment.situation_id)
     audit_view(request, assessment)
     context = assessment_context(request, assessment) | {
         "form": form,
@@ -388,19 +388,19 @@ def measure_edit(request: HttpRequest, code: str) -> HttpResponse:
     measure = get_measure_for_user(request, code)
     situation = measure.situation
     form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.measure_update(
-                measure=form.save(commit=False),
-                seen_version=form.seen_version,
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            CONFLICT,
-        )
-        if saved:
-            messages.success(request, _("The measure was saved."))
-            return redirect("riskassessment:detail", code=situation.pk)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.measure_update(
+            measure=form.save(commit=False),
+            seen_version=form.seen_version,
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this measure"),
+        success=_("The measure was saved."),
+    ):
+        return redirect("riskassessment:detail", code=situation.pk)
     audit_view(request, measure)
     context = {"form": form, "situation": situation, "measure": measure}
     return render(request, "riskassessment/measure_form.html", context)

@@ -5,14 +5,30 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.db import models, transaction
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safespaces.models import VersionedModel
 
 
 class EditConflict(Exception):
     """Someone else saved the record after the form was opened."""
 
 
-def save_if_unchanged(instance: models.Model, *, seen_version: int) -> None:
+def conflict_message(thing: str) -> str:
+    """The one explanation of an edit conflict; `thing` says what was edited ("this place")."""
+    # The whole phrase is the placeholder, not a model name: languages that inflect "this" by
+    # gender or case translate each "this ..." as a unit.
+    return _(
+        "Someone else changed %(thing)s while you were editing. Your changes are below; check "
+        "them and save again."
+    ) % {"thing": thing}
+
+
+def save_if_unchanged(instance: VersionedModel, *, seen_version: int) -> None:
     """Save `instance` with the next version number, or raise EditConflict.
 
     The row is locked until the transaction ends, so two editors cannot both pass the check.
@@ -21,7 +37,7 @@ def save_if_unchanged(instance: models.Model, *, seen_version: int) -> None:
         current = type(instance).objects.select_for_update().only("version").get(pk=instance.pk)
         if current.version != seen_version:
             raise EditConflict
-        instance.version = current.version + 1  # type: ignore[attr-defined]
+        instance.version = current.version + 1
         instance.save()
 
 
@@ -44,7 +60,7 @@ class VersionedModelForm(forms.ModelForm):
         """The names of the fields the editor changed, for the audit event."""
         return [name for name in self.changed_data if name != "version"]
 
-    def saved_unless_conflict(self, save: Callable[[], object], message: str) -> bool:
+    def saved_unless_conflict(self, save: Callable[[], object], *, thing: str) -> bool:
         """Run `save`; if someone saved the record meanwhile, explain it above the editor's own
         changes, which stay in the form, and return False.
 
@@ -53,7 +69,7 @@ class VersionedModelForm(forms.ModelForm):
         try:
             save()
         except EditConflict:
-            self.add_error(None, message)
+            self.add_error(None, conflict_message(thing))
             self.data = self.data.copy()
             self.data["version"] = self.current_version()
             return False
@@ -62,3 +78,26 @@ class VersionedModelForm(forms.ModelForm):
     def current_version(self) -> int:
         """The version saved by whoever saved last, for the next submit to build on."""
         return type(self.instance).objects.only("version").get(pk=self.instance.pk).version
+
+
+def edit_saved(
+    request: HttpRequest,
+    form: VersionedModelForm,
+    *,
+    save: Callable[[], object],
+    thing: str,
+    success: str | None = gettext_lazy("Saved."),
+) -> bool:
+    """Whether a POSTed edit `form` is valid and `save` (the view's service call) saved it.
+
+    On success `success` is shown as a message (None: the view words its own). On a conflict the
+    form keeps what was typed, explains it with `conflict_message(thing)`, and False lets the
+    view render it again, like an invalid form.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return False
+    if not form.saved_unless_conflict(save, thing=thing):
+        return False
+    if success is not None:
+        messages.success(request, success)
+    return True

@@ -13,6 +13,7 @@ from django_otp.models import Device, ThrottlingMixin
 
 from safespaces.accounts.roles import RANK, Role
 from safespaces.crypto.fields import EncryptedCharField
+from safespaces.models import CodedModel
 
 
 def new_session_stamp() -> str:
@@ -142,7 +143,7 @@ class BackupCode(models.Model):
         return "backup code"
 
 
-class SetupToken(models.Model):
+class SetupToken(CodedModel):
     """A one-time set-up link: it sets the first password, then leads to enrolment.
 
     Only a keyed hash of the token is stored (see `setup_links.py`), so a copy of the database
@@ -150,7 +151,6 @@ class SetupToken(models.Model):
     the newest of its user: issuing another revokes it.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="setup_tokens")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -182,7 +182,7 @@ class SetupToken(models.Model):
         return f"set-up link of {self.user_id}"
 
 
-class UserSession(models.Model):
+class UserSession(CodedModel):
     """A signed-in session: when it started, when it was last used, on what kind of device.
 
     Made when both factors are given; the session holds this row's id, and a session whose row is
@@ -190,7 +190,6 @@ class UserSession(models.Model):
     key, no address and no browser string: only the coarse device names in `sessions.py`.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
     started_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)

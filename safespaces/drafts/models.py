@@ -1,20 +1,18 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safespaces.crypto.fields import EncryptedJSONField
+from safespaces.models import CodedModel
 
 
-class Draft(models.Model):
+class Draft(CodedModel):
     """What someone typed into a form and has not sent yet, kept on the server and encrypted.
 
     Never in the session or the browser's storage: a shared phone keeps both. One draft per user
     and form; sending the form discards it.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # The URL name of the form's view ("<app>:create"): never a path with an id.
     form = models.CharField(_("form"), max_length=100)

@@ -1,14 +1,13 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from safespaces.crypto.fields import EncryptedCharField, EncryptedTextField
+from safespaces.models import CodedModel, VersionedModel
 
 
-class Person(models.Model):
+class Person(VersionedModel):
     """Someone the organization protects or works with, known everywhere by an alias.
 
     Identity fields (IDENTITY_FIELDS) are encrypted and shown only to administrators and holders
@@ -27,7 +26,6 @@ class Person(models.Model):
         NOT_SURVIVOR = "not_survivor", _("Not a survivor")
         NOT_SAID = "not_said", _("Not said")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     alias = models.CharField(
         _("alias"),
         max_length=80,
@@ -66,7 +64,6 @@ class Person(models.Model):
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("person")
@@ -84,10 +81,6 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.alias
 
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
-
 
 IDENTITY_FIELDS = [
     "legal_name",
@@ -101,10 +94,9 @@ IDENTITY_FIELDS = [
 ]
 
 
-class IdentityGrant(models.Model):
+class IdentityGrant(CodedModel):
     """Lets one user reveal the identity of one person, or of everyone, until it expires."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="identity_grants"
     )
@@ -136,15 +128,10 @@ class IdentityGrant(models.Model):
     def __str__(self) -> str:
         return f"identity grant {self.id}"
 
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
 
-
-class ErasureRequest(models.Model):
+class ErasureRequest(CodedModel):
     """An administrator asks to erase a person; a second administrator approves."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="erasure_requests")
     reason = EncryptedTextField(_("reason"))
     requested_by = models.ForeignKey(
@@ -173,7 +160,3 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"erasure request {self.id}"
-
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from safespaces.access import Access, access, forbidden
 from safespaces.audit.services import audit_view
+from safespaces.editing import edit_saved
 from safespaces.navigation import person_links_for
 from safespaces.people import services
 from safespaces.people.forms import DateRangeForm, ErasureForm, GrantForm, PersonForm, SearchForm
@@ -87,23 +88,18 @@ def person_edit(request: HttpRequest, code: str) -> HttpResponse:
     person = get_person_for_user(request, code)
     with_identity = may_reveal(request.user, person)
     form = PersonForm(request.POST or None, instance=person, with_identity=with_identity)
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.person_update(
-                person=form.save(commit=False),
-                seen_version=form.seen_version,
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            _(
-                "Someone else changed this person while you were editing. Your changes are "
-                "below and are not saved yet: check them against the current record and save "
-                "again."
-            ),
-        )
-        if saved:
-            messages.success(request, _("Saved."))
-            return redirect("people:detail", code=person.pk)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.person_update(
+            person=form.save(commit=False),
+            seen_version=form.seen_version,
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this person"),
+    ):
+        return redirect("people:detail", code=person.pk)
     if with_identity and request.method == "GET":
         # The form shows the identity fields' current values: that is a reveal.
         services.person_reveal(person=person, by=request.user)

@@ -1,9 +1,8 @@
-import uuid
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from safespaces.crypto.fields import EncryptedCharField, EncryptedTextField
+from safespaces.models import VersionedModel
 
 
 class PlaceKind(models.TextChoices):
@@ -15,7 +14,7 @@ class PlaceKind(models.TextChoices):
     AREA = "area", _("Area")
 
 
-class Place(models.Model):
+class Place(VersionedModel):
     """One of the organization's sites or areas: an office, a shelter, an online channel...
 
     Name, address and notes are encrypted. Who sees the address (and the notes, which often say
@@ -24,7 +23,6 @@ class Place(models.Model):
 
     Kind = PlaceKind
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = EncryptedCharField(
         _("name"),
@@ -51,8 +49,6 @@ class Place(models.Model):
     archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Optimistic locking: an edit saves only if nobody saved since the form was opened.
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("place")
@@ -69,10 +65,6 @@ class Place(models.Model):
     def __str__(self) -> str:
         # Never the name: the admin log and error pages keep str() in clear.
         return f"place {self.id}"
-
-    @property
-    def code(self) -> uuid.UUID:
-        return self.id
 
     @property
     def is_shelter(self) -> bool:

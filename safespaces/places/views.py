@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from safespaces.access import Access, access
 from safespaces.audit.services import audit_list, audit_view
+from safespaces.editing import edit_saved
 from safespaces.places import services
 from safespaces.places.forms import ArchivedFilterForm, PlaceForm
 from safespaces.places.selectors import (
@@ -66,22 +67,18 @@ def place_edit(request: HttpRequest, code: str) -> HttpResponse:
     place = get_place_for_user(request, code)
     with_address = may_see_address(request.user, place)
     form = PlaceForm(request.POST or None, instance=place, with_address=with_address)
-    if request.method == "POST" and form.is_valid():
-        saved = form.saved_unless_conflict(
-            lambda: services.place_update(
-                place=form.save(commit=False),
-                seen_version=form.seen_version,
-                changed=form.changed_fields,
-                by=request.user,
-            ),
-            _(
-                "Someone else changed this place while you were editing. Your changes are "
-                "below; check them and save again."
-            ),
-        )
-        if saved:
-            messages.success(request, _("Saved."))
-            return redirect("places:detail", code=place.pk)
+    if edit_saved(
+        request,
+        form,
+        save=lambda: services.place_update(
+            place=form.save(commit=False),
+            seen_version=form.seen_version,
+            changed=form.changed_fields,
+            by=request.user,
+        ),
+        thing=_("this place"),
+    ):
+        return redirect("places:detail", code=place.pk)
     if with_address:
         # The form shows the address: as much a view as the detail page.
         audit_view(request, place)

@@ -13,7 +13,7 @@ from tests.conftest import local, sign_in
 from tests.factories import AlternativeFactory, RiskAssessmentFactory
 
 UNKNOWN = "/risks/assessments/00000000-0000-4000-8000-000000000000/decision/"
-CONFLICT = b"Someone else changed this while you were editing."
+CONFLICT = b"Someone else changed this assessment while you were editing."
 APPROVAL_NOTICE = b'<p class="notice" role="note">The risk stays high after the measures:'
 MUST_APPROVE = b"another coordinator or an administrator must approve it."
 

@@ -20,7 +20,7 @@ from tests.factories import (
 )
 
 UNKNOWN = "/risks/assessments/00000000-0000-4000-8000-000000000000/threats/"
-CONFLICT = b"Someone else changed this while you were editing."
+CONFLICT = b"Someone else changed this assessment while you were editing."
 
 
 def url(assessment: Assessment, part: str = "threats") -> str:

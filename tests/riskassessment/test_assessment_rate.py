@@ -10,7 +10,7 @@ from tests.conftest import sign_in
 from tests.factories import IncidentFactory, RiskAssessmentFactory, RiskThreatFactory
 
 UNKNOWN = "/risks/assessments/00000000-0000-4000-8000-000000000000/ratings/"
-CONFLICT = b"Someone else changed this while you were editing."
+CONFLICT = b"Someone else changed this assessment while you were editing."
 ALL_OR_NONE = "Rate all three, or none of them."
 
 

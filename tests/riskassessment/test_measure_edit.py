@@ -16,7 +16,7 @@ from tests.factories import (
 )
 
 UNKNOWN = "/risks/measures/00000000-0000-4000-8000-000000000000/edit/"
-CONFLICT = b"Someone else changed this while you were editing."
+CONFLICT = b"Someone else changed this measure while you were editing."
 
 
 def url(measure: Measure) -> str:

@@ -15,7 +15,7 @@ from tests.factories import (
 )
 
 UNKNOWN = "/risks/00000000-0000-4000-8000-000000000000/edit/"
-CONFLICT = b"Someone else changed this while you were editing."
+CONFLICT = b"Someone else changed this situation while you were editing."
 
 
 def url(situation: RiskSituation) -> str:
