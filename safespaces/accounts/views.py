@@ -121,10 +121,15 @@ def _enrolment(request: HttpRequest, *, first_time: bool) -> HttpResponse:
     # cannot move someone's second factor to another phone.
     password_form = None if first_time else PasswordConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if password_form is not None and password_form.is_valid():
-            if (signed_out := _password_check(request, password_form, "password")) is not None:
-                return signed_out
-        if password_form is None or password_form.is_valid():
+        if password_form is None:
+            check = PasswordCheck.RIGHT
+        elif password_form.is_valid():
+            check = _password_check(request, password_form, "password")
+        else:
+            check = PasswordCheck.WRONG
+        if check is PasswordCheck.SESSION_ENDED:
+            return _signed_out_for_guessing(request)
+        if check is PasswordCheck.RIGHT:
             codes = services.authenticator_enrolment_confirm(
                 request=request, device=device, token=form.cleaned_data["code"]
             )
@@ -165,29 +170,32 @@ def authenticator(request: HttpRequest) -> HttpResponse:
     return _enrolment(request, first_time=False)
 
 
-def _password_check(request: HttpRequest, form: forms.Form, field: str) -> HttpResponse | None:
-    """Check the password typed in `form[field]` with services.password_confirm.
+PasswordCheck = services.PasswordCheck
 
-    None to carry on: the field then holds an error if the password was wrong. Once wrong
-    passwords have ended the session, the answer to send instead.
-    """
+
+def _password_check(request: HttpRequest, form: forms.Form, field: str) -> PasswordCheck:
+    """Check the password typed in the valid `form[field]` with services.password_confirm; a
+    wrong one becomes the field's error."""
     check = services.password_confirm(
         request=request, user=request.user, password=form.cleaned_data[field]
     )
-    if check is services.PasswordCheck.SESSION_ENDED:
-        messages.error(
-            request,
-            _(
-                "Too many wrong passwords: you are signed out. If signing in from here is "
-                "paused, it starts again by itself within %(pause)s. If you did not type them, "
-                "tell an administrator."
-            )
-            % {"pause": sign_in_pause()},
-        )
-        return redirect("accounts:login")
-    if check is services.PasswordCheck.WRONG:
+    if check is PasswordCheck.WRONG:
         form.add_error(field, wrong_password_message())
-    return None
+    return check
+
+
+def _signed_out_for_guessing(request: HttpRequest) -> HttpResponse:
+    """What someone sees once wrong passwords have ended their session."""
+    messages.error(
+        request,
+        _(
+            "Too many wrong passwords: you are signed out. If signing in from here is "
+            "paused, it starts again by itself within %(pause)s. If you did not type them, "
+            "tell an administrator."
+        )
+        % {"pause": sign_in_pause()},
+    )
+    return redirect("accounts:login")
 
 
 @access(Access.SIGNED_IN)
@@ -196,9 +204,10 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     """Make a new set of backup codes; the old ones stop working."""
     form = PasswordConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if (signed_out := _password_check(request, form, "password")) is not None:
-            return signed_out
-        if form.is_valid():
+        check = _password_check(request, form, "password")
+        if check is PasswordCheck.SESSION_ENDED:
+            return _signed_out_for_guessing(request)
+        if check is PasswordCheck.RIGHT:
             codes = services.backup_codes_replace(request=request)
             return render(request, "accounts/backup_codes.html", {"codes": codes})
     return render(
@@ -249,9 +258,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         # The old password last, once the new one is acceptable.
-        if (signed_out := _password_check(self.request, form, "old_password")) is not None:
-            return signed_out
-        if not form.is_valid():
+        check = _password_check(self.request, form, "old_password")
+        if check is PasswordCheck.SESSION_ENDED:
+            return _signed_out_for_guessing(self.request)
+        if check is PasswordCheck.WRONG:
             return self.form_invalid(form)
         response = super().form_valid(form)
         audit_record(
