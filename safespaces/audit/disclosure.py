@@ -17,22 +17,17 @@ from django.db import models
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 
 from safespaces.audit.models import AuditEvent
-from safespaces.crypto.fields import Opened, openings
+from safespaces.crypto.fields import RowName, openings
+from safespaces.crypto.fields import row_name as record_name
 
-
-def record_name(instance: models.Model) -> tuple[str, str]:
-    """How the trail names a record: model label and public code (or primary key)."""
-    return instance._meta.label_lower, str(getattr(instance, "code", None) or instance.pk)
-
-
-Name = tuple[str, str]
+Name = RowName
 
 
 @dataclass
 class Disclosure:
     """What one request has shown and recorded so far."""
 
-    opened: Opened
+    opened: set[Name]
     subject: models.Model | None = None  # named by the view with `audit_view`
     listed_type: str = ""  # named by the view with `audit_list`
     # The records each event of this request names, by the event's row number.
@@ -85,7 +80,7 @@ def _named(disclosure: Disclosure) -> set[Name]:
 def opened_names() -> set[Name]:
     """Every record whose encrypted values were opened so far for this request."""
     disclosure = _disclosure.get()
-    return {record_name(i) for i in disclosure.opened.values()} if disclosure else set()
+    return set(disclosure.opened) if disclosure else set()
 
 
 def shows_content(request: HttpRequest, response: HttpResponseBase) -> bool:
@@ -100,7 +95,7 @@ def shown_records(disclosure: Disclosure, *, viewer: models.Model | None) -> lis
 
     The viewer's own account (their display name in the header) is not someone else's data.
     """
-    names = {record_name(instance) for instance in disclosure.opened.values()}
+    names = set(disclosure.opened)
     for known in (disclosure.subject, viewer):
         if known is not None:
             names.discard(record_name(known))

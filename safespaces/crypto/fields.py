@@ -42,17 +42,24 @@ class Ciphertext(str):
     """A value sealed by `pre_save`: the only thing an encrypted column accepts."""
 
 
-# The rows whose encrypted values were opened inside an `openings()` block, by (label, pk). The
-# audit layer turns them into one event per response, so what a page shows is recorded without
-# each view having to remember it.
-Opened = dict[tuple[str, Any], models.Model]
-_opened: ContextVar[Opened | None] = ContextVar("opened_rows", default=None)
+# The rows whose encrypted values were opened inside an `openings()` block, by name: the audit
+# layer turns them into one event per response, so what a page shows is recorded without each
+# view having to remember it. Names, not instances: a long export would otherwise keep every
+# decrypted row alive until the response is sent.
+RowName = tuple[str, str]
+_opened: ContextVar[set[RowName] | None] = ContextVar("opened_rows", default=None)
+
+
+def row_name(instance: models.Model) -> RowName:
+    """A row as the audit trail names it: model label and primary key (its public code)."""
+    return instance._meta.label_lower, str(instance.pk)
 
 
 @contextmanager
-def openings() -> Iterator[Opened]:
-    """Collect every row whose encrypted value is opened (with content) inside the block."""
-    opened: Opened = {}
+def openings() -> Iterator[set[RowName]]:
+    """Collect the name of every row whose encrypted value is opened (with content) inside the
+    block."""
+    opened: set[RowName] = set()
     token = _opened.set(opened)
     try:
         yield opened
@@ -64,7 +71,7 @@ def _note_opened(instance: models.Model, value: Any) -> None:
     opened = _opened.get()
     # An empty value shows nothing: only rows with content count as shown.
     if opened is not None and value not in (None, "", [], {}):
-        opened.setdefault((instance._meta.label_lower, instance.pk), instance)
+        opened.add(row_name(instance))
 
 
 class EncryptedAttribute(DeferredAttribute):
