@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: help run test test-browser lint check-deploy install env migrate seed keys clean
+.PHONY: help run test test-browser lint typecheck check-deploy install env migrate seed keys clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test-browser: env browser ## Run only the browser tests (Debian's chromium)
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check .
+
+typecheck: env ## Check the types with mypy and django-stubs
+	$(VENV)/bin/mypy
 
 check-deploy: install ## Run Django's deployment checks with production-like settings
 	env -u DATABASE_URL DEBUG=false ALLOWED_HOSTS=safespaces.example.org \

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 
+from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_chain_lock, audit_record
@@ -39,6 +40,13 @@ ROLE_FOR_RULE = {
 NEEDS_SECOND_FACTOR = {Access.SIGNED_IN, *ROLE_FOR_RULE}
 
 V = TypeVar("V")
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind the login: every rule but PUBLIC guarantees a signed-in user,
+    so such views annotate their request with this type and need no check for AnonymousUser."""
+
+    user: User
 
 # Methods that ask for nothing to be changed (as CSRF protection counts them); any other method
 # may write. Every request runs in one transaction (ATOMIC_REQUESTS).
