@@ -1,15 +1,12 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from safespaces.crypto.fields import EncryptedCharField, EncryptedTextField
-from safespaces.models import CodedModel, VersionedModel
+from safespaces.models import ONE_TO_FIVE, CodedModel, VersionedModel
 from safespaces.people.models import Person
 from safespaces.places.models import Place
-
-ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class ActorKind(models.TextChoices):

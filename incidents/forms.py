@@ -3,7 +3,6 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +22,6 @@ from incidents.models import (
     Category,
     Decision,
     EntryKind,
-    Factor,
     Incident,
     Kind,
     Review,
@@ -35,36 +33,15 @@ from incidents.models import (
 )
 from incidents.references import reference_is
 from incidents.selectors import PatternSuggestion, incidents_visible_to, links_of
+from safespaces.accounts.forms import UserMultipleChoiceField, team_members
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
-from safespaces.people.models import Person
+from safespaces.models import Factor
+from safespaces.people.forms import PersonMultipleChoiceField
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 
 Groups = list[tuple[str, list[forms.BoundField]]]
-
-
-class AliasMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """People by alias only: an incident never shows who someone is."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "queryset",
-            Person.objects.filter(archived_at__isnull=True, erased_at__isnull=True)
-            .only("id", "alias")
-            .order_by(Lower("alias")),
-        )
-        super().__init__(**kwargs)
-
-    def label_from_instance(self, obj: Person) -> str:
-        return obj.alias
-
-
-class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Colleagues by their display name (decrypted for the few hundred users at most)."""
-
-    def label_from_instance(self, obj: User) -> str:
-        return obj.shown_name
 
 
 def _colleagues(*, but: Any) -> Any:
@@ -111,7 +88,7 @@ class IncidentForm(VersionedModelForm):
         ),
     ]
 
-    affected_people = AliasMultipleChoiceField(
+    affected_people = PersonMultipleChoiceField(
         label=_("People affected"),
         required=False,
         help_text=_("By alias. Leave empty if no one in particular."),
@@ -515,11 +492,6 @@ class AssessmentForm(VersionedModelForm):
         this form's own row was never written."""
         saved = ThreatAssessment.objects.only("version")
         return saved.get(incident_id=self.instance.incident_id).version
-
-
-def team_members() -> QuerySet[User]:
-    """Everyone who holds a role: the people who may take part in a review."""
-    return User.objects.filter(is_active=True, groups__isnull=False).distinct().order_by("username")
 
 
 class ReviewForm(forms.ModelForm):

@@ -1,11 +1,10 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from allies.models import Actor, Engagement
 from safespaces.crypto.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
-from safespaces.models import CodedModel, VersionedModel
+from safespaces.models import ONE_TO_FIVE, CodedModel, Factor, VersionedModel
 from safespaces.people.models import Person
 from safespaces.places.models import Place
 
@@ -51,20 +50,6 @@ class Visibility(models.TextChoices):
     TEAM = "team", _("Everyone in the team")
     COORDINATORS = "coordinators", _("Coordinators only (and me)")
     NAMED = "named", _("Only the people I name (and administrators)")
-
-
-class Factor(models.TextChoices):
-    """The gender and intersectional lens: what about the people involved shaped the incident."""
-
-    GENDER = "gender", _("Gender")
-    SOGI = "sogi", _("Sexual orientation or gender identity")
-    AGE = "age", _("Age")
-    DISABILITY = "disability", _("Disability")
-    ETHNICITY = "ethnicity", _("Ethnicity")
-    RELIGION = "religion", _("Religion")
-    CLASS_CASTE = "class_caste", _("Class or caste")
-    MIGRATION = "migration", _("Citizenship or migration status")
-    SURVIVOR = "survivor", _("Survivor status")
 
 
 class Answer(models.TextChoices):
@@ -158,7 +143,7 @@ class Incident(VersionedModel):
     severity = models.PositiveSmallIntegerField(
         _("how serious"),
         choices=Severity.choices,
-        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        validators=ONE_TO_FIVE,
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.NEW

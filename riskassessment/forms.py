@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from allies.forms import ActorChoiceField
 from allies.models import Actor, Stance
 from allies.selectors import actors_visible_to, is_asked_often, requests_in_window
-from incidents.forms import AliasMultipleChoiceField, UserMultipleChoiceField, team_members
-from incidents.models import Factor, Incident
+from incidents.models import Incident
 from incidents.selectors import incidents_visible_to
 from riskassessment.models import (
     Alternative,
@@ -25,8 +24,11 @@ from riskassessment.models import (
 )
 from riskassessment.scoring import Level
 from riskassessment.selectors import with_due
+from safespaces.accounts.forms import UserChoiceField, UserMultipleChoiceField, team_members_and
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
+from safespaces.models import Factor
+from safespaces.people.forms import PersonMultipleChoiceField
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 
@@ -92,12 +94,6 @@ def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) ->
     )
 
 
-def team_members_and(current: Q) -> QuerySet[User]:
-    """Everyone in the team, and whoever the record names already: someone who has left stays
-    named until an editor chooses someone else, instead of being dropped by an unrelated edit."""
-    return User.objects.filter(Q(pk__in=team_members().values("pk")) | current).order_by("username")
-
-
 def keep_hidden_links(
     form: forms.ModelForm, name: str, user: User, current: QuerySet[Incident] | None
 ) -> list[Any]:
@@ -151,13 +147,6 @@ class KeepsHiddenIncidents(forms.BaseForm):
         return cleaned
 
 
-class MemberChoiceField(forms.ModelChoiceField):
-    """A colleague by their display name."""
-
-    def label_from_instance(self, obj: User) -> str:
-        return obj.shown_name
-
-
 class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
     incidents_field = "incidents"
 
@@ -176,7 +165,7 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("They can open the safety plan."),
     )
-    people = AliasMultipleChoiceField(
+    people = PersonMultipleChoiceField(
         label=_("People involved, by alias"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -210,7 +199,7 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
             "review_every_months",
             "status",
         ]
-        field_classes = {"place": PlaceChoiceField, "check_in_with": MemberChoiceField}
+        field_classes = {"place": PlaceChoiceField, "check_in_with": UserChoiceField}
         widgets = {
             "kind": forms.RadioSelect,
             "objective": forms.Textarea(attrs={"rows": 3}),
@@ -547,7 +536,7 @@ class MeasureForm(VersionedModelForm):
             "threat",
             "vulnerability",
         ]
-        field_classes = {"ally": AllyChoiceField, "owner": MemberChoiceField}
+        field_classes = {"ally": AllyChoiceField, "owner": UserChoiceField}
         widgets = {
             "kind": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 3}),

@@ -4,11 +4,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from allies.models import ONE_TO_FIVE, Actor
-from incidents.models import Factor, Incident
+from allies.models import Actor
+from incidents.models import Incident
 from riskassessment.scoring import Level, Ratings, threat_level
 from safespaces.crypto.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
-from safespaces.models import CodedModel, VersionedModel
+from safespaces.models import ONE_TO_FIVE, CodedModel, Factor, VersionedModel
 from safespaces.people.models import Person
 from safespaces.places.models import Place
 

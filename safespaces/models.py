@@ -1,8 +1,15 @@
-"""What most records share: a random primary key and, for the editable ones, a version."""
+"""What most records share: a random primary key and, for the editable ones, a version; and the
+scales that several kinds of record rate or note things on."""
 
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Every 1-5 rating: severity, power and trust, likelihood and impact, threat, vulnerability and
+# capacity. Migrations hold the two validators themselves, so this list can move freely.
+ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class CodedModel(models.Model):
@@ -30,3 +37,18 @@ class VersionedModel(CodedModel):
 
     class Meta:
         abstract = True
+
+
+class Factor(models.TextChoices):
+    """The gender and intersectional lens: what about the people involved shaped an incident, or
+    makes a threat, a vulnerability or a capacity stronger or weaker."""
+
+    GENDER = "gender", _("Gender")
+    SOGI = "sogi", _("Sexual orientation or gender identity")
+    AGE = "age", _("Age")
+    DISABILITY = "disability", _("Disability")
+    ETHNICITY = "ethnicity", _("Ethnicity")
+    RELIGION = "religion", _("Religion")
+    CLASS_CASTE = "class_caste", _("Class or caste")
+    MIGRATION = "migration", _("Citizenship or migration status")
+    SURVIVOR = "survivor", _("Survivor status")

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -169,3 +170,29 @@ class RoleForm(forms.Form):
         empty_value=None,
         required=False,
     )
+
+
+def team_members() -> QuerySet[User]:
+    """Everyone active who holds a role: the colleagues a record may name (who took part, who
+    may see it, who checks in)."""
+    return User.objects.filter(is_active=True, groups__isnull=False).distinct().order_by("username")
+
+
+def team_members_and(current: Q) -> QuerySet[User]:
+    """Everyone in the team, and whoever the record names already: someone who has left stays
+    named until an editor chooses someone else, instead of being dropped by an unrelated edit."""
+    return User.objects.filter(Q(pk__in=team_members().values("pk")) | current).order_by("username")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """Pick a colleague by their display name (decrypted for the few hundred users at most)."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.shown_name
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Pick several colleagues, labelled like UserChoiceField."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.shown_name

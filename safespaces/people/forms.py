@@ -2,6 +2,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -117,17 +118,30 @@ class ErasureForm(forms.Form):
     )
 
 
+def people_for_picking() -> QuerySet[Person]:
+    """The people a form offers: neither archived nor erased, by alias, with nothing else read."""
+    active = Person.objects.filter(archived_at__isnull=True, erased_at__isnull=True)
+    return active.only("id", "alias").order_by(Lower("alias"))
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     """Pick a person by alias, in any app's form. Never shows an identity field."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "queryset",
-            Person.objects.filter(archived_at__isnull=True, erased_at__isnull=True)
-            .only("id", "alias")
-            .order_by(Lower("alias")),
-        )
+        kwargs.setdefault("queryset", people_for_picking())
         kwargs.setdefault("label", _("Person"))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Person) -> str:
+        return obj.alias
+
+
+class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Pick several people by alias, labelled like PersonChoiceField: a record that names people
+    never shows who someone is."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", people_for_picking())
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: Person) -> str:
