@@ -1,5 +1,6 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -36,15 +37,15 @@ from incidents.selectors import PatternSuggestion, incidents_visible_to, links_o
 from safespaces.accounts.forms import UserMultipleChoiceField, team_members
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
+from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
-from safespaces.people.forms import PersonMultipleChoiceField
+from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
+from safespaces.places.selectors import places_for_picking
 
-Groups = list[tuple[str, list[forms.BoundField]]]
 
-
-def _colleagues(*, but: Any) -> Any:
+def _colleagues(*, but: UUID) -> QuerySet[User]:
     """Everyone with a role except the reporter, who always sees their own incident."""
     return team_members().exclude(pk=but)
 
@@ -53,20 +54,23 @@ def may_see_engagements(user: User) -> bool:
     return may_see_all_actors(user)
 
 
-def recent_engagements() -> Any:
+def recent_engagements() -> QuerySet[Engagement]:
     since = timezone.localdate() - timedelta(days=90)
     return Engagement.objects.filter(date__gte=since).select_related("actor").order_by("-date")
 
 
-def engagement_label(engagement: Engagement) -> str:
-    return f"{engagement.date:%d %b %Y}: {engagement.actor.name} ({engagement.get_kind_display()})"
+class EngagementChoiceField(forms.ModelChoiceField):
+    """A recent contact with an ally, by date, ally and kind of contact."""
+
+    def label_from_instance(self, obj: Engagement) -> str:
+        return f"{obj.date:%d %b %Y}: {obj.actor.name} ({obj.get_kind_display()})"
 
 
 class IncidentForm(VersionedModelForm):
     """The incident book's entry: a short part that can be sent in under a minute, and the rest,
     which can be added now or later."""
 
-    QUICK = [
+    QUICK: list[tuple[Legend, list[str]]] = [
         (
             _("What, when and where"),
             ["kind", "occurred_on", "occurred_time", "approximate", "place", "location"],
@@ -75,7 +79,7 @@ class IncidentForm(VersionedModelForm):
         (_("Who was affected"), ["affected_people", "affects_organization", "severity"]),
         (_("Sharing and support"), ["visibility", "shared_with", "welfare_follow_up"]),
     ]
-    MORE = [
+    MORE: list[tuple[Legend, list[str]]] = [
         (_("Category and source"), ["category", "source"]),
         (
             _("Impact and response"),
@@ -138,6 +142,7 @@ class IncidentForm(VersionedModelForm):
         field_classes = {"place": PlaceChoiceField, "source": ActorChoiceField}
         widgets = {
             "kind": forms.RadioSelect,
+            "category": forms.RadioSelect,
             "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "occurred_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -163,37 +168,40 @@ class IncidentForm(VersionedModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_on"].initial = timezone.localdate
-        self.fields["place"].required = False
-        self.fields["place"].empty_label = _("Not one of our places, or not sure")
+        place = field_of(self, "place", PlaceChoiceField)
+        place.required = False
+        place.empty_label = _("Not one of our places, or not sure")
         reporter = self.instance.reporter_id or user.pk
-        self.fields["shared_with"].queryset = _colleagues(but=reporter)
-        self.fields["shared_with"].widget.attrs["data-show-when"] = f"visibility={Visibility.NAMED}"
+        shared_with = field_of(self, "shared_with", UserMultipleChoiceField)
+        shared_with.queryset = _colleagues(but=reporter)
+        shared_with.widget.attrs["data-show-when"] = f"visibility={Visibility.NAMED}"
         self._keep_current_choices(user)
-        for name in ("kind", "severity", "category", "guidelines_covered", "guidelines_followed"):
-            self.fields[name].choices = [
-                choice for choice in self.fields[name].choices if choice[0] != ""
-            ]
-        self.fields["category"].widget = forms.RadioSelect(choices=self.fields["category"].choices)
+        without_blank_choice(
+            self, "kind", "severity", "category", "guidelines_covered", "guidelines_followed"
+        )
         self.fields["kind"].label = _("What was it?")
 
     def _keep_current_choices(self, user: User) -> None:
         """Offer what the incident already holds even if it is no longer offered for new reports
         (an archived place or person), so saving an edit never drops it unseen."""
         incident = self.instance
-        place, people = self.fields["place"], self.fields["affected_people"]
-        place.queryset = place.queryset | Place.objects.filter(pk=incident.place_id)
-        if incident.pk:
-            people.queryset = people.queryset | incident.affected_people.all()
+        place = field_of(self, "place", PlaceChoiceField)
+        place.queryset = places_for_picking() | Place.objects.filter(pk=incident.place_id)
+        # Not `incident.pk`: the UUID primary key is set before the incident is first saved.
+        if not incident._state.adding:
+            people = field_of(self, "affected_people", PersonMultipleChoiceField)
+            people.queryset = people_for_picking() | incident.affected_people.all()
         # Staff pick among the allies they can see; coordinators attribute adversaries too.
         visible = actors_visible_to(user)
         if incident.source_id and not visible.filter(pk=incident.source_id).exists():
             # A source this editor may not see stays as it is, unshown.
             del self.fields["source"]
             return
-        self.fields["source"].queryset = visible.filter(
-            Q(archived=False) | Q(pk=incident.source_id)
-        ).only("id", "name", "stance")
-        self.fields["source"].empty_label = _("Unknown")
+        source = field_of(self, "source", ActorChoiceField)
+        source.queryset = visible.filter(Q(archived=False) | Q(pk=incident.source_id)).only(
+            "id", "name", "stance"
+        )
+        source.empty_label = _("Unknown")
 
     @classmethod
     def from_draft(cls, data: dict[str, list[str]], *, user: User) -> "IncidentForm":
@@ -206,13 +214,13 @@ class IncidentForm(VersionedModelForm):
                 form.initial[name] = values if is_multiple else values[-1]
         return form
 
-    def quick_groups(self) -> Groups:
+    def quick_groups(self) -> FieldGroups:
         return self._groups(self.QUICK)
 
-    def more_groups(self) -> Groups:
+    def more_groups(self) -> FieldGroups:
         return self._groups(self.MORE)
 
-    def _groups(self, groups: list[tuple[str, list[str]]]) -> Groups:
+    def _groups(self, groups: list[tuple[Legend, list[str]]]) -> FieldGroups:
         return [
             (legend, [self[name] for name in names if name in self.fields])
             for legend, names in groups
@@ -222,14 +230,15 @@ class IncidentForm(VersionedModelForm):
     def more_has_errors(self) -> bool:
         return any(self.errors.get(name) for _, names in self.MORE for name in names)
 
-    def clean_occurred_on(self) -> Any:
+    def clean_occurred_on(self) -> date | None:
         occurred = self.cleaned_data["occurred_on"]
         if occurred and occurred > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return occurred
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("visibility") != Visibility.NAMED:
             # Names left over from an earlier choice would otherwise keep their access.
             cleaned["shared_with"] = []
@@ -247,24 +256,26 @@ class EntryForm(forms.ModelForm):
     class Meta:
         model = TimelineEntry
         fields = ["kind", "body", "engagement"]
+        field_classes = {"engagement": EngagementChoiceField}
         widgets = {"kind": forms.RadioSelect, "body": forms.Textarea(attrs={"rows": 3})}
         labels = {"engagement": _("The contact, if it is recorded with the ally")}
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         written = (EntryKind.NOTE, EntryKind.ACTION, EntryKind.ALLY_CONTACTED)
-        self.fields["kind"].choices = [(kind.value, kind.label) for kind in written]
-        self.fields["kind"].initial = EntryKind.NOTE
+        kind = field_of(self, "kind", forms.ChoiceField)
+        kind.choices = [(entry.value, entry.label) for entry in written]
+        kind.initial = EntryKind.NOTE
         self.fields["body"].required = True
         if may_see_engagements(user):
-            self.fields["engagement"].queryset = recent_engagements()
-            self.fields["engagement"].label_from_instance = engagement_label
+            field_of(self, "engagement", EngagementChoiceField).queryset = recent_engagements()
         else:
             # Engagements are coordinators' records; staff say in words whom they called.
             del self.fields["engagement"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("engagement") and cleaned.get("kind") != EntryKind.ALLY_CONTACTED:
             self.add_error(
                 "engagement", _("Link a contact only to an \u201cAlly contacted\u201d entry.")
@@ -323,7 +334,7 @@ class IncidentFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].queryset = actors_for_picking(user)
+        field_of(self, "source", ActorChoiceField).queryset = actors_for_picking(user)
 
     def filter(self, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
         if not self.is_valid():
@@ -349,7 +360,7 @@ class IncidentFilterForm(forms.Form):
 
 # --- Threat assessment and team review ---------------------------------------------------------
 
-Steps = list[tuple[str, str, list[forms.BoundField]]]
+Steps = list[tuple[Legend, Legend, list[forms.BoundField]]]
 
 
 class AssessmentForm(VersionedModelForm):
@@ -357,7 +368,7 @@ class AssessmentForm(VersionedModelForm):
     it comes only after the facts, the pattern and the objective, so that a first impression
     does not decide the rest."""
 
-    STEPS = [
+    STEPS: list[tuple[Legend, Legend, list[str]]] = [
         (
             _("1. The facts"),
             _(
@@ -457,7 +468,7 @@ class AssessmentForm(VersionedModelForm):
         # Every link the user may see is offered, suggested or not: one left out would be
         # dropped by the next save.
         offered = suggestions + [PatternSuggestion(i, []) for i in shown if i.pk not in suggested]
-        linked = self.fields["linked_incidents"]
+        linked = field_of(self, "linked_incidents", forms.ModelMultipleChoiceField)
         # What is posted is checked against every incident the user may see...
         linked.queryset = incidents_visible_to(user).exclude(pk=self.instance.incident_id)
         # ...but only these are listed (set after the queryset, which resets the choices).
@@ -465,12 +476,12 @@ class AssessmentForm(VersionedModelForm):
         self.initial["linked_incidents"] = [incident.pk for incident in shown]
         # An actor archived since it was named stays named rather than silently dropped.
         current = Q(pk=self.instance.actor_id) if self.instance.actor_id else Q(pk__in=[])
-        self.fields["actor"].queryset = (
+        actor = field_of(self, "actor", ActorChoiceField)
+        actor.queryset = (
             actors_visible_to(user).filter(Q(archived=False) | current).only("id", "name", "stance")
         )
-        self.fields["actor"].empty_label = _("Not known yet")
-        for name in ("confidence", "conclusion"):
-            self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+        actor.empty_label = _("Not known yet")
+        without_blank_choice(self, "confidence", "conclusion")
 
     def steps(self) -> Steps:
         return [
@@ -482,7 +493,8 @@ class AssessmentForm(VersionedModelForm):
         return [*self.cleaned_data["linked_incidents"], *self.hidden_links]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("actor") and not cleaned.get("confidence"):
             self.add_error("confidence", _("Say how sure we are that they are behind it."))
         return cleaned
@@ -519,20 +531,21 @@ class ReviewForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = team_members()
-        self.fields["decision"].choices = Decision.choices  # no empty choice among the radios
+        field_of(self, "participants", UserMultipleChoiceField).queryset = team_members()
+        without_blank_choice(self, "decision")
         if not self.is_bound:
             # The form's own initial values, which the empty review's would otherwise override.
-            self.initial |= {"held_on": timezone.localdate(), "participants": [user.pk]}
+            self.initial.update(held_on=timezone.localdate(), participants=[user.pk])
 
-    def clean_held_on(self) -> Any:
+    def clean_held_on(self) -> date:
         held_on = self.cleaned_data["held_on"]
         if held_on > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return held_on
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == Decision.MEASURES and not cleaned.get("measures"):
             self.add_error("measures", _("Say which measures: who does what, by when."))
         return cleaned

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
@@ -146,7 +148,7 @@ class UserCreateForm(forms.ModelForm):
             "display_name": _("How others see them in SafeSpaces. Optional; stored encrypted."),
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update(
             autocomplete="off", autocapitalize="none", spellcheck="false"

@@ -48,7 +48,8 @@ class PersonForm(VersionedModelForm):
         return alias
 
     def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("consent_to_store") and not cleaned.get("consent_to_store_on"):
             self.add_error("consent_to_store_on", _("Give the date they consented."))
         return cleaned
@@ -86,7 +87,8 @@ class GrantForm(forms.Form):
     )
 
     def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if bool(cleaned.get("person")) == bool(cleaned.get("everyone")):
             self.add_error("person", _("Choose one person, or tick access to everyone."))
         return cleaned
