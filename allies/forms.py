@@ -1,9 +1,9 @@
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from allies.models import Actor, Capability, Engagement, Relation, Sector, Stance
 from allies.selectors import may_name_person, may_share_with, serving, sorted_by_name
 from safespaces.editing import VersionedModelForm
-from safespaces.people.forms import PersonChoiceField
+from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
+from safespaces.people.forms import PersonChoiceField, people_for_picking
 from safespaces.people.models import Person
 from safespaces.places.forms import PlaceChoiceField, PlaceMultipleChoiceField
 from safespaces.places.models import Place
@@ -45,7 +46,7 @@ class ActorForm(VersionedModelForm):
     )
     areas = PlaceMultipleChoiceField(label=_("Areas served"), required=False)
 
-    fieldsets = [
+    fieldsets: list[tuple[Legend, list[str]]] = [
         (_("Who they are"), ["name", "kind", "sector", "stance", "power", "trust"]),
         (_("What they do and where"), ["capabilities", "serves_everywhere", "areas"]),
         (
@@ -103,12 +104,12 @@ class ActorForm(VersionedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs.update(autocomplete="off")
-        self.fields["stance"].choices = Stance.choices  # no empty choice among the radios
+        without_blank_choice(self, "stance")
         # Not `instance.pk`: the UUID primary key is set before the actor is first saved.
         if not self.instance._state.adding:
             # An area archived since it was picked stays picked rather than silently dropped.
             current = self.instance.areas.all()
-            self.fields["areas"].queryset = Place.objects.filter(
+            field_of(self, "areas", PlaceMultipleChoiceField).queryset = Place.objects.filter(
                 Q(archived=False) | Q(pk__in=current)
             ).only("id", "kind", "name")
             # Bound forms need these too: `changed_data`, which names the fields in the audit
@@ -133,11 +134,11 @@ class ActorForm(VersionedModelForm):
             changed = [*changed, "trust"]
         return changed
 
-    def fieldset_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+    def fieldset_groups(self) -> FieldGroups:
         """The fields in the groups of `fieldsets`, for `_form.html`."""
         return [(legend, [self[name] for name in names]) for legend, names in self.fieldsets]
 
-    def clean_last_verified(self) -> Any:
+    def clean_last_verified(self) -> date | None:
         verified = self.cleaned_data["last_verified"]
         if verified and verified > timezone.localdate():
             # A typo in the future would silence the "check these details" warning for years.
@@ -145,7 +146,8 @@ class ActorForm(VersionedModelForm):
         return verified
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.archived and cleaned.get("in_directory"):
             self.add_error(
                 "in_directory",
@@ -242,7 +244,8 @@ class RelationForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind, target = cleaned.get("kind"), cleaned.get("target")
         if not (kind and target):
             return cleaned
@@ -276,7 +279,7 @@ class EngagementForm(VersionedModelForm):
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
-        self.fields["person"] = PersonChoiceField(
+        person = PersonChoiceField(
             label=_("Person concerned"),
             required=False,
             empty_label=_("Nobody in particular"),
@@ -285,30 +288,26 @@ class EngagementForm(VersionedModelForm):
         if self.instance.person_id:
             # Someone archived since they were linked stays linked rather than silently dropped
             # the next time the contact is saved.
-            self.fields["person"].queryset = (
-                Person.objects.filter(
-                    Q(archived_at__isnull=True) | Q(pk=self.instance.person_id),
-                    erased_at__isnull=True,
-                )
-                .only("id", "alias")
-                .order_by(Lower("alias"))
-            )
+            linked = Person.objects.filter(pk=self.instance.person_id, erased_at__isnull=True)
+            person.queryset = people_for_picking() | linked
+        self.fields["person"] = person
         # Not `instance.pk`: the UUID primary key is set before the engagement is first saved.
         if self.instance._state.adding and not self.is_bound:
             self.fields["date"].initial = timezone.localdate()
 
-    def clean_date(self) -> Any:
-        date = self.cleaned_data["date"]
-        if date > timezone.localdate():
+    def clean_date(self) -> date:
+        day: date = self.cleaned_data["date"]
+        if day > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
-        return date
+        return day
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        person, date = cleaned.get("person"), cleaned.get("date")
+        super().clean()
+        cleaned = self.cleaned_data
+        person, day = cleaned.get("person"), cleaned.get("date")
         # A consent withdrawn since does not stop updating the outcome of a past contact.
         checked = self.instance._state.adding or {"person", "date"} & set(self.changed_data)
-        if person and date and checked and not may_name_person(self.actor, person, on=date):
+        if person and day and checked and not may_name_person(self.actor, person, on=day):
             self.add_error(
                 "person",
                 _(
@@ -332,17 +331,17 @@ class SharingConsentForm(forms.Form):
         error_messages={"required": _("Give the date they consented.")},
     )
 
-    def __init__(self, *args: Any, person: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person = person
         # Allies and neutral actors only (see may_receive_shared_data).
-        self.fields["ally"].queryset = Actor.objects.filter(
+        field_of(self, "ally", ActorChoiceField).queryset = Actor.objects.filter(
             archived=False, stance__in=[Stance.ALLY, Stance.NEUTRAL]
         ).only("id", "name", "stance")
         if not self.is_bound:
             self.fields["given_on"].initial = timezone.localdate()
 
-    def clean_given_on(self) -> Any:
+    def clean_given_on(self) -> date:
         given_on = self.cleaned_data["given_on"]
         if given_on > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
