@@ -1,5 +1,6 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -27,10 +28,12 @@ from riskassessment.selectors import with_due
 from safespaces.accounts.forms import UserChoiceField, UserMultipleChoiceField, team_members_and
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
+from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
-from safespaces.people.forms import PersonMultipleChoiceField
+from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
+from safespaces.places.selectors import places_for_picking
 
 # Incidents offered for linking: the last year's, and whatever is linked already.
 LINKABLE_FOR = timedelta(days=365)
@@ -95,12 +98,12 @@ def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) ->
 
 
 def keep_hidden_links(
-    form: forms.ModelForm, name: str, user: User, current: QuerySet[Incident] | None
-) -> list[Any]:
+    form: forms.BaseForm, name: str, user: User, current: QuerySet[Incident] | None
+) -> list[UUID]:
     """Offer in `name` the incidents `user` may link, and return the ids of those linked already
     that they may not see. The form neither lists these nor drops them: the `clean_` method of
     the field adds them back, since nobody unlinks what they cannot see."""
-    form.fields[name].queryset = linkable_incidents(user, current)
+    field_of(form, name, IncidentChoiceField).queryset = linkable_incidents(user, current)
     if current is None:
         return []
     visible = incidents_visible_to(user).values("pk")
@@ -109,13 +112,6 @@ def keep_hidden_links(
         # Left out of the initial value too, or every save would count as a change of links.
         form.initial[name] = [i for i in form.initial[name] if getattr(i, "pk", i) not in hidden]
     return hidden
-
-
-def _without_blank(form: forms.BaseForm, *names: str) -> None:
-    """Radio buttons need no "---------" choice: each of these fields must be answered."""
-    for name in names:
-        field = form.fields[name]
-        field.choices = [choice for choice in field.choices if choice[0] != ""]
 
 
 def _all_or_none(
@@ -135,13 +131,14 @@ class KeepsHiddenIncidents(forms.BaseForm):
     (see keep_hidden_links)."""
 
     incidents_field = "linked_incidents"
-    hidden_incidents: list[Any] = []
+    hidden_incidents: list[UUID] = []
 
     def keep_hidden_incidents(self, user: User, current: QuerySet[Incident] | None) -> None:
         self.hidden_incidents = keep_hidden_links(self, self.incidents_field, user, current)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.incidents_field in cleaned:
             cleaned[self.incidents_field] = [*cleaned[self.incidents_field], *self.hidden_incidents]
         return cleaned
@@ -150,7 +147,7 @@ class KeepsHiddenIncidents(forms.BaseForm):
 class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
     incidents_field = "incidents"
 
-    fieldset_groups_spec = [
+    fieldset_groups_spec: list[tuple[Legend, list[str]]] = [
         (_("The activity"), ["kind", "title", "objective"]),
         (_("Where and when"), ["place", "starts_on", "ends_on"]),
         (_("Who"), ["participants", "people"]),
@@ -216,30 +213,33 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
         taking_part = Q(
             pk__in=[] if situation._state.adding else situation.participants.values("pk")
         )
-        self.fields["participants"].queryset = team_members_and(taking_part)
-        check_in = self.fields["check_in_with"]
+        participants = field_of(self, "participants", UserMultipleChoiceField)
+        participants.queryset = team_members_and(taking_part)
+        check_in = field_of(self, "check_in_with", UserChoiceField)
         check_in.queryset = team_members_and(Q(pk=situation.check_in_with_id))
         check_in.empty_label = _("Nobody named yet")
-        _without_blank(self, "kind", "status")
-        place = self.fields["place"]
+        without_blank_choice(self, "kind", "status")
+        place = field_of(self, "place", PlaceChoiceField)
         place.required = False
         place.empty_label = _("No particular place")
-        place.queryset = place.queryset | Place.objects.filter(pk=situation.place_id)
+        place.queryset = places_for_picking() | Place.objects.filter(pk=situation.place_id)
         current = None if situation._state.adding else situation.incidents.all()
         self.keep_hidden_incidents(user, current)
         if not situation._state.adding:
-            self.fields["people"].queryset = self.fields["people"].queryset | situation.people.all()
+            people = field_of(self, "people", PersonMultipleChoiceField)
+            people.queryset = people_for_picking() | situation.people.all()
         else:
             del self.fields["status"]
 
-    def fieldset_groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+    def fieldset_groups(self) -> FieldGroups:
         return [
             (legend, [self[name] for name in names if name in self.fields])
             for legend, names in self.fieldset_groups_spec
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
             # Next to the date to correct; the database constraint would say it above the form.
@@ -271,8 +271,8 @@ class StartForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _without_blank(self, "trigger")
-        self.fields["linked_incidents"].queryset = linkable_incidents(user)
+        without_blank_choice(self, "trigger")
+        field_of(self, "linked_incidents", IncidentChoiceField).queryset = linkable_incidents(user)
 
 
 class FactorsField(forms.MultipleChoiceField):
@@ -363,15 +363,17 @@ class ThreatForm(KeepsHiddenIncidents, ItemForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        self.fields["source"].queryset = actors_visible_to(user).filter(
+        source = field_of(self, "source", ActorChoiceField)
+        source.queryset = actors_visible_to(user).filter(
             Q(archived=False) | Q(pk=self.instance.source_id)
         )
-        self.fields["source"].empty_label = _("Unknown")
+        source.empty_label = _("Unknown")
         current = None if self.instance._state.adding else self.instance.linked_incidents.all()
         self.keep_hidden_incidents(user, current)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         _all_or_none(
             self,
             cleaned,
@@ -379,6 +381,13 @@ class ThreatForm(KeepsHiddenIncidents, ItemForm):
             _("Rate both likelihood and impact after the measures, or neither."),
         )
         return cleaned
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    """A threat or a vulnerability of the assessment, by its description."""
+
+    def label_from_instance(self, obj: Threat | Vulnerability) -> str:
+        return obj.description
 
 
 class VulnerabilityForm(ItemForm):
@@ -392,13 +401,13 @@ class CapacityForm(ItemForm):
     class Meta:
         model = Capacity
         fields = ["description", "category", "level", "answers", "factors"]
+        field_classes = {"answers": ItemChoiceField}
         formfield_callback = _rating_field
 
     def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
         super().__init__(*args, assessment=assessment, **kwargs)
-        answers = self.fields["answers"]
+        answers = field_of(self, "answers", ItemChoiceField)
         answers.queryset = Vulnerability.objects.filter(assessment=assessment)
-        answers.label_from_instance = lambda vulnerability: vulnerability.description  # type: ignore[attr-defined]
         answers.empty_label = _("None in particular")
 
 
@@ -458,7 +467,8 @@ class RatingForm(KeepsHiddenIncidents, VersionedModelForm):
         self.keep_hidden_incidents(user, current)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for prefix in ("", "residual_"):
             names = [f"{prefix}{name}" for name in ("threat", "vulnerability", "capacity")]
             _all_or_none(self, cleaned, names, _("Rate all three, or none of them."))
@@ -477,13 +487,14 @@ class DecisionForm(VersionedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _without_blank(self, "decision")
+        without_blank_choice(self, "decision")
         self.fields["decision"].required = True
         self.fields["rationale"].required = True
         self.fields["valid_until"].required = True
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.residual_level is None:
             # Without threats or ratings there is no risk level to weigh, nor to approve.
             raise forms.ValidationError(
@@ -491,7 +502,7 @@ class DecisionForm(VersionedModelForm):
             )
         return cleaned
 
-    def clean_valid_until(self) -> Any:
+    def clean_valid_until(self) -> date | None:
         until = self.cleaned_data["valid_until"]
         if until and until < timezone.localdate():
             raise forms.ValidationError(_("The date has passed: choose one in the future."))
@@ -536,7 +547,12 @@ class MeasureForm(VersionedModelForm):
             "threat",
             "vulnerability",
         ]
-        field_classes = {"ally": AllyChoiceField, "owner": UserChoiceField}
+        field_classes = {
+            "ally": AllyChoiceField,
+            "owner": UserChoiceField,
+            "threat": ItemChoiceField,
+            "vulnerability": ItemChoiceField,
+        }
         widgets = {
             "kind": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -546,23 +562,26 @@ class MeasureForm(VersionedModelForm):
     def __init__(self, *args: Any, latest: Assessment | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         measure = self.instance
-        _without_blank(self, "kind", "status")
-        owner = self.fields["owner"]
+        without_blank_choice(self, "kind", "status")
+        owner = field_of(self, "owner", UserChoiceField)
         owner.queryset = team_members_and(Q(pk=measure.owner_id))
         owner.empty_label = _("Nobody yet")
         # The current ally stays offered even if archived or no longer an ally, so an unrelated
         # edit never drops it unseen.
         allies = Actor.objects.filter(Q(stance=Stance.ALLY, archived=False) | Q(pk=measure.ally_id))
-        ally = self.fields["ally"]
+        ally = field_of(self, "ally", AllyChoiceField)
         ally.queryset = allies
         ally.asked = requests_in_window(list(allies.values_list("pk", flat=True)))
         ally.empty_label = _("No ally")
-        items = {"assessment": latest} if latest else {"pk__in": []}
-        for name, model in (("threat", Threat), ("vulnerability", Vulnerability)):
-            field = self.fields[name]
-            current = getattr(measure, f"{name}_id")
-            field.queryset = model.objects.filter(Q(**items) | Q(pk=current))
-            field.label_from_instance = lambda item: item.description
+        # The latest version's threats and vulnerabilities, and whichever the measure answers.
+        items = Q(assessment=latest) if latest else Q(pk__in=[])
+        threat = field_of(self, "threat", ItemChoiceField)
+        threat.queryset = Threat.objects.filter(items | Q(pk=measure.threat_id))
+        vulnerability = field_of(self, "vulnerability", ItemChoiceField)
+        vulnerability.queryset = Vulnerability.objects.filter(
+            items | Q(pk=measure.vulnerability_id)
+        )
+        for field in (threat, vulnerability):
             field.empty_label = _("None in particular")
 
 
