@@ -179,7 +179,8 @@ def _status(rng: random.Random, age_days: int) -> Status:
 
 
 def _draw(rng: random.Random, people: list[Person]) -> list[Drawn]:
-    """The incidents, oldest first. The order of the draws is the story: keep it."""
+    """The incidents, oldest first give or take a few days. The order of the draws is the
+    story: keep it."""
     today, now = timezone.localdate(), timezone.now()
     weighted = [story for story in STORIES for _ in range(story.weight)]
     stories = [rng.choice(weighted) for _ in range(HOW_MANY)]
@@ -203,19 +204,19 @@ def _draw(rng: random.Random, people: list[Person]) -> list[Drawn]:
             first_look = min(first_look, now)
         drawn.append(
             Drawn(
-                story,
-                occurred,
-                at,
-                reported,
-                approximate,
-                severity,
-                status,
-                visibility,
-                reporter,
-                lessons,
-                person,
-                first_look,
-            )  # fmt: skip
+                story=story,
+                occurred_on=occurred,
+                at=at,
+                reported_at=reported,
+                approximate=approximate,
+                severity=severity,
+                status=status,
+                visibility=visibility,
+                reporter=reporter,
+                lessons=lessons,
+                person=person,
+                first_look_at=first_look,
+            )
         )
     return drawn
 
@@ -298,6 +299,7 @@ def seed(user: User) -> list[str]:
     cast = Cast(user)
     rng = random.Random(RANDOM_SEED)  # noqa: S311 - demo data, the same every run
     drawn = _draw(rng, list(people_by_alias().values()))
+    # The staff member's latest report asks for someone to check in with them.
     staff = cast[STAFF]
     theirs = [row for row in drawn if cast[row.reporter] == staff]
     if theirs:
