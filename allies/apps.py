@@ -8,10 +8,13 @@ class AlliesConfig(AppConfig):
     verbose_name = "Allies"
 
     def ready(self) -> None:
-        # The platform's menu, home page and person page link here, and erasing a person takes
-        # their sharing consents too, without the platform importing this app.
+        # The platform's menu, home page and person page link here, erasing a person takes
+        # their sharing consents too, and seed_demo adds its demo, without the platform
+        # importing this app.
+        from allies import demo
         from allies.dashboard import directory
         from allies.services import sharing_consents_erase
+        from safespaces import demo as platform_demo
         from safespaces.accounts.roles import Role
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register, person_link_register, role_at_least
@@ -28,3 +31,5 @@ class AlliesConfig(AppConfig):
         )
         register(directory, order=20)
         erasure.register(sharing_consents_erase)
+        # First: the other apps' demos name these actors.
+        platform_demo.register(demo.seed, order=10)

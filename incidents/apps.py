@@ -7,10 +7,15 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
-        # The platform's menu and home page offer the incident book without importing this app.
+        # The platform's menu and home page offer the incident book, and seed_demo adds its
+        # demo, without importing this app.
+        from incidents import demo
         from incidents.dashboard import actions
+        from safespaces import demo as platform_demo
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register
 
         menu_register(Link(_("Incidents"), "incidents:list", 10, section="incidents"))
         register(actions, order=10)
+        # After the allies' demo, whose actors are these incidents' sources.
+        platform_demo.register(demo.seed, order=20)

@@ -7,8 +7,11 @@ class RiskAssessmentConfig(AppConfig):
     verbose_name = "Risk assessment"
 
     def ready(self) -> None:
-        # The home page and the menu show this app without the platform importing it.
+        # The home page and the menu show this app, and seed_demo adds its demo, without the
+        # platform importing it.
+        from riskassessment import demo
         from riskassessment.dashboard import panel
+        from safespaces import demo as platform_demo
         from safespaces.accounts.roles import Role
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register, role_at_least
@@ -23,3 +26,5 @@ class RiskAssessmentConfig(AppConfig):
             )
         )
         register(panel, order=30)
+        # Last: its situations link the other demos' actors and incidents.
+        platform_demo.register(demo.seed, order=30)

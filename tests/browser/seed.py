@@ -67,9 +67,9 @@ def seed() -> dict[str, dict[str, object]]:
     from allies.models import Actor
     from incidents import demo as incidents_demo
     from incidents.models import Incident, Visibility
-    from safespaces.accounts.management.commands.seed_demo import DEMO_PLACES
     from safespaces.accounts.roles import Role
     from safespaces.accounts.services import backup_codes_regenerate
+    from safespaces.demo import PLACES
     from safespaces.places.models import Place
     from tests.factories import PersonFactory, UserFactory
 
@@ -93,8 +93,8 @@ def seed() -> dict[str, dict[str, object]]:
     secrets_by_username["_heron"] = {"code": str(heron.pk)}
     # The demo's places, then its fictional actors, whose areas are those places, recorded by
     # Rosa, a coordinator. Staff such as Ines see the allies among them; coordinators everyone.
-    for kind, name, address in DEMO_PLACES:
-        Place.objects.create(kind=kind, name=name, address=address)
+    for place in PLACES:
+        Place.objects.create(kind=place.kind, name=place.name, address=place.address)
     allies_demo.seed(users["rosa"])
     # Names are encrypted: find the ally by reading them.
     ally = next(actor for actor in Actor.objects.all() if actor.name == ALLY)
