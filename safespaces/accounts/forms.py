@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -129,6 +131,14 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         return old_password
 
 
+class NewPasswordForm(forms.Form):
+    """The fields of Django's SetPasswordForm, shown before the set-up link is checked: that
+    form needs the account, which only the link names."""
+
+    new_password1 = SetPasswordForm.base_fields["new_password1"]
+    new_password2 = SetPasswordForm.base_fields["new_password2"]
+
+
 class UserCreateForm(forms.ModelForm):
     role = forms.TypedChoiceField(
         label=_("Role"), choices=Role.choices, coerce=Role, initial=Role.STAFF
@@ -145,7 +155,7 @@ class UserCreateForm(forms.ModelForm):
             "display_name": _("How others see them in SafeSpaces. Optional; stored encrypted."),
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update(
             autocomplete="off", autocapitalize="none", spellcheck="false"
