@@ -7,13 +7,14 @@ is plain arithmetic on actors already loaded: the map costs no query of its own.
 """
 
 import math
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from allies.models import Actor, Relation, Sector, Stance
+from allies.models import Actor, Relation, RelationKind, Sector, Stance
 
 COLUMN_WIDTH = 230  # drawn at 1:1 on screen, so names stay readable; the map scrolls sideways
 HEIGHT = 760
@@ -137,10 +138,10 @@ class ActorMap:
         return self.rows[-1].bottom - self.rows[0].top
 
     @property
-    def relation_kinds(self) -> list[Relation.Kind]:
+    def relation_kinds(self) -> list[RelationKind]:
         """The kinds of relation drawn, in the order of the key."""
         drawn = {line.relation.kind for line in self.lines}
-        return [kind for kind in Relation.Kind if kind in drawn]
+        return [kind for kind in RelationKind if kind in drawn]
 
 
 def _columns(stances: list[Stance], rtl: bool) -> tuple[list[Column], int]:
@@ -200,7 +201,7 @@ def _place_cell(actors: list[Actor], column: Column, row: Row) -> list[Mark]:
     return marks
 
 
-def _line(relation: Relation, marks: dict[object, Mark]) -> Line:
+def _line(relation: Relation, marks: dict[uuid.UUID, Mark]) -> Line:
     start, end = marks[relation.source_id], marks[relation.target_id]
     x1, y1, x2, y2 = start.x, start.y, end.x, end.y
     if relation.is_directed:

@@ -12,6 +12,7 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
 from safespaces.people.models import Person
+from safespaces.places.models import Place
 
 
 class NoSharingConsent(Exception):
@@ -27,7 +28,7 @@ def _set_capabilities(actor: Actor, capabilities: list[str]) -> None:
 
 
 @transaction.atomic
-def actor_create(*, actor: Actor, capabilities: list[str], areas: list[object], by: User) -> Actor:
+def actor_create(*, actor: Actor, capabilities: list[str], areas: list[Place], by: User) -> Actor:
     actor.save(force_insert=True)
     _set_capabilities(actor, capabilities)
     actor.areas.set(areas)
@@ -46,7 +47,7 @@ def actor_update(
     actor: Actor,
     seen_version: int,
     capabilities: list[str],
-    areas: list[object],
+    areas: list[Place],
     changed: list[str],
     by: User,
 ) -> Actor:
@@ -126,9 +127,8 @@ def sharing_consents_erase(*, person: Person) -> None:
 
 def _check_consent(engagement: Engagement) -> None:
     """The form checks the same; this is for every other caller."""
-    if engagement.person_id and not may_name_person(
-        engagement.actor, engagement.person, on=engagement.date
-    ):
+    person = engagement.person  # no query when there is none
+    if person is not None and not may_name_person(engagement.actor, person, on=engagement.date):
         raise NoSharingConsent
 
 

@@ -17,6 +17,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import filetype
 from cryptography.exceptions import InvalidTag
@@ -33,6 +34,9 @@ from PIL import Image, ImageOps
 
 from incidents.models import Attachment
 from safespaces.crypto.cipher import DecryptionError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 STORAGE = "attachments"
 FORMAT_VERSION = 1
@@ -84,7 +88,7 @@ def too_many_pixels(image_format: str) -> str:
 class Refused(Exception):
     """The file cannot be kept; `message` tells the person why, in words they can act on."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: "StrOrPromise") -> None:
         super().__init__(message)
         self.message = message
 

@@ -2,10 +2,10 @@
 queries, and cells a spreadsheet will not run as formulas."""
 
 import csv
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from allies.selectors import actors_visible_to
 from incidents.models import Incident
 from incidents.selectors import may_read_free_text_in_exports
+from safespaces.accounts.models import User
 from safespaces.places.models import Place
 from safespaces.spreadsheets import safe_cell
 
@@ -68,7 +69,7 @@ READ = [
 CHUNK = 500
 
 
-def export_columns(user: Any) -> list[str]:
+def export_columns(user: User) -> list[str]:
     return COLUMNS + FREE_TEXT if may_read_free_text_in_exports(user) else list(COLUMNS)
 
 
@@ -80,7 +81,7 @@ def _yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
 
 
-def export_rows(user: Any, incidents: QuerySet[Incident]) -> list[list[str]]:
+def export_rows(user: User, incidents: QuerySet[Incident]) -> list[list[str]]:
     """The header, then one row per incident, in four queries however many there are.
 
     Place and source names are decrypted once each, not once per row, and a source only if the
@@ -96,15 +97,18 @@ def export_rows(user: Any, incidents: QuerySet[Incident]) -> list[list[str]]:
     return list(_rows(user, incidents))
 
 
-def _rows(user: Any, incidents: QuerySet[Incident]) -> Iterator[list[str]]:
+def _rows(user: User, incidents: QuerySet[Incident]) -> Iterator[list[str]]:
     columns = export_columns(user)
     free_text = columns[len(COLUMNS) :]
     yield columns
     places = Place.objects.filter(pk__in=incidents.values("place_id")).only("id", "name")
-    place_names = {place.pk: place.name for place in places}
+    # By primary key; an incident without one (None) gets the default.
+    place_names: dict[uuid.UUID | None, str] = {place.pk: place.name for place in places}
     sources = actors_visible_to(user).filter(pk__in=incidents.values("source_id"))
-    source_names = {actor.pk: actor.name for actor in sources.only("id", "name")}
-    affected: dict[Any, list[str]] = defaultdict(list)
+    source_names: dict[uuid.UUID | None, str] = {
+        actor.pk: actor.name for actor in sources.only("id", "name")
+    }
+    affected: dict[uuid.UUID, list[str]] = defaultdict(list)
     links = Incident.affected_people.through.objects.filter(incident__in=incidents.values("pk"))
     for incident_id, alias in links.order_by("person__alias").values_list(
         "incident_id", "person__alias"

@@ -186,7 +186,8 @@ def with_names(
     source_ids = {m.source_id for m in shown if m.source_id} | {
         s.source_id for p in patterns for s in p.shared
     }
-    places = {
+    # By primary key; a member without a place (None) gets the default.
+    places: dict[uuid.UUID | None, str] = {
         place.pk: place.name for place in Place.objects.filter(pk__in=place_ids).only("id", "name")
     }
     sources = {

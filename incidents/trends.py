@@ -6,6 +6,7 @@ few queries for ten incidents as for a hundred thousand. Only the handful of pla
 a chart shows are decrypted.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -136,7 +137,7 @@ def by_place(incidents: QuerySet[Incident], *, top: int = TOP) -> list[Tally]:
     Names are encrypted: only the `top` shown are decrypted, in one query.
     """
     rows = incidents.order_by().values("place_id").annotate(count=Count("pk"))
-    counts = dict(rows.values_list("place_id", "count"))
+    counts: dict[uuid.UUID | None, int] = dict(rows.values_list("place_id", "count"))
     unplaced = counts.pop(None, 0)
     shown, rest = _top(list(counts.items()), top)
     names = {

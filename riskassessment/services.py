@@ -3,12 +3,13 @@ names, never a value."""
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Max
+from django.forms import BaseInlineFormSet, BaseModelFormSet
 from django.utils import timezone
 
+from incidents.models import Incident
 from riskassessment.models import (
     Assessment,
     Capacity,
@@ -22,22 +23,24 @@ from riskassessment.selectors import may_approve
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
+from safespaces.crypto.fields import encrypted_fields
 from safespaces.editing import save_if_unchanged
+from safespaces.people.models import Person
 
 
 class ApprovalRefused(Exception):
     """The four-eyes rule: this person may not approve this decision."""
 
 
-def _created(instance: Any, by: User, fields: Iterable[str] = ()) -> None:
+def _created(instance: models.Model, by: User, fields: Iterable[str] = ()) -> None:
     audit_record(action=AuditEvent.Action.CREATE, actor=by, target=instance, fields=fields)
 
 
-def _changed(instance: Any, by: User, fields: Iterable[str]) -> None:
+def _changed(instance: models.Model, by: User, fields: Iterable[str]) -> None:
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=instance, fields=fields)
 
 
-def _filled(instance: Any, **lists: Iterable[Any]) -> list[str]:
+def _filled(instance: models.Model, **lists: Iterable[object]) -> list[str]:
     """The names of the fields a new record was given, and of the lists that are not empty: what
     its creation's audit event names."""
     automatic = {"version", "created_by"}
@@ -58,9 +61,9 @@ def _filled(instance: Any, **lists: Iterable[Any]) -> list[str]:
 def situation_create(
     *,
     situation: RiskSituation,
-    participants: Iterable[Any],
-    people: Iterable[Any],
-    incidents: Iterable[Any],
+    participants: Iterable[User],
+    people: Iterable[Person],
+    incidents: Iterable[Incident],
     by: User,
 ) -> RiskSituation:
     situation.created_by = by
@@ -78,9 +81,9 @@ def situation_update(
     *,
     situation: RiskSituation,
     seen_version: int,
-    participants: Iterable[Any],
-    people: Iterable[Any],
-    incidents: Iterable[Any],
+    participants: Iterable[User],
+    people: Iterable[Person],
+    incidents: Iterable[Incident],
     changed: list[str],
     by: User,
 ) -> RiskSituation:
@@ -109,17 +112,16 @@ def levels_refresh(assessment: Assessment) -> None:
     )
 
 
-def _open_encrypted(instance: Any) -> None:
+def _open_encrypted(instance: models.Model) -> None:
     """Decrypt every encrypted value now: they are bound to the primary key about to change."""
-    for field in instance._meta.concrete_fields:
-        if getattr(field, "encrypted", False):
-            getattr(instance, field.attname)
+    for field in encrypted_fields(type(instance)):
+        getattr(instance, field.attname)
 
 
 def _copy_items(source: Assessment, into: Assessment) -> None:
     """Start a new version from the last one: the same threats, vulnerabilities and capacities,
     to re-rate rather than retype. Open measures move their links to the copies."""
-    copies: dict[Any, Any] = {}
+    copies: dict[uuid.UUID, uuid.UUID] = {}
     for model in (Threat, Vulnerability, Capacity):
         for item in model.objects.filter(assessment=source).order_by("position", "id"):
             old_pk = item.pk
@@ -133,13 +135,16 @@ def _copy_items(source: Assessment, into: Assessment) -> None:
                 item.answers_id = copies.get(item.answers_id)
             item.save(force_insert=True)
             copies[old_pk] = item.pk
-            if linked:
+            if isinstance(item, Threat) and linked:
                 item.linked_incidents.set(linked)
+
+    def moved(pk: uuid.UUID | None) -> uuid.UUID | None:
+        # A link to an item of an older version (a measure reopened since) has no copy: kept.
+        return None if pk is None else copies.get(pk, pk)
+
     measures = Measure.objects.filter(situation=into.situation, status__in=Measure.OPEN)
     for measure in measures.only("id", "threat_id", "vulnerability_id"):
-        # A link to an item of an older version (a measure reopened since) has no copy: keep it.
-        threat = copies.get(measure.threat_id, measure.threat_id)
-        vulnerability = copies.get(measure.vulnerability_id, measure.vulnerability_id)
+        threat, vulnerability = moved(measure.threat_id), moved(measure.vulnerability_id)
         if (threat, vulnerability) != (measure.threat_id, measure.vulnerability_id):
             # The version goes up, so an edit form opened before explains the change.
             Measure.objects.filter(pk=measure.pk).update(
@@ -159,7 +164,7 @@ RATING_FIELDS = (
 
 @transaction.atomic
 def assessment_start(
-    *, situation: RiskSituation, trigger: str, linked: Iterable[Any], by: User
+    *, situation: RiskSituation, trigger: str, linked: Iterable[Incident], by: User
 ) -> Assessment:
     """A new version of the situation's assessment, numbered after the last one and started
     from it. The situation row is locked so two coordinators never make the same number."""
@@ -183,7 +188,7 @@ def assessment_start(
 
 @transaction.atomic
 def assessment_items_save(
-    *, assessment: Assessment, formset: Any, seen_version: int, by: User
+    *, assessment: Assessment, formset: BaseModelFormSet, seen_version: int, by: User
 ) -> Assessment:
     """Save one list of an assessment (threats, vulnerabilities or capacities) from its formset,
     or raise EditConflict if someone saved the assessment meanwhile."""
@@ -200,7 +205,8 @@ def assessment_items_save(
         type(item).objects.filter(pk=item.pk).update(position=position)
     levels_refresh(assessment)
     assessment.save(update_fields=["inherent_level", "residual_level"])
-    _changed(assessment, by, [formset.prefix])
+    # The list's name ("threats"): Django always gives a formset a prefix, the stubs allow None.
+    _changed(assessment, by, [formset.prefix or formset.get_default_prefix()])
     return assessment
 
 
@@ -209,7 +215,7 @@ def assessment_rate(
     *,
     assessment: Assessment,
     seen_version: int,
-    linked: Iterable[Any],
+    linked: Iterable[Incident],
     changed: list[str],
     by: User,
 ) -> Assessment:
@@ -248,7 +254,7 @@ def assessment_approve(*, assessment: Assessment, by: User) -> Assessment:
     return locked
 
 
-def alternatives_save(*, formset: Any, by: User) -> None:
+def alternatives_save(*, formset: BaseInlineFormSet, by: User) -> None:
     formset.save()
     if formset.has_changed():
         _changed(formset.instance, by, ["alternatives"])

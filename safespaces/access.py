@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -47,6 +47,13 @@ class AuthenticatedHttpRequest(HttpRequest):
     so such views annotate their request with this type and need no check for AnonymousUser."""
 
     user: User
+
+
+def signed_in(request: HttpRequest) -> TypeGuard[AuthenticatedHttpRequest]:
+    """Whether someone is signed in, for code that runs before or around the access rules
+    (middleware): after this check the request's user is a User."""
+    return request.user.is_authenticated
+
 
 # Methods that ask for nothing to be changed (as CSRF protection counts them); any other method
 # may write. Every request runs in one transaction (ATOMIC_REQUESTS).

@@ -1,9 +1,9 @@
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -12,6 +12,8 @@ from safespaces.accounts.roles import Role, has_role
 from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_chain_lock, audit_record
+
+ViewT = TypeVar("ViewT", bound=Callable[..., HttpResponseBase])
 
 
 class SafeSpacesAdminSite(admin.AdminSite):
@@ -28,22 +30,29 @@ class SafeSpacesAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_verified() and has_role(user, Role.ADMINISTRATOR))
 
-    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+    def admin_view(self, view: ViewT, cacheable: bool = False) -> ViewT:
         """Every admin page; saves take the audit chain's lock before any row, as in `access`."""
 
         @wraps(view)
-        def chain_locked_first(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        def chain_locked_first(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in SAFE_METHODS:
                 audit_chain_lock()
             return view(request, *args, **kwargs)
 
-        return super().admin_view(chain_locked_first, cacheable)
+        # The stubs promise the view's own type back, which no wrapper (Django's included) is:
+        # it is a new function that takes the same arguments.
+        return super().admin_view(chain_locked_first, cacheable)  # type: ignore[return-value]
 
-    def password_change(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    # The stubs say these return a TemplateResponse; Django's own versions redirect too.
+    def password_change(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: object = None
+    ) -> HttpResponse:
         # One place to change a password: ours audits it and ends the other sessions.
         return redirect("accounts:password_change")
 
-    def logout(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    def logout(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: object = None
+    ) -> HttpResponse:
         # Our sign-out, so that it is recorded like every other and ends the session's row.
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])

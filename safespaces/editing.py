@@ -2,16 +2,22 @@
 was opened; otherwise the editor sees their changes again with the conflict explained."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safespaces.models import VersionedModel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+SAVED = gettext_lazy("Saved.")
 
 
 class EditConflict(Exception):
@@ -34,7 +40,9 @@ def save_if_unchanged(instance: VersionedModel, *, seen_version: int) -> None:
     The row is locked until the transaction ends, so two editors cannot both pass the check.
     """
     with transaction.atomic():
-        current = type(instance).objects.select_for_update().only("version").get(pk=instance.pk)
+        current = (
+            type(instance)._default_manager.select_for_update().only("version").get(pk=instance.pk)
+        )
         if current.version != seen_version:
             raise EditConflict
         instance.version = current.version + 1
@@ -70,14 +78,17 @@ class VersionedModelForm(forms.ModelForm):
             save()
         except EditConflict:
             self.add_error(None, conflict_message(thing))
-            self.data = self.data.copy()
-            self.data["version"] = self.current_version()
+            # The editor's own values (every value of a multiple choice), with the current version.
+            data = QueryDict(mutable=True)
+            data.update(self.data)
+            data["version"] = str(self.current_version())
+            self.data = data
             return False
         return True
 
     def current_version(self) -> int:
         """The version saved by whoever saved last, for the next submit to build on."""
-        return type(self.instance).objects.only("version").get(pk=self.instance.pk).version
+        return type(self.instance)._default_manager.only("version").get(pk=self.instance.pk).version
 
 
 def edit_saved(
@@ -86,7 +97,7 @@ def edit_saved(
     *,
     save: Callable[[], object],
     thing: str,
-    success: str | None = gettext_lazy("Saved."),
+    success: "StrOrPromise | None" = SAVED,
 ) -> bool:
     """Whether a POSTed edit `form` is valid and `save` (the view's service call) saved it.
 

@@ -1,5 +1,6 @@
 """What error reports may print: no local variable and no posted value, with DEBUG on too."""
 
+from collections.abc import ItemsView
 from types import FrameType
 from typing import Any
 
@@ -23,8 +24,8 @@ class AlwaysSafeExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def get_traceback_frame_variables(
         self, request: HttpRequest | None, tb_frame: FrameType
-    ) -> list[tuple[str, Any]]:
-        return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+    ) -> ItemsView[str, Any]:
+        return {name: self.cleansed_substitute for name in tb_frame.f_locals}.items()
 
     def get_post_parameters(self, request: HttpRequest | None) -> dict[str, Any]:
         if request is None:

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from safespaces.access import Access, access
+from safespaces.access import Access, AuthenticatedHttpRequest, access
 from safespaces.accounts.selectors import backup_codes_left, has_confirmed_authenticator
 from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
@@ -16,7 +16,7 @@ RECENT_ACTIVITY = 10
 
 @access(Access.SIGNED_IN)
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     recent = AuditEvent.objects.filter(actor=request.user).order_by("-seq")[:RECENT_ACTIVITY]
     context = {
         "recent": recent,

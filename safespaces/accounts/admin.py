@@ -3,13 +3,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.accounts.services import second_factor_reset
@@ -36,16 +37,17 @@ class UserAdminForm(forms.ModelForm):
         # A second door here would have to repeat all of that, and would fall behind.
         fields = ["username", "display_name"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["role"].initial = self.instance.role or ""
 
     # Set by UserAdmin.get_form: the administrator using the form.
-    acting_user: User | None = None
+    acting_user: User | AnonymousUser | None = None
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         editing_self = self.acting_user is not None and self.instance.pk == self.acting_user.pk
         keeps_admin = cleaned.get("role") == Role.ADMINISTRATOR or self.instance.is_superuser
         if editing_self and not keeps_admin:
@@ -55,7 +57,8 @@ class UserAdminForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=commit)
-        self.save_m2m = self._save_role
+        # The stubs declare save_m2m a method; Django sets it on the form in save(commit=False).
+        self.save_m2m = self._save_role  # type: ignore[method-assign]
         if commit:
             self._save_role()
         return user
@@ -76,9 +79,13 @@ class UserAdmin(AuditedModelAdmin):
     search_fields = ["username"]
     actions = ["reset_second_factor"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
-        form.acting_user = request.user
+    def get_form(
+        self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any
+    ) -> "type[forms.ModelForm[User]]":
+        form = super().get_form(request, obj, change, **kwargs)
+        # A class made for this request alone (by modelform_factory), so this stays with it.
+        if issubclass(form, UserAdminForm):
+            form.acting_user = request.user
         return form
 
     @admin.display(description=_("Active"))
@@ -97,7 +104,9 @@ class UserAdmin(AuditedModelAdmin):
         return False
 
     @admin.action(description=_("Reset second factor (they enrol again at next sign-in)"))
-    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def reset_second_factor(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]
+    ) -> None:
         users = list(queryset)
         for user in users:
             second_factor_reset(user=user, by=request.user)

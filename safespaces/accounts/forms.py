@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -130,6 +130,14 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
     def clean_old_password(self) -> str:
         old_password: str = self.cleaned_data["old_password"]
         return old_password
+
+
+class NewPasswordForm(forms.Form):
+    """The fields of Django's SetPasswordForm, shown before the set-up link is checked: that
+    form needs the account, which only the link names."""
+
+    new_password1 = SetPasswordForm.base_fields["new_password1"]
+    new_password2 = SetPasswordForm.base_fields["new_password2"]
 
 
 class UserCreateForm(forms.ModelForm):

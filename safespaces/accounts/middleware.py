@@ -7,11 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 
-from safespaces.access import NEEDS_SECOND_FACTOR, access_rule_of
+from safespaces.access import NEEDS_SECOND_FACTOR, access_rule_of, signed_in
 from safespaces.accounts.selectors import second_step
 from safespaces.accounts.services import session_end, session_touch
 from safespaces.accounts.sessions import SEEN_RESOLUTION
@@ -36,7 +36,7 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        if signed_in(request):
             now = int(time.time())
             started = request.session.setdefault(STARTED_KEY, now)
             seen = request.session.get(SEEN_KEY, now)
@@ -69,8 +69,8 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
     someone was looking at, and it would sit in the address bar and history of a shared phone."""
 
     def handle_no_permission(
-        self, request: HttpRequest, view_func: Callable[..., Any]
-    ) -> HttpResponse:
+        self, request: HttpRequest, view_func: Callable[..., HttpResponseBase]
+    ) -> HttpResponseRedirect:
         return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
 
 
@@ -93,7 +93,6 @@ class SecondFactorMiddleware:
             logger.error("Refused a view without an access rule: %s", view_func.__module__)
             return render(request, "403.html", status=403)
         needs_second_factor = in_admin or rule in NEEDS_SECOND_FACTOR
-        user = request.user
-        if needs_second_factor and user.is_authenticated and not user.is_verified():
-            return redirect(second_step(user))
+        if needs_second_factor and signed_in(request) and not request.user.is_verified():
+            return redirect(second_step(request.user))
         return None

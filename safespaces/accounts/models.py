@@ -1,6 +1,7 @@
 import secrets
 import uuid
 from functools import cached_property
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -60,7 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")
@@ -69,6 +70,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("manage_users", "Can manage users and their roles"),
             ("reset_second_factor", "Can reset another user's second factor"),
         ]
+
+    if TYPE_CHECKING:
+        # Put on the request's user by django-otp's OTPMiddleware (django-otp has no types): true
+        # once this session has given the second factor. A user loaded otherwise lacks it.
+        def is_verified(self) -> bool: ...
 
     def __str__(self) -> str:
         return self.username
@@ -106,6 +112,12 @@ class BackupCodeDevice(ThrottlingMixin, Device):
     django-otp's static tokens keep codes in clear; ours keep only an HMAC under BLIND_INDEX_KEY,
     so a copy of the database does not hand out second factors.
     """
+
+    if TYPE_CHECKING:
+        # django-otp has no types, so the type checker cannot see the manager this model gets
+        # from Device, nor the reverse accessors that need it.
+        _default_manager: ClassVar[models.Manager["BackupCodeDevice"]]
+        objects: ClassVar[models.Manager["BackupCodeDevice"]]
 
     class Meta:
         verbose_name = _("backup code set")

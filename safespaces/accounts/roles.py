@@ -1,9 +1,14 @@
 """The three roles. Each is a Django group holding its permissions; each includes the one below."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    # Only for types: the user model imports the roles.
+    from safespaces.accounts.models import User
 
 
 class Role(models.TextChoices):
@@ -38,15 +43,18 @@ def grant_permissions(apps: Any, role_permissions: dict[str, list[str]]) -> None
             )
 
 
-def user_role(user: object) -> Role | None:
-    """The highest role the user holds, or None. Superusers count as administrators."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:  # type: ignore[attr-defined]
+def user_role(user: "User | AnonymousUser | None") -> Role | None:
+    """The highest role the user holds, or None. Superusers count as administrators.
+
+    None for no user at all: a page rendered before authentication ran (an early error page).
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
-    if user.is_superuser:  # type: ignore[attr-defined]
+    if user.is_superuser:
         return Role.ADMINISTRATOR
-    return getattr(user, "role", None)
+    return user.role
 
 
-def has_role(user: object, role: Role) -> bool:
+def has_role(user: "User | AnonymousUser | None", role: Role) -> bool:
     held = user_role(user)
     return held is not None and RANK[held] >= RANK[role]

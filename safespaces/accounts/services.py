@@ -8,12 +8,15 @@ from django.conf import settings
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.backup_codes import (
     CODE_COUNT,
     code_digest,
@@ -95,7 +98,7 @@ def _session_end_for_guessing(request: HttpRequest) -> None:
     request.axes_locked_out = False  # type: ignore[attr-defined]
 
 
-def authenticator_enrolment_start(*, request: HttpRequest) -> TOTPDevice:
+def authenticator_enrolment_start(*, request: AuthenticatedHttpRequest) -> TOTPDevice:
     """The pending authenticator of this session, made on first use.
 
     The secret belongs to the session that asked for it: another session with the same password
@@ -115,7 +118,7 @@ def authenticator_enrolment_start(*, request: HttpRequest) -> TOTPDevice:
 @sensitive_variables("token")
 @transaction.atomic
 def authenticator_enrolment_confirm(
-    *, request: HttpRequest, device: TOTPDevice, token: str
+    *, request: AuthenticatedHttpRequest, device: TOTPDevice, token: str
 ) -> list[str] | None:
     """Confirm the pending authenticator with a code from it.
 
@@ -165,7 +168,7 @@ def backup_codes_regenerate(*, user: User) -> list[str]:
     return codes
 
 
-def backup_codes_replace(*, request: HttpRequest) -> list[str]:
+def backup_codes_replace(*, request: AuthenticatedHttpRequest) -> list[str]:
     """A user's own request for new codes: a second-factor change, so other sessions end."""
     codes = backup_codes_regenerate(user=request.user)
     request.user.end_other_sessions()
@@ -175,7 +178,7 @@ def backup_codes_replace(*, request: HttpRequest) -> list[str]:
 
 @sensitive_variables("token")
 @transaction.atomic
-def second_factor_verify(*, request: HttpRequest, token: str) -> bool:
+def second_factor_verify(*, request: AuthenticatedHttpRequest, token: str) -> bool:
     """Check a code from the authenticator or a backup code, then finish signing in.
 
     The device row stays locked until the request commits, so sessions sending codes at the
@@ -201,7 +204,7 @@ def second_factor_verify(*, request: HttpRequest, token: str) -> bool:
     return True
 
 
-def _mark_verified(request: HttpRequest, device: object) -> None:
+def _mark_verified(request: AuthenticatedHttpRequest, device: Device) -> None:
     otp_login(request, device)
     # A new session key once both factors are given: a key seen before this point (on a shared
     # computer, in a proxy log) is worthless now.
@@ -220,14 +223,12 @@ def second_factor_reset(*, user: User, by: User) -> None:
 
 
 @transaction.atomic
-def session_start(*, request: HttpRequest) -> UserSession:
+def session_start(*, request: AuthenticatedHttpRequest) -> UserSession:
     """Record a session that has just given both factors; beyond SESSIONS_PER_USER open
     sessions, the user's oldest ends (recorded as expired)."""
     user = request.user
     tag = auth_tag(user)
-    current = UserSession.objects.filter(
-        pk=request.session.get(SESSION_RECORD_KEY), user=user
-    ).first()
+    current = _this_session_row(request).filter(user=user).first()
     if current is not None:
         # Already recorded: a signed-in session confirming a new authenticator.
         current.auth_tag = tag
@@ -258,6 +259,15 @@ def session_start(*, request: HttpRequest) -> UserSession:
     return record
 
 
+def _this_session_row(request: HttpRequest) -> QuerySet[UserSession]:
+    """The row of this session; none before the second factor or for sessions opened before
+    sessions were listed."""
+    record_id = request.session.get(SESSION_RECORD_KEY)
+    if record_id is None:
+        return UserSession.objects.none()
+    return UserSession.objects.filter(pk=record_id)
+
+
 def _session_row_expire(record: UserSession) -> None:
     audit_record(action=AuditEvent.Action.SESSION_EXPIRED, actor=record.user, target=record)
     record.delete()
@@ -279,7 +289,7 @@ def _sessions_purge_abandoned() -> None:
         _session_row_expire(record)
 
 
-def session_touch(*, request: HttpRequest) -> bool:
+def session_touch(*, request: AuthenticatedHttpRequest) -> bool:
     """Note that this signed-in session is in use. False when it was ended elsewhere (signed out
     from another session or by the cap): its row is gone, and the caller signs it out."""
     record_id = request.session.get(SESSION_RECORD_KEY)
@@ -288,7 +298,7 @@ def session_touch(*, request: HttpRequest) -> bool:
     record = UserSession.objects.filter(pk=record_id, user=request.user).first()
     if record is None:
         return False
-    changed = {}
+    changed: dict[str, object] = {}
     now = timezone.now()
     if now - record.last_seen_at >= SEEN_RESOLUTION:
         changed["last_seen_at"] = now
@@ -307,20 +317,20 @@ def session_end(
     """Sign out of this session and record it: signing out, the records admin's sign-out, quick
     exit and expiry all come here."""
     audit_record(action=action, actor=request.user)
-    UserSession.objects.filter(pk=request.session.get(SESSION_RECORD_KEY)).delete()
+    _this_session_row(request).delete()
     logout(request)
 
 
 @transaction.atomic
-def sessions_end_others(*, request: HttpRequest) -> None:
+def sessions_end_others(*, request: AuthenticatedHttpRequest) -> None:
     """Sign out every other session of the user; this one stays signed in."""
     user = request.user
-    current = request.session.get(SESSION_RECORD_KEY)
-    UserSession.objects.filter(user=user).exclude(pk=current).delete()
+    current = _this_session_row(request)
+    UserSession.objects.filter(user=user).exclude(pk__in=current).delete()
     # A new stamp also ends sessions without a row: ones opened before sessions were listed.
     user.end_other_sessions()
     update_session_auth_hash(request, user)
-    UserSession.objects.filter(pk=current).update(auth_tag=auth_tag(user))
+    current.update(auth_tag=auth_tag(user))
     audit_record(action=AuditEvent.Action.LOGOUT, actor=user, target=user, fields=["session_stamp"])
 
 

@@ -1,5 +1,4 @@
 import base64
-from typing import Any
 
 import segno
 from django import forms
@@ -7,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -18,12 +17,13 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safespaces.access import Access, access
+from safespaces.access import Access, AuthenticatedHttpRequest, access
 from safespaces.accounts import services
 from safespaces.accounts.forms import (
     AuthenticatorCodeForm,
     CodeForm,
     LoginForm,
+    NewPasswordForm,
     PasswordChangeForm,
     PasswordConfirmForm,
     RoleForm,
@@ -56,11 +56,11 @@ class LoginView(auth_views.LoginView):
     # Never follow ?next=: see LoginRequiredMiddleware.
     redirect_field_name = ""
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         auth_login(self.request, form.get_user())
         return redirect(second_step(form.get_user()))
 
-    def form_invalid(self, form: LoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         known = User.objects.filter(username=form.data.get("username", "")).first()
         audit_record(
             action=AuditEvent.Action.LOGIN_FAILED, target=known, object_type="accounts.user"
@@ -69,14 +69,15 @@ class LoginView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         # Reached when someone already signed in opens the login page.
-        if self.request.user.is_verified():
-            return reverse("home")
-        return reverse(second_step(self.request.user))
+        user = self.request.user
+        if user.is_authenticated and not user.is_verified():
+            return reverse(second_step(user))
+        return reverse("home")
 
 
 @access(Access.PASSWORD_ONLY)
 @sensitive_post_parameters("code")
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step two: a code from the authenticator or a backup code."""
     if request.user.is_verified():
         return redirect("home")
@@ -114,7 +115,7 @@ def _manual_secret(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _enrolment(request: HttpRequest, *, first_time: bool) -> HttpResponse:
+def _enrolment(request: AuthenticatedHttpRequest, *, first_time: bool) -> HttpResponse:
     device = services.authenticator_enrolment_start(request=request)
     form = AuthenticatorCodeForm(request.POST or None)
     # Replacing a working authenticator asks for the password too, so a borrowed session alone
@@ -154,7 +155,7 @@ def _enrolment(request: HttpRequest, *, first_time: bool) -> HttpResponse:
 
 @access(Access.PASSWORD_ONLY)
 @sensitive_post_parameters("code")
-def enrol(request: HttpRequest) -> HttpResponse:
+def enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     """First sign-in: set up an authenticator app, then receive backup codes."""
     if request.user.is_verified():
         return redirect("accounts:authenticator")
@@ -165,7 +166,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 @access(Access.SIGNED_IN)
 @sensitive_post_parameters("password", "code")
-def authenticator(request: HttpRequest) -> HttpResponse:
+def authenticator(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Move to a new phone; the old authenticator works until the new one is confirmed."""
     return _enrolment(request, first_time=False)
 
@@ -173,7 +174,9 @@ def authenticator(request: HttpRequest) -> HttpResponse:
 PasswordCheck = services.PasswordCheck
 
 
-def _password_check(request: HttpRequest, form: forms.Form, field: str) -> PasswordCheck:
+def _password_check(
+    request: AuthenticatedHttpRequest, form: forms.Form, field: str
+) -> PasswordCheck:
     """Check the password typed in the valid `form[field]` with services.password_confirm; a
     wrong one becomes the field's error."""
     check = services.password_confirm(
@@ -200,7 +203,7 @@ def _signed_out_for_guessing(request: HttpRequest) -> HttpResponse:
 
 @access(Access.SIGNED_IN)
 @sensitive_post_parameters("password")
-def backup_codes(request: HttpRequest) -> HttpResponse:
+def backup_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Make a new set of backup codes; the old ones stop working."""
     form = PasswordConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -226,7 +229,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 
 @access(Access.SIGNED_IN)
 @require_safe
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "has_authenticator": has_confirmed_authenticator(request.user),
         "backup_codes_left": backup_codes_left(request.user),
@@ -239,7 +242,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @access(Access.SIGNED_IN)
 @require_POST
-def sessions_end_others(request: HttpRequest) -> HttpResponse:
+def sessions_end_others(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.sessions_end_others(request=request)
     messages.success(request, _("You are signed out everywhere else."))
     return redirect("accounts:account")
@@ -252,11 +255,12 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Changing the password ends every other session (Django signs sessions with its hash)."""
 
+    request: AuthenticatedHttpRequest
     form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         # The old password last, once the new one is acceptable.
         check = _password_check(self.request, form, "old_password")
         if check is PasswordCheck.SESSION_ENDED:
@@ -277,7 +281,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @access(Access.PASSWORD_ONLY)
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.session_end(request=request)
     messages.info(request, _("You are signed out."))
     return redirect("accounts:login")
@@ -285,7 +289,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @access(Access.ADMINISTRATOR)
 @require_safe
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"users": users_for_management()})
 
 
@@ -295,7 +299,7 @@ GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 @access(Access.ADMINISTRATOR)
 @GET_OR_POST
 @sensitive_variables("token")
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new account and its set-up link; the administrator types no password."""
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -328,7 +332,7 @@ def _setup_link_created(
     return render(request, "accounts/setup_link_created.html", context)
 
 
-def _other_user(request: HttpRequest, user_id: str, **filters: object) -> User | None:
+def _other_user(request: AuthenticatedHttpRequest, user_id: str, **filters: object) -> User | None:
     """The account an administrator acts on, or None when it is their own."""
     target = get_object_or_404(User, pk=user_id, **filters)
     return None if target.pk == request.user.pk else target
@@ -337,7 +341,7 @@ def _other_user(request: HttpRequest, user_id: str, **filters: object) -> User |
 @access(Access.ADMINISTRATOR)
 @GET_OR_POST
 @sensitive_variables("token")
-def setup_link_issue(request: HttpRequest, user_id: str) -> HttpResponse:
+def setup_link_issue(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse:
     """A new set-up link for someone who lost both their phone and their password."""
     target = _other_user(request, user_id, is_active=True)
     if target is None:
@@ -354,7 +358,7 @@ def setup_link_issue(request: HttpRequest, user_id: str) -> HttpResponse:
 
 @access(Access.ADMINISTRATOR)
 @GET_OR_POST
-def user_role(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_role(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse:
     target = get_object_or_404(User, pk=user_id)
     form = RoleForm(request.POST or None, initial={"role": target.role or ""})
     if request.method == "POST" and form.is_valid():
@@ -381,7 +385,7 @@ def user_role(request: HttpRequest, user_id: str) -> HttpResponse:
 
 @access(Access.ADMINISTRATOR)
 @GET_OR_POST
-def user_deactivate(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_deactivate(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse:
     target = _other_user(request, user_id, is_active=True)
     if target is None:
         messages.error(
@@ -402,7 +406,7 @@ def user_deactivate(request: HttpRequest, user_id: str) -> HttpResponse:
 
 @access(Access.ADMINISTRATOR)
 @GET_OR_POST
-def user_reactivate(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_reactivate(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse:
     target = get_object_or_404(User, pk=user_id, is_active=False)
     if request.method == "POST":
         services.user_reactivate(user=target, by=request.user)
@@ -429,7 +433,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         # would give them the new account's password.
         return render(request, "accounts/setup_signed_in.html")
     code_form = SetupCodeForm(request.POST or None)
-    form = SetPasswordForm(None)
+    form: forms.Form = NewPasswordForm()
     target = None
     if request.method == "POST" and code_form.is_valid():
         token = code_form.cleaned_data["token"]
@@ -471,7 +475,7 @@ def setup_old_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @access(Access.ADMINISTRATOR)
-def second_factor_reset(request: HttpRequest, user_id: str) -> HttpResponse:
+def second_factor_reset(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse:
     """An administrator removes someone's second factors after a lost phone."""
     target = get_object_or_404(User, pk=user_id)
     if request.method == "POST":

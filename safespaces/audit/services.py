@@ -4,10 +4,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models, transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
+from safespaces.accounts.models import User
 from safespaces.audit import disclosure
 from safespaces.audit.chain import event_mac
 from safespaces.audit.disclosure import Name
@@ -50,7 +52,7 @@ def audit_chain_lock() -> None:
 def audit_record(
     *,
     action: AuditEvent.Action,
-    actor: models.Model | None = None,
+    actor: User | AnonymousUser | None = None,
     target: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -61,7 +63,8 @@ def audit_record(
 
     `target` names the object by model label and public code (or primary key); `fields` are the
     names of changed fields; `shown` names other records a response showed ("label:id"). Never
-    pass values, names or free text.
+    pass values, names or free text. An anonymous actor (a failed sign-in, quick exit) is recorded
+    as no one.
     """
     if target is not None:
         object_type, object_id = disclosure.record_name(target)
@@ -72,15 +75,14 @@ def audit_record(
         raise ValueError("audit_record takes field names, never values")
     if not all(RECORD_NAME.match(name) for name in shown):
         raise ValueError("audit_record takes record names (label:id), never values")
-    if actor is not None and not getattr(actor, "is_authenticated", True):
-        actor = None
+    signed_in = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values("seq", "mac").first()
         event = AuditEvent(
             seq=(last["seq"] + 1) if last else 1,
             at=timezone.now(),
-            actor=actor,
+            actor=signed_in,
             action=action,
             object_type=object_type,
             object_id=object_id,

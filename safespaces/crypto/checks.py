@@ -24,7 +24,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessa
 
 @checks.register(checks.Tags.models)
 def check_encrypted_models(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for model in apps.get_models():
         if not encrypted_fields(model):
             continue

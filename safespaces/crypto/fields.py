@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
@@ -81,6 +81,8 @@ class EncryptedAttribute(DeferredAttribute):
     already in the instance's __dict__ would otherwise be returned without passing through here.
     """
 
+    field: "EncryptedMixin"
+
     def __set__(self, instance: models.Model, value: Any) -> None:
         instance.__dict__[self.field.attname] = value
 
@@ -95,7 +97,14 @@ class EncryptedAttribute(DeferredAttribute):
         return value
 
 
-class EncryptedMixin:
+if TYPE_CHECKING:
+    # What the mixin is combined with, so the type checker knows its name, model and lookups.
+    _Field = models.Field[Any, Any]
+else:
+    _Field = object
+
+
+class EncryptedMixin(_Field):
     descriptor_class = EncryptedAttribute
     encrypted = True
 
@@ -159,8 +168,17 @@ class EncryptedTextField(EncryptedMixin, models.TextField):
 class EncryptedCharField(EncryptedMixin, models.CharField):
     """Short text (names, phone numbers); max_length limits input, not the column."""
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
-        return super().formfield(**{"widget": forms.TextInput, **kwargs})
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        return super().formfield(
+            form_class=form_class,
+            choices_form_class=choices_form_class,
+            **{"widget": forms.TextInput, **kwargs},
+        )
 
 
 class EncryptedJSONField(EncryptedMixin, models.JSONField):
@@ -173,5 +191,5 @@ class EncryptedJSONField(EncryptedMixin, models.JSONField):
         return json.loads(data, cls=self.decoder)
 
 
-def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
-    return [field for field in model._meta.concrete_fields if getattr(field, "encrypted", False)]
+def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:
+    return [field for field in model._meta.concrete_fields if isinstance(field, EncryptedMixin)]

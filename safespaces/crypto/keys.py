@@ -48,7 +48,7 @@ def decode_key(value: str) -> bytes:
 @sensitive_variables()
 def parse_field_keys(value: str) -> list[FieldKey]:
     """Parse "id:key,id:key"; the first entry is the primary key that seals new values."""
-    keys = []
+    keys: list[FieldKey] = []
     for entry in filter(None, (part.strip() for part in value.split(","))):
         key_id, sep, encoded = entry.partition(":")
         if not sep or not KEY_ID_PATTERN.match(key_id):

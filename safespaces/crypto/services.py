@@ -7,7 +7,7 @@ from django.apps import apps
 from django.db import models, transaction
 
 from safespaces.crypto.cipher import DecryptionError, key_id_of, key_ring
-from safespaces.crypto.fields import Sealed, encrypted_fields
+from safespaces.crypto.fields import EncryptedMixin, Sealed, encrypted_fields
 
 BATCH_SIZE = 500
 Progress = Callable[[int], None]
@@ -50,8 +50,8 @@ def _rows(model: type[models.Model]) -> Iterator[models.Model]:
 
 
 def _stale_fields(
-    row: models.Model, fields: list[models.Field], primary: str
-) -> list[models.Field]:
+    row: models.Model, fields: list[EncryptedMixin], primary: str
+) -> list[EncryptedMixin]:
     """Fields whose stored value is sealed under another key than the primary one."""
     return [
         f
@@ -82,7 +82,9 @@ def keys_rotate(*, progress: Progress = lambda n: None) -> RotationResult:
 
 
 @transaction.atomic
-def _reseal(model: type[models.Model], pk: object, fields: list[models.Field], primary: str) -> int:
+def _reseal(
+    model: type[models.Model], pk: object, fields: list[EncryptedMixin], primary: str
+) -> int:
     names = [f.attname for f in fields]
     locked = model._base_manager.select_for_update().only(*names).get(pk=pk)
     stale = _stale_fields(locked, fields, primary)
