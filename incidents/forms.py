@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.forms import ActorChoiceField
 from allies.models import Actor, Engagement
-from allies.selectors import actors_for_picking, actors_visible_to, may_see_all_actors
+from allies.selectors import actors_for_picking, actors_visible_to
 from incidents.attachments import (
     ACCEPT,
     EMPTY,
@@ -48,10 +48,6 @@ from safespaces.places.selectors import places_for_picking
 def _colleagues(*, but: UUID) -> QuerySet[User]:
     """Everyone with a role except the reporter, who always sees their own incident."""
     return team_members().exclude(pk=but)
-
-
-def may_see_engagements(user: User) -> bool:
-    return may_see_all_actors(user)
 
 
 def recent_engagements() -> QuerySet[Engagement]:
@@ -260,14 +256,16 @@ class EntryForm(forms.ModelForm):
         widgets = {"kind": forms.RadioSelect, "body": forms.Textarea(attrs={"rows": 3})}
         labels = {"engagement": _("The contact, if it is recorded with the ally")}
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, with_engagements: bool, **kwargs: Any) -> None:
+        """`with_engagements`: whether the user may link a recorded contact (see
+        incidents.selectors.IncidentAccess)."""
         super().__init__(*args, **kwargs)
         written = (EntryKind.NOTE, EntryKind.ACTION, EntryKind.ALLY_CONTACTED)
         kind = field_of(self, "kind", forms.ChoiceField)
         kind.choices = [(entry.value, entry.label) for entry in written]
         kind.initial = EntryKind.NOTE
         self.fields["body"].required = True
-        if may_see_engagements(user):
+        if with_engagements:
             field_of(self, "engagement", EngagementChoiceField).queryset = recent_engagements()
         else:
             # Engagements are coordinators' records; staff say in words whom they called.

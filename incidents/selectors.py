@@ -5,14 +5,15 @@ from datetime import timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
+from uuid import UUID
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from allies.selectors import actors_visible_to
+from allies.selectors import actors_visible_to, may_see_all_actors
 from incidents.models import (
     Attachment,
     Category,
@@ -23,6 +24,7 @@ from incidents.models import (
     TimelineEntry,
     Visibility,
 )
+from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 
@@ -58,15 +60,41 @@ def incidents_visible_to(user: Any) -> QuerySet[Incident]:
     return incidents.filter(allowed)
 
 
-def get_incident_for_user(request: HttpRequest, code: object) -> Incident:
-    """The incident, or 404 for anyone who may not see it: its existence must not leak."""
-    incident = incidents_visible_to(request.user).filter(pk=code).first()
+@dataclass(frozen=True)
+class IncidentAccess:
+    """An incident the user may see, and what they may do with it."""
+
+    incident: Incident
+    may_edit: bool  # complete the report: its reporter, coordinators and administrators
+    # Assess, review, set the status, see the analysis: coordinators and administrators.
+    may_analyse: bool
+    # Link a timeline entry to a recorded contact with an ally: engagements are coordinators'.
+    may_link_engagements: bool
+
+
+def get_incident_for_user(request: AuthenticatedHttpRequest, code: UUID) -> IncidentAccess:
+    """The incident and what the user may do with it, or 404 for anyone who may not see it:
+    its existence must not leak."""
+    user = request.user
+    incident = incidents_visible_to(user).filter(pk=code).first()
     if incident is None:
         raise Http404
-    return incident
+    return IncidentAccess(
+        incident=incident,
+        may_edit=_may_edit(user, incident),
+        may_analyse=may_analyse(user),
+        may_link_engagements=may_see_all_actors(user),
+    )
 
 
-def get_attachment_for_user(request: HttpRequest, code: object) -> Attachment:
+@dataclass(frozen=True)
+class AttachmentAccess:
+    """An attachment of an incident the user may see: whoever sees the incident may open it."""
+
+    attachment: Attachment
+
+
+def get_attachment_for_user(request: AuthenticatedHttpRequest, code: UUID) -> AttachmentAccess:
     """The attachment, or 404 for anyone who may not see its incident."""
     attachment = (
         Attachment.objects.filter(pk=code, incident__in=incidents_visible_to(request.user))
@@ -75,10 +103,10 @@ def get_attachment_for_user(request: HttpRequest, code: object) -> Attachment:
     )
     if attachment is None:
         raise Http404
-    return attachment
+    return AttachmentAccess(attachment)
 
 
-def may_edit(user: Any, incident: Incident) -> bool:
+def _may_edit(user: User, incident: Incident) -> bool:
     """The reporter completes their own report; coordinators and administrators any they see."""
     return incident.reporter_id == user.pk or may_analyse(user)
 

@@ -1,11 +1,10 @@
 import logging
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,10 +28,12 @@ from incidents.forms import (
     ReviewForm,
     StatusForm,
 )
-from incidents.models import Incident, Review, ThreatAssessment, TimelineEntry
+from incidents.models import Review, ThreatAssessment, TimelineEntry
 from incidents.patterns import WINDOW, patterns_in, with_names
 from incidents.selectors import (
     FREQUENT_REPORTS,
+    AttachmentAccess,
+    IncidentAccess,
     assessment_of,
     frequent_reporters,
     get_attachment_for_user,
@@ -40,7 +41,6 @@ from incidents.selectors import (
     incidents_visible_to,
     links_of,
     may_analyse,
-    may_edit,
     pattern_suggestions,
     reviews_of,
     source_visible_to,
@@ -48,7 +48,7 @@ from incidents.selectors import (
     welfare_pending,
 )
 from incidents.trends import period_between, trends_of
-from safespaces.access import Access, access, forbidden
+from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_export, audit_record, audit_view
 from safespaces.crypto.cipher import DecryptionError
@@ -61,22 +61,9 @@ GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
 
 
-def hidden_incidents_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Put above @access(Access.COORDINATOR) on a view of one incident: someone who may not see
-    the incident gets 404 there too, as on every other URL of the incident, before the role
-    check could answer 403. Staff get 403 only for incidents they may see."""
-
-    @wraps(view)
-    def checked(request: HttpRequest, code: Any, *args: Any, **kwargs: Any) -> HttpResponse:
-        get_incident_for_user(request, code)
-        return view(request, code, *args, **kwargs)
-
-    return checked
-
-
 @access(Access.STAFF)
 @require_safe
-def incident_list(request: HttpRequest) -> HttpResponse:
+def incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The organization's timeline: every incident the user may see, newest first, by month."""
     form = IncidentFilterForm(request.GET or None, user=request.user)
     incidents = form.filter(incidents_visible_to(request.user)).select_related("place")
@@ -89,7 +76,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(GET_OR_POST)
 @keeps_draft
 @sensitive_post_parameters()
-def incident_create(request: HttpRequest) -> HttpResponse:
+def incident_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log an incident. "Save and finish later" keeps a draft on the server, as does a session
     that expires while the form is open (see safespaces.drafts)."""
     draft = draft_of(user=request.user, form=services.LOG_FORM)
@@ -123,15 +110,15 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 
 @access(Access.STAFF)
 @require_POST
-def draft_delete(request: HttpRequest) -> HttpResponse:
+def draft_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     draft_discard(user=request.user, form=services.LOG_FORM)
     messages.success(request, _("The draft was discarded."))
     return redirect("incidents:create")
 
 
-def incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+def incident_context(request: AuthenticatedHttpRequest, found: IncidentAccess) -> dict[str, Any]:
     """What the incident page and its printable report both show, as the user may see it."""
-    analyse = may_analyse(request.user)
+    incident, analyse = found.incident, found.may_analyse
     context = {
         "incident": incident,
         "affected": incident.affected_people.only("id", "alias"),
@@ -146,27 +133,27 @@ def incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any]
     return context
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_incident_for_user)
 @require_safe
-def incident_detail(request: HttpRequest, code: str) -> HttpResponse:
-    incident = get_incident_for_user(request, code)
+def incident_detail(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
+    incident = found.incident
     # Every look at an account of what happened to someone is recorded.
     audit_view(request, incident)
-    context = incident_context(request, incident) | {
-        "entry_form": EntryForm(user=request.user),
+    context = incident_context(request, found) | {
+        "entry_form": EntryForm(with_engagements=found.may_link_engagements),
         "status_form": StatusForm(initial={"status": incident.status}),
-        "may_edit": may_edit(request.user, incident),
+        "may_edit": found.may_edit,
     }
     return render(request, "incidents/incident_detail.html", context)
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_incident_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def incident_edit(request: HttpRequest, code: str) -> HttpResponse:
-    incident = get_incident_for_user(request, code)
-    if not may_edit(request.user, incident):
+def incident_edit(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
+    if not found.may_edit:
         return forbidden(request)
+    incident = found.incident
     form = IncidentForm(request.POST or None, instance=incident, user=request.user)
     if edit_saved(
         request,
@@ -187,11 +174,10 @@ def incident_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
 
 
-@hidden_incidents_first
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_incident_for_user)
 @require_POST
-def incident_status(request: HttpRequest, code: str) -> HttpResponse:
-    incident = get_incident_for_user(request, code)
+def incident_status(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
+    incident = found.incident
     form = StatusForm(request.POST)
     if form.is_valid():
         services.incident_set_status(
@@ -203,12 +189,12 @@ def incident_status(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("incidents:detail", code=incident.pk)
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_incident_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def entry_create(request: HttpRequest, code: str) -> HttpResponse:
-    incident = get_incident_for_user(request, code)
-    form = EntryForm(request.POST or None, user=request.user)
+def entry_create(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
+    incident = found.incident
+    form = EntryForm(request.POST or None, with_engagements=found.may_link_engagements)
     if request.method == "POST" and form.is_valid():
         services.entry_add(incident=incident, entry=form.save(commit=False), by=request.user)
         messages.success(request, _("Added to the timeline."))
@@ -216,12 +202,14 @@ def entry_create(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "incidents/entry_form.html", {"form": form, "incident": incident})
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_incident_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def entry_correct(request: HttpRequest, code: str, entry: str) -> HttpResponse:
+def entry_correct(
+    request: AuthenticatedHttpRequest, found: IncidentAccess, entry: UUID
+) -> HttpResponse:
     """Correct an entry with a new one that points at it: the timeline keeps both."""
-    incident = get_incident_for_user(request, code)
+    incident = found.incident
     original = get_object_or_404(incident.entries, pk=entry, kind__in=TimelineEntry.WRITTEN)
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -237,7 +225,7 @@ def entry_correct(request: HttpRequest, code: str, entry: str) -> HttpResponse:
 
 @access(Access.COORDINATOR)
 @require_safe
-def welfare_list(request: HttpRequest) -> HttpResponse:
+def welfare_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reporters who asked for someone to check in with them, oldest request first."""
     context = {
         "incidents": welfare_pending(request.user),
@@ -247,11 +235,10 @@ def welfare_list(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/welfare_list.html", context)
 
 
-@hidden_incidents_first
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_incident_for_user)
 @require_POST
-def welfare_mark_done(request: HttpRequest, code: str) -> HttpResponse:
-    incident = get_incident_for_user(request, code)
+def welfare_mark_done(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
+    incident = found.incident
     if incident.welfare_pending:
         services.welfare_done(incident=incident, by=request.user)
         messages.success(request, _("Marked as checked in."))
@@ -261,12 +248,12 @@ def welfare_mark_done(request: HttpRequest, code: str) -> HttpResponse:
 # --- Attachments -------------------------------------------------------------------------------
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_incident_for_user)
 @require_http_methods(GET_OR_POST)
-def attachment_create(request: HttpRequest, code: str) -> HttpResponse:
+def attachment_create(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     """Add a photo, document or recording. It is checked, cleaned and sealed in memory, and only
     ciphertext is written (see incidents.attachments)."""
-    incident = get_incident_for_user(request, code)
+    incident = found.incident
     if request.method == "POST":
         form = AttachmentForm(request.POST, request.FILES, too_large=upload_refused(request))
         if form.is_valid():
@@ -283,17 +270,19 @@ def attachment_create(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "incidents/attachment_form.html", {"form": form, "incident": incident})
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_attachment_for_user)
 @require_safe
-def attachment_download(request: HttpRequest, code: str) -> HttpResponse:
+def attachment_download(request: AuthenticatedHttpRequest, found: AttachmentAccess) -> HttpResponse:
     """The decrypted file, as a download only, and a record of who took it."""
-    attachment = get_attachment_for_user(request, code)
+    attachment = found.attachment
     data = file_read(attachment)
     audit_record(action=AuditEvent.Action.DOWNLOAD, actor=request.user, target=attachment)
     response = HttpResponse(data, content_type=attachment.content_type)
     # The name is the uploader's words: content_disposition_header quotes or percent-encodes it,
-    # so it cannot end the header or add one.
-    response["Content-Disposition"] = content_disposition_header(True, download_name(attachment))
+    # so it cannot end the header or add one. It answers None only for an inline file with no
+    # name, never for a download.
+    disposition = content_disposition_header(True, download_name(attachment))
+    response["Content-Disposition"] = disposition or "attachment"
     # Set here as well as by the middleware: a copy of evidence must never stay in a cache, the
     # browser must take the checked type as it is, and a file opened anyway runs nothing.
     response["Cache-Control"] = "no-store, private"
@@ -305,14 +294,13 @@ def attachment_download(request: HttpRequest, code: str) -> HttpResponse:
 # --- Threat assessment and team review ---------------------------------------------------------
 
 
-@hidden_incidents_first
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_incident_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def assessment_edit(request: HttpRequest, code: str) -> HttpResponse:
+def assessment_edit(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     """The five steps of assessing a threat, on any incident: one assessment per incident,
     brought up to date as the team learns more."""
-    incident = get_incident_for_user(request, code)
+    incident = found.incident
     assessment = assessment_of(incident) or ThreatAssessment()
     assessment.incident = incident
     first = assessment._state.adding
@@ -342,13 +330,12 @@ def assessment_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "incidents/assessment_form.html", context)
 
 
-@hidden_incidents_first
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_incident_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def review_create(request: HttpRequest, code: str) -> HttpResponse:
+def review_create(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     """The team looked at the incident together: when, who, and what it decided."""
-    incident = get_incident_for_user(request, code)
+    incident = found.incident
     form = ReviewForm(request.POST or None, instance=Review(incident=incident), user=request.user)
     if request.method == "POST" and form.is_valid():
         services.review_record(
@@ -364,14 +351,14 @@ def review_create(request: HttpRequest, code: str) -> HttpResponse:
 # --- Export and printable report ---------------------------------------------------------------
 
 
-def _back_to_list(request: HttpRequest) -> HttpResponse:
+def _back_to_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The incident list with the filters the export was asked with."""
     return redirect(f"{reverse('incidents:list')}?{request.GET.urlencode()}".rstrip("?"))
 
 
 @access(Access.STAFF)
 @require_safe
-def incident_export(request: HttpRequest) -> HttpResponse:
+def incident_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The incidents the user may see, filtered as on the list, as a CSV file. What people
     wrote goes with it only for coordinators and administrators."""
     form = IncidentFilterForm(request.GET or None, user=request.user)
@@ -409,15 +396,14 @@ def incident_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_incident_for_user)
 @require_safe
-def incident_report(request: HttpRequest, code: str) -> HttpResponse:
+def incident_report(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     """One incident on paper, with everything the user may see of it. A printout leaves the
     app, so opening the page is recorded as an export."""
-    incident = get_incident_for_user(request, code)
-    audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=incident)
-    context = incident_context(request, incident) | {"printed_at": timezone.now()}
-    if context["may_analyse"] and context["assessment"]:
+    audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=found.incident)
+    context = incident_context(request, found) | {"printed_at": timezone.now()}
+    if found.may_analyse and context["assessment"]:
         context["linked"] = links_of(request.user, context["assessment"])[0]
     return render(request, "incidents/incident_report.html", context)
 
@@ -427,7 +413,7 @@ def incident_report(request: HttpRequest, code: str) -> HttpResponse:
 
 @access(Access.STAFF)
 @require_safe
-def trends(request: HttpRequest) -> HttpResponse:
+def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts of the incidents the user may see, by month, place, source, severity and time to
     review: charts drawn on the server, each with its figures in a table beneath."""
     form = IncidentFilterForm(request.GET or None, user=request.user)
@@ -445,7 +431,7 @@ def trends(request: HttpRequest) -> HttpResponse:
 
 @access(Access.COORDINATOR)
 @require_safe
-def patterns(request: HttpRequest) -> HttpResponse:
+def patterns(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Incidents linked by a threat assessment, or by place and source close in time."""
     page = Paginator(patterns_in(incidents_visible_to(request.user)), PAGE_SIZE).get_page(
         request.GET.get("page")

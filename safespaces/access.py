@@ -3,6 +3,10 @@
 Login is required by middleware for everything that is not PUBLIC, a second factor for everything
 that is neither PUBLIC nor PASSWORD_ONLY, and the role here. A view without a rule is refused at
 run time (see SecondFactorMiddleware) and fails the authorization test over all URLs.
+
+A view of one object (a URL with a `code`) also names the helper that finds it for the user,
+`@access(Access.COORDINATOR, of=get_situation_for_user)`: whoever may not see the object gets 404
+before their role is checked, so no answer tells them it exists.
 """
 
 import re
@@ -10,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar, cast
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -113,12 +117,23 @@ def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
-def access(rule: Access) -> Callable[[V], V]:
-    """Declare who may use a view function or class-based view. Put it outermost."""
+# The access helper of an object type: `get_<x>_for_user(request, code)` returns the object with
+# what the user may do with it, or raises Http404 for anyone who may not see it.
+Helper = Callable[[AuthenticatedHttpRequest, Any], object]
+
+
+def access(rule: Access, *, of: Helper | None = None) -> Callable[[V], V]:
+    """Declare who may use a view function or class-based view. Put it outermost.
+
+    With `of`, the URL's `code` names one object: the helper looks it up first (404 for anyone
+    who may not see it, whatever their role), the role is checked next (403), and the view is
+    called with what the helper returned in place of `code`, so the object is loaded once.
+    Login and the second factor are checked before any of this, by middleware.
+    """
 
     def decorate(view: Any) -> Any:
         if isinstance(view, type):
-            method_decorator(access(rule), name="dispatch")(view)
+            method_decorator(access(rule, of=of), name="dispatch")(view)
             return view
 
         @wraps(view)
@@ -135,12 +150,19 @@ def access(rule: Access) -> Callable[[V], V]:
             return allowed(request, *args, **kwargs)
 
         def allowed(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if of is not None:
+                # A plain read, before the role check: an outsider's answer must not depend
+                # on their role. Middleware has let only signed-in people this far; for unsafe
+                # requests the chain's lock is already taken.
+                found = of(cast(AuthenticatedHttpRequest, request), kwargs.pop("code"))
+                args = (found, *args)
             role = ROLE_FOR_RULE.get(rule)
             if role is not None and not has_role(request.user, role):
                 return forbidden(request)
             return view(request, *args, **kwargs)
 
         checked.access_rule = rule  # type: ignore[attr-defined]
+        checked.access_helper = of  # type: ignore[attr-defined]
         # Read by Django's LoginRequiredMiddleware.
         checked.login_required = rule is not Access.PUBLIC  # type: ignore[attr-defined]
         return checked
@@ -150,3 +172,8 @@ def access(rule: Access) -> Callable[[V], V]:
 
 def access_rule_of(view_func: Callable[..., Any]) -> Access | None:
     return getattr(view_func, "access_rule", None)
+
+
+def access_helper_of(view_func: Callable[..., Any]) -> Helper | None:
+    """The helper a view of one object names with `of=`, or None."""
+    return getattr(view_func, "access_helper", None)
