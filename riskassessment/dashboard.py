@@ -9,7 +9,7 @@ from riskassessment.selectors import (
     awaiting_approval,
     due_reasons,
     may_assess,
-    may_update_measure,
+    measure_access,
     overdue_measures,
     register_of,
     situations_visible_to,
@@ -24,12 +24,12 @@ SHOWN = 5
 
 def panel(request: HttpRequest) -> Panel | None:
     user = request.user
-    if not has_role(user, Role.STAFF):
+    if not user.is_authenticated or not has_role(user, Role.STAFF):
         return None
     overdue = list(overdue_measures(user)[: SHOWN + 1])
     context = {
-        # Each with whether this user may mark it done: the template does not work it out.
-        "overdue": [(measure, may_update_measure(user, measure)) for measure in overdue[:SHOWN]],
+        # Each with what this user may do with it: the template does not work it out.
+        "overdue": [measure_access(user, measure) for measure in overdue[:SHOWN]],
         "more_overdue": len(overdue) > SHOWN,
     }
     if may_assess(user):

@@ -2,6 +2,7 @@
 on the server (see templates/riskassessment/_heat_map.html). Plain arithmetic, no database."""
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from riskassessment.models import Threat
@@ -63,7 +64,7 @@ def _column_x(likelihood: int, rtl: bool) -> int:
     return (0 if rtl else AXIS) + column * CELL
 
 
-def heat_map(threats: list[Threat], *, residual: bool, rtl: bool = False) -> HeatMap:
+def heat_map(threats: Sequence[Threat], *, residual: bool, rtl: bool = False) -> HeatMap:
     """Count threats per likelihood and impact. Likelihood runs across, impact up, so the worst
     corner is at the top, at the end of the line (mirrored right to left)."""
     counts: Counter[tuple[int, int]] = Counter()

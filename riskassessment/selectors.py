@@ -3,12 +3,15 @@
 app has to remember to write it."""
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
+from uuid import UUID
 
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     Max,
@@ -19,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +38,14 @@ from incidents.models import Conclusion, Incident, ThreatAssessment
 from incidents.selectors import incidents_visible_to
 from riskassessment.models import GOING_AHEAD, Assessment, Measure, RiskSituation, Threat
 from riskassessment.scoring import Level, is_credible
+from safespaces.access import AuthenticatedHttpRequest
+from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from allies.models import Actor
 
 # Why a situation is due, in the order the dashboard lists them.
 DUE_REASONS = {
@@ -71,67 +81,127 @@ def situations_visible_to(user: Any) -> QuerySet[RiskSituation]:
     return situations.filter(Q(Exists(takes_part)) | Q(Exists(owns)))
 
 
-def get_situation_for_user(
-    request: HttpRequest, code: object, *, due_flags: bool = False
-) -> RiskSituation:
-    """The situation, or 404 for anyone who may not see it; with `due_flags`, also why it is due
-    for reassessment (see with_due)."""
-    situations = (
-        situations_visible_to(request.user).filter(pk=code).select_related("place", "check_in_with")
+@dataclass(frozen=True)
+class SituationAccess:
+    """A situation the user may see, and what they may do with it."""
+
+    situation: RiskSituation
+    # Edit, assess, add measures, see its versions and the register: coordinators and
+    # administrators. Staff who take part see its safety plan only.
+    may_assess: bool
+
+
+def get_situation_for_user(request: AuthenticatedHttpRequest, code: UUID) -> SituationAccess:
+    """The situation and what the user may do with it, or 404 for anyone who may not see it."""
+    situation = (
+        situations_visible_to(request.user)
+        .filter(pk=code)
+        .select_related("place", "check_in_with")
+        .first()
     )
-    found = with_due(situations, request.user) if due_flags else list(situations[:1])
-    if not found:
+    if situation is None:
         raise Http404
-    return found[0]
+    return SituationAccess(situation=situation, may_assess=may_assess(request.user))
 
 
-def get_assessment_for_user(request: HttpRequest, code: object) -> Assessment:
-    """An assessment of a situation the user may see and assess, or 404."""
-    if not may_assess(request.user):
-        raise Http404
+@dataclass(frozen=True)
+class AssessmentAccess:
+    """An assessment of a situation the user may see, and what they may do with it."""
+
+    assessment: Assessment
+    may_assess: bool  # read and work on assessments: coordinators and administrators
+    # Change it: the latest version, not decided yet, for those who assess.
+    may_edit: bool
+    may_approve: bool  # see may_approve
+
+
+def get_assessment_for_user(request: AuthenticatedHttpRequest, code: UUID) -> AssessmentAccess:
+    """An assessment of a situation the user may see, or 404: staff who take part in the
+    situation know it is assessed (its safety plan says so), so they get the role's answer."""
+    user = request.user
     assessment = (
-        Assessment.objects.filter(pk=code, situation__in=situations_visible_to(request.user))
+        Assessment.objects.filter(pk=code, situation__in=situations_visible_to(user))
         .select_related("situation", "decided_by", "approved_by", "created_by")
         .first()
     )
     if assessment is None:
         raise Http404
-    return assessment
+    return assessment_access(user, assessment)
 
 
-def get_measure_for_user(request: HttpRequest, code: object) -> Measure:
-    """A measure of a situation the user may see: any for coordinators, their own for its
-    owner."""
-    measures = Measure.objects.filter(
-        pk=code, situation__in=situations_visible_to(request.user)
-    ).select_related("situation", "owner")
-    if not may_assess(request.user):
-        measures = measures.filter(owner=request.user)
-    measure = measures.first()
-    if measure is None:
-        raise Http404
-    return measure
+def assessment_access(user: User, assessment: Assessment) -> AssessmentAccess:
+    """What the user may do with an assessment they may see (the latest on a situation's page)."""
+    if not may_assess(user):
+        return AssessmentAccess(assessment, may_assess=False, may_edit=False, may_approve=False)
+    newer = _newer_versions(assessment)
+    return AssessmentAccess(
+        assessment,
+        may_assess=True,
+        may_edit=not assessment.is_decided and newer["any"] == 0,
+        may_approve=_approvable(assessment, user) and newer["decided"] == 0,
+    )
 
 
-def may_update_measure(user: Any, measure: Measure) -> bool:
-    """Coordinators, and the measure's owner: marking it done or dropped."""
-    return may_assess(user) or measure.owner_id == user.pk
+def _newer_versions(assessment: Assessment) -> dict[str, int]:
+    """How many versions of the situation came after this one, and how many of those were
+    decided, in one query."""
+    return Assessment.objects.filter(
+        situation_id=assessment.situation_id, number__gt=assessment.number
+    ).aggregate(any=Count("id"), decided=Count("id", filter=~Q(decision="")))
 
 
-def may_approve(assessment: Assessment, user: Any) -> bool:
+def may_approve(assessment: Assessment, user: User) -> bool:
     """Another coordinator or an administrator, never the person who decided, and only for
     the latest decision: one overtaken by a newer decision no longer counts. A reassessment
-    still in progress does not overtake it."""
+    still in progress does not overtake it. The approval service asks again under the row's
+    lock."""
+    return (
+        may_assess(user)
+        and _approvable(assessment, user)
+        and _newer_versions(assessment)["decided"] == 0
+    )
+
+
+def _approvable(assessment: Assessment, user: User) -> bool:
+    """What the assessment's own row says: a decision that needs approving, not approved yet,
+    taken by someone else."""
     return (
         assessment.needs_approval
         and assessment.approved_by_id is None
-        and may_assess(user)
         and assessment.decided_by_id != user.pk
-        and not Assessment.objects.filter(
-            situation_id=assessment.situation_id, number__gt=assessment.number
-        )
-        .exclude(decision="")
-        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class MeasureAccess:
+    """A measure the user may see, and what they may do with it."""
+
+    measure: Measure
+    may_edit: bool  # change what it says, who owns it and when: coordinators and administrators
+    may_update: bool  # mark it in progress, done or dropped: those, and its owner
+
+
+def get_measure_for_user(request: AuthenticatedHttpRequest, code: UUID) -> MeasureAccess:
+    """A measure of a situation the user may see: any for coordinators, their own for its
+    owner; 404 for anyone else."""
+    user = request.user
+    measures = Measure.objects.filter(
+        pk=code, situation__in=situations_visible_to(user)
+    ).select_related("situation", "owner")
+    if not may_assess(user):
+        measures = measures.filter(owner_id=user.pk)
+    measure = measures.first()
+    if measure is None:
+        raise Http404
+    return measure_access(user, measure)
+
+
+def measure_access(user: User, measure: Measure) -> MeasureAccess:
+    """What the user may do with a measure they may see (one listed for them, as on the home
+    page's overdue measures)."""
+    assesses = may_assess(user)
+    return MeasureAccess(
+        measure, may_edit=assesses, may_update=assesses or measure.owner_id == user.pk
     )
 
 
@@ -145,6 +215,49 @@ def months_before(day: date, months: int) -> date:
     if day.day > last:
         return date(year, month + 1, last) + timedelta(days=1)
     return date(year, month + 1, day.day)
+
+
+class DueFlags(TypedDict):
+    """What with_latest annotates on each situation, and with_due sets on it."""
+
+    latest_id: UUID | None
+    latest_number: int | None
+    latest_at: datetime | None
+    latest_decision: str | None
+    latest_valid_until: date | None
+    inherent_level: int | None
+    residual_level: int | None
+    previous_inherent_level: int | None
+    previous_residual_level: int | None
+    due_never: bool
+    due_expired: bool
+    due_interval: bool
+    due_linked: bool
+    due_place: bool
+    due_source: bool
+    due_people: bool
+    is_due: bool
+
+
+# A situation as the register, the dashboard and the due rules see it.
+DueSituation: TypeAlias = "WithAnnotations[RiskSituation, DueFlags]"
+
+
+class ShownThreatParts(TypedDict):
+    """What parts_of sets on each threat: what of it the user may see."""
+
+    source_shown: "Actor | None"
+    incidents_shown: list[Incident]
+
+
+class ShownAlly(TypedDict):
+    """What measures_of sets on each measure."""
+
+    ally_shown: "Actor | None"
+
+
+ShownThreat: TypeAlias = "WithAnnotations[Threat, ShownThreatParts]"
+ShownMeasure: TypeAlias = "WithAnnotations[Measure, ShownAlly]"
 
 
 def with_latest(situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
@@ -171,7 +284,7 @@ def with_latest(situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
 
 def with_due(
     situations: QuerySet[RiskSituation], user: Any, *, today: date | None = None
-) -> list[RiskSituation]:
+) -> list[DueSituation]:
     """The situations, each with its latest versions (see with_latest) and one flag per rule of
     DUE_REASONS, plus `is_due`. Only incidents the user may see count: a flag must not reveal
     one they may not. Closed situations are never due.
@@ -183,23 +296,23 @@ def with_due(
     today = today or timezone.localdate()
     if "latest_id" not in situations.query.annotations:
         situations = with_latest(situations)
-    rows = list(situations)
+    rows = cast(list[DueSituation], list(situations))
     dated = [row for row in rows if row.status == RiskSituation.Status.CURRENT and row.latest_at]
     newest = _newest_incidents(dated, user)
     for row in rows:
         current = row.status == RiskSituation.Status.CURRENT
+        assessed_at, valid_until = row.latest_at, row.latest_valid_until
         row.due_never = current and row.latest_id is None
-        row.due_expired = (
-            current and bool(row.latest_valid_until) and row.latest_valid_until < today
-        )
+        row.due_expired = current and valid_until is not None and valid_until < today
         row.due_interval = (
             current
-            and bool(row.latest_at)
-            and row.latest_at < _review_since(today, row.review_every_months)
+            and assessed_at is not None
+            and assessed_at < _review_since(today, row.review_every_months)
         )
         for reason in INCIDENT_REASONS:
             last = newest[reason].get(row.pk)
-            setattr(row, reason, current and last is not None and last > row.latest_at)
+            newer = last is not None and assessed_at is not None and last > assessed_at
+            setattr(row, reason, current and newer)
         row.is_due = any(getattr(row, reason) for reason in DUE_REASONS)
     return rows
 
@@ -208,14 +321,15 @@ def _review_since(today: date, months: int) -> datetime:
     return datetime.combine(months_before(today, months), time.min, timezone.get_current_timezone())
 
 
-def _newest_incidents(rows: list[RiskSituation], user: Any) -> dict[str, dict[Any, datetime]]:
+def _newest_incidents(rows: list[DueSituation], user: Any) -> dict[str, dict[Any, datetime]]:
     """For each incident rule, the newest visible incident that concerns each situation: at its
     place, from a source of its latest threats, affecting someone taking part, or linked."""
     found: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
     if not rows:
         return found
     ids = [row.pk for row in rows]
-    visible = incidents_visible_to(user).filter(created_at__gt=min(row.latest_at for row in rows))
+    oldest = min(row.latest_at for row in rows if row.latest_at is not None)
+    visible = incidents_visible_to(user).filter(created_at__gt=oldest)
 
     def newest_by(queryset: QuerySet[Any], key: str, at: str = "created_at") -> dict[Any, datetime]:
         return {
@@ -280,6 +394,15 @@ def due_reasons(situation: RiskSituation) -> list[str]:
     return [str(text) for reason, text in DUE_REASONS.items() if getattr(situation, reason, False)]
 
 
+def situation_due(situation: RiskSituation, user: User) -> list[str]:
+    """Why one situation is due for reassessment, as the user may know it (see with_due). It
+    reads only the columns the rules need: the situation itself is already loaded."""
+    rules = RiskSituation.objects.filter(pk=situation.pk).only(
+        "id", "status", "review_every_months", "place_id"
+    )
+    return due_reasons(with_due(rules, user)[0])
+
+
 def register_of(user: Any) -> QuerySet[RiskSituation]:
     """The register's situations with their latest levels, current ones first, then by the
     risk after measures. Pass it through `with_due` for the due flags."""
@@ -305,7 +428,7 @@ class AssessmentParts:
     """Everything an assessment page shows of one version, read in a constant number of
     queries."""
 
-    threats: list[Threat]
+    threats: list[ShownThreat]
     vulnerabilities: list[Any]
     capacities: list[Any]
     alternatives: list[Any]
@@ -313,7 +436,10 @@ class AssessmentParts:
 
 
 def parts_of(assessment: Assessment, user: Any) -> AssessmentParts:
-    threats = list(assessment.threats.select_related("source").prefetch_related("linked_incidents"))
+    threats = cast(
+        list[ShownThreat],
+        list(assessment.threats.select_related("source").prefetch_related("linked_incidents")),
+    )
     visible_actors = set(
         actors_visible_to(user)
         .filter(pk__in=[t.source_id for t in threats if t.source_id])
@@ -339,7 +465,7 @@ def parts_of(assessment: Assessment, user: Any) -> AssessmentParts:
     )
 
 
-def credible_threats(threats: list[Threat]) -> set[Any]:
+def credible_threats(threats: Sequence[Threat]) -> set[Any]:
     """The threats that are credible and current: rated likelihood 4 or more, or linked to an
     incident whose threat assessment found the threat likely or imminent. One query."""
     linked = {t.pk: {i.pk for i in t.linked_incidents.all()} for t in threats}
@@ -356,14 +482,17 @@ def credible_threats(threats: list[Threat]) -> set[Any]:
     }
 
 
-def measures_of(situation: RiskSituation, user: Any, *, credible: bool) -> list[Measure]:
+def measures_of(situation: RiskSituation, user: Any, *, credible: bool) -> list[ShownMeasure]:
     """The situation's measures, open ones first. Against a credible and current threat,
     measures that act on the threat itself (reducing it, mobilizing allies) come before
     vulnerabilities and capacities, as the method requires.
 
     `ally_shown` is the measure's ally if the user may see that actor: one that has since
     become an adversary, or was archived, stays unnamed to staff."""
-    measures = list(situation.measures.select_related("owner", "ally", "threat", "vulnerability"))
+    measures = cast(
+        list[ShownMeasure],
+        list(situation.measures.select_related("owner", "ally", "threat", "vulnerability")),
+    )
     visible = set(
         actors_visible_to(user)
         .filter(pk__in={m.ally_id for m in measures if m.ally_id})

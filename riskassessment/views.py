@@ -28,20 +28,22 @@ from riskassessment.heatmap import heat_map
 from riskassessment.models import Assessment, Measure, RiskSituation
 from riskassessment.scoring import explanation
 from riskassessment.selectors import (
+    AssessmentAccess,
+    MeasureAccess,
+    SituationAccess,
+    assessment_access,
     assessments_of,
     due_reasons,
     emergency_contacts,
     get_assessment_for_user,
     get_measure_for_user,
     get_situation_for_user,
-    may_approve,
-    may_assess,
-    may_update_measure,
     measures_of,
     parts_of,
     register_of,
+    situation_due,
 )
-from safespaces.access import Access, access, forbidden
+from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
 from safespaces.editing import EditConflict, conflict_message, edit_saved
@@ -65,7 +67,7 @@ def _latest(situation: RiskSituation) -> Assessment | None:
 
 @access(Access.COORDINATOR)
 @require_safe
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every current situation with its levels before and after measures, the trend since the
     version before, and whether it is due for reassessment."""
     form = RegisterFilterForm(request.GET or None)
@@ -79,7 +81,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def situation_create(request: HttpRequest) -> HttpResponse:
+def situation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new situation; `?preset=burnout` starts from one of the guide's organizational risks."""
     if request.method == "POST":
         form = SituationForm(request.POST, user=request.user)
@@ -99,33 +101,36 @@ def situation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "riskassessment/situation_form.html", {"form": form})
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_situation_for_user)
 @require_safe
-def situation_detail(request: HttpRequest, code: str) -> HttpResponse:
+def situation_detail(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
     """The latest assessment of a situation: scores, heat map, the sentence that explains them,
     the decision, the measures, and every earlier version."""
-    situation = get_situation_for_user(request, code, due_flags=True)
+    situation = found.situation
     audit_view(request, situation)
     versions = assessments_of(situation)
     latest = versions[0] if versions else None
     context: dict[str, Any] = {
         "situation": situation,
-        "due": due_reasons(situation),
+        "due": situation_due(situation, request.user),
         "versions": versions,
         "latest": latest,
         "participants": situation.participants.all(),
         "people": situation.people.only("id", "alias"),
     }
     context |= (
-        assessment_context(request, latest)
+        assessment_context(request, assessment_access(request.user, latest))
         if latest
         else {"measures": measures_of(situation, request.user, credible=False)}
     )
     return render(request, "riskassessment/situation_detail.html", context)
 
 
-def assessment_context(request: HttpRequest, assessment: Assessment) -> dict[str, Any]:
+def assessment_context(
+    request: AuthenticatedHttpRequest, found: AssessmentAccess
+) -> dict[str, Any]:
     """What a page about one version shows: its parts, heat maps and explanations."""
+    assessment = found.assessment
     parts = parts_of(assessment, request.user)
     credible = bool(parts.credible)
     inherent, residual = assessment.inherent, assessment.residual
@@ -143,15 +148,15 @@ def assessment_context(request: HttpRequest, assessment: Assessment) -> dict[str
         "residual_rated": any(threat.residual_is_rated for threat in parts.threats),
         "rtl": rtl,
         "measures": measures_of(assessment.situation, request.user, credible=credible),
-        "may_approve": may_approve(assessment, request.user),
+        "may_approve": found.may_approve,
     }
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_situation_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def situation_edit(request: HttpRequest, code: str) -> HttpResponse:
-    situation = get_situation_for_user(request, code)
+def situation_edit(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
+    situation = found.situation
     form = SituationForm(_posted(request), instance=situation, user=request.user)
     if edit_saved(
         request,
@@ -177,12 +182,12 @@ def situation_edit(request: HttpRequest, code: str) -> HttpResponse:
 # --- Assessments -------------------------------------------------------------------------------
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_situation_for_user)
 @require_http_methods(GET_OR_POST)
-def assessment_start(request: HttpRequest, code: str) -> HttpResponse:
+def assessment_start(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
     """A new version: why now, and which incidents led to it. It starts from the last version's
     threats, vulnerabilities, capacities and ratings, to re-rate rather than retype."""
-    situation = get_situation_for_user(request, code)
+    situation = found.situation
     latest = _latest(situation)
     if latest is not None and not latest.is_decided:
         # One version at a time: a second would hide the first, its due reasons and any
@@ -202,23 +207,22 @@ def assessment_start(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "riskassessment/assessment_start.html", context)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_assessment_for_user)
 @require_safe
-def assessment_detail(request: HttpRequest, code: str) -> HttpResponse:
+def assessment_detail(request: AuthenticatedHttpRequest, found: AssessmentAccess) -> HttpResponse:
     """One version, as it was decided: the record of how the risk moved."""
-    assessment = get_assessment_for_user(request, code)
+    assessment = found.assessment
     audit_view(request, assessment)
-    context = assessment_context(request, assessment) | {"situation": assessment.situation}
+    context = assessment_context(request, found) | {"situation": assessment.situation}
     return render(request, "riskassessment/assessment_detail.html", context)
 
 
-def _editable(request: HttpRequest, code: str) -> Assessment:
-    """An assessment still open for changes: the latest version, not decided yet."""
-    assessment = get_assessment_for_user(request, code)
-    latest = _latest(assessment.situation)
-    if assessment.is_decided or latest is None or latest.pk != assessment.pk:
+def _editable(found: AssessmentAccess) -> Assessment:
+    """An assessment still open for changes: the latest version, not decided yet. Any other
+    version is a record: there is nothing to change at these addresses."""
+    if not found.may_edit:
         raise Http404
-    return assessment
+    return found.assessment
 
 
 ITEM_TITLES = {
@@ -233,13 +237,15 @@ NEXT_STEP = {
 }
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_assessment_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def assessment_items(request: HttpRequest, code: str, part: str) -> HttpResponse:
+def assessment_items(
+    request: AuthenticatedHttpRequest, found: AssessmentAccess, part: str
+) -> HttpResponse:
     """One list of the assessment: its threats, vulnerabilities or capacities, each with the
     gender and intersectional factors that shape it."""
-    assessment = _editable(request, code)
+    assessment = _editable(found)
     version = VersionForm(_posted(request), initial={"version": assessment.version})
     formset = ITEM_FORMSETS[part](
         _posted(request),
@@ -276,13 +282,13 @@ def assessment_items(request: HttpRequest, code: str, part: str) -> HttpResponse
     return render(request, "riskassessment/assessment_items.html", context)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_assessment_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def assessment_rate(request: HttpRequest, code: str) -> HttpResponse:
+def assessment_rate(request: AuthenticatedHttpRequest, found: AssessmentAccess) -> HttpResponse:
     """Rate threat, vulnerability and capacity beside the lists that inform them, before and
     after the planned measures."""
-    assessment = _editable(request, code)
+    assessment = _editable(found)
     form = RatingForm(_posted(request), instance=assessment, user=request.user)
     if edit_saved(
         request,
@@ -304,13 +310,13 @@ def assessment_rate(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "riskassessment/assessment_rate.html", context)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_assessment_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def assessment_decide(request: HttpRequest, code: str) -> HttpResponse:
+def assessment_decide(request: AuthenticatedHttpRequest, found: AssessmentAccess) -> HttpResponse:
     """Is this risk worth the objective? The decision, why, until when, and the other ways
     considered, each with its estimated level."""
-    assessment = _editable(request, code)
+    assessment = _editable(found)
     form = DecisionForm(_posted(request), instance=assessment)
     alternatives = AlternativeFormSet(_posted(request), instance=assessment, prefix="alternatives")
 
@@ -341,7 +347,7 @@ def assessment_decide(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("The decision is recorded."))
         return redirect("riskassessment:detail", code=assessment.situation_id)
     audit_view(request, assessment)
-    context = assessment_context(request, assessment) | {
+    context = assessment_context(request, found) | {
         "form": form,
         "alternatives": alternatives,
         "situation": assessment.situation,
@@ -349,12 +355,14 @@ def assessment_decide(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "riskassessment/assessment_decide.html", context)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_assessment_for_user)
 @require_POST
-def assessment_approve(request: HttpRequest, code: str) -> HttpResponse:
+def assessment_approve(request: AuthenticatedHttpRequest, found: AssessmentAccess) -> HttpResponse:
     """The second pair of eyes on a high or critical residual risk: never the person who
     decided."""
-    assessment = get_assessment_for_user(request, code)
+    assessment = found.assessment
+    if not found.may_approve:
+        return forbidden(request)
     try:
         services.assessment_approve(assessment=assessment, by=request.user)
     except services.ApprovalRefused:
@@ -366,11 +374,11 @@ def assessment_approve(request: HttpRequest, code: str) -> HttpResponse:
 # --- Measures ----------------------------------------------------------------------------------
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_situation_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def measure_create(request: HttpRequest, code: str) -> HttpResponse:
-    situation = get_situation_for_user(request, code)
+def measure_create(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
+    situation = found.situation
     measure = Measure(situation=situation)
     form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
     if request.method == "POST" and form.is_valid():
@@ -381,11 +389,11 @@ def measure_create(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "riskassessment/measure_form.html", context)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_measure_for_user)
 @require_http_methods(GET_OR_POST)
 @sensitive_post_parameters()
-def measure_edit(request: HttpRequest, code: str) -> HttpResponse:
-    measure = get_measure_for_user(request, code)
+def measure_edit(request: AuthenticatedHttpRequest, found: MeasureAccess) -> HttpResponse:
+    measure = found.measure
     situation = measure.situation
     form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
     if edit_saved(
@@ -406,13 +414,13 @@ def measure_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "riskassessment/measure_form.html", context)
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_measure_for_user)
 @require_POST
-def measure_status(request: HttpRequest, code: str) -> HttpResponse:
+def measure_status(request: AuthenticatedHttpRequest, found: MeasureAccess) -> HttpResponse:
     """The owner, or a coordinator, marks a measure in progress or done."""
-    measure = get_measure_for_user(request, code)
-    if not may_update_measure(request.user, measure):
+    if not found.may_update:
         return forbidden(request)
+    measure = found.measure
     form = MeasureStatusForm(request.POST)
     if form.is_valid():
         services.measure_set_status(
@@ -421,7 +429,9 @@ def measure_status(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("The measure was updated."))
     else:
         messages.error(request, _("Choose a status from the list."))
-    if may_assess(request.user) and request.POST.get("back") == "situation":
+    # Coordinators, who edit measures, go back to the situation's page; staff, who see its plan
+    # only, go home.
+    if found.may_edit and request.POST.get("back") == "situation":
         return redirect("riskassessment:detail", code=measure.situation_id)
     return redirect("home")
 
@@ -429,13 +439,13 @@ def measure_status(request: HttpRequest, code: str) -> HttpResponse:
 # --- Safety plan -------------------------------------------------------------------------------
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_situation_for_user)
 @require_safe
-def safety_plan(request: HttpRequest, code: str) -> HttpResponse:
+def safety_plan(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
     """The plan for an activity, on paper: objective, decision, top risks, measures with
     owners, check-ins, and the allies to call for the place. Printing it takes it out of the
     app, so opening it is recorded as an export."""
-    situation = get_situation_for_user(request, code)
+    situation = found.situation
     audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=situation)
     # The plan follows the last decision: a reassessment in progress does not count yet.
     latest = situation.assessments.exclude(decision="").order_by("-number").first() or _latest(

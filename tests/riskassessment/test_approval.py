@@ -266,18 +266,21 @@ def test_a_decision_that_needs_no_approval_is_refused_with_403(
     assert unchanged(assessment)
 
 
-def test_staff_are_refused_with_403_as_on_every_coordinator_page(
+def test_staff_get_404_unless_they_take_part_and_then_403(
     client: Client, coordinator: User, staff: User
 ) -> None:
-    # Staff get 403 from every coordinator URL, whatever the code: nothing about the assessment
-    # is told by the answer.
+    # Staff who may not see the situation get the answer of an unknown code: nothing about the
+    # assessment is told. Those who take part know it (its plan says so) and get the role's 403.
     assessment = decided(coordinator)
     sign_in(client, staff)
 
     response = client.post(url(assessment))
     unknown = client.post("/risks/assessments/00000000-0000-4000-8000-000000000000/approve/")
+    assessment.situation.participants.add(staff)
+    taking_part = client.post(url(assessment))
 
-    assert (response.status_code, unknown.status_code) == (403, 403)
+    assert (response.status_code, unknown.status_code) == (404, 404)
+    assert taking_part.status_code == 403
     assert unchanged(assessment)
 
 
