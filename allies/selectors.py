@@ -5,10 +5,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 
 from allies.models import (
@@ -20,9 +21,10 @@ from allies.models import (
     SharingConsent,
     Stance,
 )
+from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.roles import Role, has_role
 from safespaces.people.models import Person
-from safespaces.people.selectors import get_person_for_user
+from safespaces.people.selectors import people_visible_to
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 from safespaces.places.selectors import sorted_by_name as sorted_places
@@ -90,7 +92,7 @@ def may_name_person(actor: Actor, person: Person, *, on: date) -> bool:
     return may_receive_shared_data(actor) and may_share_with(person, actor, on=on)
 
 
-def may_see_contacts(user: Any, actor: Actor) -> bool:
+def _may_see_contacts(user: Any, actor: Actor) -> bool:
     """Everyone may call an ally listed in the emergency directory; other contacts stay with
     coordinators and administrators."""
     return may_see_all_actors(user) or (actor.is_ally and actor.in_directory)
@@ -103,11 +105,34 @@ def actors_visible_to(user: Any) -> QuerySet[Actor]:
     return actors
 
 
-def get_actor_for_user(request: HttpRequest, code: object) -> Actor:
-    actor = actors_visible_to(request.user).filter(pk=code).first()
+@dataclass(frozen=True)
+class ActorAccess:
+    """An actor the user may see, and what they may see of it and do with it."""
+
+    actor: Actor
+    # Its stance, notes, relations, contacts on record and who consented to sharing with it;
+    # and changing any of it: coordinators and administrators.
+    may_see_all: bool
+    may_see_contacts: bool  # its contact channels: see _may_see_contacts
+    # New relations and contacts may be recorded with it: by those who may change it, while it
+    # is not archived.
+    may_link: bool
+
+
+def get_actor_for_user(request: AuthenticatedHttpRequest, code: UUID) -> ActorAccess:
+    """The actor and what the user may do with it, or 404 for anyone who may not see it (for
+    staff, anyone but a current ally)."""
+    user = request.user
+    actor = actors_visible_to(user).filter(pk=code).first()
     if actor is None:
         raise Http404
-    return actor
+    see_all = may_see_all_actors(user)
+    return ActorAccess(
+        actor,
+        may_see_all=see_all,
+        may_see_contacts=_may_see_contacts(user, actor),
+        may_link=see_all and not actor.archived,
+    )
 
 
 def sorted_by_name(actors: QuerySet[Actor] | list[Actor]) -> list[Actor]:
@@ -122,40 +147,68 @@ def serving(actors: QuerySet[Actor], area: Place | None) -> QuerySet[Actor]:
     return actors.filter(Q(serves_everywhere=True) | Q(areas=area)).distinct()
 
 
-def get_active_actor_for_user(request: HttpRequest, code: object) -> Actor:
-    """An actor that new contacts and relations may still be added to: not archived."""
-    actor = get_actor_for_user(request, code)
-    if actor.archived:
+@dataclass(frozen=True)
+class EngagementAccess:
+    """A recorded contact with an actor. Engagements are coordinators' records: whoever finds
+    one may change it."""
+
+    engagement: Engagement
+
+
+def get_engagement_for_user(request: AuthenticatedHttpRequest, code: UUID) -> EngagementAccess:
+    """The contact, or 404 for anyone but coordinators and administrators: staff never see
+    engagements, not even with allies."""
+    if not may_see_all_actors(request.user):
         raise Http404
-    return actor
-
-
-def get_engagement_for_user(request: HttpRequest, code: object) -> Engagement:
     engagement = (
         Engagement.objects.filter(pk=code, actor__in=actors_visible_to(request.user))
         .select_related("actor")
         .first()
     )
-    if engagement is None or not may_see_all_actors(request.user):
+    if engagement is None:
         raise Http404
-    return engagement
+    return EngagementAccess(engagement)
 
 
-def get_relation_for_user(request: HttpRequest, code: object) -> Relation:
+@dataclass(frozen=True)
+class RelationAccess:
+    """How one actor stands to another: analysis for those who may see relations, who may
+    also remove it."""
+
+    relation: Relation
+
+
+def get_relation_for_user(request: AuthenticatedHttpRequest, code: UUID) -> RelationAccess:
+    """The relation, or 404 for anyone who may not see relations or either of its actors."""
+    if not may_see_relations(request.user):
+        raise Http404
     visible = actors_visible_to(request.user)
     relation = Relation.objects.filter(pk=code, source__in=visible, target__in=visible).first()
-    if relation is None or not may_see_relations(request.user):
+    if relation is None:
         raise Http404
-    return relation
+    return RelationAccess(relation)
 
 
-def get_standing_consent_for_user(request: HttpRequest, code: object) -> SharingConsent:
-    """A consent not yet withdrawn, of a person the user may see."""
-    consent = SharingConsent.objects.filter(pk=code, withdrawn_on__isnull=True).first()
-    if consent is None or not may_see_all_actors(request.user):
+@dataclass(frozen=True)
+class SharingConsentAccess:
+    """A person's consent, not yet withdrawn, to their information going to an ally. Those who
+    may see it (coordinators and administrators) may withdraw it on the person's word."""
+
+    consent: SharingConsent
+
+
+def get_standing_consent_for_user(
+    request: AuthenticatedHttpRequest, code: UUID
+) -> SharingConsentAccess:
+    """A standing consent of a person the user may see, or 404: staff never see consents."""
+    if not may_see_all_actors(request.user):
         raise Http404
-    get_person_for_user(request, consent.person_id)
-    return consent
+    consent = SharingConsent.objects.filter(
+        pk=code, withdrawn_on__isnull=True, person__in=people_visible_to(request.user)
+    ).first()
+    if consent is None:
+        raise Http404
+    return SharingConsentAccess(consent)
 
 
 def actors_for_picking(user: Any) -> QuerySet[Actor]:

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language_bidi
@@ -17,13 +17,16 @@ from allies.forms import (
 )
 from allies.models import Actor, Capability, Stance
 from allies.selectors import (
+    ActorAccess,
+    EngagementAccess,
+    RelationAccess,
+    SharingConsentAccess,
     actors_for_picking,
     actors_visible_to,
     capability_gaps,
     consenting_people,
     consents_of,
     directory,
-    get_active_actor_for_user,
     get_actor_for_user,
     get_engagement_for_user,
     get_relation_for_user,
@@ -31,7 +34,6 @@ from allies.selectors import (
     is_asked_often,
     is_verified_recently,
     may_see_all_actors,
-    may_see_contacts,
     may_see_relations,
     relations_among,
     relations_of,
@@ -39,18 +41,18 @@ from allies.selectors import (
     requests_in_window,
     sorted_by_name,
 )
-from safespaces.access import Access, access
+from safespaces.access import Access, AuthenticatedHttpRequest, access
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_list, audit_record, audit_view
 from safespaces.editing import edit_saved
-from safespaces.people.selectors import get_person_for_user
+from safespaces.people.selectors import PersonAccess, get_person_for_user
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
 
 @access(Access.STAFF)
 @require_safe
-def actor_list(request: HttpRequest) -> HttpResponse:
+def actor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff see allies; coordinators and administrators every actor, archived ones on request."""
     see_all = may_see_all_actors(request.user)
     form = ActorFilterForm(
@@ -70,16 +72,15 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     return render(request, "allies/actor_list.html", context)
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_actor_for_user)
 @require_safe
-def actor_detail(request: HttpRequest, code: str) -> HttpResponse:
-    actor = get_actor_for_user(request, code)
-    see_all = may_see_all_actors(request.user)
+def actor_detail(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
+    actor, see_all = found.actor, found.may_see_all
     asked = requests_in_window([actor.pk]).get(actor.pk, 0)
     context = {
         "actor": actor,
         "see_all": see_all,
-        "show_contacts": may_see_contacts(request.user, actor),
+        "show_contacts": found.may_see_contacts,
         "verified_recently": is_verified_recently(actor),
         "asked": asked,
         "asked_often": is_asked_often(asked),
@@ -100,7 +101,7 @@ def actor_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
-def actor_create(request: HttpRequest) -> HttpResponse:
+def actor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A finding of the gap list opens this form with the missing capability and area ticked.
     initial = {
         "capabilities": request.GET.getlist("capability"),
@@ -120,10 +121,10 @@ def actor_create(request: HttpRequest) -> HttpResponse:
     return render(request, "allies/actor_form.html", {"form": form, "actor": None})
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
-def actor_edit(request: HttpRequest, code: str) -> HttpResponse:
-    actor = get_actor_for_user(request, code)
+def actor_edit(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
+    actor = found.actor
     form = ActorForm(request.POST or None, instance=actor)
     if edit_saved(
         request,
@@ -143,11 +144,11 @@ def actor_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "allies/actor_form.html", {"form": form, "actor": actor})
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
-def actor_archive(request: HttpRequest, code: str) -> HttpResponse:
+def actor_archive(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
     """Ask first, then archive: the actor leaves the lists, the map and the directory."""
-    actor = get_actor_for_user(request, code)
+    actor = found.actor
     if request.method == "POST":
         if not actor.archived:
             services.actor_archive(actor=actor, by=request.user)
@@ -156,10 +157,18 @@ def actor_archive(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "allies/actor_archive.html", {"actor": actor})
 
 
-@access(Access.COORDINATOR)
+def _linkable(found: ActorAccess) -> Actor:
+    """An actor new relations and contacts may be recorded with. An archived one has none
+    to record: the address is not there for it."""
+    if not found.may_link:
+        raise Http404
+    return found.actor
+
+
+@access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
-def relation_create(request: HttpRequest, code: str) -> HttpResponse:
-    source = get_active_actor_for_user(request, code)
+def relation_create(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
+    source = _linkable(found)
     form = RelationForm(
         request.POST or None, source=source, choices=actors_for_picking(request.user)
     )
@@ -175,19 +184,19 @@ def relation_create(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "allies/relation_form.html", {"form": form, "actor": source})
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_relation_for_user)
 @require_POST
-def relation_delete(request: HttpRequest, code: str) -> HttpResponse:
-    relation = get_relation_for_user(request, code)
+def relation_delete(request: AuthenticatedHttpRequest, found: RelationAccess) -> HttpResponse:
+    relation = found.relation
     services.relation_delete(relation=relation, by=request.user)
     messages.success(request, _("The relation was removed."))
     return redirect("allies:detail", code=relation.source_id)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
-def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
-    actor = get_active_actor_for_user(request, code)
+def engagement_create(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
+    actor = _linkable(found)
     form = EngagementForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         engagement = form.save(commit=False)
@@ -199,10 +208,10 @@ def engagement_create(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "allies/engagement_form.html", context)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_engagement_for_user)
 @require_http_methods(GET_OR_POST)
-def engagement_edit(request: HttpRequest, code: str) -> HttpResponse:
-    engagement = get_engagement_for_user(request, code)
+def engagement_edit(request: AuthenticatedHttpRequest, found: EngagementAccess) -> HttpResponse:
+    engagement = found.engagement
     form = EngagementForm(request.POST or None, instance=engagement, actor=engagement.actor)
     if edit_saved(
         request,
@@ -223,7 +232,7 @@ def engagement_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @access(Access.STAFF)
 @require_safe
-def map_view(request: HttpRequest) -> HttpResponse:
+def map_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The actor map: staff see the allies among themselves, coordinators everyone."""
     form = ActorFilterForm(request.GET or None, see_all=False, fields=["sector", "area"])
     actors = form.filter(actors_visible_to(request.user)).only(
@@ -240,7 +249,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
     return render(request, "allies/actor_map.html", context)
 
 
-def _directory_context(request: HttpRequest) -> dict[str, object]:
+def _directory_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
     form = ActorFilterForm(request.GET or None, see_all=False, fields=["capability", "area"])
     area = capability = None
     if form.is_valid():
@@ -261,14 +270,14 @@ def _directory_context(request: HttpRequest) -> dict[str, object]:
 
 @access(Access.STAFF)
 @require_safe
-def directory_view(request: HttpRequest) -> HttpResponse:
+def directory_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Who to call for what, with their contact channels, for everyone."""
     return render(request, "allies/directory.html", _directory_context(request))
 
 
 @access(Access.STAFF)
 @require_safe
-def directory_card(request: HttpRequest) -> HttpResponse:
+def directory_card(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The directory as a pocket card to print: a copy that leaves the app, so it is recorded."""
     context = _directory_context(request)
     audit_record(
@@ -279,16 +288,16 @@ def directory_card(request: HttpRequest) -> HttpResponse:
 
 @access(Access.COORDINATOR)
 @require_safe
-def gap_list(request: HttpRequest) -> HttpResponse:
+def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {"gaps": capability_gaps(), "capabilities": Capability}
     return render(request, "allies/gaps.html", context)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_person_for_user)
 @require_http_methods(GET_OR_POST)
-def person_sharing(request: HttpRequest, code: str) -> HttpResponse:
+def person_sharing(request: AuthenticatedHttpRequest, found: PersonAccess) -> HttpResponse:
     """A person's consents to share their information with named allies."""
-    person = get_person_for_user(request, code)
+    person = found.person
     form = SharingConsentForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         services.sharing_consent_record(
@@ -304,10 +313,12 @@ def person_sharing(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "allies/person_sharing.html", context)
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_standing_consent_for_user)
 @require_POST
-def sharing_withdraw(request: HttpRequest, code: str) -> HttpResponse:
-    consent = get_standing_consent_for_user(request, code)
+def sharing_withdraw(
+    request: AuthenticatedHttpRequest, found: SharingConsentAccess
+) -> HttpResponse:
+    consent = found.consent
     services.sharing_consent_withdraw(consent=consent, by=request.user)
     messages.success(request, _("The consent was withdrawn. Nothing more goes to this actor."))
     return redirect("allies:person_sharing", code=consent.person_id)

@@ -1,16 +1,20 @@
 """Reads about people, and the one place that decides who may see an identity."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 
+from safespaces.access import AuthenticatedHttpRequest
+from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.selectors import audit_events_filtered
-from safespaces.people.models import IdentityGrant, Person
+from safespaces.people.models import ErasureRequest, IdentityGrant, Person
 
 
 def active_grants() -> QuerySet[IdentityGrant]:
@@ -19,16 +23,18 @@ def active_grants() -> QuerySet[IdentityGrant]:
 
 def granted_among(user: Any, people: list[Person]) -> set[object]:
     """Primary keys of those people whose identity the user's active grants cover: a grant for
-    that person or one for everyone. One query however many people."""
+    that person or one for everyone. One query however many people. A bulk export carries the
+    identities of these people only, administrators' exports too: exporting identities in bulk
+    is a decision of its own, not a side effect of the role."""
     if not has_role(user, Role.STAFF):
         return set()
-    pks = {person.pk for person in people if person.erased_at is None}
+    pks: set[object] = {person.pk for person in people if person.erased_at is None}
     grants = active_grants().filter(Q(person__in=pks) | Q(person__isnull=True), user=user)
     granted = set(grants.values_list("person_id", flat=True))
     return pks if None in granted else pks & granted
 
 
-def may_reveal(user: Any, person: Person) -> bool:
+def _may_reveal(user: Any, person: Person) -> bool:
     """Administrators, and users with an active grant for this person or for everyone."""
     if person.erased_at is not None:
         return False
@@ -43,11 +49,65 @@ def people_visible_to(user: Any) -> QuerySet[Person]:
     return people
 
 
-def get_person_for_user(request: HttpRequest, code: object) -> Person:
+@dataclass(frozen=True)
+class PersonAccess:
+    """A person the user may see (by their alias), and what they may do with the record."""
+
+    person: Person
+    may_reveal: bool  # see their identity, each time recorded: see _may_reveal
+
+
+def get_person_for_user(request: AuthenticatedHttpRequest, code: UUID) -> PersonAccess:
+    """The person and what the user may do with the record, or 404 for anyone who may not see
+    them (an archived person, for staff; an erased one, for everyone)."""
     person = people_visible_to(request.user).filter(pk=code).first()
     if person is None:
         raise Http404
-    return person
+    return PersonAccess(person, may_reveal=_may_reveal(request.user, person))
+
+
+@dataclass(frozen=True)
+class ErasureAccess:
+    """An erasure request waiting for approval. Only administrators deal with erasure."""
+
+    erasure: ErasureRequest
+    may_approve: bool  # another administrator than the one who asked
+
+
+def get_erasure_for_user(request: AuthenticatedHttpRequest, code: UUID) -> ErasureAccess:
+    """A pending erasure request, or 404: for anyone but administrators, none exists."""
+    if not has_role(request.user, Role.ADMINISTRATOR):
+        raise Http404
+    erasure = pending_erasures().filter(pk=code).first()
+    if erasure is None:
+        raise Http404
+    return erasure_access(request.user, erasure)
+
+
+def pending_erasures() -> QuerySet[ErasureRequest]:
+    return ErasureRequest.objects.filter(approved_at__isnull=True, cancelled_at__isnull=True)
+
+
+def erasure_access(user: User, erasure: ErasureRequest) -> ErasureAccess:
+    """What an administrator may do with a pending request: approving needs a second one."""
+    return ErasureAccess(erasure, may_approve=erasure.requested_by_id != user.pk)
+
+
+@dataclass(frozen=True)
+class GrantAccess:
+    """An identity grant still in force. Only administrators manage grants."""
+
+    grant: IdentityGrant
+
+
+def get_grant_for_user(request: AuthenticatedHttpRequest, code: UUID) -> GrantAccess:
+    """An active grant, or 404: for anyone but administrators, none exists."""
+    if not has_role(request.user, Role.ADMINISTRATOR):
+        raise Http404
+    grant = active_grants().filter(pk=code).first()
+    if grant is None:
+        raise Http404
+    return GrantAccess(grant)
 
 
 def people_search(

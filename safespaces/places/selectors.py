@@ -1,10 +1,14 @@
 """Reads about places, and the one place that decides who may see where a place is."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
+from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.roles import Role, has_role
 from safespaces.places.models import Place
 
@@ -32,11 +36,30 @@ def places_visible_to(user: Any) -> QuerySet[Place]:
     return places
 
 
-def get_place_for_user(request: HttpRequest, code: object) -> Place:
+@dataclass(frozen=True)
+class PlaceAccess:
+    """A place the user may see, and what they may see of it."""
+
+    place: Place
+    may_see_address: bool  # its address and notes: see may_see_address
+
+
+def get_place_for_user(request: AuthenticatedHttpRequest, code: UUID) -> PlaceAccess:
+    """The place and whether the user may see where it is, or 404 for anyone who may not see
+    it (an archived place, for staff)."""
     place = places_visible_to(request.user).filter(pk=code).first()
     if place is None:
         raise Http404
-    return place
+    return place_access(request.user, place)
+
+
+def place_access(user: Any, place: Place) -> PlaceAccess:
+    """What the user may see of a place they may see (one of a list, for instance)."""
+    return PlaceAccess(place, may_see_address=may_see_address(user, place))
+
+
+def places_with_access(user: Any, places: Iterable[Place]) -> list[PlaceAccess]:
+    return [place_access(user, place) for place in places]
 
 
 def sorted_by_name(places: QuerySet[Place] | list[Place]) -> list[Place]:

@@ -1,31 +1,32 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from safespaces.access import Access, access
+from safespaces.access import Access, AuthenticatedHttpRequest, access
 from safespaces.audit.services import audit_list, audit_view
 from safespaces.editing import edit_saved
 from safespaces.places import services
 from safespaces.places.forms import ArchivedFilterForm, PlaceForm
 from safespaces.places.selectors import (
+    PlaceAccess,
     get_place_for_user,
-    may_see_address,
     may_see_archived,
     places_visible_to,
+    places_with_access,
     sorted_by_name,
 )
 
 
 @access(Access.STAFF)
 @require_safe
-def place_list(request: HttpRequest) -> HttpResponse:
+def place_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Active places for everyone; archived ones, on request, for coordinators and up."""
     form = ArchivedFilterForm(request.GET or None)
     archived = may_see_archived(request.user) and form.is_valid() and form.cleaned_data["archived"]
     places = sorted_by_name(places_visible_to(request.user).filter(archived=archived))
-    rows = [(place, may_see_address(request.user, place)) for place in places]
+    rows = [(row.place, row.may_see_address) for row in places_with_access(request.user, places)]
     with_addresses = any(shown for _place, shown in rows)
     if with_addresses:
         # A page of addresses, shelters among them: recorded as one listing, not per place.
@@ -39,11 +40,10 @@ def place_list(request: HttpRequest) -> HttpResponse:
     return render(request, "places/place_list.html", context)
 
 
-@access(Access.STAFF)
+@access(Access.STAFF, of=get_place_for_user)
 @require_safe
-def place_detail(request: HttpRequest, code: str) -> HttpResponse:
-    place = get_place_for_user(request, code)
-    show_address = may_see_address(request.user, place)
+def place_detail(request: AuthenticatedHttpRequest, found: PlaceAccess) -> HttpResponse:
+    place, show_address = found.place, found.may_see_address
     if show_address:
         audit_view(request, place)
     context = {"place": place, "show_address": show_address}
@@ -52,7 +52,7 @@ def place_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @access(Access.COORDINATOR)
 @require_http_methods(["GET", "HEAD", "POST"])
-def place_create(request: HttpRequest) -> HttpResponse:
+def place_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PlaceForm(request.POST or None, with_address=True)
     if request.method == "POST" and form.is_valid():
         place = services.place_create(place=form.save(commit=False), by=request.user)
@@ -61,11 +61,10 @@ def place_create(request: HttpRequest) -> HttpResponse:
     return render(request, "places/place_form.html", {"form": form, "place": None})
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_place_for_user)
 @require_http_methods(["GET", "HEAD", "POST"])
-def place_edit(request: HttpRequest, code: str) -> HttpResponse:
-    place = get_place_for_user(request, code)
-    with_address = may_see_address(request.user, place)
+def place_edit(request: AuthenticatedHttpRequest, found: PlaceAccess) -> HttpResponse:
+    place, with_address = found.place, found.may_see_address
     form = PlaceForm(request.POST or None, instance=place, with_address=with_address)
     if edit_saved(
         request,
@@ -85,10 +84,10 @@ def place_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "places/place_form.html", {"form": form, "place": place})
 
 
-@access(Access.COORDINATOR)
+@access(Access.COORDINATOR, of=get_place_for_user)
 @require_POST
-def place_archive(request: HttpRequest, code: str) -> HttpResponse:
-    place = get_place_for_user(request, code)
+def place_archive(request: AuthenticatedHttpRequest, found: PlaceAccess) -> HttpResponse:
+    place = found.place
     if not place.archived:
         services.place_archive(place=place, by=request.user)
     messages.success(request, _("The place was archived. It no longer appears in lists or forms."))
