@@ -1,15 +1,26 @@
 """Every URL, every persona: the declared rule is the rule the app enforces.
 
 To add a URL, declare its rule on the view with @access(...) and add it to EXPECTED here. A view
-without a rule, or a URL missing from EXPECTED, fails this test. A URL of one incident also goes
-in INCIDENT_URLS: whoever may not see the incident gets 404 there, whatever their role. A URL of
-one risk situation, assessment or measure goes in RISK_URLS.
+without a rule, or a URL missing from EXPECTED, fails this test. A URL of one object (a `code`)
+names the object's access helper with `of=`, and goes in INCIDENT_URLS, RISK_URLS or
+OBJECT_URLS: whoever may not see the object gets 404 there, whatever their role; whoever may see
+it gets the role's answer.
 """
 
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from allies.models import Engagement, Relation, SharingConsent
+from incidents import services as incident_services
+from incidents.attachments import check_upload
 from incidents.models import Incident, TimelineEntry
 from incidents.urls import urlpatterns as incident_urls
 from riskassessment.models import Assessment, Measure
@@ -19,16 +30,28 @@ from safespaces.access import Access
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
+from safespaces.people.models import ErasureRequest, IdentityGrant, Person
+from safespaces.places.models import Place
 from tests.conftest import sign_in
 from tests.factories import (
+    ActorFactory,
+    AdversaryFactory,
+    EngagementFactory,
+    ErasureRequestFactory,
+    IdentityGrantFactory,
     IncidentFactory,
     MeasureFactory,
+    PersonFactory,
+    PlaceFactory,
+    RelationFactory,
     RiskAssessmentFactory,
     RiskSituationFactory,
     TimelineEntryFactory,
     UserFactory,
 )
-from tests.urlwalk import ADMIN_NAMESPACE, Samples, undeclared, walk
+from tests.incidents import samples as files
+from tests.incidents.conftest import attachments_dir  # noqa: F401 - a fixture used here too
+from tests.urlwalk import ADMIN_NAMESPACE, Route, Samples, undeclared, walk
 
 EXPECTED: dict[str, Access] = {
     "home": Access.SIGNED_IN,
@@ -140,7 +163,8 @@ ALLOWED: dict[str, set[Access]] = {
     },
     "administrator": set(Access),
 }
-# What a refused persona sees instead.
+# What a refused persona sees instead. Signed-in people may also get 404 from a URL of one
+# object they may not see: it comes before the role check (see test_an_object_url_*).
 REFUSAL = {
     "anonymous": "login",
     "inactive": "login",
@@ -159,7 +183,13 @@ def outcome(response: object) -> str:
         return "second factor"
     if status == 403 or (status == 302 and location.startswith("/admin/login/")):
         return "forbidden"
+    if status == 404:
+        return "hidden"
     return "allowed"
+
+
+def of_one_object(route: Route) -> bool:
+    return "code" in route.keywords
 
 
 def client_for(persona: str, users: dict[str, User]) -> Client:
@@ -250,13 +280,18 @@ def risk_code(kind: str, staff: User) -> str:
 
 
 @pytest.fixture
-def samples(staff: User) -> Samples:
-    """A team incident Lin logged, with a note, for the URLs of one incident; for each URL of a
-    risk situation, assessment or measure, one in a situation Lin takes part in."""
+def samples(staff: User, attachments_dir: Path) -> Samples:  # noqa: F811 - the fixture
+    """A record for every URL of one object, one that everyone its rule allows may see: a team
+    incident Lin logged, with a note; records of a situation Lin takes part in; and for the other
+    URLs, what OBJECT_KINDS makes first for each kind (Lin may see it, or its rule is beyond
+    staff)."""
     incident = IncidentFactory(reporter=staff)
     values = {"code": str(incident.pk), "entry": str(TimelineEntryFactory(incident=incident).pk)}
     risk_values = {name: {"code": risk_code(kind, staff)} for name, (kind, _) in RISK_URLS.items()}
-    return {name: values for name in INCIDENT_URLS} | risk_values
+    object_values = {
+        name: {"code": OBJECT_KINDS[kind][0].make(staff)} for name, (kind, _) in OBJECT_URLS.items()
+    }
+    return {name: values for name in INCIDENT_URLS} | risk_values | object_values
 
 
 @pytest.fixture
@@ -306,6 +341,10 @@ def test_each_persona_gets_what_each_rule_allows(
         want = "allowed" if route.rule in ALLOWED[persona] else REFUSAL[persona]
         if got == "second factor" and route.rule in (Access.PUBLIC, Access.PASSWORD_ONLY):
             got = "allowed"  # the sign-in pages send a half-signed-in user to the next step
+        if got == "hidden" and not of_one_object(route):
+            got = "allowed"  # past the role check, a random record of another kind is not found
+        if got == "hidden" and want == "forbidden" and of_one_object(route):
+            got = "forbidden"  # an object they may not see: the object tests say which
         if got != want:
             failures.append(f"{route.name} ({route.path}): got {got}, want {want}")
 
@@ -323,6 +362,26 @@ def test_the_admin_site_is_for_verified_administrators_only(
     assert got == {path: want for path in ADMIN_SAMPLES}
 
 
+def test_every_url_of_one_object_names_its_access_helper() -> None:
+    routes = [route for route in walk() if of_one_object(route)]
+    helpers = {route.name: getattr(route.helper, "__name__", None) for route in routes}
+    unnamed = [name for name, helper in helpers.items() if helper is None]
+    misnamed = [
+        name for name, helper in helpers.items() if helper and not HELPER_NAME.match(helper)
+    ]
+
+    assert len(routes) > 40  # the walk found the URLs of one object
+    assert unnamed == []
+    assert misnamed == []
+    assert helpers["incidents:status"] == "get_incident_for_user"
+
+
+def test_every_url_of_one_object_is_in_a_visibility_matrix() -> None:
+    with_a_code = {route.name for route in walk() if of_one_object(route)}
+
+    assert with_a_code == set(INCIDENT_URLS) | set(RISK_URLS) | set(OBJECT_URLS)
+
+
 def test_a_refused_role_is_recorded_in_the_audit_trail(staff: User) -> None:
     sign_in(Client(), staff).get("/audit/")
 
@@ -333,6 +392,7 @@ def test_a_refused_role_is_recorded_in_the_audit_trail(staff: User) -> None:
 def test_every_url_of_an_incident_is_in_the_visibility_matrix() -> None:
     with_a_code = {f"incidents:{p.name}" for p in incident_urls if "code" in p.pattern.converters}
 
+    # An attachment's URL takes the attachment's code: it is in OBJECT_URLS.
     assert with_a_code - {"incidents:attachment_download"} == set(INCIDENT_URLS)
 
 
@@ -384,12 +444,13 @@ def test_every_url_of_a_risk_situation_is_in_the_visibility_matrix() -> None:
 def risk_answer(name: str, persona: str) -> int:
     """What `persona` gets from `name` for a record of Lin's situation."""
     coordinating = persona in ("administrator", "coordinator")
-    if EXPECTED[name] is Access.COORDINATOR and not coordinating:
-        # The role is checked before the record is looked up: staff get 403 whatever the code,
-        # so the answer tells them nothing about which situations exist.
-        return 403
     if not coordinating and persona != "taking part":
-        return 404  # staff see only the situations they take part in and their own measures
+        # Staff see only the situations they take part in and their own measures. The record
+        # is looked up before the role is checked, so coordinators' pages answer 404 too: the
+        # answer tells them nothing about which situations exist.
+        return 404
+    if EXPECTED[name] is Access.COORDINATOR and not coordinating:
+        return 403
     return 302 if RISK_URLS[name][1] == "post" else 200
 
 
@@ -413,3 +474,167 @@ def test_a_risk_url_answers_404_to_outsiders_and_by_role_to_the_rest(
     if response.status_code in (403, 404):
         assert not Assessment.objects.filter(approved_by__isnull=False).exists()
         assert not Measure.objects.exclude(status="planned").exists()
+
+
+# The URLs of one object of the other kinds, what kind of object their `code` is, and how each is
+# used.
+OBJECT_URLS = {
+    "incidents:attachment_download": ("attachment", "get"),
+    "allies:detail": ("actor", "get"),
+    "allies:edit": ("actor", "get"),
+    "allies:archive": ("actor", "get"),
+    "allies:relation_create": ("actor", "get"),
+    "allies:engagement_create": ("actor", "get"),
+    "allies:relation_delete": ("relation", "post"),
+    "allies:engagement_edit": ("engagement", "get"),
+    "allies:person_sharing": ("person", "get"),
+    "allies:sharing_withdraw": ("consent", "post"),
+    "people:detail": ("person", "get"),
+    "people:reveal": ("person", "post"),
+    "people:edit": ("person", "get"),
+    "people:archive": ("person", "post"),
+    "people:access_report": ("person", "get"),
+    "people:erase": ("person", "get"),
+    "people:erasure_approve": ("erasure", "post"),
+    "people:erasure_cancel": ("erasure", "post"),
+    "people:grant_revoke": ("grant", "post"),
+    "places:detail": ("place", "get"),
+    "places:edit": ("place", "get"),
+    "places:archive": ("place", "post"),
+}
+# Lin is staff; Sam is other staff; the coordinator and the administrator are one each.
+OBJECT_PERSONAS = {
+    "administrator": "administrator",
+    "coordinator": "coordinator",
+    "staff": "staff",
+    "other staff": "other_staff",
+}
+EVERYONE = frozenset(OBJECT_PERSONAS)
+COORDINATING = frozenset({"administrator", "coordinator"})
+HELPER_NAME = re.compile(r"^get_[a-z_]+_for_user$")
+
+
+class Made:
+    """A way to make a record of one kind, and who may see it."""
+
+    def __init__(self, make: Callable[[User], str], sees: frozenset[str]) -> None:
+        self.make = make
+        self.sees = sees
+
+
+def _attachment(visibility: str) -> Callable[[User], str]:
+    def make(staff: User) -> str:
+        incident = IncidentFactory(reporter=staff, visibility=visibility)
+        upload = check_upload(SimpleUploadedFile("note.pdf", files.pdf(b"Seen"), "application/pdf"))
+        return str(incident_services.attachment_add(incident=incident, upload=upload, by=staff).pk)
+
+    return make
+
+
+def _consent(staff: User) -> str:
+    consent = SharingConsent.objects.create(
+        person=PersonFactory(), ally=ActorFactory(), recorded_by=staff, given_on=date(2026, 3, 2)
+    )
+    return str(consent.pk)
+
+
+def _archived_person(staff: User) -> str:
+    return str(PersonFactory(archived_at=timezone.now()).pk)
+
+
+# For each kind, records and who may see each: the first is one Lin may see where staff may see
+# any (the walk above uses it), the others one she may not.
+OBJECT_KINDS: dict[str, list[Made]] = {
+    "attachment": [
+        Made(_attachment("team"), EVERYONE),
+        Made(_attachment("coordinators"), frozenset({"administrator", "coordinator", "staff"})),
+    ],
+    "actor": [
+        Made(lambda staff: str(ActorFactory().pk), EVERYONE),
+        Made(lambda staff: str(AdversaryFactory().pk), COORDINATING),
+    ],
+    "relation": [Made(lambda staff: str(RelationFactory().pk), COORDINATING)],
+    "engagement": [Made(lambda staff: str(EngagementFactory().pk), COORDINATING)],
+    "consent": [Made(_consent, COORDINATING)],
+    "person": [
+        Made(lambda staff: str(PersonFactory().pk), EVERYONE),
+        Made(_archived_person, COORDINATING),
+    ],
+    "erasure": [Made(lambda staff: str(ErasureRequestFactory().pk), frozenset({"administrator"}))],
+    "grant": [Made(lambda staff: str(IdentityGrantFactory().pk), frozenset({"administrator"}))],
+    "place": [
+        Made(lambda staff: str(PlaceFactory().pk), EVERYONE),
+        Made(lambda staff: str(PlaceFactory(archived=True).pk), COORDINATING),
+    ],
+}
+ROLE_OF = {
+    "administrator": Role.ADMINISTRATOR,
+    "coordinator": Role.COORDINATOR,
+    "staff": Role.STAFF,
+    "other staff": Role.STAFF,
+}
+RULE_ROLE = {
+    Access.STAFF: Role.STAFF,
+    Access.COORDINATOR: Role.COORDINATOR,
+    Access.ADMINISTRATOR: Role.ADMINISTRATOR,
+}
+RANK = [Role.STAFF, Role.COORDINATOR, Role.ADMINISTRATOR]
+# What each model's rows look like when nothing was done to them.
+UNTOUCHED: dict[str, Callable[[], object]] = {
+    "relation": lambda: Relation.objects.count(),
+    "engagement": lambda: sorted(Engagement.objects.values_list("outcome", flat=True)),
+    "consent": lambda: SharingConsent.objects.filter(withdrawn_on__isnull=True).count(),
+    "person": lambda: Person.objects.filter(archived_at__isnull=False).count(),
+    "erasure": lambda: ErasureRequest.objects.filter(approved_at__isnull=True).count(),
+    "grant": lambda: IdentityGrant.objects.filter(revoked_at__isnull=True).count(),
+    "place": lambda: Place.objects.filter(archived=True).count(),
+}
+
+
+def object_answer(name: str, persona: str, sees: frozenset[str]) -> int:
+    """What `persona` gets from `name` for a record that `sees` may see."""
+    if persona not in sees:
+        return 404  # before the role: the answer of a code that does not exist
+    if RANK.index(ROLE_OF[persona]) < RANK.index(RULE_ROLE[EXPECTED[name]]):
+        return 403
+    if name == "people:reveal" and persona != "administrator":
+        return 403  # an identity needs a grant, which nobody here holds
+    if name == "people:reveal":
+        return 200  # the identity, shown in the answer itself
+    return 302 if OBJECT_URLS[name][1] == "post" else 200
+
+
+OBJECT_CASES = [
+    (name, index)
+    for name, (kind, _method) in OBJECT_URLS.items()
+    for index in range(len(OBJECT_KINDS[kind]))
+]
+
+
+@pytest.mark.parametrize("persona", list(OBJECT_PERSONAS))
+@pytest.mark.parametrize(("name", "record"), OBJECT_CASES)
+def test_an_object_url_answers_404_to_outsiders_and_by_role_to_the_rest(
+    name: str,
+    record: int,
+    persona: str,
+    request: pytest.FixtureRequest,
+    attachments_dir: Path,  # noqa: F811 - the fixture
+) -> None:
+    staff = request.getfixturevalue("staff")
+    user = request.getfixturevalue(OBJECT_PERSONAS[persona])
+    kind, method = OBJECT_URLS[name]
+    made = OBJECT_KINDS[kind][record]
+    code = made.make(staff)
+    untouched = UNTOUCHED.get(kind, lambda: None)()
+    client = sign_in(Client(), user)
+
+    if method == "post":
+        response = client.post(reverse(name, kwargs={"code": code}))
+    else:
+        response = client.get(reverse(name, kwargs={"code": code}))
+
+    want = object_answer(name, persona, made.sees)
+    assert response.status_code == want
+    if want in (403, 404):
+        assert UNTOUCHED.get(kind, lambda: None)() == untouched
+        assert b"Legal Name" not in response.content

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import DEFAULT_CONVERTERS
 
-from safespaces.access import Access, access_rule_of
+from safespaces.access import Access, Helper, access_helper_of, access_rule_of
 
 ADMIN_NAMESPACE = "admin"
 CONVERTER_NAMES = {type(c): name for name, c in DEFAULT_CONVERTERS.items()}
@@ -22,6 +22,8 @@ class Route:
     name: str  # "namespace:name"
     path: str  # a concrete path with sample values
     rule: Access | None
+    keywords: frozenset[str]  # the URL's keywords, as `code` for a URL of one object
+    helper: Helper | None  # the access helper the view names with `of=`
 
 
 def _sample_path(prefix: str, pattern: Any, values: Mapping[str, str]) -> str | None:
@@ -53,7 +55,13 @@ def walk(urlconf: str | None = None, samples: Samples | None = None) -> Iterator
             elif isinstance(entry, URLPattern):
                 name = f"{namespace}:{entry.name}" if namespace else (entry.name or "")
                 path = _sample_path(prefix, entry, (samples or {}).get(name, {}))
-                yield Route(name, path or "", access_rule_of(entry.callback))
+                yield Route(
+                    name,
+                    path or "",
+                    access_rule_of(entry.callback),
+                    frozenset(entry.pattern.converters),
+                    access_helper_of(entry.callback),
+                )
 
     yield from visit(get_resolver(urlconf), "", "")
 
