@@ -22,6 +22,7 @@ from allies.models import (
     Stance,
 )
 from safespaces.access import AuthenticatedHttpRequest
+from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 from safespaces.people.models import Person
 from safespaces.people.selectors import people_visible_to
@@ -49,7 +50,7 @@ LOCAL_CAPABILITIES = (
 AREA_KINDS = (Place.Kind.AREA, Place.Kind.OUTREACH_SITE)
 
 
-def may_see_all_actors(user: Any) -> bool:
+def may_see_all_actors(user: User) -> bool:
     """Coordinators and administrators see every actor and every part of it.
 
     Staff see allies only: an adversary may be a former exploiter, and knowing what the
@@ -58,7 +59,7 @@ def may_see_all_actors(user: Any) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
-def may_see_relations(user: Any) -> bool:
+def may_see_relations(user: User) -> bool:
     """How actors stand to each other (who controls whom, which allies are in conflict) is
     analysis for coordinators and administrators, on the map as on an actor's page."""
     return may_see_all_actors(user)
@@ -92,13 +93,13 @@ def may_name_person(actor: Actor, person: Person, *, on: date) -> bool:
     return may_receive_shared_data(actor) and may_share_with(person, actor, on=on)
 
 
-def _may_see_contacts(user: Any, actor: Actor) -> bool:
+def _may_see_contacts(user: User, actor: Actor) -> bool:
     """Everyone may call an ally listed in the emergency directory; other contacts stay with
     coordinators and administrators."""
     return may_see_all_actors(user) or (actor.is_ally and actor.in_directory)
 
 
-def actors_visible_to(user: Any) -> QuerySet[Actor]:
+def actors_visible_to(user: User) -> QuerySet[Actor]:
     actors = Actor.objects.all()
     if not may_see_all_actors(user):
         actors = actors.filter(stance=Stance.ALLY, archived=False)
@@ -211,7 +212,7 @@ def get_standing_consent_for_user(
     return SharingConsentAccess(consent)
 
 
-def actors_for_picking(user: Any) -> QuerySet[Actor]:
+def actors_for_picking(user: User) -> QuerySet[Actor]:
     return actors_visible_to(user).filter(archived=False).only("id", "name", "stance")
 
 
@@ -273,7 +274,7 @@ def relations_among(actors: QuerySet[Actor]) -> QuerySet[Relation]:
     return Relation.objects.filter(source__in=actors, target__in=actors)
 
 
-def relations_of(actor: Actor, user: Any) -> list[Relation]:
+def relations_of(actor: Actor, user: User) -> list[Relation]:
     """The actor's relations with other actors the user may see."""
     visible = actors_visible_to(user)
     return list(

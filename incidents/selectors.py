@@ -29,18 +29,18 @@ from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 
 
-def may_analyse(user: Any) -> bool:
+def may_analyse(user: User) -> bool:
     """Threat assessments, reviews, statuses, patterns: coordinators and administrators."""
     return has_role(user, Role.COORDINATOR)
 
 
-def may_read_free_text_in_exports(user: Any) -> bool:
+def may_read_free_text_in_exports(user: User) -> bool:
     """An export leaves the app: what people wrote goes with it only for coordinators and
     administrators."""
     return has_role(user, Role.COORDINATOR)
 
 
-def incidents_visible_to(user: Any) -> QuerySet[Incident]:
+def incidents_visible_to(user: User) -> QuerySet[Incident]:
     """Team incidents for everyone; coordinator-level ones for coordinators and the reporter;
     named ones for the reporter and the people named. Administrators see every incident."""
     incidents = Incident.objects.all()
@@ -111,7 +111,7 @@ def _may_edit(user: User, incident: Incident) -> bool:
     return incident.reporter_id == user.pk or may_analyse(user)
 
 
-def timeline_of(incident: Incident, user: Any) -> list[TimelineEntry]:
+def timeline_of(incident: Incident, user: User) -> list[TimelineEntry]:
     """The incident's entries, oldest first, with whatever each line shows in one query.
 
     Threat assessments and reviews are analysis for coordinators: their lines (a conclusion, a
@@ -125,7 +125,7 @@ def timeline_of(incident: Incident, user: Any) -> list[TimelineEntry]:
     return list(entries)
 
 
-def welfare_pending(user: Any) -> QuerySet[Incident]:
+def welfare_pending(user: User) -> QuerySet[Incident]:
     """Requests for a check-in on the incidents the user may see. One on an incident shared with
     named people reaches those people and the administrators only: its existence stays hidden."""
     return (
@@ -141,7 +141,7 @@ FREQUENT_REPORTS = 5
 FREQUENT_WINDOW = timedelta(days=30)
 
 
-def frequent_reporters(user: Any) -> list[tuple[User, int]]:
+def frequent_reporters(user: User) -> list[tuple[User, int]]:
     """People who logged many incidents lately, most first, so a coordinator can offer support.
 
     Counted over the incidents the user may see, in one grouped query plus one for the names.
@@ -189,7 +189,7 @@ class PatternSuggestion:
         return " ".join([self.incident.reference, *self.shared])
 
 
-def pattern_suggestions(user: Any, incident: Incident) -> list[PatternSuggestion]:
+def pattern_suggestions(user: User, incident: Incident) -> list[PatternSuggestion]:
     """Other incidents the user may see that share the place, the source, the category or an
     affected person with `incident`, most recent first.
 
@@ -225,7 +225,7 @@ def pattern_suggestions(user: Any, incident: Incident) -> list[PatternSuggestion
     ]
 
 
-def links_of(user: Any, assessment: ThreatAssessment) -> tuple[list[Incident], list[Any]]:
+def links_of(user: User, assessment: ThreatAssessment) -> tuple[list[Incident], list[Any]]:
     """The incidents an assessment links to, in one query: those the user may see, most recent
     first, and the ids of those they may not (kept as they are when the user saves: nobody
     unlinks what they cannot see)."""
@@ -255,7 +255,7 @@ def reviews_of(incident: Incident) -> list[Review]:
     return list(incident.reviews.select_related("recorded_by").prefetch_related("participants"))
 
 
-def source_visible_to(user: Any, incident: Incident) -> bool:
+def source_visible_to(user: User, incident: Incident) -> bool:
     """Whether the user may see who the incident's suspected source is (staff see allies only)."""
     return (
         incident.source_id is not None

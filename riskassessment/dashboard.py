@@ -33,8 +33,8 @@ def panel(request: HttpRequest) -> Panel | None:
         "more_overdue": len(overdue) > SHOWN,
     }
     if may_assess(user):
-        current = register_of(user).filter(status=RiskSituation.Status.CURRENT)
-        due = [situation for situation in with_due(current, user) if situation.is_due]
+        in_register = register_of(user).filter(status=RiskSituation.Status.CURRENT)
+        due = [situation for situation in with_due(in_register, user) if situation.is_due]
         context |= {
             "assesses": True,
             "due": [(situation, due_reasons(situation)) for situation in due[:SHOWN]],

@@ -24,7 +24,7 @@ from riskassessment.models import (
     Vulnerability,
 )
 from riskassessment.scoring import Level
-from riskassessment.selectors import DueSituation, with_due
+from riskassessment.selectors import DueSituation, LatestSituation, with_due
 from safespaces.accounts.forms import UserChoiceField, UserMultipleChoiceField, team_members_and
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
@@ -610,7 +610,7 @@ class RegisterFilterForm(forms.Form):
     )
     closed = forms.BooleanField(label=_("Show closed situations too"), required=False)
 
-    def filter(self, situations: QuerySet[RiskSituation], user: User) -> list[DueSituation]:
+    def filter(self, situations: QuerySet[LatestSituation], user: User) -> list[DueSituation]:
         """The matching situations with their due flags. Due or not is worked out per row (see
         riskassessment.selectors.with_due), so that filter applies last, in Python."""
         rows = with_due(self._filter_in_database(situations), user)
@@ -619,7 +619,9 @@ class RegisterFilterForm(forms.Form):
             rows = [row for row in rows if row.is_due == (wanted == "yes")]
         return rows
 
-    def _filter_in_database(self, situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
+    def _filter_in_database(
+        self, situations: QuerySet[LatestSituation]
+    ) -> QuerySet[LatestSituation]:
         if not self.is_valid():
             return situations.filter(status=RiskSituation.Status.CURRENT)
         data = self.cleaned_data

@@ -60,13 +60,13 @@ DUE_REASONS = {
 INCIDENT_REASONS = ("due_linked", "due_place", "due_source", "due_people")
 
 
-def may_assess(user: Any) -> bool:
+def may_assess(user: User) -> bool:
     """Risk situations, assessments, decisions and the register: coordinators and
     administrators."""
     return has_role(user, Role.COORDINATOR)
 
 
-def situations_visible_to(user: Any) -> QuerySet[RiskSituation]:
+def situations_visible_to(user: User) -> QuerySet[RiskSituation]:
     """Coordinators and administrators see every situation. Staff see the ones they take part
     in or own a measure of: for its safety plan and their measures, nothing else."""
     situations = RiskSituation.objects.all()
@@ -217,8 +217,8 @@ def months_before(day: date, months: int) -> date:
     return date(year, month + 1, day.day)
 
 
-class DueFlags(TypedDict):
-    """What with_latest annotates on each situation, and with_due sets on it."""
+class LatestLevels(TypedDict):
+    """What with_latest annotates on each situation."""
 
     latest_id: UUID | None
     latest_number: int | None
@@ -229,6 +229,11 @@ class DueFlags(TypedDict):
     residual_level: int | None
     previous_inherent_level: int | None
     previous_residual_level: int | None
+
+
+class DueFlags(LatestLevels):
+    """What with_due sets on each situation besides its latest levels."""
+
     due_never: bool
     due_expired: bool
     due_interval: bool
@@ -239,7 +244,8 @@ class DueFlags(TypedDict):
     is_due: bool
 
 
-# A situation as the register, the dashboard and the due rules see it.
+# A situation with its latest levels, and as the register, the dashboard and the due rules see it.
+LatestSituation: TypeAlias = "WithAnnotations[RiskSituation, LatestLevels]"
 DueSituation: TypeAlias = "WithAnnotations[RiskSituation, DueFlags]"
 
 
@@ -260,7 +266,7 @@ ShownThreat: TypeAlias = "WithAnnotations[Threat, ShownThreatParts]"
 ShownMeasure: TypeAlias = "WithAnnotations[Measure, ShownAlly]"
 
 
-def with_latest(situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
+def with_latest(situations: QuerySet[RiskSituation]) -> "QuerySet[LatestSituation]":
     """Annotate each situation with its latest assessment's id, date and levels, and the levels
     of the one before, for the trend: correlated subqueries, so one query for any number."""
     versions = Assessment.objects.filter(situation=OuterRef("pk")).order_by("-number")
@@ -283,7 +289,7 @@ def with_latest(situations: QuerySet[RiskSituation]) -> QuerySet[RiskSituation]:
 
 
 def with_due(
-    situations: QuerySet[RiskSituation], user: Any, *, today: date | None = None
+    situations: QuerySet[RiskSituation], user: User, *, today: date | None = None
 ) -> list[DueSituation]:
     """The situations, each with its latest versions (see with_latest) and one flag per rule of
     DUE_REASONS, plus `is_due`. Only incidents the user may see count: a flag must not reveal
@@ -321,7 +327,7 @@ def _review_since(today: date, months: int) -> datetime:
     return datetime.combine(months_before(today, months), time.min, timezone.get_current_timezone())
 
 
-def _newest_incidents(rows: list[DueSituation], user: Any) -> dict[str, dict[Any, datetime]]:
+def _newest_incidents(rows: list[DueSituation], user: User) -> dict[str, dict[Any, datetime]]:
     """For each incident rule, the newest visible incident that concerns each situation: at its
     place, from a source of its latest threats, affecting someone taking part, or linked."""
     found: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
@@ -403,7 +409,7 @@ def situation_due(situation: RiskSituation, user: User) -> list[str]:
     return due_reasons(with_due(rules, user)[0])
 
 
-def register_of(user: Any) -> QuerySet[RiskSituation]:
+def register_of(user: User) -> "QuerySet[LatestSituation]":
     """The register's situations with their latest levels, current ones first, then by the
     risk after measures. Pass it through `with_due` for the due flags."""
     return (
@@ -435,7 +441,7 @@ class AssessmentParts:
     credible: set[Any]  # ids of threats that are credible and current
 
 
-def parts_of(assessment: Assessment, user: Any) -> AssessmentParts:
+def parts_of(assessment: Assessment, user: User) -> AssessmentParts:
     threats = cast(
         list[ShownThreat],
         list(assessment.threats.select_related("source").prefetch_related("linked_incidents")),
@@ -482,7 +488,7 @@ def credible_threats(threats: Sequence[Threat]) -> set[Any]:
     }
 
 
-def measures_of(situation: RiskSituation, user: Any, *, credible: bool) -> list[ShownMeasure]:
+def measures_of(situation: RiskSituation, user: User, *, credible: bool) -> list[ShownMeasure]:
     """The situation's measures, open ones first. Against a credible and current threat,
     measures that act on the threat itself (reducing it, mobilizing allies) come before
     vulnerabilities and capacities, as the method requires.
@@ -509,7 +515,7 @@ def measures_of(situation: RiskSituation, user: Any, *, credible: bool) -> list[
     return sorted(measures, key=order)
 
 
-def overdue_measures(user: Any, *, today: date | None = None) -> QuerySet[Measure]:
+def overdue_measures(user: User, *, today: date | None = None) -> QuerySet[Measure]:
     """Open measures past their date in current situations: the user's own, and every one for
     coordinators and administrators."""
     today = today or timezone.localdate()
@@ -523,7 +529,7 @@ def overdue_measures(user: Any, *, today: date | None = None) -> QuerySet[Measur
     return measures.select_related("owner", "situation").order_by("due_on")
 
 
-def awaiting_approval(user: Any) -> QuerySet[Assessment]:
+def awaiting_approval(user: User) -> QuerySet[Assessment]:
     """Decisions on high and critical residual risks that another coordinator must approve,
     except the user's own."""
     if not may_assess(user):

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 
 
-def anyone(user: Any) -> bool:
+def anyone(user: User) -> bool:
     return True
 
 

@@ -7,7 +7,7 @@ the entry back instead of losing it. The view itself loads, saves and discards d
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
@@ -15,6 +15,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from safespaces.accounts.models import User
 from safespaces.drafts.models import Draft
 
 V = TypeVar("V")
@@ -31,18 +32,18 @@ def keeps_draft(view: V) -> V:
     return view
 
 
-def draft_save(*, user: Any, form: str, data: QueryDict) -> Draft:
+def draft_save(*, user: User, form: str, data: QueryDict) -> Draft:
     values = {key: values for key, values in data.lists() if key not in NOT_TYPED}
     draft, _ = Draft.objects.update_or_create(user=user, form=form, defaults={"data": values})
     return draft
 
 
-def draft_of(*, user: Any, form: str) -> Draft | None:
+def draft_of(*, user: User, form: str) -> Draft | None:
     Draft.objects.filter(user=user, form=form, saved_at__lt=timezone.now() - KEPT_FOR).delete()
     return Draft.objects.filter(user=user, form=form).first()
 
 
-def draft_discard(*, user: Any, form: str) -> None:
+def draft_discard(*, user: User, form: str) -> None:
     Draft.objects.filter(user=user, form=form).delete()
 
 
@@ -61,7 +62,7 @@ def draft_keep_expired_post(request: HttpRequest) -> bool:
         return False
     # Only a session that passed the second factor writes as its user: a password alone must not
     # plant text that the user later finds in their own form.
-    if not request.session.get(DEVICE_ID_SESSION_KEY):
+    if not isinstance(request.user, User) or not request.session.get(DEVICE_ID_SESSION_KEY):
         return False
     try:
         match = resolve(request.path_info)

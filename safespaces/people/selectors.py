@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -21,7 +20,7 @@ def active_grants() -> QuerySet[IdentityGrant]:
     return IdentityGrant.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
-def granted_among(user: Any, people: list[Person]) -> set[object]:
+def granted_among(user: User, people: list[Person]) -> set[object]:
     """Primary keys of those people whose identity the user's active grants cover: a grant for
     that person or one for everyone. One query however many people. A bulk export carries the
     identities of these people only, administrators' exports too: exporting identities in bulk
@@ -34,14 +33,14 @@ def granted_among(user: Any, people: list[Person]) -> set[object]:
     return pks if None in granted else pks & granted
 
 
-def _may_reveal(user: Any, person: Person) -> bool:
+def _may_reveal(user: User, person: Person) -> bool:
     """Administrators, and users with an active grant for this person or for everyone."""
     if person.erased_at is not None:
         return False
     return has_role(user, Role.ADMINISTRATOR) or person.pk in granted_among(user, [person])
 
 
-def people_visible_to(user: Any) -> QuerySet[Person]:
+def people_visible_to(user: User) -> QuerySet[Person]:
     """Everyone sees aliases; archived people only coordinators and administrators."""
     people = Person.objects.filter(erased_at__isnull=True)
     if not has_role(user, Role.COORDINATOR):
@@ -111,7 +110,7 @@ def get_grant_for_user(request: AuthenticatedHttpRequest, code: UUID) -> GrantAc
 
 
 def people_search(
-    user: Any, *, alias: str = "", relation: str = "", archived: bool = False
+    user: User, *, alias: str = "", relation: str = "", archived: bool = False
 ) -> QuerySet[Person]:
     people = people_visible_to(user).only(
         "id", "alias", "relation", "archived_at", "consent_to_store"

@@ -2,18 +2,18 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from safespaces.access import AuthenticatedHttpRequest
+from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 from safespaces.places.models import Place
 
 
-def may_see_address(user: Any, place: Place) -> bool:
+def may_see_address(user: User, place: Place) -> bool:
     """Whether the user may see the place's address and notes.
 
     A shelter's address in the wrong hands can get someone killed, and staff do their work with
@@ -24,11 +24,11 @@ def may_see_address(user: Any, place: Place) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
-def may_see_archived(user: Any) -> bool:
+def may_see_archived(user: User) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
-def places_visible_to(user: Any) -> QuerySet[Place]:
+def places_visible_to(user: User) -> QuerySet[Place]:
     """Everyone sees active places; archived ones only coordinators and administrators."""
     places = Place.objects.all()
     if not may_see_archived(user):
@@ -53,12 +53,12 @@ def get_place_for_user(request: AuthenticatedHttpRequest, code: UUID) -> PlaceAc
     return place_access(request.user, place)
 
 
-def place_access(user: Any, place: Place) -> PlaceAccess:
+def place_access(user: User, place: Place) -> PlaceAccess:
     """What the user may see of a place they may see (one of a list, for instance)."""
     return PlaceAccess(place, may_see_address=may_see_address(user, place))
 
 
-def places_with_access(user: Any, places: Iterable[Place]) -> list[PlaceAccess]:
+def places_with_access(user: User, places: Iterable[Place]) -> list[PlaceAccess]:
     return [place_access(user, place) for place in places]
 
 
