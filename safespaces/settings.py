@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
     "csp",
     "django_htmx",
@@ -128,6 +130,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Error reports hide keys and plaintext held by the crypto functions, with DEBUG on too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "safespaces.error_reports.AlwaysSafeExceptionReporterFilter"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background tasks ------------------------------------------------------------------------
+# Django's task framework (the django-tasks backport of django.tasks), queued in the database so it
+# works on SQLite and Postgres alike and several workers can share one queue: `manage.py
+# db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- Accounts and authentication -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
