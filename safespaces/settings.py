@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "safespaces.places",
     "safespaces.people",
     "safespaces.drafts",
+    "safespaces.notifications",
     "allies",
     "incidents",
     "riskassessment",
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "safespaces.context_processors.app",
+                "safespaces.notifications.context_processors.unread",
             ],
         },
     },
@@ -251,6 +253,30 @@ CONTENT_SECURITY_POLICY = {
 
 # The name in page titles and the header. A plain name draws less attention on a shared screen.
 SITE_TITLE = env.str("SITE_TITLE", default="SafeSpaces")
+
+# The address the app is reached at, for links in messages that leave it (email, alert relay):
+# "https://safespaces.example.org". Unset: https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/") or (
+    f"{'http' if DEBUG else 'https'}://{ALLOWED_HOSTS[0] if ALLOWED_HOSTS else 'localhost'}"
+)
+
+# --- Notifications leaving the app (in the app they always work) ------------------------------
+# Email over SMTP: one URL, e.g. smtp+tls://user:password@mail.example.org:587. Unset: no email.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    globals().update(env.email_url("EMAIL_URL"))
+EMAIL_TIMEOUT = 20
+# The sender's address; its name is always SITE_TITLE, so a lock screen shows nothing telling.
+EMAIL_FROM = env.str("EMAIL_FROM", default="")
+# An HTTP POST of a small signed JSON to a relay (ntfy, signal-cli-rest-api, Matrix): see
+# docs/operations.md. Unset: no relay.
+WEBHOOK_URL = env.str("WEBHOOK_URL", default="")
+WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
+if WEBHOOK_URL and len(WEBHOOK_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "SafeSpaces cannot start: WEBHOOK_URL is set, so WEBHOOK_SECRET must be 32 or more random "
+        "characters (python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
 
 # Quick exit replaces the page with this neutral site. Pick one that is ordinary where you work.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.com/weather")
