@@ -304,6 +304,8 @@ PAGES = {
     "enrol": "/login/enrol/",
     "home": "/",
     "account": "/account/",
+    "notifications": "/notifications/",
+    "notification-settings": "/notifications/settings/",
     "people": "/people/",
     "person": "/people/{heron}/",
     "actors": "/allies/",
@@ -377,6 +379,8 @@ COORDINATOR_PAGES = {
 SIGNED_IN_PAGES = {
     "home",
     "account",
+    "notifications",
+    "notification-settings",
     "people",
     "person",
     "actors",
