@@ -182,6 +182,7 @@ REFUSAL = {
 
 def outcome(response: object) -> str:
     status, location = response.status_code, response.get("Location", "")  # type: ignore[attr-defined]
+    # Exactly "/login/": the redirect never carries the requested path (no "?next=").
     if status == 302 and location == "/login/":
         return "login"
     if status == 302 and location in ("/login/verify/", "/login/enrol/"):

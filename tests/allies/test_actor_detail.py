@@ -204,12 +204,6 @@ def test_an_unknown_actor_is_not_found(client: Client, coordinator: User) -> Non
     assert sign_in(client, coordinator).get(UNKNOWN).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    ally = ActorFactory()
-
-    assert client.get(url(ally))["Location"] == "/login/"
-
-
 def test_the_page_only_answers_reads(client: Client, coordinator: User) -> None:
     ally = ActorFactory()
 

@@ -223,12 +223,6 @@ def test_an_unknown_actor_is_not_found(client: Client, coordinator: User) -> Non
     assert sign_in(client, coordinator).get(UNKNOWN).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    actor = ActorFactory()
-
-    assert client.get(url(actor))["Location"] == "/login/"
-
-
 @pytest.mark.parametrize("method", ["put", "delete"])
 def test_other_methods_are_refused(client: Client, coordinator: User, method: str) -> None:
     actor = ActorFactory()

@@ -176,10 +176,6 @@ def test_meetings_and_requests_from_90_days_ago_do_not_count_as_asking(
     assert "asked often" not in row_of(response.content, "Rested Shelter")
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    assert client.get(URL)["Location"] == "/login/"
-
-
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_the_list_only_answers_reads(client: Client, staff: User, method: str) -> None:
     assert getattr(sign_in(client, staff), method)(URL).status_code == 405

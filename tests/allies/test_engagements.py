@@ -309,13 +309,6 @@ def test_unknown_actors_and_contacts_are_not_found(client: Client, coordinator: 
     assert client.get(UNKNOWN_ENGAGEMENT).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    engagement = EngagementFactory()
-
-    assert client.get(create_url(engagement.actor))["Location"] == "/login/"
-    assert client.get(edit_url(engagement))["Location"] == "/login/"
-
-
 @pytest.mark.parametrize("method", ["put", "delete"])
 def test_other_methods_are_refused(client: Client, coordinator: User, method: str) -> None:
     engagement = EngagementFactory()

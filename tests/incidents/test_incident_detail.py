@@ -154,12 +154,6 @@ def test_an_unknown_incident_is_404(client: Client, administrator: User) -> None
     assert sign_in(client, administrator).get(UNKNOWN).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    incident = IncidentFactory()
-
-    assert client.get(url(incident))["Location"] == "/login/"
-
-
 def test_a_post_is_refused(client: Client, staff: User) -> None:
     incident = IncidentFactory()
 

@@ -74,12 +74,6 @@ def test_an_unknown_place_is_not_found(client: Client, staff: User) -> None:
     assert sign_in(client, staff).get(UNKNOWN).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    place = PlaceFactory()
-
-    assert client.get(f"/places/{place.pk}/")["Location"] == "/login/"
-
-
 def test_a_post_is_refused(client: Client, staff: User) -> None:
     place = PlaceFactory()
 

@@ -124,12 +124,6 @@ def test_an_unknown_place_is_not_found(client: Client, coordinator: User) -> Non
     assert sign_in(client, coordinator).get(UNKNOWN).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    place = PlaceFactory()
-
-    assert client.get(f"/places/{place.pk}/edit/")["Location"] == "/login/"
-
-
 def test_other_methods_are_refused(client: Client, coordinator: User) -> None:
     place = PlaceFactory()
 

@@ -114,12 +114,6 @@ def test_an_unknown_or_malformed_code_is_not_found(client: Client, coordinator: 
     assert client.get("/risks/assessments/abc/").status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    assessment = RiskAssessmentFactory()
-
-    assert client.get(url(assessment))["Location"] == "/login/"
-
-
 def test_post_is_refused(client: Client, coordinator: User) -> None:
     assessment = RiskAssessmentFactory()
 

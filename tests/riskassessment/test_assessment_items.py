@@ -493,12 +493,6 @@ def test_an_unknown_assessment_is_not_found(client: Client, coordinator: User) -
     assert client.get("/risks/assessments/12/threats/").status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    assessment = RiskAssessmentFactory()
-
-    assert client.get(url(assessment, "capacities"))["Location"] == "/login/"
-
-
 def test_put_is_refused(client: Client, coordinator: User) -> None:
     assessment = RiskAssessmentFactory()
 

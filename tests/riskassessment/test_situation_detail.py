@@ -149,12 +149,6 @@ def test_an_unknown_or_malformed_code_is_not_found(client: Client, coordinator: 
     assert client.get("/risks/../etc/passwd/").status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    situation = RiskSituationFactory()
-
-    assert client.get(url(situation))["Location"] == "/login/"
-
-
 def test_post_is_refused(client: Client, coordinator: User) -> None:
     situation = RiskSituationFactory()
 
