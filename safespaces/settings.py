@@ -54,7 +54,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "csp",
-    "django_htmx",
     "django_rich",
     "safespaces",
     "safespaces.crypto",
@@ -87,7 +86,6 @@ MIDDLEWARE = [
     # Inside the sign-in checks, around the view and its template: records what a page shows.
     "safespaces.audit.middleware.ResponseAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # Axes last: it turns a lockout raised during authentication into the cool-off page.
     "axes.middleware.AxesMiddleware",
 ]
