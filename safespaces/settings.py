@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own form templates, for the form renderer below.
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",
@@ -89,6 +91,10 @@ MIDDLEWARE = [
     # Axes last: it turns a lockout raised during authentication into the cool-off page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Forms render through the templates above, so templates/django/forms/field.html, the one
+# template for a field (label, error, input, help), replaces Django's for `field.as_field_group`.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "safespaces.urls"
 WSGI_APPLICATION = "safespaces.wsgi.application"
