@@ -332,6 +332,7 @@ def test_a_view_without_a_rule_is_refused_at_run_time(administrator: User) -> No
     response = sign_in(Client(), administrator).get("/forgotten/")
 
     assert response.status_code == 403
+    assert b"This page is not for your role" in response.content
     assert b"should never be served" not in response.content
 
 

@@ -29,6 +29,7 @@ def test_staff_never_see_an_adversary(client: Client, staff: User) -> None:
     response = sign_in(client, staff).get(url(adversary))
 
     assert response.status_code == 404
+    assert b"We could not find that page" in response.content
     assert b"Blue Door Crew" not in response.content
 
 
@@ -38,6 +39,7 @@ def test_staff_never_see_a_neutral_actor(client: Client, staff: User) -> None:
     response = sign_in(client, staff).get(url(neutral))
 
     assert response.status_code == 404
+    assert b"We could not find that page" in response.content
     assert b"City Council" not in response.content
 
 

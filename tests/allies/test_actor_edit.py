@@ -215,6 +215,7 @@ def test_staff_may_not_open_the_form_or_see_the_notes_through_it(
     post = client.post(url(actor), form_data(actor, name="Taken over"))
 
     assert page.status_code == 403 and b"Ring the night bell" not in page.content
+    assert b"This page is not for your role" in page.content
     assert post.status_code == 403
     assert Actor.objects.get(pk=actor.pk).name != "Taken over"
 

@@ -295,6 +295,7 @@ def test_staff_may_not_record_or_update_contacts(client: Client, staff: User) ->
     assert client.post(create_url(engagement.actor), form_data()).status_code == 403
     edit = client.get(edit_url(engagement))
     assert edit.status_code == 404 and b"A bed for tonight" not in edit.content
+    assert b"We could not find that page" in edit.content
     assert (
         client.post(edit_url(engagement), edit_data(engagement, outcome="declined")).status_code
         == 404

@@ -134,6 +134,7 @@ def test_someone_who_may_not_see_the_incident_gets_404(
     response = sign_in(client, staff).get(url(attachment))
 
     assert response.status_code == 404
+    assert b"We could not find that page" in response.content
     assert STATEMENT not in response.content
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.DOWNLOAD).exists()
 

@@ -116,6 +116,7 @@ def test_staff_may_not_open_the_form_or_see_the_address_through_it(
     post = client.post(f"/places/{place.pk}/edit/", form_data(place, name="Taken over"))
 
     assert page.status_code == 403 and b"Hidden Lane" not in page.content
+    assert b"This page is not for your role" in page.content
     assert post.status_code == 403
     assert Place.objects.get(pk=place.pk).name != "Taken over"
 

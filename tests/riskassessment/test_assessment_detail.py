@@ -104,6 +104,7 @@ def test_staff_may_not_read_assessments_even_of_their_situations(
     response = sign_in(client, staff).get(url(assessment))
 
     assert response.status_code == 403
+    assert b"This page is not for your role" in response.content
     assert b"Thursday night" not in response.content
 
 

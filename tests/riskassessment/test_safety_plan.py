@@ -118,6 +118,7 @@ def test_other_staff_get_404(client: Client, staff: User, other_staff: User) -> 
     response = sign_in(client, other_staff).get(url(situation))
 
     assert response.status_code == 404
+    assert b"We could not find that page" in response.content
     assert b"Thursday night" not in response.content
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
 

@@ -138,6 +138,7 @@ def test_staff_may_not_open_it_even_when_taking_part(client: Client, staff: User
     response = sign_in(client, staff).get(url(situation))
 
     assert response.status_code == 403
+    assert b"This page is not for your role" in response.content
     assert b"Thursday night" not in response.content
 
 
