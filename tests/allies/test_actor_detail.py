@@ -164,6 +164,7 @@ def test_a_coordinator_sees_who_consented_to_sharing_with_the_actor(
 
     response = sign_in(client, coordinator).get(url(ally))
 
+    assert response.status_code == 200
     assert b"Heron" in response.content
     assert b"Kestrel" not in response.content
 

@@ -79,6 +79,7 @@ def test_a_name_with_line_breaks_and_quotes_cannot_add_a_header(
     response = sign_in(client, staff).get(url(attachment))
 
     disposition = response["Content-Disposition"]
+    assert response.status_code == 200
     assert "\r" not in disposition and "\n" not in disposition
     assert disposition == 'attachment; filename="x\\"Set-Cookie: session=stolen.pdf"'
     assert "session=stolen" not in str(response.cookies)

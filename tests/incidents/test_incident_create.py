@@ -261,6 +261,7 @@ def test_opening_the_form_again_shows_the_draft(client: Client, staff: User) -> 
 
     response = client.get(URL)
 
+    assert response.status_code == 200
     assert b"This is your unsent report from" in response.content
     assert f'action="{DISCARD_URL}"'.encode() in response.content
     assert b'value="Followed after outreach"' in response.content

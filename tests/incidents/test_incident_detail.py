@@ -71,6 +71,7 @@ def test_affected_people_are_named_by_alias_only(client: Client, staff: User) ->
 
     response = sign_in(client, staff).get(url(incident))
 
+    assert response.status_code == 200
     assert b"Swallow" in response.content
     assert b"Maria Example" not in response.content
 

@@ -56,6 +56,7 @@ def test_staff_see_only_the_incidents_they_may_see(
 
     response = sign_in(client, staff).get(URL)
 
+    assert response.status_code == 200
     assert sorted(shown(response)) == ["For the team", "Mine, for coordinators", "Named, me"]
     assert b"Someone else" not in response.content
     assert b"Named, not me" not in response.content

@@ -18,6 +18,7 @@ def test_without_a_grant_the_export_holds_no_identity(client: Client, administra
 
     response = sign_in(client, administrator).get("/people/export.csv")
 
+    assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="people.csv"'
     assert rows(response)[1][:2] == ["Heron", "member"]
     assert "Secret Legal" not in response.content.decode()

@@ -12,6 +12,7 @@ def test_staff_see_aliases_and_relations(client: Client, staff: User) -> None:
 
     response = sign_in(client, staff).get("/people/")
 
+    assert response.status_code == 200
     assert b"Heron" in response.content
     assert b"Survivor member" in response.content
     assert b"Legal Name" not in response.content

@@ -45,6 +45,7 @@ def test_an_office_address_has_no_shelter_warning(client: Client, administrator:
 
     response = sign_in(client, administrator).get(f"/places/{place.pk}/")
 
+    assert response.status_code == 200
     assert b"1 High Street" in response.content
     assert b"Never share this address" not in response.content
 

@@ -53,6 +53,7 @@ def test_the_form_carries_the_version_it_was_opened_at(client: Client, coordinat
 
     response = sign_in(client, coordinator).get(f"/places/{place.pk}/edit/")
 
+    assert response.status_code == 200
     assert b'type="hidden" name="version" value="4"' in response.content
     assert b"Version" not in response.content
 

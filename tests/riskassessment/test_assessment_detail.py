@@ -92,6 +92,7 @@ def test_an_undecided_version_says_so(client: Client, coordinator: User) -> None
 
     response = sign_in(client, coordinator).get(url(assessment))
 
+    assert response.status_code == 200
     assert b"Not decided yet." in response.content
     assert APPROVE not in response.content
 

@@ -432,6 +432,7 @@ def test_the_capacities_page_offers_this_assessments_vulnerabilities_only(
 
     response = sign_in(client, coordinator).get(url(assessment, "capacities"))
 
+    assert response.status_code == 200
     assert b"We walk alone." in response.content
     assert b"Someone else" not in response.content
 
