@@ -449,26 +449,39 @@ def open_page(
     """
 
     def open_(name: str, prepare: Callable[[BrowserContext], None] | None = None) -> Page:
-        state = None
-        if name in SIGNED_IN_PAGES:
-            state = signed_in_state
-        elif name in COORDINATOR_PAGES:
-            state = coordinator_state
-        context = new_context(storage_state=state)
+        context = new_context(storage_state=who_opens(name, signed_in_state, coordinator_state))
         if prepare:
             prepare(context)
         page = context.new_page()
         if name == "verify":
             enter_password(page, ines)
+            expect(page).to_have_url(app.url + page_path(app, name))
+            page.wait_for_load_state()
         elif name == "enrol":
             enter_password(page, dara)
+            expect(page).to_have_url(app.url + page_path(app, name))
+            page.wait_for_load_state()
         else:
-            response = page.goto(page_path(app, name))
-            # An error page would pass the checks too, and check nothing of the page itself.
-            assert response is not None, name
-            assert response.ok, f"{name} answered {response.status}"
-        expect(page).to_have_url(app.url + page_path(app, name))
-        page.wait_for_load_state()
+            go_to(page, app, name)
         return page
 
     return open_
+
+
+def who_opens(name: str, signed_in_state: dict, coordinator_state: dict) -> dict | None:
+    """The cookies of the person who opens page `name`: Ines, Cora or no one."""
+    if name in SIGNED_IN_PAGES:
+        return signed_in_state
+    if name in COORDINATOR_PAGES:
+        return coordinator_state
+    return None
+
+
+def go_to(page: Page, app: App, name: str) -> None:
+    """Load page `name` in `page` and check it answered as itself."""
+    response = page.goto(page_path(app, name))
+    # An error page would pass the checks too, and check nothing of the page itself.
+    assert response is not None, name
+    assert response.ok, f"{name} answered {response.status}"
+    expect(page).to_have_url(app.url + page_path(app, name))
+    page.wait_for_load_state()
