@@ -130,10 +130,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         command = [sys.executable, *args]
         return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
 
-    migrated = manage("manage.py", "migrate", "--no-input")
-    assert migrated.returncode == 0, f"migrate failed:\n{migrated.stderr[-3000:]}"
+    # One process migrates and seeds: each new one spends about a second starting Django.
     seeded = manage("-m", "tests.browser.seed")
-    assert seeded.returncode == 0, f"seeding the personas failed:\n{seeded.stderr[-3000:]}"
+    assert seeded.returncode == 0, f"migrating or seeding failed:\n{seeded.stderr[-3000:]}"
     seeded_secrets = json.loads(seeded.stdout)
 
     port = _free_port()
@@ -141,7 +140,15 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     log = folder / "server.log"
     with log.open("wb") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            # The seeding process ran the system checks a moment ago, on the same code.
+            [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{port}",
+                "--noreload",
+                "--skip-checks",
+            ],
             cwd=PROJECT,
             env=env,
             stdout=log_file,

@@ -1,7 +1,8 @@
 """Create the browser tests' personas in the app's database and print their secrets as JSON.
 
-Run by the `app` fixture in a subprocess (`python -m tests.browser.seed`) against the throwaway
-database the test server uses: the browser tests never touch the database from the test process.
+Run by the `app` fixture in a subprocess (`python -m tests.browser.seed`), which first migrates
+the throwaway database the test server uses: the browser tests never touch the database from the
+test process.
 Every persona has the factories' password. Each signs in with TOTP in at most one test, because
 the server accepts a code once and only within a minute or so of its time step.
 """
@@ -246,8 +247,12 @@ def seed_risks(users: dict, *, heron: object, incident: object) -> dict[str, str
 
 def main() -> None:
     import django
+    from django.core.management import call_command
 
     django.setup()
+    # Migrating here, not in a process of its own, saves starting Django a second time. The
+    # system checks run here too, so the server that follows skips them.
+    call_command("migrate", interactive=False, verbosity=0, skip_checks=False)
     json.dump(seed(), sys.stdout)
 
 
