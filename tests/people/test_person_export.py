@@ -31,8 +31,10 @@ def test_a_grant_adds_the_identity_of_the_people_it_covers(
     PersonFactory(alias="Kestrel", legal_name="Uncovered Legal")
     IdentityGrantFactory(user=administrator, person=covered)
 
-    body = sign_in(client, administrator).get("/people/export.csv").content.decode()
+    response = sign_in(client, administrator).get("/people/export.csv")
 
+    assert response.status_code == 200
+    body = response.content.decode()
     assert "Covered Legal" in body and "Uncovered Legal" not in body
 
 

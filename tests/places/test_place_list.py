@@ -68,6 +68,7 @@ def test_coordinators_filter_archived_places(client: Client, coordinator: User) 
     active = client.get("/places/")
     archived = client.get("/places/", {"archived": "on"})
 
+    assert active.status_code == archived.status_code == 200
     assert b"Open House" in active.content and b"Closed House" not in active.content
     assert b"Closed House" in archived.content and b"Open House" not in archived.content
 
