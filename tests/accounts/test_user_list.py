@@ -44,8 +44,10 @@ def test_it_marks_an_account_waiting_for_set_up(client: Client, administrator: U
 def test_it_links_to_every_action_but_not_against_yourself(
     client: Client, administrator: User, staff: User, inactive: User
 ) -> None:
-    content = sign_in(client, administrator).get("/users/").content.decode()
+    response = sign_in(client, administrator).get("/users/")
 
+    assert response.status_code == 200
+    content = response.content.decode()
     assert f"/users/{staff.pk}/role/" in content
     assert f"/users/{staff.pk}/deactivate/" in content
     assert f"/users/{staff.pk}/setup-link/" in content
@@ -81,7 +83,9 @@ def test_it_only_shows_the_list(client: Client, administrator: User) -> None:
 def test_there_is_no_reset_for_someone_without_a_second_factor(
     client: Client, administrator: User, unverified: User
 ) -> None:
-    content = sign_in(client, administrator).get("/users/").content.decode()
+    response = sign_in(client, administrator).get("/users/")
 
+    assert response.status_code == 200
+    content = response.content.decode()
     assert f"/users/{unverified.pk}/reset-second-factor/" not in content
     assert f"/users/{unverified.pk}/setup-link/" in content

@@ -91,8 +91,10 @@ def test_the_form_lists_everyone_with_a_role_by_name_and_ticks_the_recorder(
     UserFactory(display_name="Without A Role")
     UserFactory(display_name="Gone Volunteer", role=Role.STAFF, is_active=False)
 
-    page = sign_in(client, coordinator).get(url(IncidentFactory())).content.decode()
+    response = sign_in(client, coordinator).get(url(IncidentFactory()))
 
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "Rosa" in page and "Lin" in page
     assert "Without A Role" not in page and "Gone Volunteer" not in page
     assert is_checked(page, "participants", coordinator.pk)
