@@ -21,6 +21,8 @@ class WorkerAlert:
 
 
 def worker_alert_for(request: HttpRequest) -> WorkerAlert | None:
+    if not settings.WORKER_HEALTH_CHECKS:
+        return None
     if not has_role(getattr(request, "user", None), Role.ADMINISTRATOR):
         return None
     status = worker_status()
