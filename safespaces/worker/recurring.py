@@ -154,7 +154,10 @@ def _locked_row(name: str) -> RecurringTask:
     # Created first, outside the lock: on Postgres a concurrent insert of the same name waits on
     # the unique index and get_or_create then reads the winner's row.
     RecurringTask.objects.get_or_create(name=name)
-    return RecurringTask.objects.select_related("pending").select_for_update().get(name=name)
+    # No join with the queued run: on Postgres a statement that waited for the lock sees the
+    # row as the other worker left it, but a run that worker queued only from a new statement
+    # (reading `row.pending` afterwards is one).
+    return RecurringTask.objects.select_for_update().get(name=name)
 
 
 def _still_waiting(result: DBTaskResult, *, now: datetime) -> bool:
