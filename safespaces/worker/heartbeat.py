@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from safespaces.worker.models import Heartbeat
 
@@ -61,3 +63,24 @@ def worker_is_dead(worker_id: str, *, now: datetime | None = None) -> bool:
     """
     now = now or timezone.now()
     return Heartbeat.objects.filter(worker_id=worker_id, beat_at__lt=now - STALE_AFTER).exists()
+
+
+def tasks_of_dead_workers_requeue(*, now: datetime | None = None) -> int:
+    """Put back in the queue what workers that stopped beating had claimed and not finished.
+
+    django-tasks-db leaves such a task "running" for ever: an alert would never go. Put back, it
+    runs again from the start, so tasks must be safe to repeat. Called before `heartbeat_beat`
+    forgets workers gone for a day.
+    """
+    now = now or timezone.now()
+    dead = set(
+        Heartbeat.objects.filter(beat_at__lt=now - STALE_AFTER).values_list("worker_id", flat=True)
+    )
+    if not dead:
+        return 0
+    running = DBTaskResult.objects.running().only("id", "worker_ids")
+    lost = [result.id for result in running if result.worker_ids and result.worker_ids[-1] in dead]
+    # Still "running" in the same statement: a task that finished meanwhile stays finished.
+    return DBTaskResult.objects.filter(id__in=lost, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.READY, started_at=None
+    )

@@ -14,7 +14,11 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from safespaces.worker.heartbeat import HEARTBEAT_EVERY, heartbeat_beat
+from safespaces.worker.heartbeat import (
+    HEARTBEAT_EVERY,
+    heartbeat_beat,
+    tasks_of_dead_workers_requeue,
+)
 from safespaces.worker.recurring import recurring_ensure_all
 
 logger = logging.getLogger(__name__)
@@ -32,16 +36,26 @@ class Command(DbWorkerCommand):
         options["reload"] = False
         worker_id: str = options["worker_id"]
         started_at = timezone.now()
-        heartbeat_beat(worker_id=worker_id, started_at=started_at)
-        queued = recurring_ensure_all()
-        if queued:
-            logger.info("Queued the next run of: %s", ", ".join(queued))
+        look_after_the_queue(worker_id=worker_id, started_at=started_at)
         beater = Beater(worker_id=worker_id, started_at=started_at)
         beater.start()
         try:
             super().handle(*args, **options)
         finally:
             beater.stop()
+
+
+def look_after_the_queue(*, worker_id: str, started_at: datetime) -> None:
+    """What every worker does at start and at every beat, in this order: take back the tasks of
+    workers that died (before their heartbeat is forgotten), beat, and queue any recurring run
+    that is missing (after taking back, so a recurring run taken back is not queued twice)."""
+    requeued = tasks_of_dead_workers_requeue()
+    if requeued:
+        logger.warning("Put back in the queue %d task(s) of workers that stopped.", requeued)
+    heartbeat_beat(worker_id=worker_id, started_at=started_at)
+    queued = recurring_ensure_all()
+    if queued:
+        logger.info("Queued the next run of: %s", ", ".join(queued))
 
 
 class Beater(threading.Thread):
@@ -57,8 +71,7 @@ class Beater(threading.Thread):
         try:
             while not self._stopping.wait(HEARTBEAT_EVERY.total_seconds()):
                 try:
-                    heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
-                    recurring_ensure_all()
+                    look_after_the_queue(worker_id=self.worker_id, started_at=self.started_at)
                 except DatabaseError as error:
                     # The class only: a database message may quote values. The next beat retries.
                     logger.warning("Heartbeat not written (%s)", type(error).__name__)
