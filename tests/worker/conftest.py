@@ -9,11 +9,13 @@ from tests.worker import tasks
 
 
 @pytest.fixture(autouse=True)
-def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test registers its own recurring tasks; the apps' own are put back afterwards."""
+def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, recurring.Recurring]]:
+    """Each test registers its own recurring tasks; the apps' own, given to the test, are put
+    back afterwards."""
+    registered_by_the_apps = recurring.recurring_registered()
     monkeypatch.setattr(recurring, "_registry", {})
     tasks.RUNS.clear()
-    yield
+    yield registered_by_the_apps
     tasks.RUNS.clear()
 
 
