@@ -146,7 +146,6 @@ def _ensure(entry: Recurring, *, now: datetime) -> bool:
         if row.pending is not None and _still_waiting(row.pending, now=now):
             return False
         _enqueue(row, entry, now=now)
-    logger.info("Recurring task %s queued for %s.", entry.name, row.next_run_at)
     return True
 
 

@@ -2,6 +2,7 @@
 since a minute ago runs once, and the worker's heartbeat is there for the health check."""
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -92,3 +93,35 @@ def test_a_task_due_a_minute_ago_runs_once_and_the_worker_beats(tmp_path: Path) 
     assert result.return_value == "ran"
     beat = Heartbeat.objects.get(worker_id=WORKER_ID)
     assert beat.beat_at >= started
+
+
+def test_the_worker_stops_at_once_when_told_to(tmp_path: Path) -> None:
+    """SIGTERM (systemd, make run's trap; Ctrl-C sends SIGINT, handled alike) while it waits for
+    work: it exits cleanly, heartbeat thread and all, and nothing is left running."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "manage.py", "worker", "--interval=0.1", "--no-startup-delay"]
+    with shared_with_another_process(tmp_path) as database_url:
+        env["DATABASE_URL"] = database_url
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            started = ""
+            while "Starting worker" not in started and process.poll() is None:
+                started = process.stdout.readline()
+            process.send_signal(signal.SIGTERM)
+            returncode = process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+    assert "Starting worker" in started
+    assert returncode == 0
+    assert Heartbeat.objects.count() == 1
