@@ -150,8 +150,15 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
         with app.cursor() as cursor:
             cursor.execute("SELECT count(*), min(action) FROM audit_auditevent")
             assert cursor.fetchone() == (1, "create")
-            cursor.execute("SELECT status FROM django_tasks_database_dbtaskresult")
-            assert cursor.fetchall() == [("SUCCESSFUL",)]
+            cursor.execute(
+                "SELECT task_path, status FROM django_tasks_database_dbtaskresult ORDER BY 1"
+            )
+            assert cursor.fetchall() == [
+                ("safespaces.worker.tasks.recurring_run", "READY"),
+                ("tests.worker.tasks.count_a_run", "SUCCESSFUL"),
+            ]
+            cursor.execute("SELECT name FROM worker_recurringtask")
+            assert cursor.fetchall() == [("safespaces.worker.tasks.task_results_prune",)]
             cursor.execute("SELECT worker_id FROM worker_heartbeat")
             assert cursor.fetchall() == [("w1",)]
     finally:
