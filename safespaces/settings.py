@@ -48,13 +48,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own form templates, for the form renderer below.
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "axes",
     "csp",
-    "django_htmx",
     "django_rich",
     "safespaces",
     "safespaces.crypto",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "safespaces.people",
     "safespaces.drafts",
     "safespaces.worker",
+    "safespaces.notifications",
     "allies",
     "incidents",
     "riskassessment",
@@ -87,10 +89,13 @@ MIDDLEWARE = [
     # Inside the sign-in checks, around the view and its template: records what a page shows.
     "safespaces.audit.middleware.ResponseAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # Axes last: it turns a lockout raised during authentication into the cool-off page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Forms render through the templates above, so templates/django/forms/field.html, the one
+# template for a field (label, error, input, help), replaces Django's for `field.as_field_group`.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "safespaces.urls"
 WSGI_APPLICATION = "safespaces.wsgi.application"
@@ -108,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "safespaces.context_processors.app",
+                "safespaces.notifications.context_processors.unread",
             ],
         },
     },
@@ -134,8 +140,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background tasks ------------------------------------------------------------------------
 # Django's task framework (the django-tasks backport of django.tasks), queued in the database so it
-# works on SQLite and Postgres alike and several workers can share one queue: `manage.py
-# db_worker` runs them.
+# works on SQLite and Postgres alike and several workers can share one queue.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # `manage.py worker` runs them and beats a heartbeat; when no worker has beaten for two minutes,
 # /healthz answers 503 and administrators see a banner. Off only where no worker is meant to run
@@ -256,6 +261,30 @@ CONTENT_SECURITY_POLICY = {
 
 # The name in page titles and the header. A plain name draws less attention on a shared screen.
 SITE_TITLE = env.str("SITE_TITLE", default="SafeSpaces")
+
+# The address the app is reached at, for links in messages that leave it (email, alert relay):
+# "https://safespaces.example.org". Unset: https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/") or (
+    f"{'http' if DEBUG else 'https'}://{ALLOWED_HOSTS[0] if ALLOWED_HOSTS else 'localhost'}"
+)
+
+# --- Notifications leaving the app (in the app they always work) ------------------------------
+# Email over SMTP: one URL, e.g. smtp+tls://user:password@mail.example.org:587. Unset: no email.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    globals().update(env.email_url("EMAIL_URL"))
+EMAIL_TIMEOUT = 20
+# The sender's address; its name is always SITE_TITLE, so a lock screen shows nothing telling.
+EMAIL_FROM = env.str("EMAIL_FROM", default="")
+# An HTTP POST of a small signed JSON to a relay (ntfy, signal-cli-rest-api, Matrix): see
+# docs/operations.md. Unset: no relay.
+WEBHOOK_URL = env.str("WEBHOOK_URL", default="")
+WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
+if WEBHOOK_URL and len(WEBHOOK_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "SafeSpaces cannot start: WEBHOOK_URL is set, so WEBHOOK_SECRET must be 32 or more random "
+        "characters (python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
 
 # Quick exit replaces the page with this neutral site. Pick one that is ordinary where you work.
 QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.com/weather")

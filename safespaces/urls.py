@@ -11,6 +11,7 @@ urlpatterns = [
     path("audit/", include("safespaces.audit.urls")),
     path("people/", include("safespaces.people.urls")),
     path("places/", include("safespaces.places.urls")),
+    path("notifications/", include("safespaces.notifications.urls")),
     path("allies/", include("allies.urls")),
     path("incidents/", include("incidents.urls")),
     path("risks/", include("riskassessment.urls")),

@@ -76,6 +76,11 @@ EXPECTED: dict[str, Access] = {
     "accounts:setup": Access.PUBLIC,
     "accounts:setup_old_link": Access.PUBLIC,
     "audit:events": Access.ADMINISTRATOR,
+    "notifications:inbox": Access.SIGNED_IN,
+    "notifications:read": Access.SIGNED_IN,
+    "notifications:read_all": Access.SIGNED_IN,
+    "notifications:preferences": Access.SIGNED_IN,
+    "notifications:failures": Access.ADMINISTRATOR,
     "people:list": Access.STAFF,
     "people:create": Access.COORDINATOR,
     "people:grants": Access.ADMINISTRATOR,
@@ -177,6 +182,7 @@ REFUSAL = {
 
 def outcome(response: object) -> str:
     status, location = response.status_code, response.get("Location", "")  # type: ignore[attr-defined]
+    # Exactly "/login/": the redirect never carries the requested path (no "?next=").
     if status == 302 and location == "/login/":
         return "login"
     if status == 302 and location in ("/login/verify/", "/login/enrol/"):
@@ -326,6 +332,7 @@ def test_a_view_without_a_rule_is_refused_at_run_time(administrator: User) -> No
     response = sign_in(Client(), administrator).get("/forgotten/")
 
     assert response.status_code == 403
+    assert b"This page is not for your role" in response.content
     assert b"should never be served" not in response.content
 
 
@@ -333,11 +340,17 @@ def test_a_view_without_a_rule_is_refused_at_run_time(administrator: User) -> No
 def test_each_persona_gets_what_each_rule_allows(
     persona: str, users: dict[str, User], samples: Samples
 ) -> None:
+    # The sign-in pages may end the session they are given (the login page signs out whoever
+    # opens it): each gets a sign-in of its own. The other pages share one; a page that ended it
+    # would turn every later answer into "login", which fails the test rather than hiding it.
+    shared = client_for(persona, users)
     failures = []
     for route in walk(samples=samples):
         if route.name.startswith(ADMIN_NAMESPACE + ":"):
             continue
-        got = outcome(client_for(persona, users).get(route.path))
+        signing_in = route.rule in (Access.PUBLIC, Access.PASSWORD_ONLY)
+        client = client_for(persona, users) if signing_in else shared
+        got = outcome(client.get(route.path))
         want = "allowed" if route.rule in ALLOWED[persona] else REFUSAL[persona]
         if got == "second factor" and route.rule in (Access.PUBLIC, Access.PASSWORD_ONLY):
             got = "allowed"  # the sign-in pages send a half-signed-in user to the next step
@@ -357,7 +370,9 @@ def test_the_admin_site_is_for_verified_administrators_only(
 ) -> None:
     want = "allowed" if persona == "administrator" else REFUSAL[persona]
 
-    got = {path: outcome(client_for(persona, users).get(path)) for path in ADMIN_SAMPLES}
+    client = client_for(persona, users)
+
+    got = {path: outcome(client.get(path)) for path in ADMIN_SAMPLES}
 
     assert got == {path: want for path in ADMIN_SAMPLES}
 
@@ -408,31 +423,37 @@ def role_answer(name: str, persona: str) -> int:
 
 @pytest.mark.parametrize("visibility", list(MAY_SEE))
 @pytest.mark.parametrize("persona", list(INCIDENT_PERSONAS))
-@pytest.mark.parametrize("name", list(INCIDENT_URLS))
-def test_an_incident_url_answers_404_to_outsiders_and_by_role_to_the_rest(
-    name: str, persona: str, visibility: str, request: pytest.FixtureRequest
+def test_each_incident_url_answers_404_to_outsiders_and_by_role_to_the_rest(
+    persona: str, visibility: str, request: pytest.FixtureRequest, db: None
 ) -> None:
     reporter, named = request.getfixturevalue("staff"), request.getfixturevalue("named_staff")
-    user = request.getfixturevalue(INCIDENT_PERSONAS[persona])
-    incident = IncidentFactory(reporter=reporter, visibility=visibility, welfare_follow_up=True)
-    if visibility == "named":
-        incident.shared_with.set([named])
-    kwargs = {"code": incident.pk}
-    if name == "incidents:entry_correct":
-        kwargs["entry"] = TimelineEntryFactory(incident=incident).pk
-    client = sign_in(Client(), user)
+    # One sign-in for every URL of the matrix's row.
+    client = sign_in(Client(), request.getfixturevalue(INCIDENT_PERSONAS[persona]))
+    failures = []
+    for name, method in INCIDENT_URLS.items():
+        # An incident of its own for each URL: a POST changes the one it is given.
+        incident = IncidentFactory(reporter=reporter, visibility=visibility, welfare_follow_up=True)
+        if visibility == "named":
+            incident.shared_with.set([named])
+        kwargs = {"code": incident.pk}
+        if name == "incidents:entry_correct":
+            kwargs["entry"] = TimelineEntryFactory(incident=incident).pk
 
-    if INCIDENT_URLS[name] == "post":
-        response = client.post(reverse(name, kwargs=kwargs), POSTED.get(name, {}))
-    else:
-        response = client.get(reverse(name, kwargs=kwargs))
+        if method == "post":
+            response = client.post(reverse(name, kwargs=kwargs), POSTED.get(name, {}))
+        else:
+            response = client.get(reverse(name, kwargs=kwargs))
 
-    want = role_answer(name, persona) if persona in MAY_SEE[visibility] else 404
-    assert response.status_code == want
-    if want == 404:
-        entries = TimelineEntry.objects.filter(incident=incident)
-        assert entries.count() == (1 if name == "incidents:entry_correct" else 0)
-        assert Incident.objects.get(pk=incident.pk).status == "new"
+        want = role_answer(name, persona) if persona in MAY_SEE[visibility] else 404
+        if response.status_code != want:
+            failures.append(f"{name}: got {response.status_code}, want {want}")
+        elif want == 404:
+            entries = TimelineEntry.objects.filter(incident=incident).count()
+            status = Incident.objects.get(pk=incident.pk).status
+            if (entries, status) != ((1 if name == "incidents:entry_correct" else 0), "new"):
+                failures.append(f"{name}: an outsider changed the incident ({entries}, {status})")
+
+    assert failures == []
 
 
 def test_every_url_of_a_risk_situation_is_in_the_visibility_matrix() -> None:
@@ -454,26 +475,38 @@ def risk_answer(name: str, persona: str) -> int:
     return 302 if RISK_URLS[name][1] == "post" else 200
 
 
+def approved_and_moved() -> tuple[int, int]:
+    """How many assessments are approved and how many measures have left "planned"."""
+    return (
+        Assessment.objects.filter(approved_by__isnull=False).count(),
+        Measure.objects.exclude(status="planned").count(),
+    )
+
+
 @pytest.mark.parametrize("persona", list(RISK_PERSONAS))
-@pytest.mark.parametrize("name", list(RISK_URLS))
-def test_a_risk_url_answers_404_to_outsiders_and_by_role_to_the_rest(
-    name: str, persona: str, request: pytest.FixtureRequest
+def test_each_risk_url_answers_404_to_outsiders_and_by_role_to_the_rest(
+    persona: str, request: pytest.FixtureRequest, db: None
 ) -> None:
     staff = request.getfixturevalue("staff")
-    user = request.getfixturevalue(RISK_PERSONAS[persona])
-    kind, method = RISK_URLS[name]
-    code = risk_code(kind, staff)
-    client = sign_in(Client(), user)
+    client = sign_in(Client(), request.getfixturevalue(RISK_PERSONAS[persona]))
+    failures = []
+    for name, (kind, method) in RISK_URLS.items():
+        # A record of its own for each URL: a POST changes the one it is given.
+        url = reverse(name, kwargs={"code": risk_code(kind, staff)})
+        before = approved_and_moved()
 
-    if method == "post":
-        response = client.post(reverse(name, kwargs={"code": code}), RISK_POSTED.get(name, {}))
-    else:
-        response = client.get(reverse(name, kwargs={"code": code}))
+        if method == "post":
+            response = client.post(url, RISK_POSTED.get(name, {}))
+        else:
+            response = client.get(url)
 
-    assert response.status_code == risk_answer(name, persona)
-    if response.status_code in (403, 404):
-        assert not Assessment.objects.filter(approved_by__isnull=False).exists()
-        assert not Measure.objects.exclude(status="planned").exists()
+        want = risk_answer(name, persona)
+        if response.status_code != want:
+            failures.append(f"{name}: got {response.status_code}, want {want}")
+        elif want in (403, 404) and approved_and_moved() != before:
+            failures.append(f"{name}: a refused request approved or moved something")
+
+    assert failures == []
 
 
 # The URLs of one object of the other kinds, what kind of object their `code` is, and how each is
@@ -612,29 +645,33 @@ OBJECT_CASES = [
 
 
 @pytest.mark.parametrize("persona", list(OBJECT_PERSONAS))
-@pytest.mark.parametrize(("name", "record"), OBJECT_CASES)
-def test_an_object_url_answers_404_to_outsiders_and_by_role_to_the_rest(
-    name: str,
-    record: int,
+def test_each_object_url_answers_404_to_outsiders_and_by_role_to_the_rest(
     persona: str,
     request: pytest.FixtureRequest,
     attachments_dir: Path,  # noqa: F811 - the fixture
 ) -> None:
     staff = request.getfixturevalue("staff")
-    user = request.getfixturevalue(OBJECT_PERSONAS[persona])
-    kind, method = OBJECT_URLS[name]
-    made = OBJECT_KINDS[kind][record]
-    code = made.make(staff)
-    untouched = UNTOUCHED.get(kind, lambda: None)()
-    client = sign_in(Client(), user)
+    client = sign_in(Client(), request.getfixturevalue(OBJECT_PERSONAS[persona]))
+    failures = []
+    for name, record in OBJECT_CASES:
+        kind, method = OBJECT_URLS[name]
+        made = OBJECT_KINDS[kind][record]
+        # A record of its own for each URL: a POST changes the one it is given.
+        code = made.make(staff)
+        untouched = UNTOUCHED.get(kind, lambda: None)()
 
-    if method == "post":
-        response = client.post(reverse(name, kwargs={"code": code}))
-    else:
-        response = client.get(reverse(name, kwargs={"code": code}))
+        if method == "post":
+            response = client.post(reverse(name, kwargs={"code": code}))
+        else:
+            response = client.get(reverse(name, kwargs={"code": code}))
 
-    want = object_answer(name, persona, made.sees)
-    assert response.status_code == want
-    if want in (403, 404):
-        assert UNTOUCHED.get(kind, lambda: None)() == untouched
-        assert b"Legal Name" not in response.content
+        want = object_answer(name, persona, made.sees)
+        case = f"{name} (record {record})"
+        if response.status_code != want:
+            failures.append(f"{case}: got {response.status_code}, want {want}")
+        elif want in (403, 404) and UNTOUCHED.get(kind, lambda: None)() != untouched:
+            failures.append(f"{case}: a refused request changed the record")
+        elif want in (403, 404) and b"Legal Name" in response.content:
+            failures.append(f"{case}: a refused request showed an identity")
+
+    assert failures == []

@@ -21,6 +21,7 @@ def test_it_lists_only_the_users_own_recent_activity(
 
     response = sign_in(client, staff).get("/")
 
+    assert response.status_code == 200
     assert b"Password changed" in response.content
     assert b"Exported" not in response.content
 

@@ -33,6 +33,7 @@ from incidents.attachments import file_read
 from incidents.models import Attachment, EntryKind, TimelineEntry
 from safespaces.accounts.models import User
 from safespaces.crypto.fields import EncryptedJSONField, encrypted_fields
+from safespaces.notifications.models import Address
 from tests.conftest import sign_in
 from tests.factories import (
     ActorFactory,
@@ -73,6 +74,7 @@ FACTORIES: dict[str, Callable[[], models.Model]] = {
     "incidents.ThreatAssessment": ThreatAssessmentFactory,
     "incidents.Review": ReviewFactory,
     "drafts.Draft": DraftFactory,
+    "notifications.Address": lambda: Address.objects.create(user=UserFactory()),
     "riskassessment.RiskSituation": RiskSituationFactory,
     "riskassessment.Assessment": RiskAssessmentFactory,
     "riskassessment.Threat": RiskThreatFactory,

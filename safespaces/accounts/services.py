@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from django_otp import login as otp_login
@@ -46,6 +47,15 @@ from safespaces.accounts.setup_links import (
 )
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
+from safespaces.notifications import kinds as notification_kinds
+from safespaces.notifications.services import notify
+
+
+def _owner_notify(user: User, kind: str) -> None:
+    """Tell the account's owner of a change to it, in the app and by their channels (always on):
+    if it was not them, they learn of it even when someone else holds their session."""
+    notify(kind=kind, recipients=[user], link=reverse("accounts:account"))
+
 
 PENDING_NAME = "authenticator (pending)"
 # The id of the device being enrolled in this session; the secret itself is never in the session.
@@ -134,12 +144,17 @@ def authenticator_enrolment_confirm(
         audit_record(action=AuditEvent.Action.SECOND_FACTOR_FAILED, actor=user, target=user)
         return None
     device = locked
+    replaced, _by_model = (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    )
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     request.session.pop(PENDING_DEVICE_KEY, None)
     device.confirmed = True
     device.name = "authenticator"
     device.save(update_fields=["confirmed", "name"])
     audit_record(action=AuditEvent.Action.SECOND_FACTOR_ENROLLED, actor=user, target=user)
+    if replaced:
+        _owner_notify(user, notification_kinds.SECOND_FACTOR_RESET)
     codes = [] if _backup_device(user).codes.exists() else backup_codes_regenerate(user=user)
     user.end_other_sessions()
     update_session_auth_hash(request, user)
@@ -171,6 +186,7 @@ def backup_codes_regenerate(*, user: User) -> list[str]:
 def backup_codes_replace(*, request: AuthenticatedHttpRequest) -> list[str]:
     """A user's own request for new codes: a second-factor change, so other sessions end."""
     codes = backup_codes_regenerate(user=request.user)
+    _owner_notify(request.user, notification_kinds.BACKUP_CODES)
     request.user.end_other_sessions()
     update_session_auth_hash(request, request.user)
     return codes
@@ -200,6 +216,7 @@ def second_factor_verify(*, request: AuthenticatedHttpRequest, token: str) -> bo
     if action:
         audit_record(action=action, actor=user, target=user)
     audit_record(action=AuditEvent.Action.LOGIN, actor=user, target=user)
+    _owner_notify(user, notification_kinds.SIGN_IN)
     _mark_verified(request, device)
     return True
 
@@ -220,6 +237,7 @@ def second_factor_reset(*, user: User, by: User) -> None:
     user.end_other_sessions()
     UserSession.objects.filter(user=user).delete()
     audit_record(action=AuditEvent.Action.SECOND_FACTOR_RESET, actor=by, target=user)
+    _owner_notify(user, notification_kinds.SECOND_FACTOR_RESET)
 
 
 @transaction.atomic
@@ -309,6 +327,12 @@ def session_touch(*, request: AuthenticatedHttpRequest) -> bool:
     if changed:
         UserSession.objects.filter(pk=record.pk).update(**changed)
     return True
+
+
+def password_change_record(*, user: User) -> None:
+    """After the user changed their own password (Django's view saves it)."""
+    audit_record(action=AuditEvent.Action.PASSWORD_CHANGED, actor=user, target=user)
+    _owner_notify(user, notification_kinds.PASSWORD_CHANGED)
 
 
 def session_end(

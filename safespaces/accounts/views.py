@@ -268,11 +268,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if check is PasswordCheck.WRONG:
             return self.form_invalid(form)
         response = super().form_valid(form)
-        audit_record(
-            action=AuditEvent.Action.PASSWORD_CHANGED,
-            actor=self.request.user,
-            target=self.request.user,
-        )
+        services.password_change_record(user=self.request.user)
         messages.success(
             self.request, _("Your password is changed. You are signed out everywhere else.")
         )

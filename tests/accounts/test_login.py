@@ -55,12 +55,6 @@ def test_an_inactive_user_cannot_sign_in(client: Client, inactive: User) -> None
     assert "_auth_user_id" not in client.session
 
 
-def test_the_login_redirect_never_carries_the_requested_path(client: Client, db: None) -> None:
-    response = client.get("/account/password/")
-
-    assert response["Location"] == "/login/"
-
-
 def test_five_failures_pause_signing_in_for_that_username_and_address(
     client: Client, staff: User
 ) -> None:

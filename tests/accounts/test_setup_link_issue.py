@@ -53,6 +53,7 @@ def test_the_old_password_no_longer_opens_enrolment(
     response = Client().post("/login/", {"username": "lin", "password": PASSWORD})
 
     assert response.status_code == 200
+    assert b"That username and password do not match" in response.content
     assert "_auth_user_id" not in response.wsgi_request.session
 
 

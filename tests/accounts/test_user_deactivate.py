@@ -40,6 +40,7 @@ def test_a_deactivated_user_cannot_sign_in(
     response = Client().post("/login/", {"username": "lin", "password": PASSWORD})
 
     assert response.status_code == 200
+    assert b"That username and password do not match" in response.content
     assert "_auth_user_id" not in response.wsgi_request.session
 
 

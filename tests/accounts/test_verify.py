@@ -122,7 +122,3 @@ def test_the_wait_after_thirty_wrong_backup_codes_is_fifteen_minutes(
     assert too_early.status_code == 200
     assert response["Location"] == "/"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.BACKUP_CODE_USED).count() == 1
-
-
-def test_verify_without_a_password_step_goes_to_login(client: Client, db: None) -> None:
-    assert client.get("/login/verify/")["Location"] == "/login/"

@@ -92,7 +92,3 @@ def test_printing_the_pocket_card_is_recorded_as_an_export(client: Client, staff
     assert b'class="pocket-card"' in response.content
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (event.actor, event.object_type) == (staff, "allies.directory")
-
-
-def test_the_directory_needs_a_signed_in_user(client: Client) -> None:
-    assert client.get("/allies/directory/")["Location"] == "/login/"

@@ -118,7 +118,3 @@ def test_a_coordinator_sees_findings_with_a_way_to_act_on_each(
     assert "Station outreach" in page
     assert "No trusted ally for shelter." in page
     assert f"/allies/new/?capability=shelter&amp;area={outreach.pk}" in page
-
-
-def test_staff_cannot_open_the_gaps(client: Client, staff: User) -> None:
-    assert sign_in(client, staff).get("/allies/gaps/").status_code == 403

@@ -22,8 +22,10 @@ def test_staff_see_allies_without_their_relations(client: Client, staff: User) -
     RelationFactory(source=ally, kind="alliance", target=other_ally)
     RelationFactory(source=adversary, kind="control", target=ally)
 
-    page = sign_in(client, staff).get("/allies/map/").content.decode()
+    response = sign_in(client, staff).get("/allies/map/")
 
+    assert response.status_code == 200
+    page = response.content.decode()
     assert sorted(marks(page)) == sorted([str(ally.pk), str(other_ally.pk)])
     assert adversary.name not in page and neutral.name not in page
     assert "2 allies by power, from 1 at the bottom to 5 at the top." in page

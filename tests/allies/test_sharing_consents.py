@@ -211,6 +211,7 @@ def test_staff_may_not_see_record_or_withdraw_consents(client: Client, staff: Us
     # They see the person's alias, so the person's page answers by role; consents they never
     # see, so a consent's address is not there for them.
     assert page.status_code == 403 and b"Harbour Shelter" not in page.content
+    assert b"This page is not for your role" in page.content
     assert recorded.status_code == 403 and withdrawn.status_code == 404
     assert list(SharingConsent.objects.all()) == [given]
     assert may_share_with(person, ally)

@@ -225,13 +225,6 @@ def test_it_refuses_anyone_but_an_administrator_and_records_it(
     assert (denied.object_type, denied.object_id) == ("url", "audit:events")
 
 
-def test_it_sends_an_anonymous_visitor_to_sign_in(client: Client, db: None) -> None:
-    response = client.get(URL)
-
-    assert response.status_code == 302
-    assert response.url == "/login/"
-
-
 def test_it_sends_a_user_without_a_second_factor_to_enrol(client: Client, unverified: User) -> None:
     sign_in(client, unverified)
 

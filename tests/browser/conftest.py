@@ -132,10 +132,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         command = [sys.executable, *args]
         return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
 
-    migrated = manage("manage.py", "migrate", "--no-input")
-    assert migrated.returncode == 0, f"migrate failed:\n{migrated.stderr[-3000:]}"
+    # One process migrates and seeds: each new one spends about a second starting Django.
     seeded = manage("-m", "tests.browser.seed")
-    assert seeded.returncode == 0, f"seeding the personas failed:\n{seeded.stderr[-3000:]}"
+    assert seeded.returncode == 0, f"migrating or seeding failed:\n{seeded.stderr[-3000:]}"
     seeded_secrets = json.loads(seeded.stdout)
 
     port = _free_port()
@@ -143,7 +142,15 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     log = folder / "server.log"
     with log.open("wb") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            # The seeding process ran the system checks a moment ago, on the same code.
+            [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{port}",
+                "--noreload",
+                "--skip-checks",
+            ],
             cwd=PROJECT,
             env=env,
             stdout=log_file,
@@ -306,6 +313,8 @@ PAGES = {
     "enrol": "/login/enrol/",
     "home": "/",
     "account": "/account/",
+    "notifications": "/notifications/",
+    "notification-settings": "/notifications/settings/",
     "people": "/people/",
     "person": "/people/{heron}/",
     "actors": "/allies/",
@@ -379,6 +388,8 @@ COORDINATOR_PAGES = {
 SIGNED_IN_PAGES = {
     "home",
     "account",
+    "notifications",
+    "notification-settings",
     "people",
     "person",
     "actors",
@@ -447,26 +458,39 @@ def open_page(
     """
 
     def open_(name: str, prepare: Callable[[BrowserContext], None] | None = None) -> Page:
-        state = None
-        if name in SIGNED_IN_PAGES:
-            state = signed_in_state
-        elif name in COORDINATOR_PAGES:
-            state = coordinator_state
-        context = new_context(storage_state=state)
+        context = new_context(storage_state=who_opens(name, signed_in_state, coordinator_state))
         if prepare:
             prepare(context)
         page = context.new_page()
         if name == "verify":
             enter_password(page, ines)
+            expect(page).to_have_url(app.url + page_path(app, name))
+            page.wait_for_load_state()
         elif name == "enrol":
             enter_password(page, dara)
+            expect(page).to_have_url(app.url + page_path(app, name))
+            page.wait_for_load_state()
         else:
-            response = page.goto(page_path(app, name))
-            # An error page would pass the checks too, and check nothing of the page itself.
-            assert response is not None, name
-            assert response.ok, f"{name} answered {response.status}"
-        expect(page).to_have_url(app.url + page_path(app, name))
-        page.wait_for_load_state()
+            go_to(page, app, name)
         return page
 
     return open_
+
+
+def who_opens(name: str, signed_in_state: dict, coordinator_state: dict) -> dict | None:
+    """The cookies of the person who opens page `name`: Ines, Cora or no one."""
+    if name in SIGNED_IN_PAGES:
+        return signed_in_state
+    if name in COORDINATOR_PAGES:
+        return coordinator_state
+    return None
+
+
+def go_to(page: Page, app: App, name: str) -> None:
+    """Load page `name` in `page` and check it answered as itself."""
+    response = page.goto(page_path(app, name))
+    # An error page would pass the checks too, and check nothing of the page itself.
+    assert response is not None, name
+    assert response.ok, f"{name} answered {response.status}"
+    expect(page).to_have_url(app.url + page_path(app, name))
+    page.wait_for_load_state()

@@ -26,7 +26,7 @@ def assert_fits_the_phone(page: Page) -> None:
 
 
 @pytest.mark.browser_context_args(**PHONE)
-@pytest.mark.parametrize("name", ["login", "home"])
+@pytest.mark.parametrize("name", ["login", "home", "notifications", "notification-settings"])
 def test_the_page_fits_a_small_phone_with_quick_exit_in_reach(
     open_page: OpenPage, name: str
 ) -> None:

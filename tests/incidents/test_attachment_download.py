@@ -79,6 +79,7 @@ def test_a_name_with_line_breaks_and_quotes_cannot_add_a_header(
     response = sign_in(client, staff).get(url(attachment))
 
     disposition = response["Content-Disposition"]
+    assert response.status_code == 200
     assert "\r" not in disposition and "\n" not in disposition
     assert disposition == 'attachment; filename="x\\"Set-Cookie: session=stolen.pdf"'
     assert "session=stolen" not in str(response.cookies)
@@ -134,6 +135,7 @@ def test_someone_who_may_not_see_the_incident_gets_404(
     response = sign_in(client, staff).get(url(attachment))
 
     assert response.status_code == 404
+    assert b"We could not find that page" in response.content
     assert STATEMENT not in response.content
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.DOWNLOAD).exists()
 

@@ -148,14 +148,6 @@ def test_a_pattern_holds_only_incidents_the_user_may_see(
     assert seen.reference not in page and also_seen.reference not in page
 
 
-def test_staff_may_not_see_patterns(client: Client, staff: User) -> None:
-    assert sign_in(client, staff).get(URL).status_code == 403
-
-
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    assert client.get(URL)["Location"] == "/login/"
-
-
 def test_posting_is_not_allowed(client: Client, coordinator: User) -> None:
     assert sign_in(client, coordinator).post(URL).status_code == 405
 

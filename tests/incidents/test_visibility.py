@@ -146,13 +146,6 @@ def test_unverified_users_reach_no_incident(client: Client, unverified: User) ->
         assert b"Followed after outreach" not in response.content
 
 
-def test_an_inactive_account_is_sent_to_sign_in(client: Client, inactive: User) -> None:
-    incident = IncidentFactory(reporter=inactive)
-    client.force_login(inactive)
-
-    assert client.get(f"/incidents/{incident.pk}/")["Location"] == "/login/"
-
-
 def edit(client: Client, incident: Incident, **changes: object) -> None:
     data = {
         "kind": incident.kind,

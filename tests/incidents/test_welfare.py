@@ -27,6 +27,7 @@ def test_coordinators_see_who_asked_for_a_check_in_oldest_first(
 
     response = sign_in(client, coordinator).get(URL)
 
+    assert response.status_code == 200
     assert list(response.context["incidents"]) == [older, newer]
     page = response.content.decode()
     assert page.index("Dilnoza") < page.index("Efua")

@@ -7,7 +7,6 @@ from django.test import Client
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
-from safespaces.people.models import Person
 from tests.conftest import sign_in
 from tests.factories import PersonFactory, UserFactory
 
@@ -56,9 +55,3 @@ def test_it_downloads_as_csv_with_formula_cells_defused(
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["when", "who", "action", "fields"]
     assert rows[1][1:3] == ["'=cmd", "Viewed"]
-
-
-def test_it_is_for_administrators_only(client: Client, coordinator: User) -> None:
-    person: Person = PersonFactory()
-
-    assert sign_in(client, coordinator).get(f"/people/{person.pk}/access/").status_code == 403

@@ -21,6 +21,7 @@ def test_a_coordinator_without_a_grant_edits_the_profile_only(
     page = client.get(f"/people/{person.pk}/edit/")
     response = client.post(f"/people/{person.pk}/edit/", form_data(person, relation="volunteer"))
 
+    assert page.status_code == 200 and b'value="Heron"' in page.content
     assert b"Secret Legal" not in page.content and b"legal_name" not in page.content
     assert response["Location"] == f"/people/{person.pk}/"
     saved = Person.objects.get(pk=person.pk)

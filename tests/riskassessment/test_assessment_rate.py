@@ -259,12 +259,6 @@ def test_an_unknown_assessment_is_not_found(client: Client, coordinator: User) -
     assert sign_in(client, coordinator).get(UNKNOWN).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    assessment = RiskAssessmentFactory()
-
-    assert client.get(url(assessment))["Location"] == "/login/"
-
-
 def test_put_is_refused(client: Client, coordinator: User) -> None:
     assessment = RiskAssessmentFactory()
 

@@ -117,6 +117,7 @@ def test_the_page_offers_only_incidents_the_coordinator_may_see_from_the_last_ye
     response = sign_in(client, coordinator).get(url(situation))
 
     offered = set(response.context["form"].fields["linked_incidents"].queryset)
+    assert response.status_code == 200
     assert offered == {recent}
     assert named.reference.encode() not in response.content
     assert old.reference.encode() not in response.content

@@ -191,11 +191,5 @@ def test_an_unknown_measure_is_not_found(client: Client, coordinator: User) -> N
     assert client.get("/risks/measures/7/edit/").status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    measure = MeasureFactory()
-
-    assert client.get(url(measure))["Location"] == "/login/"
-
-
 def test_put_is_refused(client: Client, coordinator: User) -> None:
     assert sign_in(client, coordinator).put(url(MeasureFactory())).status_code == 405

@@ -116,16 +116,6 @@ def test_an_administrator_sees_the_register(client: Client, administrator: User)
     assert [s.pk for s in rows(response)] == [situation.pk]
 
 
-def test_staff_are_refused(client: Client, staff: User) -> None:
-    RiskSituationFactory(participants=[staff])
-
-    assert sign_in(client, staff).get(URL).status_code == 403
-
-
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    assert client.get(URL)["Location"] == "/login/"
-
-
 def test_a_post_is_refused(client: Client, coordinator: User) -> None:
     assert sign_in(client, coordinator).post(URL).status_code == 405
 

@@ -86,6 +86,7 @@ def test_staff_never_see_who_a_threat_comes_from_when_they_may_not_see_it(
 
     response = sign_in(client, staff).get(url(situation))
 
+    assert response.status_code == 200
     assert b"The crew&#x27;s men follow us home." in response.content
     assert b"Blue Door Crew" not in response.content
 
@@ -118,6 +119,7 @@ def test_other_staff_get_404(client: Client, staff: User, other_staff: User) -> 
     response = sign_in(client, other_staff).get(url(situation))
 
     assert response.status_code == 404
+    assert b"We could not find that page" in response.content
     assert b"Thursday night" not in response.content
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
 
@@ -173,6 +175,7 @@ def test_the_top_five_threats_come_first_and_dropped_measures_are_left_out(
     response = sign_in(client, coordinator).get(url(situation))
 
     shown = [threat.description for threat in response.context["top_threats"]]
+    assert response.status_code == 200
     assert shown == [f"Threat rated {score}" for score in (5, 5, 4, 3, 2)]
     assert b"Given up" not in response.content
     assert b"Done already" in response.content

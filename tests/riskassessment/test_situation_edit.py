@@ -225,12 +225,6 @@ def test_an_unknown_situation_is_not_found(client: Client, coordinator: User) ->
     assert client.get("/risks/not-a-uuid/edit/").status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> None:
-    situation = RiskSituationFactory()
-
-    assert client.get(url(situation))["Location"] == "/login/"
-
-
 def test_put_is_refused(client: Client, coordinator: User) -> None:
     situation = RiskSituationFactory()
 

@@ -1,0 +1,20 @@
+from django.http import HttpRequest
+
+from safespaces.access import signed_in
+from safespaces.notifications.selectors import unread_count
+
+
+def unread(request: HttpRequest) -> dict[str, object]:
+    """The number of unread notifications for the header: one COUNT, made only when a page
+    draws the header for someone past both factors."""
+    # Error pages may render before authentication has run.
+    if not hasattr(request, "user") or not signed_in(request) or not request.user.is_verified():
+        return {}
+    count: list[int] = []
+
+    def once() -> int:
+        if not count:
+            count.append(unread_count(request.user))
+        return count[0]
+
+    return {"notifications_unread": once}
