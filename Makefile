@@ -33,7 +33,12 @@ migrate: env ## Apply database migrations
 seed: migrate ## Load fictional demo data and print the demo logins
 	$(PY) manage.py seed_demo
 
-run: seed ## Set everything up and serve on http://127.0.0.1:8000
+# The worker runs in the background of the recipe's shell and the server in its foreground. Ctrl-C
+# reaches both (they share the terminal's process group); the trap stops the worker whenever the
+# server ends for another reason, and waits for it, so nothing is left running.
+run: seed ## Set everything up and serve on http://127.0.0.1:8000, with a background worker
+	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
+	$(PY) manage.py worker & worker=$$!; \
 	$(PY) manage.py runserver $(HOST)
 
 browser:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "safespaces.places",
     "safespaces.people",
     "safespaces.drafts",
+    "safespaces.worker",
     "safespaces.notifications",
     "allies",
     "incidents",
@@ -139,9 +140,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background tasks ------------------------------------------------------------------------
 # Django's task framework (the django-tasks backport of django.tasks), queued in the database so it
-# works on SQLite and Postgres alike and several workers can share one queue: `manage.py
-# db_worker` runs them.
+# works on SQLite and Postgres alike and several workers can share one queue.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# `manage.py worker` runs them and beats a heartbeat; when no worker has beaten for two minutes,
+# /healthz answers 503 and administrators see a banner. Off only where no worker is meant to run
+# (the test suite); never in production, where alerts would stop without a word.
+WORKER_HEALTH_CHECKS = env.bool("WORKER_HEALTH_CHECKS", default=True)
 
 # --- Accounts and authentication -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,6 +1,8 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -10,6 +12,7 @@ from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
 from safespaces.dashboard import panels_for
 from safespaces.drafts.models import Draft
+from safespaces.worker.heartbeat import worker_status
 
 RECENT_ACTIVITY = 10
 
@@ -31,14 +34,28 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @access(Access.PUBLIC)
 @require_safe
+# Outside the request's transaction, which could not even begin without the database.
+@transaction.non_atomic_requests
 def healthz(request: HttpRequest) -> HttpResponse:
-    """For load balancers: 'ok' or 503, nothing else."""
+    """For load balancers: 'ok' when all is well; otherwise 503 and a small JSON naming the part
+    that fails (the database, or the background worker that sends alerts). Never more."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        worker = worker_status()
     except DatabaseError:
-        return HttpResponse("unavailable", content_type="text/plain", status=503)
+        return JsonResponse({"database": "unavailable", "worker": "unknown"}, status=503)
+    if not worker.healthy:
+        return JsonResponse(
+            {"database": "ok", "worker": _not_seen_since(worker.last_seen)}, status=503
+        )
     return HttpResponse("ok", content_type="text/plain")
+
+
+def _not_seen_since(moment: datetime | None) -> str:
+    if moment is None:
+        return "never seen"
+    return f"not seen since {moment.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
 
 
 # A GET on purpose: the exit must work from a plain link, without JavaScript or a form token that

@@ -27,7 +27,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # Static files come from the source folders: tests do not run collectstatic.
     # WhiteNoise would look through every static folder for each new test client (it follows
     # DEBUG); no test outside the browser tests asks the test client for a static file.
+    # No worker runs beside the tests: pages must not warn administrators that none does. The
+    # tests of that warning turn it back on (tests/worker).
+    # Tasks go to the same database queue as in production (TASKS is not overridden): a test
+    # asserts what was queued, and when, with a query; tests/worker/conftest.py runs what is due.
+    # The immediate backend would run a task at once and refuses `run_after`, the dummy one keeps
+    # results in memory that a recurring task cannot point at.
     override_settings(
+        WORKER_HEALTH_CHECKS=False,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         WHITENOISE_USE_FINDERS=False,
         WHITENOISE_AUTOREFRESH=False,

@@ -127,6 +127,20 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
     assert writes.returncode == 0, writes.stderr
     assert writes.stdout.splitlines()[-1] == "1 Amina K."
 
+    # The background worker connects as the app role too: it queues, claims and finishes tasks
+    # and writes its heartbeat.
+    queued = server.manage(
+        server.app,
+        "shell",
+        "-c",
+        "from tests.worker.tasks import count_a_run\ncount_a_run.enqueue()",
+    )
+    assert queued.returncode == 0, queued.stderr
+    worked = server.manage(
+        server.app, "worker", "--batch", "--interval=0", "--no-startup-delay", "--worker-id=w1"
+    )
+    assert worked.returncode == 0, worked.stderr
+
     app = psycopg2.connect(server.url(server.app))
     try:
         for statement in REFUSED:
@@ -136,6 +150,17 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
         with app.cursor() as cursor:
             cursor.execute("SELECT count(*), min(action) FROM audit_auditevent")
             assert cursor.fetchone() == (1, "create")
+            cursor.execute(
+                "SELECT task_path, status FROM django_tasks_database_dbtaskresult ORDER BY 1"
+            )
+            assert cursor.fetchall() == [
+                ("safespaces.worker.tasks.recurring_run", "READY"),
+                ("tests.worker.tasks.count_a_run", "SUCCESSFUL"),
+            ]
+            cursor.execute("SELECT name FROM worker_recurringtask")
+            assert cursor.fetchall() == [("safespaces.worker.tasks.task_results_prune",)]
+            cursor.execute("SELECT worker_id FROM worker_heartbeat")
+            assert cursor.fetchall() == [("w1",)]
     finally:
         app.close()
 
