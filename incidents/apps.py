@@ -10,6 +10,7 @@ class IncidentsConfig(AppConfig):
         # The platform's menu and home page offer the incident book, and seed_demo adds its
         # demo, without importing this app.
         from incidents import demo
+        from incidents.alerts import alert_kinds_register
         from incidents.dashboard import actions
         from safespaces import demo as platform_demo
         from safespaces.dashboard import register
@@ -17,5 +18,6 @@ class IncidentsConfig(AppConfig):
 
         menu_register(Link(_("Incidents"), "incidents:list", 10, section="incidents"))
         register(actions, order=10)
+        alert_kinds_register()
         # After the allies' demo, whose actors are these incidents' sources.
         platform_demo.register(demo.seed, order=20)

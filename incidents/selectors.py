@@ -72,6 +72,17 @@ class IncidentAccess:
     may_link_engagements: bool
 
 
+def coordinators_who_see(incident: Incident) -> list[User]:
+    """The active coordinators and administrators who may see the incident, for its alerts. One
+    visibility query each: an organization has a handful of them."""
+    candidates = User.objects.filter(
+        is_active=True, groups__name__in=[Role.COORDINATOR.value, Role.ADMINISTRATOR.value]
+    ).distinct()
+    return [
+        user for user in candidates if incidents_visible_to(user).filter(pk=incident.pk).exists()
+    ]
+
+
 def get_incident_for_user(request: AuthenticatedHttpRequest, code: UUID) -> IncidentAccess:
     """The incident and what the user may do with it, or 404 for anyone who may not see it:
     its existence must not leak."""

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from incidents.alerts import incident_alerts_send
 from incidents.attachments import CheckedFile, file_discard, file_store, seal_file
 from incidents.models import (
     Attachment,
@@ -61,6 +62,7 @@ def incident_report(
     fields = _filled(incident) + (["affected_people"] if incident.affected_people.exists() else [])
     audit_record(action=AuditEvent.Action.CREATE, actor=by, target=incident, fields=fields)
     draft_discard(user=by, form=LOG_FORM)
+    incident_alerts_send(incident, by=by)
     return incident
 
 

@@ -3,7 +3,7 @@ from django.test import Client, override_settings
 
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
-from safespaces.notifications.kinds import Kind, kind_of
+from safespaces.notifications.kinds import ALWAYS_ON, Kind, kind_of, kinds
 from safespaces.notifications.models import Address, Channel, Preference
 from safespaces.notifications.services import channels_for
 from tests.conftest import sign_in
@@ -22,6 +22,15 @@ def kind(key: str) -> Kind:
     found = kind_of(key)
     assert found is not None
     return found
+
+
+def kept_on_by_email(*, but: str = "") -> dict[str, str]:
+    """The email box of every kind that cannot be switched off (the apps' too), but one."""
+    return {
+        f"{each.key}__email": "on"
+        for each in kinds()
+        if each.urgency in ALWAYS_ON and each.key != but
+    }
 
 
 def all_on_form(email: str = "lin@example.org", relay: str = "", **changes: str) -> dict[str, str]:
@@ -65,17 +74,9 @@ def test_an_urgent_kind_keeps_one_channel_and_a_normal_one_may_go_quiet(
     client: Client, staff: User
 ) -> None:
     Address.objects.create(user=staff, email="lin@example.org")
-    boxes = {
-        f"{key}__email": "on"
-        for key in [
-            "account.sign_in",
-            "account.password_changed",
-            "account.second_factor_reset",
-            "account.backup_codes",
-        ]
-    }
     data = all_on_form(
-        **boxes, **{"tests.check_in_overdue__webhook": "on", "tests.routine__webhook": "on"}
+        **kept_on_by_email(but="tests.check_in_overdue"),
+        **{"tests.check_in_overdue__webhook": "on", "tests.routine__webhook": "on"},
     )
 
     response = sign_in(client, staff).post(URL, data)
@@ -91,18 +92,7 @@ def test_an_urgent_kind_keeps_one_channel_and_a_normal_one_may_go_quiet(
 @override_settings(**BOTH)
 def test_changing_an_address_needs_the_password(client: Client, staff: User) -> None:
     sign_in(client, staff)
-    data = all_on_form(email="someone.else@example.org", **{"account.sign_in__email": "on"})
-    data.update(
-        {
-            f"{k}__email": "on"
-            for k in [
-                "account.password_changed",
-                "account.second_factor_reset",
-                "account.backup_codes",
-                "tests.check_in_overdue",
-            ]
-        }
-    )
+    data = all_on_form(email="someone.else@example.org", **kept_on_by_email())
 
     refused = client.post(URL, data)
     wrong = client.post(URL, {**data, "password": "not-the-password"})
