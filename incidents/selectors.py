@@ -27,6 +27,7 @@ from incidents.models import (
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
+from safespaces.accounts.selectors import coordinators
 
 
 def may_analyse(user: User) -> bool:
@@ -75,11 +76,10 @@ class IncidentAccess:
 def coordinators_who_see(incident: Incident) -> list[User]:
     """The active coordinators and administrators who may see the incident, for its alerts. One
     visibility query each: an organization has a handful of them."""
-    candidates = User.objects.filter(
-        is_active=True, groups__name__in=[Role.COORDINATOR.value, Role.ADMINISTRATOR.value]
-    ).distinct()
     return [
-        user for user in candidates if incidents_visible_to(user).filter(pk=incident.pk).exists()
+        user
+        for user in coordinators()
+        if incidents_visible_to(user).filter(pk=incident.pk).exists()
     ]
 
 

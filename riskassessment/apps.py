@@ -10,6 +10,7 @@ class RiskAssessmentConfig(AppConfig):
         # The home page and the menu show this app, and seed_demo adds its demo, without the
         # platform importing it.
         from riskassessment import demo
+        from riskassessment.alerts import alert_kinds_register
         from riskassessment.dashboard import panel
         from safespaces import demo as platform_demo
         from safespaces.accounts.roles import Role
@@ -26,5 +27,6 @@ class RiskAssessmentConfig(AppConfig):
             )
         )
         register(panel, order=30)
+        alert_kinds_register()
         # Last: its situations link the other demos' actors and incidents.
         platform_demo.register(demo.seed, order=30)

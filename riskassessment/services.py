@@ -10,6 +10,7 @@ from django.forms import BaseInlineFormSet, BaseModelFormSet
 from django.utils import timezone
 
 from incidents.models import Incident
+from riskassessment.alerts import approval_alerts_send
 from riskassessment.models import (
     Assessment,
     Capacity,
@@ -238,6 +239,7 @@ def assessment_decide(
     assessment.approved_at = None
     save_if_unchanged(assessment, seen_version=seen_version)
     _changed(assessment, by, [*changed, "decided_by"])
+    approval_alerts_send(assessment)
     return assessment
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.accounts.models import BackupCode, BackupCodeDevice, SetupToken, User, UserSession
+from safespaces.accounts.roles import Role
 from safespaces.accounts.sessions import SEEN_MARGIN, auth_tag
 from safespaces.accounts.setup_links import setup_token_digest
 
@@ -35,6 +36,14 @@ def has_any_second_factor_device(user: User) -> bool:
 def second_step(user: User) -> str:
     """Where a user who gave only a password goes next: verification, or enrolment first."""
     return "accounts:verify" if has_second_factor(user) else "accounts:enrol"
+
+
+def coordinators() -> QuerySet[User]:
+    """The active coordinators and administrators: who alerts about the organization's records
+    go to, once each app has kept those who may see the record."""
+    return User.objects.filter(
+        is_active=True, groups__name__in=[Role.COORDINATOR.value, Role.ADMINISTRATOR.value]
+    ).distinct()
 
 
 def open_setup_links() -> QuerySet[SetupToken]:
