@@ -11,6 +11,7 @@ from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
+from safespaces.people.alerts import erasure_alerts_send
 from safespaces.people.erasure import erasure_steps
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
 
@@ -93,6 +94,7 @@ def grant_revoke(*, grant: IdentityGrant, by: User) -> None:
 def erasure_request(*, person: Person, reason: str, by: User) -> ErasureRequest:
     request = ErasureRequest.objects.create(person=person, reason=reason, requested_by=by)
     audit_record(action=AuditEvent.Action.CREATE, actor=by, target=request)
+    erasure_alerts_send(by=by)
     return request
 
 
