@@ -11,7 +11,7 @@ from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
-from safespaces.people.alerts import erasure_alerts_send
+from safespaces.people.alerts import erasure_alerts_send, grant_ending_schedule
 from safespaces.people.erasure import erasure_steps
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
 
@@ -81,6 +81,7 @@ def grant_create(
         expires_at=expires_at,
     )
     audit_record(action=AuditEvent.Action.GRANT, actor=by, target=grant)
+    grant_ending_schedule(grant)
     return grant
 
 
