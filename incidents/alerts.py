@@ -10,7 +10,7 @@ from incidents.models import Incident, Severity
 from incidents.selectors import coordinators_who_see
 from safespaces.accounts.models import User
 from safespaces.notifications.kinds import Kind, Urgency, register
-from safespaces.notifications.services import notify
+from safespaces.notifications.services import notifications_settle, notify
 
 WELFARE_ASKED = "incidents.welfare_asked"
 SERIOUS_LOGGED = "incidents.serious_logged"
@@ -47,6 +47,18 @@ def incident_alerts_send(incident: Incident, *, by: User) -> None:
     if not kinds:
         return
     recipients = [user for user in coordinators_who_see(incident) if user.pk != by.pk]
-    link = reverse("incidents:detail", args=[incident.pk])
     for kind in kinds:
-        notify(kind=kind, recipients=recipients, link=link)
+        notify(kind=kind, recipients=recipients, link=_link(incident))
+
+
+def welfare_alerts_settle(incident: Incident) -> None:
+    """Someone checked in: the other coordinators' alerts about it are answered."""
+    notifications_settle(kind=WELFARE_ASKED, link=_link(incident))
+
+
+def serious_alerts_settle(incident: Incident) -> None:
+    notifications_settle(kind=SERIOUS_LOGGED, link=_link(incident))
+
+
+def _link(incident: Incident) -> str:
+    return reverse("incidents:detail", args=[incident.pk])

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from allies.models import Actor
+from incidents.alerts import serious_alerts_settle
 from incidents.models import (
     EntryKind,
     Incident,
@@ -307,5 +308,9 @@ def seed(user: User) -> list[str]:
     places = places_by_kind()
     actors = {actor.name: actor for actor in Actor.objects.all()}
     made = [_report(row, cast, places, actors) for row in drawn]
+    # The story's serious incidents were seen when they happened: only the open check-in request
+    # is still new in the coordinators' inbox.
+    for incident in made:
+        serious_alerts_settle(incident)
     _assess_run(RECRUITER_RUN, made, cast[COORDINATOR])
     return [f"Demo incidents: {len(made)} over two years (fictional), with a threat assessment."]

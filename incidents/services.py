@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from incidents.alerts import incident_alerts_send
+from incidents.alerts import incident_alerts_send, welfare_alerts_settle
 from incidents.attachments import CheckedFile, file_discard, file_store, seal_file
 from incidents.models import (
     Attachment,
@@ -146,6 +146,7 @@ def welfare_done(*, incident: Incident, by: User) -> Incident:
     audit_record(
         action=AuditEvent.Action.CHANGE, actor=by, target=incident, fields=["welfare_done_at"]
     )
+    welfare_alerts_settle(incident)
     return incident
 
 

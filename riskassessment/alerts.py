@@ -8,7 +8,7 @@ from riskassessment.models import Assessment
 from riskassessment.selectors import may_approve
 from safespaces.accounts.selectors import coordinators
 from safespaces.notifications.kinds import Kind, Urgency, register
-from safespaces.notifications.services import notify
+from safespaces.notifications.services import notifications_settle, notify
 
 APPROVAL_WAITING = "riskassessment.approval_waiting"
 
@@ -29,5 +29,13 @@ def approval_alerts_send(assessment: Assessment) -> None:
     if not assessment.awaits_approval:
         return
     recipients = [user for user in coordinators() if may_approve(assessment, user)]
-    link = reverse("riskassessment:assessment", args=[assessment.pk])
-    notify(kind=APPROVAL_WAITING, recipients=recipients, link=link)
+    notify(kind=APPROVAL_WAITING, recipients=recipients, link=_link(assessment))
+
+
+def approval_alerts_settle(assessment: Assessment) -> None:
+    """Approved: nobody else needs to look at it any more."""
+    notifications_settle(kind=APPROVAL_WAITING, link=_link(assessment))
+
+
+def _link(assessment: Assessment) -> str:
+    return reverse("riskassessment:assessment", args=[assessment.pk])

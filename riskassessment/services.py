@@ -10,7 +10,7 @@ from django.forms import BaseInlineFormSet, BaseModelFormSet
 from django.utils import timezone
 
 from incidents.models import Incident
-from riskassessment.alerts import approval_alerts_send
+from riskassessment.alerts import approval_alerts_send, approval_alerts_settle
 from riskassessment.models import (
     Assessment,
     Capacity,
@@ -253,6 +253,7 @@ def assessment_approve(*, assessment: Assessment, by: User) -> Assessment:
     locked.version += 1
     locked.save(update_fields=["approved_by", "approved_at", "version"])
     _changed(locked, by, ["approved_by"])
+    approval_alerts_settle(locked)
     return locked
 
 

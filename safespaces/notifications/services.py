@@ -96,6 +96,15 @@ def notification_read(*, notification: Notification) -> None:
         notification.save(update_fields=["read_at"])
 
 
+def notifications_settle(*, kind: str, link: str) -> int:
+    """Someone dealt with what the notifications of `kind` at `link` asked for (a check-in made, a
+    decision approved): they are read for everyone, so nobody's inbox keeps a call already
+    answered. Returns how many were still unread."""
+    return Notification.objects.filter(kind=kind, link=link, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def notifications_read_all(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()

@@ -4,7 +4,7 @@ import pytest
 
 from incidents.alerts import SERIOUS_LOGGED, WELFARE_ASKED
 from incidents.models import Incident
-from incidents.services import incident_report
+from incidents.services import incident_report, welfare_done
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.notifications.models import Notification
@@ -63,3 +63,16 @@ def test_an_ordinary_incident_tells_nobody(staff: User, coordinator: User) -> No
 
     assert Incident.objects.filter(pk=incident.pk).exists()
     assert Notification.objects.filter(kind__in=[WELFARE_ASKED, SERIOUS_LOGGED]).count() == 0
+
+
+def test_a_check_in_made_answers_every_coordinators_alert(
+    staff: User, coordinator: User, administrator: User
+) -> None:
+    incident = report(staff, welfare_follow_up=True, severity=2)
+    unread = Notification.objects.filter(kind=WELFARE_ASKED, read_at__isnull=True)
+    assert unread.count() == 2
+
+    welfare_done(incident=incident, by=coordinator)
+
+    assert Notification.objects.filter(kind=WELFARE_ASKED).count() == 2
+    assert unread.count() == 0

@@ -54,3 +54,18 @@ def test_a_decision_that_needs_no_approval_tells_nobody(
     assert (medium.decided_by, postponed.decided_by) == (coordinator, coordinator)
     assert not medium.awaits_approval and not postponed.awaits_approval
     assert told() == set()
+
+
+def test_an_approval_answers_the_alert_for_everyone(
+    coordinator: User, administrator: User
+) -> None:
+    other = UserFactory(role=Role.COORDINATOR)
+    assessment = decide(coordinator, Level.CRITICAL)
+    unread = Notification.objects.filter(kind=APPROVAL_WAITING, read_at__isnull=True)
+    assert set(unread.values_list("recipient", flat=True)) == {other.pk, administrator.pk}
+
+    services.assessment_approve(assessment=assessment, by=other)
+
+    assert Assessment.objects.get(pk=assessment.pk).approved_by == other
+    assert Notification.objects.filter(kind=APPROVAL_WAITING).count() == 2
+    assert unread.count() == 0
