@@ -17,17 +17,18 @@ class AlliesConfig(AppConfig):
         from safespaces import demo as platform_demo
         from safespaces.accounts.roles import Role
         from safespaces.dashboard import register
-        from safespaces.navigation import Link, menu_register, person_link_register, role_at_least
+        from safespaces.navigation import Link, menu_register, object_link_register, role_at_least
         from safespaces.people import erasure
 
         menu_register(Link(_("Allies"), "allies:list", 40, section="allies"))
-        person_link_register(
+        object_link_register(
+            "person",
             Link(
                 _("Who they agreed to share their information with"),
                 "allies:person_sharing",
                 10,
                 role_at_least(Role.COORDINATOR),
-            )
+            ),
         )
         register(directory, order=20)
         erasure.register(sharing_consents_erase)

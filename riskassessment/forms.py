@@ -151,7 +151,10 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
         (_("The activity"), ["kind", "title", "objective"]),
         (_("Where and when"), ["place", "starts_on", "ends_on"]),
         (_("Who"), ["participants", "people"]),
-        (_("Check-ins"), ["check_in_with", "check_in_when", "check_in_missed"]),
+        (
+            _("Check-ins"),
+            ["check_in_with", "check_in_when", "check_in_missed", "check_in_grace_minutes"],
+        ),
         (_("Keeping it current"), ["incidents", "review_every_months", "status"]),
     ]
 
@@ -192,6 +195,7 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
             "check_in_with",
             "check_in_when",
             "check_in_missed",
+            "check_in_grace_minutes",
             "incidents",
             "review_every_months",
             "status",

@@ -154,6 +154,13 @@ class RiskSituation(VersionedModel):
         blank=True,
         help_text=_("Who calls whom, after how long, and who is alerted next."),
     )
+    # How long after a missed check-in time the watchers are alerted: a bus running late is not
+    # an emergency, but the team must not wait long either.
+    check_in_grace_minutes = models.PositiveSmallIntegerField(
+        _("alert the watchers this long after a missed check-in (minutes)"),
+        default=10,
+        validators=[MaxValueValidator(120)],
+    )
     review_every_months = models.PositiveSmallIntegerField(
         _("reassess at least every (months)"),
         default=6,

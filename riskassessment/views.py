@@ -47,6 +47,7 @@ from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidde
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
 from safespaces.editing import EditConflict, conflict_message, edit_saved
+from safespaces.navigation import object_links_for
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
@@ -470,5 +471,7 @@ def safety_plan(request: AuthenticatedHttpRequest, found: SituationAccess) -> Ht
         "people": situation.people.only("id", "alias"),
         **emergency_contacts(situation.place),
         "printed_at": timezone.now(),
+        # "Start this check-in", added by the check-ins app above this one.
+        "plan_links": object_links_for(request, "situation", situation.pk),
     }
     return render(request, "riskassessment/safety_plan.html", context)

@@ -14,6 +14,8 @@ class Panel:
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    # Above the greeting, before anything else: someone may be in danger.
+    urgent: bool = False
 
 
 PanelSource = Callable[[HttpRequest], Panel | None]

@@ -1,4 +1,4 @@
-"""Links on the platform's pages that apps add: the main menu and the links on a person's page.
+"""Links that apps add to pages they do not own: the main menu and the links on a record's page.
 
 The platform draws them without naming the apps built on it (the arrows only point this way):
 each app registers its own from its `ready()`, as it registers home page panels
@@ -47,7 +47,9 @@ class Shown:
 
 
 _menu: list[Link] = []
-_person_links: list[Link] = []
+# Links on one record's page, by the kind of record ("person", "situation"); each link's URL
+# takes the record's code.
+_object_links: dict[str, list[Link]] = {}
 
 
 def _add(links: list[Link], link: Link) -> None:
@@ -60,9 +62,9 @@ def menu_register(link: Link) -> None:
     _add(_menu, link)
 
 
-def person_link_register(link: Link) -> None:
-    """A link about one person; its URL takes the person's code."""
-    _add(_person_links, link)
+def object_link_register(of: str, link: Link) -> None:
+    """A link on the page of one record of kind `of`; its URL takes the record's code."""
+    _add(_object_links.setdefault(of, []), link)
 
 
 def menu_for(request: HttpRequest) -> list[Shown]:
@@ -77,10 +79,10 @@ def menu_for(request: HttpRequest) -> list[Shown]:
     ]
 
 
-def person_links_for(request: HttpRequest, code: object) -> list[Shown]:
+def object_links_for(request: HttpRequest, of: str, code: object) -> list[Shown]:
     return [
         Shown(link.label, reverse(link.url_name, kwargs={"code": code}))
-        for link in _person_links
+        for link in _object_links.get(of, [])
         if link.may_see(request.user)
     ]
 

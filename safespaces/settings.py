@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "allies",
     "incidents",
     "riskassessment",
+    "checkins",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("allies/", include("allies.urls")),
     path("incidents/", include("incidents.urls")),
     path("risks/", include("riskassessment.urls")),
+    path("checkins/", include("checkins.urls")),
     path("admin/", admin.site.urls),
 ]
 

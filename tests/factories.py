@@ -399,3 +399,22 @@ class MeasureFactory(factory.django.DjangoModelFactory):
     description = "Ask the station police liaison to patrol on Thursdays."
     due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
     created_by = factory.SelfAttribute("situation.created_by")
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    """An active check-in due in an hour; pass `alarm=...` (with status "alarm" and alarm_at)
+    for one whose alarm is raised."""
+
+    class Meta:
+        model = "checkins.CheckIn"
+        skip_postgeneration_save = True
+
+    person = factory.SubFactory(UserFactory, role=Role.STAFF)
+    activity = "Night outreach at the station."
+    company = "Kestrel"
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+
+    @factory.post_generation
+    def watchers(self, create: bool, extracted: list[User] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.watchers.set(extracted)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from allies.models import Engagement, Relation, SharingConsent
+from checkins.models import CheckIn
 from incidents import services as incident_services
 from incidents.attachments import check_upload
 from incidents.models import Incident, TimelineEntry
@@ -36,6 +37,7 @@ from tests.conftest import sign_in
 from tests.factories import (
     ActorFactory,
     AdversaryFactory,
+    CheckInFactory,
     EngagementFactory,
     ErasureRequestFactory,
     IdentityGrantFactory,
@@ -76,6 +78,18 @@ EXPECTED: dict[str, Access] = {
     "accounts:setup": Access.PUBLIC,
     "accounts:setup_old_link": Access.PUBLIC,
     "audit:events": Access.ADMINISTRATOR,
+    "checkins:list": Access.STAFF,
+    "checkins:start": Access.STAFF,
+    "checkins:start_for_situation": Access.STAFF,
+    "checkins:detail": Access.STAFF,
+    "checkins:safe": Access.STAFF,
+    "checkins:more_time": Access.STAFF,
+    "checkins:end": Access.STAFF,
+    "checkins:help": Access.STAFF,
+    "checkins:acknowledge": Access.STAFF,
+    "checkins:note": Access.STAFF,
+    "checkins:close": Access.STAFF,
+    "checkins:log_incident": Access.STAFF,
     "notifications:inbox": Access.SIGNED_IN,
     "notifications:read": Access.SIGNED_IN,
     "notifications:read_all": Access.SIGNED_IN,
@@ -255,6 +269,8 @@ RISK_URLS = {
     "riskassessment:approve": ("decision", "post"),
     "riskassessment:measure_edit": ("measure", "get"),
     "riskassessment:measure_status": ("measure", "post"),
+    # Started from a safety plan: whoever may open the plan.
+    "checkins:start_for_situation": ("situation", "get"),
 }
 RISK_POSTED = {"riskassessment:measure_status": {"status": "done"}}
 # Lin (staff) takes part in the situation and owns its measure; Sam (other staff) does neither.
@@ -459,7 +475,7 @@ def test_each_incident_url_answers_404_to_outsiders_and_by_role_to_the_rest(
 def test_every_url_of_a_risk_situation_is_in_the_visibility_matrix() -> None:
     with_a_code = {f"riskassessment:{p.name}" for p in risk_urls if "code" in p.pattern.converters}
 
-    assert with_a_code == set(RISK_URLS)
+    assert with_a_code == {name for name in RISK_URLS if name.startswith("riskassessment:")}
 
 
 def risk_answer(name: str, persona: str) -> int:
@@ -534,6 +550,29 @@ OBJECT_URLS = {
     "places:detail": ("place", "get"),
     "places:edit": ("place", "get"),
     "places:archive": ("place", "post"),
+    "checkins:detail": ("checkin", "get"),
+    "checkins:safe": ("checkin", "post"),
+    "checkins:more_time": ("checkin", "post"),
+    "checkins:end": ("checkin", "post"),
+    "checkins:help": ("checkin", "post"),
+    "checkins:acknowledge": ("checkin", "post"),
+    "checkins:note": ("checkin", "post"),
+    "checkins:close": ("checkin", "post"),
+    "checkins:log_incident": ("checkin", "post"),
+}
+OBJECT_POSTED = {
+    "checkins:more_time": {"minutes": "30"},
+    "checkins:note": {"note": "Called her phone twice."},
+    "checkins:close": {"outcome": "safe"},
+}
+# Only the person out in the field answers their own check-in; only the others who may see it
+# respond to its alarm.
+THEIRS_ONLY = {"checkins:safe", "checkins:more_time", "checkins:end", "checkins:help"}
+RESPONDERS_ONLY = {
+    "checkins:acknowledge",
+    "checkins:note",
+    "checkins:close",
+    "checkins:log_incident",
 }
 # Lin is staff; Sam is other staff; the coordinator and the administrator are one each.
 OBJECT_PERSONAS = {
@@ -571,6 +610,24 @@ def _consent(staff: User) -> str:
     return str(consent.pk)
 
 
+def _lins_alarm(staff: User) -> str:
+    """Lin missed her check-in and Sam watches it: with the alarm raised, coordinators see it."""
+    # Sam, the other staff persona, when the test signed him in; a stand-in otherwise.
+    other_staff = User.objects.filter(username="sam").first() or UserFactory(username="sam")
+    alarm = CheckInFactory(
+        person=staff,
+        watchers=[other_staff],
+        status="alarm",
+        alarm="missed",
+        alarm_at=timezone.now(),
+    )
+    return str(alarm.pk)
+
+
+def _someone_elses(**alarm: object) -> Callable[[User], str]:
+    return lambda staff: str(CheckInFactory(**alarm).pk)
+
+
 def _archived_person(staff: User) -> str:
     return str(PersonFactory(archived_at=timezone.now()).pk)
 
@@ -599,6 +656,12 @@ OBJECT_KINDS: dict[str, list[Made]] = {
         Made(lambda staff: str(PlaceFactory().pk), EVERYONE),
         Made(lambda staff: str(PlaceFactory(archived=True).pk), COORDINATING),
     ],
+    "checkin": [
+        Made(_lins_alarm, EVERYONE),
+        # Where a colleague is tonight is for their watchers until an alarm: nobody here.
+        Made(_someone_elses(), frozenset()),
+        Made(_someone_elses(status="alarm", alarm="help", alarm_at=timezone.now()), COORDINATING),
+    ],
 }
 ROLE_OF = {
     "administrator": Role.ADMINISTRATOR,
@@ -621,6 +684,7 @@ UNTOUCHED: dict[str, Callable[[], object]] = {
     "erasure": lambda: ErasureRequest.objects.filter(approved_at__isnull=True).count(),
     "grant": lambda: IdentityGrant.objects.filter(revoked_at__isnull=True).count(),
     "place": lambda: Place.objects.filter(archived=True).count(),
+    "checkin": lambda: sorted(CheckIn.objects.values_list("version", flat=True)),
 }
 
 
@@ -634,6 +698,10 @@ def object_answer(name: str, persona: str, sees: frozenset[str]) -> int:
         return 403  # an identity needs a grant, which nobody here holds
     if name == "people:reveal":
         return 200  # the identity, shown in the answer itself
+    if name in THEIRS_ONLY and persona != "staff":
+        return 403  # Lin's own check-in is the only one of theirs here
+    if name in RESPONDERS_ONLY and persona == "staff":
+        return 403
     return 302 if OBJECT_URLS[name][1] == "post" else 200
 
 
@@ -661,7 +729,9 @@ def test_each_object_url_answers_404_to_outsiders_and_by_role_to_the_rest(
         untouched = UNTOUCHED.get(kind, lambda: None)()
 
         if method == "post":
-            response = client.post(reverse(name, kwargs={"code": code}))
+            response = client.post(
+                reverse(name, kwargs={"code": code}), OBJECT_POSTED.get(name, {})
+            )
         else:
             response = client.get(reverse(name, kwargs={"code": code}))
 

@@ -11,7 +11,7 @@ from tests.conftest import sign_in
 from tests.factories import PersonFactory
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN_APPS = ["incidents", "allies", "riskassessment"]
+DOMAIN_APPS = ["incidents", "allies", "riskassessment", "checkins"]
 NAMES_A_DOMAIN_APP = re.compile(
     rf"^\s*(from|import)\s+({'|'.join(DOMAIN_APPS)})\b|\b({'|'.join(DOMAIN_APPS)}):[a-z_]+",
     re.MULTILINE,
@@ -55,6 +55,7 @@ def test_apps_put_their_menu_entries_between_the_platforms(client: Client, staff
     assert menu_of(sign_in(client, staff)) == [
         "Home",
         "Incidents",
+        "Check-ins",
         "People",
         "Allies",
         "Places",
@@ -68,6 +69,7 @@ def test_coordinators_see_risks_and_administrators_their_pages_too(
     assert menu_of(sign_in(client, administrator)) == [
         "Home",
         "Incidents",
+        "Check-ins",
         "Risks",
         "People",
         "Allies",

@@ -15,7 +15,7 @@ from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidde
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_view
 from safespaces.editing import edit_saved
-from safespaces.navigation import person_links_for
+from safespaces.navigation import object_links_for
 from safespaces.people import services
 from safespaces.people.forms import DateRangeForm, ErasureForm, GrantForm, PersonForm, SearchForm
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
@@ -61,7 +61,7 @@ def _detail(
         ],
         "revealed": identity is not None,
         "may_reveal": found.may_reveal,
-        "person_links": person_links_for(request, person.pk),
+        "person_links": object_links_for(request, "person", person.pk),
     }
     return render(request, "people/person_detail.html", context)
 

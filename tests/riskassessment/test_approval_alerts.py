@@ -56,9 +56,7 @@ def test_a_decision_that_needs_no_approval_tells_nobody(
     assert told() == set()
 
 
-def test_an_approval_answers_the_alert_for_everyone(
-    coordinator: User, administrator: User
-) -> None:
+def test_an_approval_answers_the_alert_for_everyone(coordinator: User, administrator: User) -> None:
     other = UserFactory(role=Role.COORDINATOR)
     assessment = decide(coordinator, Level.CRITICAL)
     unread = Notification.objects.filter(kind=APPROVAL_WAITING, read_at__isnull=True)
