@@ -418,3 +418,12 @@ class CheckInFactory(factory.django.DjangoModelFactory):
     def watchers(self, create: bool, extracted: list[User] | None, **kwargs: object) -> None:
         if create and extracted:
             self.watchers.set(extracted)
+
+
+class CheckInEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "checkins.CheckInEntry"
+
+    check_in = factory.SubFactory(CheckInFactory)
+    kind = "call"
+    note = "Called her phone twice, no answer."

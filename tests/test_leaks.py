@@ -40,6 +40,8 @@ from tests.factories import (
     AlternativeFactory,
     AttachmentFactory,
     CapacityFactory,
+    CheckInEntryFactory,
+    CheckInFactory,
     DraftFactory,
     EngagementFactory,
     ErasureRequestFactory,
@@ -82,6 +84,8 @@ FACTORIES: dict[str, Callable[[], models.Model]] = {
     "riskassessment.Capacity": CapacityFactory,
     "riskassessment.Alternative": AlternativeFactory,
     "riskassessment.Measure": MeasureFactory,
+    "checkins.CheckIn": CheckInFactory,
+    "checkins.CheckInEntry": CheckInEntryFactory,
 }
 
 
