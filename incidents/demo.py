@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from allies.models import Actor
-from incidents.alerts import serious_alerts_settle
+from incidents.alerts import serious_alerts_settle, threat_alerts_settle
 from incidents.models import (
     EntryKind,
     Incident,
@@ -290,6 +290,8 @@ def _assess_run(run: RunAssessment, incidents: list[Incident], by: User) -> None
         measures=run.review_measures,
     )
     review_record(review=review, participants=[], by=by)
+    # The team has reviewed it since: the alert the likely threat raised is answered.
+    threat_alerts_settle(latest)
 
 
 def seed(user: User) -> list[str]:

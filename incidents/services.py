@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from incidents.alerts import incident_alerts_send, welfare_alerts_settle
+from incidents.alerts import incident_alerts_send, threat_alerts_send, welfare_alerts_settle
 from incidents.attachments import CheckedFile, file_discard, file_store, seal_file
 from incidents.models import (
     Attachment,
@@ -74,7 +74,8 @@ def _record_tracked_changes(incident: Incident, before: dict[str, Any], by: User
 
 
 def _tracked_values(incident_id: Any) -> dict[str, Any]:
-    return Incident.objects.values(*TRACKED).get(pk=incident_id)
+    # With what the alerts compare: an edit that asks for a check-in alerts as logging does.
+    return Incident.objects.values(*TRACKED, "welfare_follow_up").get(pk=incident_id)
 
 
 @transaction.atomic
@@ -87,13 +88,16 @@ def incident_update(
     changed: list[str],
     by: User,
 ) -> Incident:
-    """Save an edit unless someone saved the incident since the form was opened."""
+    """Save an edit unless someone saved the incident since the form was opened. An edit that
+    asks for a check-in or makes the incident serious alerts as logging such an incident does."""
     before = _tracked_values(incident.pk)
     save_if_unchanged(incident, seen_version=seen_version)
     incident.affected_people.set(affected_people)
     incident.shared_with.set(shared_with)
     _record_tracked_changes(incident, before, by)
     audit_record(action=AuditEvent.Action.CHANGE, actor=by, target=incident, fields=changed)
+    # After the new visibility and names are saved: they decide who may hear of it.
+    incident_alerts_send(incident, by=by, before=before)
     return incident
 
 
@@ -175,10 +179,15 @@ def assessment_save(
     unless someone saved the assessment since the form was opened.
 
     Either way the timeline says the threat was assessed, with the conclusion, and the incident
-    counts as looked at.
+    counts as looked at; a conclusion raised to likely or imminent alerts the coordinators.
     """
     incident = assessment.incident
     assessment.assessed_by = by
+    before = (
+        None
+        if seen_version is None
+        else ThreatAssessment.objects.values_list("conclusion", flat=True).get(pk=assessment.pk)
+    )
     if seen_version is None:
         # The incident's row lock serialises two first assessments: the second one is told,
         # as for any edit, that someone else saved meanwhile.
@@ -193,6 +202,7 @@ def assessment_save(
     _note_first_look(incident)
     action = AuditEvent.Action.CREATE if seen_version is None else AuditEvent.Action.CHANGE
     audit_record(action=action, actor=by, target=assessment, fields=changed)
+    threat_alerts_send(assessment, by=by, before=before)
     return assessment
 
 

@@ -41,6 +41,7 @@ from riskassessment.scoring import Level, is_credible
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
+from safespaces.accounts.selectors import coordinators
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -517,16 +518,49 @@ def measures_of(situation: RiskSituation, user: User, *, credible: bool) -> list
 
 def overdue_measures(user: User, *, today: date | None = None) -> QuerySet[Measure]:
     """Open measures past their date in current situations: the user's own, and every one for
-    coordinators and administrators."""
-    today = today or timezone.localdate()
-    measures = Measure.objects.filter(
+    coordinators and administrators; none for an account without a role."""
+    measures = _overdue(today or timezone.localdate())
+    if not has_role(user, Role.STAFF):
+        return measures.none()
+    if not may_assess(user):
+        measures = measures.filter(owner=user)
+    return measures.select_related("owner", "situation").order_by("due_on")
+
+
+def _overdue(today: date) -> QuerySet[Measure]:
+    return Measure.objects.filter(
         status__in=Measure.OPEN,
         due_on__lt=today,
         situation__status=RiskSituation.Status.CURRENT,
     )
-    if not may_assess(user):
-        measures = measures.filter(owner=user)
-    return measures.select_related("owner", "situation").order_by("due_on")
+
+
+def told_of_overdue_measures(*, today: date | None = None) -> list[User]:
+    """Who the daily digest tells: the active coordinators and owners who have an overdue measure
+    they may see (see overdue_measures). One query each: a handful of people."""
+    today = today or timezone.localdate()
+    owners = User.objects.filter(is_active=True, pk__in=_overdue(today).values("owner"))
+    candidates = {user.pk: user for user in [*coordinators(), *owners]}
+    return [user for user in candidates.values() if overdue_measures(user, today=today).exists()]
+
+
+def situations_due(user: User, *, today: date | None = None) -> list[DueSituation]:
+    """The current situations due for reassessment as the user may know it (see with_due),
+    read without their encrypted columns."""
+    rules = (
+        situations_visible_to(user)
+        .filter(status=RiskSituation.Status.CURRENT)
+        .only("id", "status", "review_every_months", "place_id")
+    )
+    return [row for row in with_due(rules, user, today=today) if row.is_due]
+
+
+def told_of_situations_due(*, today: date | None = None) -> list[User]:
+    """Who the weekly digest tells: the active coordinators and administrators for whom some
+    situation is due. Eight queries each (see with_due): a handful of people, once a week."""
+    return [
+        user for user in coordinators() if may_assess(user) and situations_due(user, today=today)
+    ]
 
 
 def awaiting_approval(user: User) -> QuerySet[Assessment]:

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safespaces.notifications.kinds import ALWAYS_ON, Kind
+from safespaces.notifications.kinds import ALWAYS_ON, Kind, Urgency
 from safespaces.notifications.models import Address, Channel
 
 
@@ -58,12 +58,14 @@ class PreferencesForm(forms.Form):
                     initial=channel in chosen.get(kind.key, set()),
                 )
 
-    def rows(self) -> list[tuple[Kind, bool, list[tuple[Channel, forms.BoundField]]]]:
-        """For the template: each kind, whether it stays on, and its channels' boxes."""
+    def rows(self) -> list[tuple[Kind, bool, bool, list[tuple[Channel, forms.BoundField]]]]:
+        """For the template: each kind, whether it stays on, whether it is a digest, and its
+        channels' boxes."""
         return [
             (
                 kind,
                 kind.urgency in ALWAYS_ON,
+                kind.urgency is Urgency.DIGEST,
                 [(c, self[field_name(kind, c)]) for c in self.channels],
             )
             for kind in self.kinds

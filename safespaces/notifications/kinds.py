@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 class Urgency(StrEnum):
     URGENT = "urgent"  # someone may be in danger: every channel, cannot be switched off
     NORMAL = "normal"  # needs attention soon: in the app; outward channels if the user asks
-    DIGEST = "digest"  # can wait: in the app only (no outward summary is sent yet)
+    # Can wait: a summary at most once a day, in the app and by email unless switched off.
+    DIGEST = "digest"
     SECURITY = "security"  # about the user's own account: cannot be switched off
 
 

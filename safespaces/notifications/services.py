@@ -2,6 +2,7 @@
 channel the recipient has on; preferences and addresses are written here too."""
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, time
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -41,13 +42,16 @@ def available_channels(user: User, address: Address | None = None) -> set[Channe
 
 def default_channels(kind: Kind, available: set[Channel]) -> set[Channel]:
     """Urgent: every channel there is. Security: email, or the relay where there is no email.
-    Normal and digest: in the app only, until the user asks for more."""
+    Digest: email, never the relay (a summary at most once a day is what an inbox is for; a relay
+    reaches a phone's lock screen). Normal: in the app only, until the user asks for more."""
     if kind.urgency is Urgency.URGENT:
         return set(available)
     if kind.urgency is Urgency.SECURITY:
         if Channel.EMAIL in available:
             return {Channel.EMAIL}
         return set(available)
+    if kind.urgency is Urgency.DIGEST:
+        return available & {Channel.EMAIL}
     return set()
 
 
@@ -88,6 +92,31 @@ def notify(*, kind: str, recipients: Iterable[User], link: str) -> list[Notifica
             delivery = Delivery.objects.create(notification=notification, channel=channel)
             deliver.enqueue(str(delivery.pk), 1)
     return made
+
+
+def day_start() -> datetime:
+    """Midnight today on the organization's clock (TIME_ZONE), the day a digest belongs to."""
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+
+
+@transaction.atomic
+def digest_notify(*, kind: str, recipients: Iterable[User], link: str) -> list[Notification]:
+    """`notify` for a digest kind, at most once a day per recipient: those who already have a
+    notification of `kind` since midnight (a second run of the day's task, after a restart) are
+    left out. Returns the notifications made."""
+    registered = kind_of(kind)
+    if registered is None or registered.urgency is not Urgency.DIGEST:
+        raise UnknownKind(f"{kind!r} is not a registered digest kind")
+    wanted = {user.pk: user for user in recipients}
+    # Their rows are locked, in one order, until the notifications are written: two runs at once
+    # take turns here, and the second finds the first's notifications.
+    list(User.objects.select_for_update().filter(pk__in=list(wanted)).order_by("pk").values("pk"))
+    told = Notification.objects.filter(
+        kind=kind, recipient__in=wanted, created_at__gte=day_start()
+    ).values_list("recipient", flat=True)
+    for pk in set(told):
+        del wanted[pk]
+    return notify(kind=kind, recipients=wanted.values(), link=link)
 
 
 def notification_read(*, notification: Notification) -> None:

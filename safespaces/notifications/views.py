@@ -106,7 +106,8 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Your notification settings are saved."))
             return redirect("notifications:preferences")
-    context = {"form": form, "channels": _channels()}
+    channels = _channels()
+    context = {"form": form, "channels": channels, "email_offered": Channel.EMAIL in channels}
     return render(request, "notifications/preferences.html", context)
 
 

@@ -1,5 +1,5 @@
-"""Channels switched on for a test, the task queue held in memory, and a kind of event as a
-domain app would register it."""
+"""Channels switched on for a test, the task queue held in memory, and kinds of event as a
+domain app would register them."""
 
 from collections.abc import Iterator
 
@@ -17,6 +17,8 @@ CHECK_IN_OVERDUE = Kind(
 register(CHECK_IN_OVERDUE)
 ROUTINE = Kind("tests.routine", "Routine", Urgency.NORMAL, "a review is due")
 register(ROUTINE)
+SUMMARY = Kind("tests.summary", "Summary", Urgency.DIGEST, "some reviews are due")
+register(SUMMARY)
 
 SECRET = "a-webhook-secret-long-enough-for-the-check-0123456789"
 

@@ -127,3 +127,29 @@ def test_my_account_links_to_the_settings(client: Client, staff: User) -> None:
 
     assert response.status_code == 200
     assert f'href="{URL}"' in response.content.decode()
+
+
+@override_settings(**BOTH)
+def test_a_digest_goes_by_email_by_default_never_the_relay_and_may_be_switched_off(
+    client: Client, staff: User
+) -> None:
+    Address.objects.create(user=staff, email="lin@example.org")
+    assert channels_for(staff, kind("tests.summary")) == {Channel.EMAIL}
+    sign_in(client, staff)
+
+    page = client.get(URL).content.decode()
+    # The form as sent with every digest's box cleared, the rest as they were.
+    response = client.post(URL, all_on_form(**kept_on_by_email()))
+
+    assert "A summary, at most once a day. By email too, unless you switch it off." in page
+    assert response.status_code == 302
+    assert channels_for(staff, kind("tests.summary")) == set()
+    assert Preference.objects.get(user=staff, kind="tests.summary").enabled is False
+
+
+@override_settings(**BOTH)
+def test_a_digest_stays_in_the_app_for_someone_without_an_email_address(staff: User) -> None:
+    Address.objects.create(user=staff, relay="+15550100")
+
+    assert channels_for(staff, kind("tests.summary")) == set()
+    assert channels_for(staff, kind("tests.check_in_overdue")) == {Channel.WEBHOOK}
