@@ -20,6 +20,7 @@ def test_a_coordinator_assesses_decides_and_another_approves(coordinator, client
             "title": "Night outreach",
             "objective": "Reach women",
             "review_every_months": 6,
+            "check_in_grace_minutes": 10,
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]

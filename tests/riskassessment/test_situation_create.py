@@ -22,6 +22,7 @@ def form_data(**changes: object) -> dict[str, object]:
         "ends_on": "2030-03-31",
         "check_in_when": "On arrival and once home.",
         "check_in_missed": "After 30 minutes Rosa calls the shelter.",
+        "check_in_grace_minutes": "15",
         "review_every_months": "3",
     }
     return {**data, **changes}

@@ -36,6 +36,7 @@ def form_data(situation: RiskSituation, **changes: object) -> dict[str, object]:
         "check_in_with": str(situation.check_in_with_id or ""),
         "check_in_when": situation.check_in_when,
         "check_in_missed": situation.check_in_missed,
+        "check_in_grace_minutes": str(situation.check_in_grace_minutes),
         "incidents": [str(pk) for pk in situation.incidents.values_list("pk", flat=True)],
         "review_every_months": str(situation.review_every_months),
         "status": situation.status,
