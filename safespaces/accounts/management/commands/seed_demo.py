@@ -10,6 +10,7 @@ from safespaces import demo
 from safespaces.accounts.models import User
 from safespaces.accounts.services import backup_codes_regenerate
 from safespaces.audit.services import audit_chain_lock
+from safespaces.notifications.models import Address
 
 
 def demo_password() -> str:
@@ -27,6 +28,9 @@ def login_lines(row: demo.DemoUser) -> list[str]:
     user.set_password(password)
     user.save()
     user.groups.set([Group.objects.get(name=row.role.value)])
+    # An address on a domain reserved for examples: with EMAIL_URL pointing at a local SMTP server,
+    # the demo's alerts arrive there, and nowhere real otherwise.
+    Address.objects.get_or_create(user=user, defaults={"email": f"{row.username}@example.org"})
     codes = backup_codes_regenerate(user=user)
     return [
         "",
