@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.backends.postgresql.client import DatabaseClient
 
 
@@ -70,7 +70,7 @@ def database_tables() -> list[str]:
     """The tables of the database the app is configured for: none when it is empty."""
     try:
         return connection.introspection.table_names()
-    except Exception as error:
+    except DatabaseError as error:
         raise BackupError(
             f"Cannot connect to the database: {error}. Create it first (empty), and check "
             "DATABASE_URL."

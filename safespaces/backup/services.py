@@ -257,26 +257,33 @@ def backup_restore(*, archive: Path, steps: Steps | None = None) -> RestoreResul
     _refuse_unless_empty(configured)
     files = 0
     steps.start("Restoring", size)
-    with tempfile.TemporaryDirectory(prefix="safespaces-restore-") as work, _readable():
-        for name, stream in _members(archive, steps):
-            if name == MANIFEST:
-                continue
-            expected = manifest["members"][name]
-            if name == manifest["database"]["member"]:
-                dump = Path(work) / "database"
-                with dump.open("wb") as out:
-                    _copy_checked(stream, out, name, expected)
-                database_restore(dump, vendor=vendor)
-                continue
-            folder, stored = name.split("/", 1)
-            storage = configured[folders[folder]]
-            # Whole in memory (an attachment is at most the upload cap), checked before stored.
-            content = io.BytesIO()
-            _copy_checked(stream, content, name, expected)
-            saved = storage.save(stored, ContentFile(content.getvalue()))
-            if saved != stored:
-                raise BackupError(f"{name} was stored as {saved}: the storage was not empty.")
-            files += 1
+    try:
+        with tempfile.TemporaryDirectory(prefix="safespaces-restore-") as work, _readable():
+            for name, stream in _members(archive, steps):
+                if name == MANIFEST:
+                    continue
+                expected = manifest["members"][name]
+                if name == manifest["database"]["member"]:
+                    dump = Path(work) / "database"
+                    with dump.open("wb") as out:
+                        _copy_checked(stream, out, name, expected)
+                    database_restore(dump, vendor=vendor)
+                    continue
+                folder, stored = name.split("/", 1)
+                storage = configured[folders[folder]]
+                # Whole in memory (an attachment is at most the upload cap), checked, then stored.
+                content = io.BytesIO()
+                _copy_checked(stream, content, name, expected)
+                saved = storage.save(stored, ContentFile(content.getvalue()))
+                if saved != stored:
+                    raise BackupError(f"{name} was stored as {saved}: the storage was not empty.")
+                files += 1
+    except BackupError as error:
+        # Checked above, so rare (a full disk, the archive changed meanwhile): say what is left.
+        raise BackupError(
+            f"{error} The restore stopped part way: drop and create the database again, and "
+            "empty the attachments folder, before the next try."
+        ) from error
     counts = database_counts()
     expected_counts = manifest["tables"]
     differ = sorted(
@@ -324,8 +331,7 @@ def _readable() -> Iterator[None]:
         yield
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise BackupError(
-            f"The archive cannot be read ({error}): it is damaged or cut short. "
-            "Nothing more was restored."
+            f"The archive cannot be read ({error}): it is damaged or cut short."
         ) from error
 
 
@@ -341,10 +347,10 @@ def _members(archive: Path, steps: Steps) -> Iterator[tuple[str, IO[bytes]]]:
             if not (info.isfile() and MEMBER_NAME.match(name)) or {".", ".."} & set(parts):
                 raise BackupError(
                     f"The archive holds {name!r}, which no backup writes: it is not a "
-                    "SafeSpaces backup, or it was altered. Nothing was restored."
+                    "SafeSpaces backup, or it was altered."
                 )
             if name in seen:
-                raise BackupError(f"The archive holds {name} twice. Nothing was restored.")
+                raise BackupError(f"The archive holds {name} twice.")
             seen.add(name)
             stream = tar.extractfile(info)
             assert stream is not None  # a regular file always has content
@@ -376,12 +382,15 @@ def _checked_manifest(archive: Path, steps: Steps) -> dict[str, Any]:
     """The manifest, once every member has been found to match it."""
     found: dict[str, dict[str, Any]] = {}
     content = None
-    with _readable():
-        for name, stream in _members(archive, steps):
-            if name == MANIFEST:
-                content = stream.read(MANIFEST_LIMIT + 1)
-            else:
-                found[name] = _digest(stream)
+    try:
+        with _readable():
+            for name, stream in _members(archive, steps):
+                if name == MANIFEST:
+                    content = stream.read(MANIFEST_LIMIT + 1)
+                else:
+                    found[name] = _digest(stream)
+    except BackupError as error:
+        raise BackupError(f"{error} Nothing was restored.") from error
     if content is None or len(content) > MANIFEST_LIMIT:
         raise BackupError(
             f"The archive has no {MANIFEST}: it is not a SafeSpaces backup, or it was cut short. "
