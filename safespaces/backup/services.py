@@ -112,6 +112,12 @@ def backup_write(*, destination: Path, steps: Steps | None = None) -> BackupResu
         try:
             # 0600 from its creation: there is no moment at which another user could open it.
             descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError as error:
+            raise BackupError(
+                f"{partial} exists: another backup is being written to the same name, or one was "
+                "killed while writing it (then remove it)."
+            ) from error
+        try:
             with os.fdopen(descriptor, "wb") as raw:
                 with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
                     with dump.path.open("rb") as stream:
