@@ -11,13 +11,24 @@ class IncidentsConfig(AppConfig):
         # demo, without importing this app.
         from incidents import demo
         from incidents.alerts import alert_kinds_register
+        from incidents.attachments import attachments_check
         from incidents.dashboard import actions
+        from incidents.models import Attachment
         from safespaces import demo as platform_demo
+        from safespaces.crypto.services import SealedFiles, sealed_files_register
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register
 
         menu_register(Link(_("Incidents"), "incidents:list", 10, section="incidents"))
         register(actions, order=10)
         alert_kinds_register()
+        # verify_encryption opens every attachment, not only the key sealed in its row.
+        sealed_files_register(
+            SealedFiles(
+                "incidents.Attachment",
+                count=Attachment._base_manager.count,
+                check=attachments_check,
+            )
+        )
         # After the allies' demo, whose actors are these incidents' sources.
         platform_demo.register(demo.seed, order=20)

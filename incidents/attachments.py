@@ -405,6 +405,34 @@ def file_read(attachment: Attachment) -> bytes:
     return open_file(sealed, key=attachment.file_key, attachment_id=attachment.pk)
 
 
+def attachments_check() -> Iterator[tuple[str, str | None]]:
+    """Open every attachment's file as its download would, in code order: (code, None) when it
+    opens and authenticates, (code, what is wrong) when it does not. For `verify_encryption`."""
+    rows = Attachment._base_manager.only("id", "stored_as", "file_key").order_by("pk")
+    for attachment in rows.iterator(chunk_size=200):
+        yield str(attachment.pk), _problem_opening(attachment)
+
+
+def _problem_opening(attachment: Attachment) -> str | None:
+    try:
+        key = attachment.file_key
+    except DecryptionError:
+        return "its key does not open (see the value failures)"
+    try:
+        with attachment_storage().open(attachment.stored_as, "rb") as stored:
+            sealed = stored.read()
+    except FileNotFoundError:
+        return "the file is missing"
+    except OSError as error:
+        # strerror alone: the exception's text would name the path.
+        return f"the file cannot be read ({error.strerror})"
+    try:
+        open_file(sealed, key=key, attachment_id=attachment.pk)
+    except DecryptionError:
+        return "the file does not open: altered, damaged or another attachment's"
+    return None
+
+
 def download_name(attachment: Attachment) -> str:
     kind = next((k for k in ACCEPTED if k.content_type == attachment.content_type), None)
     return safe_name(attachment.file_name, kind) if kind else "evidence"

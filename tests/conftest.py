@@ -6,6 +6,7 @@ Each persona is a real user built through the same models the app uses; tests si
 
 from collections.abc import Iterator
 from datetime import datetime
+from importlib import import_module
 
 import pytest
 from django.db import connection
@@ -134,21 +135,25 @@ def committed_for_real(django_db_setup: None, django_db_blocker: DjangoDbBlocker
     """For a module of tests on real transactions (threads with their own connections, or
     migrations run in the test).
 
-    Each such test ends with a flush of every table. The trail refuses TRUNCATE, as it should:
-    that is let through while the module runs. Afterwards the rows data migrations wrote (the
-    roles' groups) are put back for the next run that reuses the database, and the refusal too.
+    Each such test ends with a flush of every table. The trail refuses TRUNCATE (Postgres) and
+    DELETE (SQLite empties tables with it), as it should: that is let through while the module
+    runs. Afterwards the rows data migrations wrote (the roles' groups) are put back for the next
+    run that reuses the database, and the refusal too.
     """
-    # SQLite empties tables with DELETE, which the trail refuses only for rows it has: these
-    # tests write none there.
-    truncates = connection.vendor == "postgresql"
+    append_only = import_module("safespaces.audit.migrations.0002_append_only")
+    postgres = connection.vendor == "postgresql"
     with django_db_blocker.unblock():
         contents = connection.creation.serialize_db_to_string()
-        if truncates:
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if postgres:
                 cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_truncate")
+            else:
+                cursor.execute("DROP TRIGGER IF EXISTS audit_no_delete")
     yield
     with django_db_blocker.unblock():
-        if truncates:
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if postgres:
                 cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_truncate")
+            else:
+                cursor.execute(append_only.SQLITE[1])
         connection.creation.deserialize_db_from_string(contents)

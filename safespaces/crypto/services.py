@@ -1,4 +1,5 @@
-"""Whole-database operations on encrypted fields: rotation and verification."""
+"""Whole-database operations on encrypted fields: rotation and verification, and the check of
+files sealed by the apps (their keys live in encrypted fields, the files outside the database)."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,33 @@ class RotationResult:
 class VerificationResult:
     values_checked: int = 0
     failures: list[str] = field(default_factory=list)
+    files_checked: int = 0
+    file_failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SealedFiles:
+    """Files an app seals with keys kept in its encrypted fields and stores outside the database.
+
+    The platform knows no app's files: each app registers its own (`sealed_files_register`).
+    `check` opens and authenticates every file and yields, for each, its record's public code and
+    what is wrong with it, or None when it opens. Never a file name: those are encrypted data.
+    """
+
+    label: str
+    count: Callable[[], int]
+    check: Callable[[], Iterator[tuple[str, str | None]]]
+
+
+_sealed_files: dict[str, SealedFiles] = {}
+
+
+def sealed_files_register(files: SealedFiles) -> None:
+    _sealed_files[files.label] = files
+
+
+def sealed_files() -> list[SealedFiles]:
+    return list(_sealed_files.values())
 
 
 def encrypted_models() -> list[type[models.Model]]:
@@ -32,6 +60,10 @@ def encrypted_models() -> list[type[models.Model]]:
 
 def count_encrypted_rows() -> int:
     return sum(model._base_manager.count() for model in encrypted_models())
+
+
+def count_sealed_files() -> int:
+    return sum(files.count() for files in sealed_files())
 
 
 def _rows(model: type[models.Model]) -> Iterator[models.Model]:
@@ -94,7 +126,8 @@ def _reseal(
 
 
 def encryption_verify(*, progress: Progress = lambda n: None) -> VerificationResult:
-    """Open every stored value; list the ones that fail by model, row and field (no values)."""
+    """Open every stored value, then every sealed file; list the ones that fail by model, row and
+    field, or by record for a file (no values, no file names)."""
     result = VerificationResult()
     for model in encrypted_models():
         fields = encrypted_fields(model)
@@ -107,5 +140,13 @@ def encryption_verify(*, progress: Progress = lambda n: None) -> VerificationRes
                     getattr(row, f.attname)
                 except DecryptionError as error:
                     result.failures.append(f"{model._meta.label} {row.pk} {f.name}: {error}")
+            progress(1)
+    # A value that opens says nothing of the file it unlocks: a restore without the attachments
+    # folder passed the check above while every download failed.
+    for files in sealed_files():
+        for code, problem in files.check():
+            result.files_checked += 1
+            if problem is not None:
+                result.file_failures.append(f"{files.label} {code}: {problem}")
             progress(1)
     return result
