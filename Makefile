@@ -38,6 +38,7 @@ seed: migrate ## Load fictional demo data and print the demo logins
 # server ends for another reason, and waits for it, so nothing is left running.
 run: seed ## Set everything up and serve on http://127.0.0.1:8000, with a background worker
 	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
+	export SITE_URL="$${SITE_URL:-http://$(HOST)}"; \
 	$(PY) manage.py worker & worker=$$!; \
 	$(PY) manage.py runserver $(HOST)
 
