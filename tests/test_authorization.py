@@ -633,7 +633,7 @@ def object_answer(name: str, persona: str, sees: frozenset[str]) -> int:
     if name == "people:reveal" and persona != "administrator":
         return 403  # an identity needs a grant, which nobody here holds
     if name == "people:reveal":
-        return 200  # the identity, shown in the answer itself
+        return 303  # to the page that shows the identity once
     return 302 if OBJECT_URLS[name][1] == "post" else 200
 
 
