@@ -1,3 +1,5 @@
+from datetime import time
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,12 +14,16 @@ class IncidentsConfig(AppConfig):
         from incidents import demo
         from incidents.alerts import alert_kinds_register
         from incidents.dashboard import actions
+        from incidents.tasks import attachment_orphans_sweep
         from safespaces import demo as platform_demo
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register
+        from safespaces.worker.recurring import DailyAt, recurring_register
 
         menu_register(Link(_("Incidents"), "incidents:list", 10, section="incidents"))
         register(actions, order=10)
         alert_kinds_register()
         # After the allies' demo, whose actors are these incidents' sources.
         platform_demo.register(demo.seed, order=20)
+        # At night, after the task results are pruned: files left by failed uploads go.
+        recurring_register(attachment_orphans_sweep, schedule=DailyAt(time(3, 30)))

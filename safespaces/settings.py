@@ -331,9 +331,10 @@ STORAGES = {
     # Incident attachments, encrypted by the app before they are written (incidents.attachments):
     # only ciphertext under random names lands here. Production may point this alias at
     # S3-compatible object storage for the same reason. Never served by URL, only by the
-    # authorised download view; owner-only permissions on a local disk.
+    # authorised download view; on a local disk each file is owner-only from its first byte, and
+    # a write that fails (a full disk) leaves no partial file (safespaces.files).
     "attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "safespaces.files.PrivateFileSystemStorage",
         "OPTIONS": {
             # env.str, not env.path: an empty ATTACHMENTS_DIR= must mean the default, not the cwd.
             "location": Path(env.str("ATTACHMENTS_DIR", default="") or BASE_DIR / "attachments"),

@@ -155,10 +155,14 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
             )
             assert cursor.fetchall() == [
                 ("safespaces.worker.tasks.recurring_run", "READY"),
+                ("safespaces.worker.tasks.recurring_run", "READY"),
                 ("tests.worker.tasks.count_a_run", "SUCCESSFUL"),
             ]
-            cursor.execute("SELECT name FROM worker_recurringtask")
-            assert cursor.fetchall() == [("safespaces.worker.tasks.task_results_prune",)]
+            cursor.execute("SELECT name FROM worker_recurringtask ORDER BY 1")
+            assert cursor.fetchall() == [
+                ("incidents.tasks.attachment_orphans_sweep",),
+                ("safespaces.worker.tasks.task_results_prune",),
+            ]
             cursor.execute("SELECT worker_id FROM worker_heartbeat")
             assert cursor.fetchall() == [("w1",)]
     finally:
