@@ -47,7 +47,7 @@ from incidents.selectors import (
     timeline_of,
     welfare_pending,
 )
-from incidents.trends import period_between, trends_of
+from incidents.trends import MAX_MONTHS, period_between, trends_of
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_export, audit_record, audit_view
@@ -428,7 +428,7 @@ def incident_report(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
 def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts of the incidents the user may see, by month, place, source, severity and time to
     review: charts drawn on the server, each with its figures in a table beneath."""
-    form = IncidentFilterForm(request.GET or None, user=request.user)
+    form = IncidentFilterForm(request.GET or None, user=request.user, max_months=MAX_MONTHS)
     dates = form.cleaned_data if form.is_valid() else {}
     period = period_between(dates.get("since"), dates.get("until"), today=timezone.localdate())
     found = trends_of(
