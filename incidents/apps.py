@@ -1,3 +1,5 @@
+from datetime import time
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -14,10 +16,12 @@ class IncidentsConfig(AppConfig):
         from incidents.attachments import attachments_check
         from incidents.dashboard import actions
         from incidents.models import Attachment
+        from incidents.tasks import attachment_orphans_sweep
         from safespaces import demo as platform_demo
         from safespaces.crypto.services import SealedFiles, sealed_files_register
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register
+        from safespaces.worker.recurring import DailyAt, recurring_register
 
         menu_register(Link(_("Incidents"), "incidents:list", 10, section="incidents"))
         register(actions, order=10)
@@ -32,3 +36,5 @@ class IncidentsConfig(AppConfig):
         )
         # After the allies' demo, whose actors are these incidents' sources.
         platform_demo.register(demo.seed, order=20)
+        # At night, after the task results are pruned: files left by failed uploads go.
+        recurring_register(attachment_orphans_sweep, schedule=DailyAt(time(3, 30)))

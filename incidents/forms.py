@@ -4,7 +4,7 @@ from uuid import UUID
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from allies.forms import ActorChoiceField
@@ -289,6 +289,24 @@ class CorrectionForm(forms.Form):
     )
 
 
+# Dates a filter accepts. Without bounds, year 1 made the trends count some 24,000 months (a
+# worker busy for 30 seconds), and year 9999 overflowed the calendar (a 500).
+FILTER_EARLIEST = date(1900, 1, 1)
+
+
+def _within_filter_bounds(day: date | None) -> date | None:
+    latest = date(timezone.localdate().year + 1, 12, 31)
+    if day is not None and not FILTER_EARLIEST <= day <= latest:
+        raise forms.ValidationError(
+            _("Choose a date between %(earliest)s and %(latest)s."),
+            params={
+                "earliest": formats.date_format(FILTER_EARLIEST, "j F Y"),
+                "latest": formats.date_format(latest, "j F Y"),
+            },
+        )
+    return day
+
+
 class IncidentFilterForm(forms.Form):
     """Filters of the timeline, the trends and the export. Only a reference, closed lists and
     dates: nothing sensitive lands in the address bar (a place or an actor is named by its random
@@ -330,9 +348,34 @@ class IncidentFilterForm(forms.Form):
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, max_months: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "source", ActorChoiceField).queryset = actors_for_picking(user)
+        # The longest period a page can show, in months (the trends draw one column a month).
+        self.max_months = max_months
+
+    def clean_since(self) -> date | None:
+        return _within_filter_bounds(self.cleaned_data["since"])
+
+    def clean_until(self) -> date | None:
+        return _within_filter_bounds(self.cleaned_data["until"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if self.max_months and since:
+            # An empty "until" means today (see incidents.trends.period_between).
+            last = until or max(since, timezone.localdate())
+            months = (last.year - since.year) * 12 + last.month - since.month + 1
+            if months > self.max_months:
+                self.add_error(
+                    "since",
+                    _("Choose a period of at most %(years)d years.")
+                    % {"years": self.max_months // 12},
+                )
+        return cleaned
 
     def filter(self, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
         if not self.is_valid():

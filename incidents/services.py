@@ -1,7 +1,12 @@
 """Writes about incidents. Each records an audit event with field names, never a value, and the
 changes people care about also become lines of the incident's timeline."""
 
+import errno
+import logging
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -9,7 +14,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.alerts import incident_alerts_send, threat_alerts_send, welfare_alerts_settle
-from incidents.attachments import CheckedFile, file_discard, file_store, seal_file
+from incidents.attachments import (
+    CheckedFile,
+    attachment_storage,
+    file_discard,
+    file_store,
+    seal_file,
+)
 from incidents.models import (
     Attachment,
     EntryKind,
@@ -25,6 +36,8 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.drafts.services import draft_discard
 from safespaces.editing import EditConflict, save_if_unchanged
+
+logger = logging.getLogger(__name__)
 
 # The URL name of the form whose drafts are kept (see safespaces.drafts).
 LOG_FORM = "incidents:create"
@@ -229,17 +242,23 @@ def review_record(*, review: Review, participants: Iterable[Any], by: User) -> R
     return review
 
 
+class AttachmentNotStored(Exception):
+    """The file could not be written (a full or failing disk): nothing was kept."""
+
+
 def attachment_add(
     *, incident: Incident, upload: CheckedFile, by: User, note: str = ""
 ) -> Attachment:
     """Keep a checked file as evidence: sealed with a key of its own, listed on the incident, and
     a line on its timeline ("Evidence added") with what it shows, if the person said.
 
-    The file is written first and deleted again if the rows cannot be saved, so a failed save
-    leaves nothing behind. If an enclosing transaction (the request's) rolls back after this
-    returns, the file does stay, but as ciphertext whose key was never committed: nobody can
-    open it, and it costs only disk space. The other order would be worse: rows committed for a
-    file that failed to write would be evidence lost without a word.
+    The file is written first, inside the clean-up: a write that fails part way leaves nothing
+    (the storage removes its partial file, see safespaces.files) and raises AttachmentNotStored,
+    and rows that cannot be saved take the file with them. If an enclosing transaction (the
+    request's) rolls back after this returns, the file does stay, as ciphertext whose key was
+    never committed: nobody can open it, and `attachment_orphans_remove` clears it away later.
+    The other order would be worse: rows committed for a file that failed to write would be
+    evidence lost without a word.
     """
     attachment = Attachment(
         incident=incident,
@@ -249,8 +268,14 @@ def attachment_add(
         uploaded_by=by,
     )
     attachment.file_key, sealed = seal_file(upload.data, attachment_id=attachment.pk)
-    attachment.stored_as = file_store(sealed)
     try:
+        try:
+            attachment.stored_as = file_store(sealed)
+        except OSError as error:
+            # The errno's name only (ENOSPC, EIO): never a path or a value.
+            reason = errno.errorcode.get(error.errno or 0, "unknown")
+            logger.error("An attachment could not be stored: %s", reason)
+            raise AttachmentNotStored from error
         with transaction.atomic():
             attachment.save(force_insert=True)
             _entry(incident, EntryKind.EVIDENCE, by, attachment=attachment, body=note)
@@ -261,6 +286,82 @@ def attachment_add(
                 fields=["content_type", "file_name", "size"],
             )
     except BaseException:
-        file_discard(attachment.stored_as)
+        if attachment.stored_as:
+            file_discard(attachment.stored_as)
         raise
     return attachment
+
+
+# --- Files no attachment refers to ------------------------------------------------------------
+
+# The names `file_store` gives: 32 hex digits, and Django's "_" and 7 characters on a clash.
+# Nothing else in the folder is ours to remove.
+STORED_NAME = re.compile(r"^[0-9a-f]{32}(_[A-Za-z0-9]{7})?$")
+# A younger file may be an upload whose transaction has not committed yet: its row is coming.
+ORPHAN_MIN_AGE = timedelta(hours=1)
+
+
+class TooManyOrphans(Exception):
+    """More than half of the stored files have no row: more likely the wrong database, or a
+    restore still under way, than litter. Nothing was removed."""
+
+
+@dataclass
+class OrphanSweep:
+    """What `attachment_orphans_remove` found: file names (random, they say nothing) and sizes."""
+
+    removed: dict[str, int] = field(default_factory=dict)  # name -> bytes
+    kept: int = 0  # files an attachment refers to
+    too_young: list[str] = field(default_factory=list)  # no row yet, but maybe one is coming
+    not_ours: list[str] = field(default_factory=list)  # names file_store never gives
+
+    @property
+    def freed(self) -> int:
+        return sum(self.removed.values())
+
+
+def attachment_orphans_remove(
+    *, dry_run: bool = False, force: bool = False, now: datetime | None = None
+) -> OrphanSweep:
+    """Remove the stored files no attachment refers to and that are older than ORPHAN_MIN_AGE.
+
+    They come from uploads whose request failed after the file was written (see attachment_add)
+    and from attachments deleted with their rows. The files are listed before the rows are read,
+    so a file whose row commits in between is young and stays. With `dry_run`, nothing is
+    removed and the result says what would be. Refuses (TooManyOrphans) to take more than half
+    of the files unless `force`.
+    """
+    now = now or timezone.now()
+    storage = attachment_storage()
+    try:
+        _folders, names = storage.listdir("")
+    except FileNotFoundError:
+        return OrphanSweep()  # no attachment was ever stored
+    referenced = set(Attachment.objects.values_list("stored_as", flat=True))
+    sweep, candidates = OrphanSweep(), []
+    for name in sorted(names):
+        if not STORED_NAME.match(name):
+            sweep.not_ours.append(name)
+        elif name in referenced:
+            sweep.kept += 1
+        elif storage.get_modified_time(name) > now - ORPHAN_MIN_AGE:
+            sweep.too_young.append(name)
+        else:
+            candidates.append(name)
+    if not force and len(candidates) > 3 and len(candidates) * 2 > len(candidates) + sweep.kept:
+        raise TooManyOrphans(
+            f"{len(candidates)} of {len(candidates) + sweep.kept} stored files have no "
+            "attachment: is this the right database, and is no restore under way? "
+            "Nothing was removed."
+        )
+    for name in candidates:
+        sweep.removed[name] = storage.size(name)
+        if not dry_run:
+            storage.delete(name)
+    if sweep.removed and not dry_run:
+        logger.info(
+            "Removed %d attachment files no record refers to (%d bytes).",
+            len(sweep.removed),
+            sweep.freed,
+        )
+    return sweep

@@ -31,6 +31,8 @@ from safespaces.places.models import Place
 
 # Without dates chosen, trends cover this many months up to today.
 MONTHS = 24
+# The longest period one can choose: ten years of monthly columns still read as a chart.
+MAX_MONTHS = 120
 # Places and sources drawn one by one; the rest are counted together.
 TOP = 8
 # The category of an incident not yet categorised: its own series, after the eleven.

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language_bidi
+from django.utils.translation import get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -47,7 +47,7 @@ from incidents.selectors import (
     timeline_of,
     welfare_pending,
 )
-from incidents.trends import period_between, trends_of
+from incidents.trends import MAX_MONTHS, period_between, trends_of
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_export, audit_record, audit_view
@@ -248,6 +248,12 @@ def welfare_mark_done(request: AuthenticatedHttpRequest, found: IncidentAccess) 
 # --- Attachments -------------------------------------------------------------------------------
 
 
+NOT_STORED = gettext_lazy(
+    "The file could not be stored: the server may be out of disk space. Nothing was added. "
+    "Try again later, and tell an administrator if it happens again."
+)
+
+
 @access(Access.STAFF, of=get_incident_for_user)
 @require_http_methods(GET_OR_POST)
 def attachment_create(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
@@ -257,12 +263,18 @@ def attachment_create(request: AuthenticatedHttpRequest, found: IncidentAccess) 
     if request.method == "POST":
         form = AttachmentForm(request.POST, request.FILES, too_large=upload_refused(request))
         if form.is_valid():
-            services.attachment_add(
-                incident=incident,
-                upload=form.cleaned_data["file"],
-                note=form.cleaned_data["note"],
-                by=request.user,
-            )
+            try:
+                services.attachment_add(
+                    incident=incident,
+                    upload=form.cleaned_data["file"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                )
+            except services.AttachmentNotStored:
+                form.add_error("file", NOT_STORED)
+                context = {"form": form, "incident": incident}
+                # 503: the server's fault, and worth a retry later; nothing was kept.
+                return render(request, "incidents/attachment_form.html", context, status=503)
             messages.success(request, _("The file was added to the timeline."))
             return redirect("incidents:detail", code=incident.pk)
     else:
@@ -416,7 +428,7 @@ def incident_report(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
 def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts of the incidents the user may see, by month, place, source, severity and time to
     review: charts drawn on the server, each with its figures in a table beneath."""
-    form = IncidentFilterForm(request.GET or None, user=request.user)
+    form = IncidentFilterForm(request.GET or None, user=request.user, max_months=MAX_MONTHS)
     dates = form.cleaned_data if form.is_valid() else {}
     period = period_between(dates.get("since"), dates.get("until"), today=timezone.localdate())
     found = trends_of(

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from safespaces.accounts.roles import Role, has_role
 from safespaces.navigation import menu_for
+from safespaces.uploads import post_limit_in_words
 from safespaces.worker.heartbeat import worker_status
 
 
@@ -42,4 +43,7 @@ def app(request: HttpRequest) -> dict[str, object]:
         "menu": lambda: menu_for(request),
         # One query, on pages an administrator sees; the template calls it.
         "worker_alert": lambda: worker_alert_for(request),
+        # For static/js/post-limit.js, which stops a form that would send more than this.
+        "post_limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        "post_limit_words": post_limit_in_words,
     }

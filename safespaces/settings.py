@@ -12,14 +12,18 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from safespaces.configuration import Configuration
 from safespaces.crypto.keys import key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Typed values, each checked as it is read; every problem is reported at the end of this file,
+# all at once, naming its variable (safespaces.configuration).
+config = Configuration(env)
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = config.boolean("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
@@ -28,14 +32,12 @@ AUDIT_KEY = env.str("AUDIT_KEY", default="")
 # A production server must never start with missing or weak keys: say which and how to fix it.
 # In DEBUG the same problems are reported by the system check `crypto.E001`.
 if not DEBUG:
-    _problems = key_problems(
+    config.problems += key_problems(
         secret_key=SECRET_KEY,
         field_keys=FIELD_ENCRYPTION_KEYS,
         blind_index_key=BLIND_INDEX_KEY,
         audit_key=AUDIT_KEY,
     )
-    if _problems:
-        raise ImproperlyConfigured("SafeSpaces cannot start:\n- " + "\n- ".join(_problems))
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -121,7 +123,12 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Unset, development uses db.sqlite3 in the project folder; production refuses to start.
+DATABASES = {
+    "default": config.database(
+        "DATABASE_URL", debug=DEBUG, development_file=BASE_DIR / "db.sqlite3"
+    )
+}
 # Every request runs in one transaction, so an audit event and the action it records commit or
 # fail together.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
@@ -146,7 +153,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # `manage.py worker` runs them and beats a heartbeat; when no worker has beaten for two minutes,
 # /healthz answers 503 and administrators see a banner. Off only where no worker is meant to run
 # (the test suite); never in production, where alerts would stop without a word.
-WORKER_HEALTH_CHECKS = env.bool("WORKER_HEALTH_CHECKS", default=True)
+WORKER_HEALTH_CHECKS = config.boolean("WORKER_HEALTH_CHECKS", default=True)
 
 # --- Accounts and authentication -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -174,7 +181,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Failed logins: five tries per username at one address, then a 15-minute cool-off. Never a
 # permanent lock, and never on the username alone, which an abuser could use to shut an advocate
 # out of her own account.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT = config.integer("AXES_FAILURE_LIMIT", default=5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -183,7 +190,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
-PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+PROXY_COUNT = config.integer("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "safespaces.accounts.client_address.client_address"
 # Our audit trail records sign-ins without addresses; axes would keep every survivor's address and
 # browser forever in a log of its own.
@@ -216,7 +223,7 @@ SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 # A new sign-in beyond this many open sessions ends the user's oldest one, so sessions forgotten
 # on borrowed phones and shared computers do not pile up.
-SESSIONS_PER_USER = env.int("SESSIONS_PER_USER", default=5)
+SESSIONS_PER_USER = config.integer("SESSIONS_PER_USER", default=5, minimum=1)
 SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
@@ -224,25 +231,25 @@ CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_HTTPONLY = True
 # Production serves over HTTPS only: Secure cookies with the __Host- prefix (bound to this exact
 # host, no Domain attribute, path /). Local development over plain HTTP cannot set them.
-SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_COOKIES = config.boolean("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_NAME = "__Host-session" if SECURE_COOKIES else "session"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
 LANGUAGE_COOKIE_SAMESITE = "Strict"
 
 # --- Security headers ------------------------------------------------------------------------
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = config.boolean("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_SECONDS = 0 if DEBUG else config.integer("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_HSTS_PRELOAD = config.boolean("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # No other site ever learns which page someone came from. "no-referrer" would go further, but then
 # browsers send "Origin: null" with every form and Django's CSRF check rejects them all.
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+if config.boolean("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {
@@ -273,7 +280,13 @@ SITE_URL = env.str("SITE_URL", default="").rstrip("/") or (
 # Email over SMTP: one URL, e.g. smtp+tls://user:password@mail.example.org:587. Unset: no email.
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
-    globals().update(env.email_url("EMAIL_URL"))
+    try:
+        globals().update(env.email_url("EMAIL_URL"))
+    except ImproperlyConfigured:
+        config.problems.append(
+            "EMAIL_URL is not the address of a mail server. "
+            "Use smtp+tls://user:password@mail.example.org:587, or leave it empty for no email."
+        )
 EMAIL_TIMEOUT = 20
 # The sender's address; its name is always SITE_TITLE, so a lock screen shows nothing telling.
 EMAIL_FROM = env.str("EMAIL_FROM", default="")
@@ -282,9 +295,9 @@ EMAIL_FROM = env.str("EMAIL_FROM", default="")
 WEBHOOK_URL = env.str("WEBHOOK_URL", default="")
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
 if WEBHOOK_URL and len(WEBHOOK_SECRET) < 32:
-    raise ImproperlyConfigured(
-        "SafeSpaces cannot start: WEBHOOK_URL is set, so WEBHOOK_SECRET must be 32 or more random "
-        "characters (python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    config.problems.append(
+        "WEBHOOK_URL is set, so WEBHOOK_SECRET must be 32 or more random characters "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
     )
 
 # Quick exit replaces the page with this neutral site. Pick one that is ordinary where you work.
@@ -292,7 +305,7 @@ QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.bbc.com/weather"
 
 # An ally asked for help more often than this in 90 days is flagged "asked often", so requests
 # are spread across the network before allies grow weary.
-ALLY_ASKED_OFTEN_AFTER = env.int("ALLY_ASKED_OFTEN_AFTER", default=3)
+ALLY_ASKED_OFTEN_AFTER = config.integer("ALLY_ASKED_OFTEN_AFTER", default=3, minimum=1)
 
 # --- Uploads ---------------------------------------------------------------------------------
 # Uploads stay in memory up to this size and never touch disk as plaintext temp files. A larger
@@ -332,9 +345,10 @@ STORAGES = {
     # Incident attachments, encrypted by the app before they are written (incidents.attachments):
     # only ciphertext under random names lands here. Production may point this alias at
     # S3-compatible object storage for the same reason. Never served by URL, only by the
-    # authorised download view; owner-only permissions on a local disk.
+    # authorised download view; on a local disk each file is owner-only from its first byte, and
+    # a write that fails (a full disk) leaves no partial file (safespaces.files).
     "attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "safespaces.files.PrivateFileSystemStorage",
         "OPTIONS": {
             # env.str, not env.path: an empty ATTACHMENTS_DIR= must mean the default, not the cwd.
             "location": Path(env.str("ATTACHMENTS_DIR", default="") or BASE_DIR / "attachments"),
@@ -350,10 +364,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": config.log_level("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's request logger prints the path, which is fine: paths carry only random codes.
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Every problem found above, at once, each naming its variable and how to put it right.
+if config.problems:
+    raise ImproperlyConfigured("SafeSpaces cannot start:\n- " + "\n- ".join(config.problems))

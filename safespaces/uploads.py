@@ -15,6 +15,17 @@ from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFutureHandlers
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+
+
+def post_limit_in_words() -> str:
+    """DATA_UPLOAD_MAX_MEMORY_SIZE, the most text one request may carry, as people read it:
+    "20 MB". Beyond it Django refuses the whole request (safespaces.views.error_400)."""
+    size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if size % (1024 * 1024) == 0:
+        return gettext("%(size)d MB") % {"size": size // (1024 * 1024)}
+    return str(filesizeformat(size))
 
 
 def upload_refused(request: HttpRequest) -> bool:

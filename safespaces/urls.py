@@ -19,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "safespaces.views.error_400"
 handler403 = "safespaces.views.error_403"

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -12,6 +13,7 @@ from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
 from safespaces.dashboard import panels_for
 from safespaces.drafts.models import Draft
+from safespaces.uploads import post_limit_in_words
 from safespaces.worker.heartbeat import worker_status
 
 RECENT_ACTIVITY = 10
@@ -72,3 +74,15 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django refused before any view saw it. When it was too large (a pasted text
+    beyond DATA_UPLOAD_MAX_MEMORY_SIZE), say so and what the limit is: a bare "Bad Request"
+    leaves someone who just lost a long text with nothing to act on. Pages with forms check the
+    size before sending and keep the text (static/js/post-limit.js); this page is for browsers
+    without scripts."""
+    if isinstance(exception, RequestDataTooBig):
+        context = {"limit": post_limit_in_words()}
+        return render(request, "413.html", context, status=413)
+    return render(request, "400.html", status=400)

@@ -697,7 +697,7 @@ def object_answer(name: str, persona: str, sees: frozenset[str]) -> int:
     if name == "people:reveal" and persona != "administrator":
         return 403  # an identity needs a grant, which nobody here holds
     if name == "people:reveal":
-        return 200  # the identity, shown in the answer itself
+        return 303  # to the page that shows the identity once
     if name in THEIRS_ONLY and persona != "staff":
         return 403  # Lin's own check-in is the only one of theirs here
     if name in RESPONDERS_ONLY and persona == "staff":

@@ -154,11 +154,16 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
                 "SELECT task_path, status FROM django_tasks_database_dbtaskresult ORDER BY 1"
             )
             assert cursor.fetchall() == [
-                ("safespaces.worker.tasks.recurring_run", "READY"),
+                *[("safespaces.worker.tasks.recurring_run", "READY")] * 4,
                 ("tests.worker.tasks.count_a_run", "SUCCESSFUL"),
             ]
-            cursor.execute("SELECT name FROM worker_recurringtask")
-            assert cursor.fetchall() == [("safespaces.worker.tasks.task_results_prune",)]
+            cursor.execute("SELECT name FROM worker_recurringtask ORDER BY 1")
+            assert cursor.fetchall() == [
+                ("incidents.tasks.attachment_orphans_sweep",),
+                ("riskassessment.alerts.measures_overdue_digest",),
+                ("riskassessment.alerts.situations_due_digest",),
+                ("safespaces.worker.tasks.task_results_prune",),
+            ]
             cursor.execute("SELECT worker_id FROM worker_heartbeat")
             assert cursor.fetchall() == [("w1",)]
     finally:

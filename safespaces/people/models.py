@@ -160,3 +160,24 @@ class ErasureRequest(CodedModel):
 
     def __str__(self) -> str:
         return f"erasure request {self.id}"
+
+
+class RevealTicket(CodedModel):
+    """One deliberate "Reveal identity", waiting for the page load that shows it.
+
+    The reveal is asked for by POST and shown by the GET it redirects to, so that reloading the
+    page repeats the GET, not the POST. The GET shows the identity only while it can use this
+    ticket, and uses it up: a reload finds none and shows the identity hidden again. The ticket
+    holds no value, only who may use it, for whom and until when; its random code goes in the
+    address of that one GET.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"reveal ticket {self.id}"

@@ -1,5 +1,6 @@
 """Writes about people and identity access. Each records an audit event, never a value."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.contrib.admin.models import LogEntry
@@ -13,9 +14,18 @@ from safespaces.audit.services import audit_record
 from safespaces.editing import save_if_unchanged
 from safespaces.people.alerts import erasure_alerts_send, grant_ending_schedule
 from safespaces.people.erasure import erasure_steps
-from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
+from safespaces.people.models import (
+    IDENTITY_FIELDS,
+    ErasureRequest,
+    IdentityGrant,
+    Person,
+    RevealTicket,
+)
 
 MAX_GRANT_DAYS = 90
+# Time enough for the browser to follow the reveal's redirect on a slow phone connection; a ticket
+# is used once in any case (see RevealTicket).
+REVEAL_TICKET_LIFETIME = timedelta(seconds=60)
 
 
 class GrantTooLong(ValueError):
@@ -64,6 +74,32 @@ def person_reveal(*, person: Person, by: User) -> dict[str, str]:
     """The person's identity fields, decrypted, with the reveal recorded. Check may_reveal first."""
     audit_record(action=AuditEvent.Action.REVEAL_IDENTITY, actor=by, target=person)
     return {name: getattr(person, name) for name in IDENTITY_FIELDS}
+
+
+def reveal_ticket_create(*, person: Person, by: User) -> RevealTicket:
+    """A ticket for one showing of the person's identity to `by`. Check may_reveal first.
+
+    Tickets nobody used (a redirect never followed) expire; each new one clears those away.
+    """
+    now = timezone.now()
+    RevealTicket.objects.filter(expires_at__lte=now).delete()
+    return RevealTicket.objects.create(
+        user=by, person=person, expires_at=now + REVEAL_TICKET_LIFETIME
+    )
+
+
+def reveal_ticket_use(*, code: uuid.UUID, person: Person, by: User) -> dict[str, str] | None:
+    """The identity, with the reveal recorded, if `by` holds an unexpired ticket `code` for this
+    person; the ticket is used up. None otherwise: used already, expired or someone else's.
+
+    One DELETE both checks and uses the ticket, so two loads of the same address (a double
+    reload) cannot both show the identity. Check may_reveal first: a grant may have ended since
+    the ticket was made.
+    """
+    used, _ = RevealTicket.objects.filter(
+        pk=code, person=person, user=by, expires_at__gt=timezone.now()
+    ).delete()
+    return person_reveal(person=person, by=by) if used else None
 
 
 def grant_create(

@@ -1,13 +1,16 @@
 import csv
+import uuid
 from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -50,7 +53,11 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: AuthenticatedHttpRequest, found: PersonAccess, identity: dict[str, str] | None
+    request: AuthenticatedHttpRequest,
+    found: PersonAccess,
+    identity: dict[str, str] | None,
+    *,
+    hidden_again: bool = False,
 ) -> HttpResponse:
     person = found.person
     labels = {field.name: field.verbose_name for field in Person._meta.fields}
@@ -60,28 +67,57 @@ def _detail(
             (labels[name], identity[name] if identity else None) for name in IDENTITY_FIELDS
         ],
         "revealed": identity is not None,
+        "hidden_again": hidden_again,
         "may_reveal": found.may_reveal,
         "person_links": object_links_for(request, "person", person.pk),
     }
     return render(request, "people/person_detail.html", context)
 
 
+# The query parameter that carries a reveal ticket's code from the reveal to the page showing it.
+SHOWN = "shown"
+
+
 @access(Access.STAFF, of=get_person_for_user)
 @require_safe
 def person_detail(request: AuthenticatedHttpRequest, found: PersonAccess) -> HttpResponse:
-    audit_view(request, found.person)
-    return _detail(request, found, identity=None)
+    ticket = _ticket_code(request.GET.get(SHOWN, ""))
+    identity = None
+    if ticket is not None and found.may_reveal:
+        identity = services.reveal_ticket_use(code=ticket, person=found.person, by=request.user)
+    if identity is None:
+        # A page with the identity is recorded by its reveal event alone, as one event.
+        audit_view(request, found.person)
+    hidden_again = ticket is not None and found.may_reveal and identity is None
+    return _detail(request, found, identity=identity, hidden_again=hidden_again)
+
+
+def _ticket_code(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 @access(Access.STAFF, of=get_person_for_user)
 @require_POST
 def person_reveal(request: AuthenticatedHttpRequest, found: PersonAccess) -> HttpResponse:
-    """Show the identity in this response only: it is not stored, cached or kept in the session,
-    so the next page load shows it hidden again."""
+    """Reveal the identity once: this POST leaves a one-time ticket and redirects to the page.
+
+    Answering the POST with the identity itself would let a reload resubmit it: the identity
+    shown again and a second reveal recorded, though nobody asked twice. After a redirect a
+    reload repeats the GET instead. The identity must not travel in the address or wait in the
+    session, so the GET gets only a ticket: random, bound to this user and person, good for a
+    minute and for one use, and holding no value (services.reveal_ticket_use). The GET that uses
+    it shows the identity and records the reveal; a reload finds it used and shows the identity
+    hidden. A script that rewrote the history entry would not cover browsers without scripts.
+    """
     if not found.may_reveal:
         return forbidden(request)
-    identity = services.person_reveal(person=found.person, by=request.user)
-    return _detail(request, found, identity=identity)
+    ticket = services.reveal_ticket_create(person=found.person, by=request.user)
+    address = reverse("people:detail", kwargs={"code": found.person.pk})
+    # 303: the browser follows with a GET, whatever the method of the request before.
+    return HttpResponseRedirect(f"{address}?{urlencode({SHOWN: str(ticket.pk)})}", status=303)
 
 
 @access(Access.COORDINATOR)

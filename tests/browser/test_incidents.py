@@ -113,6 +113,30 @@ def test_a_form_sent_without_an_answer_says_so_and_keeps_what_was_typed(
     screenshot(page, "incident-form-error-360x740")
 
 
+def test_a_text_too_long_to_send_is_kept_and_the_limit_said_before_anything_is_sent(
+    open_page: OpenPage,
+) -> None:
+    page = open_page("incident-form")
+    address = page.url
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.method))
+    page.get_by_label("Threat", exact=True).check()
+    page.get_by_label("In a few words").fill("Messages pasted from a phone")
+    # 21 MB, as a pasted chat export; filled by script, as typing it would take hours.
+    description = page.get_by_label("What happened, in your words")
+    description.evaluate("(field) => { field.value = 'x'.repeat(21 * 1024 * 1024); }")
+
+    page.get_by_role("button", name="Send", exact=True).click()
+
+    expect(page.get_by_role("alert")).to_contain_text(
+        "a form can send at most 20 MB of text. Nothing was sent, and your text is still here"
+    )
+    expect(description).to_be_focused()
+    assert description.evaluate("(field) => field.value.length") == 21 * 1024 * 1024
+    assert "POST" not in sent
+    assert page.url == address
+
+
 @pytest.mark.browser_context_args(**PHONE)
 @pytest.mark.parametrize("name", ["incidents", "trends"])
 def test_the_timeline_and_the_trends_fit_a_phone(open_page: OpenPage, name: str) -> None:

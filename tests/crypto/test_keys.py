@@ -189,6 +189,8 @@ def start_django(**variables: str) -> subprocess.CompletedProcess[str]:
         "FIELD_ENCRYPTION_KEYS": f"k1:{new_key()}",
         "BLIND_INDEX_KEY": new_key(),
         "AUDIT_KEY": new_key(),
+        # Required in production; nothing here connects to it.
+        "DATABASE_URL": "postgres://safespaces@db.example.org:5432/safespaces",
     } | variables
     script = (
         "import django; django.setup(); from django.conf import settings; "

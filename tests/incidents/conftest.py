@@ -17,7 +17,7 @@ def attachments_dir(settings: Settings, tmp_path: Path) -> Path:
     settings.STORAGES = {
         **settings.STORAGES,
         "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "safespaces.files.PrivateFileSystemStorage",
             "OPTIONS": {"location": location},
         },
     }

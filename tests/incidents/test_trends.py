@@ -347,3 +347,39 @@ def test_the_page_makes_as_many_queries_for_1000_incidents_as_for_10(
         page = client.get(URL).content.decode()
 
     assert months_table(page)["All months"]["All"] == "1000"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=0001-01-01",
+        "until=0001-01-01",
+        "since=9999-12-31",
+        "until=9999-12-31",
+        "since=0001-01-01&until=9999-12-31",
+    ],
+)
+def test_a_date_out_of_bounds_is_a_form_error_and_the_last_two_years_show(
+    client: Client, coordinator: User, query: str
+) -> None:
+    IncidentFactory(occurred_on=date(2026, 3, 1))
+
+    page = sign_in(client, coordinator).get(f"{URL}?{query}")
+
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "Choose a date between 1 January 1900 and 31 December 2027." in content
+    assert list(months_table(content))[0] == "April 2024"
+    assert months_table(content)["All months"]["All"] == "1"
+
+
+def test_a_period_longer_than_ten_years_is_a_form_error(client: Client, coordinator: User) -> None:
+    sign_in(client, coordinator)
+
+    too_long = client.get(f"{URL}?since=2015-01-01&until=2025-01-31")
+    ten_years = client.get(f"{URL}?since=2015-01-01&until=2024-12-31")
+
+    assert too_long.status_code == 200
+    assert "Choose a period of at most 10 years." in too_long.content.decode()
+    assert "Choose a period" not in ten_years.content.decode()
+    assert len(months_table(ten_years.content.decode())) == 121  # and "All months"

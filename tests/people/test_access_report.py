@@ -16,7 +16,7 @@ def test_it_lists_every_view_reveal_and_change_of_the_record(
 ) -> None:
     person = PersonFactory()
     sign_in(Client(), staff).get(f"/people/{person.pk}/")
-    sign_in(Client(), administrator).post(f"/people/{person.pk}/reveal/")
+    sign_in(Client(), administrator).post(f"/people/{person.pk}/reveal/", follow=True)
     audit_record(
         action=AuditEvent.Action.VIEW, actor=staff, target=PersonFactory()
     )  # another person

@@ -10,10 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
-from safespaces.people.models import IDENTITY_FIELDS, Person
+from safespaces.people.models import IDENTITY_FIELDS, Person, RevealTicket
 from tests.conftest import sign_in
-from tests.factories import IdentityGrantFactory, PersonFactory
+from tests.factories import IdentityGrantFactory, PersonFactory, UserFactory
 from tests.urlwalk import SAMPLE_VALUES, walk
 
 SECRET_VALUES = {
@@ -32,8 +33,13 @@ def survivor(db: None) -> Person:
     return PersonFactory(alias="Heron", **SECRET_VALUES)
 
 
-def reveal(client: Client, person: Person) -> object:
-    return client.post(f"/people/{person.pk}/reveal/")
+def reveal(client: Client, person: Person) -> Any:
+    """Press "Reveal identity", and follow the redirect to the page that shows it."""
+    return client.post(f"/people/{person.pk}/reveal/", follow=True)
+
+
+def reveals() -> int:
+    return AuditEvent.objects.filter(action=AuditEvent.Action.REVEAL_IDENTITY).count()
 
 
 def shows_identity(response: Any) -> bool:
@@ -53,6 +59,98 @@ def test_an_administrator_reveals_and_it_is_audited(
     assert "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get(action=AuditEvent.Action.REVEAL_IDENTITY)
     assert (event.actor, event.object_id) == (administrator, str(survivor.pk))
+
+
+def test_reloading_the_page_after_a_reveal_hides_the_identity_and_records_no_second_reveal(
+    client: Client, administrator: User, survivor: Person
+) -> None:
+    revealed = reveal(sign_in(client, administrator), survivor)
+    shown_at = revealed.redirect_chain[-1][0]
+
+    reloaded = client.get(shown_at)
+
+    assert revealed.redirect_chain == [(shown_at, 303)]
+    assert shows_identity(revealed)
+    assert reloaded.status_code == 200
+    assert not shows_identity(reloaded)
+    assert "Hidden again" in reloaded.content.decode()
+    assert b"Reveal identity" in reloaded.content
+    assert reveals() == 1
+    # The revealed page's one event is its reveal; the reload is a view like any other.
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).count() == 1
+
+
+def test_a_new_reveal_after_a_reload_shows_it_again(
+    client: Client, administrator: User, survivor: Person
+) -> None:
+    first = reveal(sign_in(client, administrator), survivor)
+    client.get(first.redirect_chain[-1][0])
+
+    second = reveal(client, survivor)
+
+    assert shows_identity(second)
+    assert reveals() == 2
+
+
+def test_the_address_of_a_reveal_shows_nothing_to_another_administrator(
+    client: Client, administrator: User, survivor: Person
+) -> None:
+    # Not used yet by its holder: it is bound to her.
+    response = sign_in(client, administrator).post(f"/people/{survivor.pk}/reveal/")
+    other = sign_in(Client(), UserFactory(role=Role.ADMINISTRATOR))
+
+    page = other.get(response["Location"])
+
+    assert page.status_code == 200
+    assert not shows_identity(page)
+    assert b"Reveal identity" in page.content
+    assert reveals() == 0
+    assert shows_identity(client.get(response["Location"]))
+
+
+def test_a_reveal_not_shown_within_a_minute_expires(
+    client: Client, administrator: User, survivor: Person
+) -> None:
+    with time_machine.travel("2026-11-20 10:00", tick=False) as clock:
+        client = sign_in(client, administrator)
+        response = client.post(f"/people/{survivor.pk}/reveal/")
+        clock.shift(timedelta(seconds=61))
+        page = client.get(response["Location"])
+        unused = RevealTicket.objects.count()
+        again = reveal(client, survivor)
+
+    assert page.status_code == 200
+    assert not shows_identity(page)
+    assert unused == 1  # until the next reveal clears it away
+    assert shows_identity(again)
+    assert reveals() == 1
+    assert RevealTicket.objects.count() == 0
+
+
+def test_a_grant_revoked_before_the_page_loads_shows_nothing(
+    client: Client, staff: User, administrator: User, survivor: Person
+) -> None:
+    grant = IdentityGrantFactory(user=staff, person=survivor, granted_by=administrator)
+    response = sign_in(client, staff).post(f"/people/{survivor.pk}/reveal/")
+    sign_in(Client(), administrator).post(f"/people/grants/{grant.pk}/revoke/")
+
+    page = client.get(response["Location"])
+
+    assert page.status_code == 200
+    assert not shows_identity(page)
+    assert "Only administrators" in page.content.decode()
+    assert reveals() == 0
+
+
+def test_a_reveal_ticket_holds_no_value(
+    client: Client, administrator: User, survivor: Person
+) -> None:
+    sign_in(client, administrator).post(f"/people/{survivor.pk}/reveal/")
+
+    ticket = RevealTicket.objects.values().get()
+
+    assert set(ticket) == {"id", "user_id", "person_id", "expires_at"}
+    assert ticket["person_id"] == survivor.pk
 
 
 def test_the_identity_is_hidden_again_on_the_next_page_load(

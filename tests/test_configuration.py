@@ -1,0 +1,173 @@
+"""A mistake in the environment stops the app at start-up with a message that names the variable
+and says what it should hold, never with a traceback from deep inside a library, a quiet default,
+or a repetition of the value (a DATABASE_URL holds a password)."""
+
+from pathlib import Path
+
+import environ
+import pytest
+
+from safespaces.configuration import Configuration
+from tests.crypto.test_keys import start_django
+
+DEVELOPMENT_FILE = Path("/srv/safespaces/db.sqlite3")
+
+
+@pytest.fixture
+def read(monkeypatch: pytest.MonkeyPatch) -> "Reader":
+    return Reader(monkeypatch)
+
+
+class Reader:
+    """A Configuration over an environment holding only the variables a test sets."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, **variables: str) -> Configuration:
+        self.monkeypatch.setattr(environ.Env, "ENVIRON", dict(variables))
+        return Configuration(environ.Env())
+
+
+def database(config: Configuration, *, debug: bool = False) -> dict[str, object]:
+    return config.database("DATABASE_URL", debug=debug, development_file=DEVELOPMENT_FILE)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "notaurl",
+        "postgress://app:s3cret-pass@db/safespaces",
+        "mysql://app:s3cret-pass@db/safespaces",
+        "postgres://app:s3cret-pass@db:port/safespaces",
+        "postgres://app:s3cret-pass@db",
+        "sqlite://",
+    ],
+)
+def test_a_database_url_that_is_no_usable_address_is_named_and_not_repeated(
+    read: Reader, address: str
+) -> None:
+    config = read(DATABASE_URL=address)
+
+    database(config)
+
+    assert len(config.problems) == 1
+    assert config.problems[0].startswith(
+        "DATABASE_URL is not a database address SafeSpaces can use. "
+        "Use postgres://user:password@host:5432/name"
+    )
+    assert "s3cret" not in config.problems[0]
+
+
+POSTGRES, SQLITE = "django.db.backends.postgresql", "django.db.backends.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("address", "engine", "name"),
+    [
+        ("postgres://app:pass@db:5432/safespaces", POSTGRES, "safespaces"),
+        ("postgresql://app@/safespaces?host=/run/postgresql", POSTGRES, "safespaces"),
+        ("sqlite:////var/lib/safespaces/db.sqlite3", SQLITE, "/var/lib/safespaces/db.sqlite3"),
+    ],
+)
+def test_a_good_database_url_is_taken_as_it_is(
+    read: Reader, address: str, engine: str, name: str
+) -> None:
+    config = read(DATABASE_URL=address)
+
+    settings = database(config)
+
+    assert config.problems == []
+    assert (settings["ENGINE"], settings["NAME"]) == (engine, name)
+
+
+def test_without_a_database_url_production_is_refused(read: Reader) -> None:
+    config = read()
+
+    database(config, debug=False)
+
+    assert config.problems == [
+        "DATABASE_URL is not set. Set it to the database's address: "
+        "postgres://user:password@host:5432/name, or on a single machine "
+        "sqlite:////var/lib/safespaces/db.sqlite3 (four slashes before an absolute path). "
+        "Only development (DEBUG=true) falls back to db.sqlite3 in the project folder."
+    ]
+
+
+def test_without_a_database_url_development_uses_the_project_folder(read: Reader) -> None:
+    config = read()
+
+    settings = database(config, debug=True)
+
+    assert config.problems == []
+    assert settings["NAME"] == str(DEVELOPMENT_FILE)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("five", "AXES_FAILURE_LIMIT must be a whole number, such as 5."),
+        ("0", "AXES_FAILURE_LIMIT must be 1 or more."),
+    ],
+)
+def test_a_number_that_is_not_one_is_named(read: Reader, value: str, problem: str) -> None:
+    config = read(AXES_FAILURE_LIMIT=value)
+
+    limit = config.integer("AXES_FAILURE_LIMIT", default=5, minimum=1)
+
+    assert config.problems == [problem]
+    assert limit == 5
+
+
+def test_a_number_is_read(read: Reader) -> None:
+    config = read(AXES_FAILURE_LIMIT=" 8 ")
+
+    assert config.integer("AXES_FAILURE_LIMIT", default=5, minimum=1) == 8
+    assert config.problems == []
+
+
+def test_an_unknown_log_level_is_named_with_the_ones_there_are(read: Reader) -> None:
+    config = read(LOG_LEVEL="VERBOSE")
+
+    config.log_level("LOG_LEVEL", default="INFO")
+
+    assert config.problems == ["LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."]
+
+
+def test_a_log_level_in_any_case_is_read(read: Reader) -> None:
+    config = read(LOG_LEVEL="warning")
+
+    assert config.log_level("LOG_LEVEL", default="INFO") == "WARNING"
+    assert config.problems == []
+
+
+def test_a_yes_or_no_that_is_neither_is_named_instead_of_read_as_no(read: Reader) -> None:
+    config = read(SECURE_COOKIES="ture", DEBUG="False", SECURE_HSTS_PRELOAD="yes")
+
+    assert config.boolean("SECURE_COOKIES", default=True) is True
+    assert config.boolean("DEBUG", default=True) is False
+    assert config.boolean("SECURE_HSTS_PRELOAD", default=False) is True
+    assert config.problems == ["SECURE_COOKIES must be true or false."]
+
+
+def test_production_does_not_start_and_lists_every_problem_at_once() -> None:
+    result = start_django(
+        DATABASE_URL="", AXES_FAILURE_LIMIT="five", LOG_LEVEL="VERBOSE", SECURE_COOKIES="ture"
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SafeSpaces cannot start:\n- DATABASE_URL is not set." in (
+        result.stderr
+    )
+    assert "\n- AXES_FAILURE_LIMIT must be a whole number, such as 5." in result.stderr
+    assert "\n- LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL." in result.stderr
+    assert "\n- SECURE_COOKIES must be true or false." in result.stderr
+    assert "KeyError" not in result.stderr
+
+
+def test_a_database_url_that_is_not_an_address_stops_it_without_a_key_error() -> None:
+    result = start_django(DATABASE_URL="notaurl")
+
+    assert result.returncode != 0
+    assert "- DATABASE_URL is not a database address SafeSpaces can use." in result.stderr
+    assert "KeyError" not in result.stderr
