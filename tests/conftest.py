@@ -6,6 +6,7 @@ Each persona is a real user built through the same models the app uses; tests si
 
 from collections.abc import Iterator
 from datetime import datetime
+from importlib import import_module
 
 import pytest
 from django.db import connection
@@ -20,6 +21,11 @@ from pytest_django import DjangoDbBlocker
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from tests.factories import PASSWORD, UserFactory
+
+# The trail's own triggers on SQLite, as its migration installs and removes them.
+_append_only = import_module("safespaces.audit.migrations.0002_append_only")
+AUDIT_SQLITE: list[str] = _append_only.SQLITE
+AUDIT_SQLITE_REVERSE: list[str] = _append_only.SQLITE_REVERSE
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -134,21 +140,29 @@ def committed_for_real(django_db_setup: None, django_db_blocker: DjangoDbBlocker
     """For a module of tests on real transactions (threads with their own connections, or
     migrations run in the test).
 
-    Each such test ends with a flush of every table. The trail refuses TRUNCATE, as it should:
-    that is let through while the module runs. Afterwards the rows data migrations wrote (the
-    roles' groups) are put back for the next run that reuses the database, and the refusal too.
+    Each such test ends with a flush of every table. The trail refuses TRUNCATE (Postgres) and
+    DELETE (SQLite, which empties tables with it), as it should: that is let through while the
+    module runs. Afterwards the rows data migrations wrote (the roles' groups) are put back for
+    the next run that reuses the database, and the refusal too.
     """
-    # SQLite empties tables with DELETE, which the trail refuses only for rows it has: these
-    # tests write none there.
-    truncates = connection.vendor == "postgresql"
+    lift, restore = {
+        "postgresql": (
+            ["ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_truncate"],
+            ["ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_truncate"],
+        ),
+        "sqlite": (
+            [statement for statement in AUDIT_SQLITE_REVERSE if "audit_no_delete" in statement],
+            [statement for statement in AUDIT_SQLITE if "audit_no_delete" in statement],
+        ),
+    }.get(connection.vendor, ([], []))
     with django_db_blocker.unblock():
         contents = connection.creation.serialize_db_to_string()
-        if truncates:
-            with connection.cursor() as cursor:
-                cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_truncate")
+        with connection.cursor() as cursor:
+            for statement in lift:
+                cursor.execute(statement)
     yield
     with django_db_blocker.unblock():
-        if truncates:
-            with connection.cursor() as cursor:
-                cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_truncate")
+        with connection.cursor() as cursor:
+            for statement in restore:
+                cursor.execute(statement)
         connection.creation.deserialize_db_from_string(contents)
