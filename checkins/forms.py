@@ -120,3 +120,9 @@ class CloseForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The check-in's page shows this form under NoteForm, whose field is also "note": ids of
+        # their own, or this label would lead to the other form's box.
+        kwargs.setdefault("auto_id", "id_close_%s")
+        super().__init__(*args, **kwargs)

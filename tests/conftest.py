@@ -22,6 +22,11 @@ from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
+# The trail's own triggers on SQLite, as its migration installs and removes them.
+_append_only = import_module("safespaces.audit.migrations.0002_append_only")
+AUDIT_SQLITE: list[str] = _append_only.SQLITE
+AUDIT_SQLITE_REVERSE: list[str] = _append_only.SQLITE_REVERSE
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # Argon2 is the point in production and a waste of minutes in tests.

@@ -86,6 +86,10 @@ class App:
     assessment_code: str
     measure_code: str
     open_assessment_code: str
+    # Rosa's running check-in, which Cora watches.
+    check_in_code: str
+    # The server's database, for a test that runs the worker on it (the server runs none).
+    database_url: str
 
 
 def _free_port() -> int:
@@ -114,9 +118,10 @@ def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) ->
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     """Migrate a fresh database, seed the personas and serve the app until the session ends."""
     folder = tmp_path_factory.mktemp("browser-app")
+    database_url = f"sqlite:///{folder / 'browser.sqlite3'}"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'browser.sqlite3'}",
+        "DATABASE_URL": database_url,
         # DEBUG serves static files from the source folders and allows plain-HTTP cookies.
         "DEBUG": "true",
         "QUICK_EXIT_URL": NEUTRAL_SITE,
@@ -177,6 +182,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             assessment_code=seeded_secrets["_risk"]["assessment"],
             measure_code=seeded_secrets["_risk"]["measure"],
             open_assessment_code=seeded_secrets["_risk"]["open_assessment"],
+            check_in_code=seeded_secrets["_check_in"]["code"],
+            database_url=database_url,
         )
     finally:
         server.terminate()
@@ -275,6 +282,16 @@ def yara(app: App) -> Persona:
     return app.personas["yara"]
 
 
+@pytest.fixture(scope="session")
+def zoe(app: App) -> Persona:
+    return app.personas["zoe"]
+
+
+@pytest.fixture(scope="session")
+def mara(app: App) -> Persona:
+    return app.personas["mara"]
+
+
 # --- Signing in -----------------------------------------------------------------------------
 
 
@@ -351,11 +368,16 @@ PAGES = {
     "measure-form": "/risks/{situation}/measures/new/",
     "measure-edit-form": "/risks/measures/{measure}/edit/",
     "safety-plan": "/risks/{situation}/plan/",
+    "field-check-ins": "/checkins/",
+    "field-check-in": "/checkins/{check_in}/",
+    "field-check-in-start": "/checkins/start/",
+    "field-check-in-start-from-plan": "/checkins/start/for/{situation}/",
 }
 # Opened as Cora, a coordinator: adversaries on the map, relations, forms; the incidents'
 # patterns, check-ins, threat assessment and review, and an incident with its analysis section;
 # her home page's risk panel, and every risk page but the safety plan: the register, the
-# decided situation and its forms, the open assessment's five steps.
+# decided situation and its forms, the open assessment's five steps; the field check-ins, among
+# them Rosa's, which she watches, and its page.
 COORDINATOR_PAGES = {
     "coordinator-map",
     "gaps",
@@ -381,10 +403,13 @@ COORDINATOR_PAGES = {
     "risk-decision",
     "measure-form",
     "measure-edit-form",
+    "field-check-ins",
+    "field-check-in",
 }
 # Ines is staff: she sees the allies, not the adversaries, and not the coordinators' gap list;
 # the incidents the whole team sees, their timeline and trends, and the log form; the safety
-# plan of the outreach she takes part in, and her overdue measure on her home page.
+# plan of the outreach she takes part in, and her overdue measure on her home page; the form
+# that starts a check-in, on its own and from that safety plan.
 SIGNED_IN_PAGES = {
     "home",
     "account",
@@ -402,6 +427,8 @@ SIGNED_IN_PAGES = {
     "incident-form",
     "incident",
     "safety-plan",
+    "field-check-in-start",
+    "field-check-in-start-from-plan",
 }
 
 
@@ -439,6 +466,7 @@ def page_path(app: App, name: str) -> str:
         assessment=app.assessment_code,
         measure=app.measure_code,
         open_assessment=app.open_assessment_code,
+        check_in=app.check_in_code,
     )
 
 

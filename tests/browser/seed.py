@@ -49,6 +49,10 @@ PERSONAS = [
     PersonaSpec("tess", "Tess", "Staff", authenticator=True, backup_codes=False),
     # Yara, staff who does not take part in the station outreach: its safety plan is not hers.
     PersonaSpec("yara", "Yara", "Staff", authenticator=True, backup_codes=False),
+    # Zoe, staff: starts a check-in from her phone before going out, and misses it.
+    PersonaSpec("zoe", "Zoe", "Staff", authenticator=True, backup_codes=False),
+    # Mara, the coordinator who watches Zoe's check-in: answers the alarm from her phone.
+    PersonaSpec("mara", "Mara", "Coordinator", authenticator=True, backup_codes=False),
 ]
 # Heron, a survivor member whose identity only people with access may reveal.
 HERON = {"alias": "Heron", "legal_name": "Marisol Example", "phone": "+44 7700 900777"}
@@ -117,7 +121,33 @@ def seed() -> dict[str, dict[str, object]]:
     )
     secrets_by_username["_incident"] = {"code": str(incident.pk)}
     secrets_by_username["_risk"] = seed_risks(users, heron=heron, incident=incident)
+    secrets_by_username["_check_in"] = {"code": seed_check_in(users)}
     return secrets_by_username
+
+
+def seed_check_in(users: dict) -> str:
+    """Rosa out at the station tonight, Cora watching: the check-in page the page checks open.
+    Due in twelve hours, so it stays running (no worker runs here) and nobody's home page shows
+    an alarm."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from checkins.services import check_in_start
+    from safespaces.places.models import Place, PlaceKind
+
+    check_in = check_in_start(
+        person=users["rosa"],
+        activity="Thursday outreach at the station, with leaflets.",
+        place=Place.objects.get(kind=PlaceKind.OUTREACH_SITE),
+        company="Ines",
+        due_at=timezone.now() + timedelta(hours=12),
+        every_minutes=120,
+        grace_minutes=15,
+        watchers=[users["cora"]],
+        situation=None,
+    )
+    return str(check_in.pk)
 
 
 def seed_risks(users: dict, *, heron: object, incident: object) -> dict[str, str]:
