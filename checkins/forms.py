@@ -116,6 +116,7 @@ class CloseForm(forms.Form):
             (CheckIn.Outcome.NOT_REACHED, _("Not reached")),
         ],
         widget=forms.RadioSelect,
+        help_text=_("“Not reached” opens the incident form, filled in from this check-in."),
     )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -88,6 +88,8 @@ class Delivery(CodedModel):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # Read in the app, or answered there (a check-in made, an alarm closed), before it went.
+        ANSWERED = "answered", _("Not sent: answered in the app first")
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=16, choices=Channel.choices)

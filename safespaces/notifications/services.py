@@ -76,7 +76,8 @@ def notify(*, kind: str, recipients: Iterable[User], link: str) -> list[Notifica
     the sign-in. In-app at once; by email and relay as each recipient chose, through the task
     queue. Call it inside the transaction of what happened: with the database queue the
     notification and its deliveries commit or roll back with it."""
-    from safespaces.notifications.tasks import deliver  # the task module imports this one
+    # The task module imports this one.
+    from safespaces.notifications.tasks import DELIVERY_PRIORITY, deliver
 
     registered = kind_of(kind)
     if registered is None:
@@ -90,7 +91,7 @@ def notify(*, kind: str, recipients: Iterable[User], link: str) -> list[Notifica
             continue  # a deactivated account's addresses get nothing
         for channel in sorted(channels_for(user, registered)):
             delivery = Delivery.objects.create(notification=notification, channel=channel)
-            deliver.enqueue(str(delivery.pk), 1)
+            deliver.using(priority=DELIVERY_PRIORITY).enqueue(str(delivery.pk), 1)
     return made
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from safespaces.notifications import sending
-from safespaces.notifications.kinds import DELIVERY_FAILED, kind_of
+from safespaces.notifications.kinds import DELIVERY_FAILED, Urgency, kind_of
 from safespaces.notifications.models import Attempt, Channel, Delivery
 from safespaces.notifications.selectors import address_of, administrators
 
@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 # The wait before each retry: the n-th failure waits BACK_OFF[n-1]. One try more than waits.
 BACK_OFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1)]
 MAX_ATTEMPTS = len(BACK_OFF) + 1
+# Above every other task: a message already decided goes out before new work starts. Without it,
+# 1,000 check-ins missed in the same minute would queue every email behind every deadline task.
+DELIVERY_PRIORITY = 10
 
 
 def _send(delivery: Delivery) -> None:
@@ -38,6 +41,17 @@ def _send(delivery: Delivery) -> None:
         sending.webhook_send(message, kind, to=relay, delivery=str(delivery.pk))
 
 
+def _answered(delivery: Delivery) -> bool:
+    """Read or settled in the app before it went out. Never for the account's own security
+    notices: someone in the account could read one to keep its owner from hearing of it."""
+    kind = kind_of(delivery.notification.kind)
+    return (
+        delivery.notification.read_at is not None
+        and kind is not None
+        and kind.urgency is not Urgency.SECURITY
+    )
+
+
 @task()
 def deliver(delivery_id: str, attempt: int) -> None:
     """Try to send one delivery; on failure queue the next try, or give up after the last."""
@@ -46,6 +60,11 @@ def deliver(delivery_id: str, attempt: int) -> None:
     )
     if delivery is None or delivery.status != Delivery.Status.PENDING:
         return  # sent already (a repeated task), or the notification is gone
+    if _answered(delivery):
+        # A late message about something already dealt with would only alarm its reader.
+        delivery.status = Delivery.Status.ANSWERED
+        delivery.save(update_fields=["status"])
+        return
     error = ""
     try:
         _send(delivery)
@@ -64,9 +83,9 @@ def _record(delivery: Delivery, attempt: int, error: str) -> None:
         delivery.status = Delivery.Status.SENT
     elif attempt < MAX_ATTEMPTS:
         outcome = Attempt.Outcome.RETRYING
-        deliver.using(run_after=timezone.now() + BACK_OFF[attempt - 1]).enqueue(
-            str(delivery.pk), attempt + 1
-        )
+        deliver.using(
+            priority=DELIVERY_PRIORITY, run_after=timezone.now() + BACK_OFF[attempt - 1]
+        ).enqueue(str(delivery.pk), attempt + 1)
     else:
         outcome = Attempt.Outcome.GAVE_UP
         delivery.status = Delivery.Status.FAILED

@@ -233,3 +233,33 @@ def test_staff_may_not_see_the_failures(client: Client, staff: User) -> None:
 
     assert response.status_code == 403
     assert b"Deliveries that failed" not in response.content
+
+
+@pytest.mark.usefixtures("email_on")
+def test_an_alert_answered_in_the_app_before_it_went_out_is_not_sent(
+    queue: DummyBackend, staff: User
+) -> None:
+    with_email(staff)
+    [answered] = notify(kind="tests.check_in_overdue", recipients=[staff], link="/")
+    answered.read_at = local(2026, 6, 4, 22, 0)
+    answered.save(update_fields=["read_at"])
+
+    run_queued(queue)
+
+    assert mail.outbox == []
+    delivery = Delivery.objects.get(notification=answered)
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.ANSWERED, 0)
+
+
+@pytest.mark.usefixtures("email_on")
+def test_a_security_notice_read_in_the_app_still_goes_out(queue: DummyBackend, staff: User) -> None:
+    with_email(staff)
+    [notice] = notify(kind="account.sign_in", recipients=[staff], link="/")
+    notice.read_at = local(2026, 6, 4, 22, 0)
+    notice.save(update_fields=["read_at"])
+
+    run_queued(queue)
+
+    [sent] = mail.outbox
+    assert sent.subject == "Garden Club: a new sign-in to your account"
+    assert Delivery.objects.get(notification=notice).status == Delivery.Status.SENT
