@@ -1,5 +1,6 @@
 """The check-ins at the top of the home page: the user's own, with the buttons to answer them, and
-the alarms they may act on, in red, until each is closed. Neither shows an encrypted value."""
+the alarms they may act on, in red, until each is closed. Who and when only: what and where are on
+the check-in's page."""
 
 from django.http import HttpRequest
 from django.utils import timezone

@@ -1,6 +1,7 @@
 """Field check-ins: start one, check in or ask for more time or for help, and, for the watchers,
-acknowledge an alarm, note the calls made and close it. Lists show no encrypted value; a check-in's
-own page shows them and is recorded as a view."""
+acknowledge an alarm, note the calls made and close it. Lists show who and when, never what or
+where; a check-in's own page shows everything. Every response that decrypts something is recorded
+(safespaces.audit.disclosure)."""
 
 from datetime import datetime
 
@@ -34,8 +35,8 @@ def _when(moment: datetime) -> str:
 @access(Access.STAFF)
 @require_safe
 def check_in_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The user's check-ins, those they watch and, for coordinators, every alarm. No place or
-    activity here: only who and when, which needs no decryption."""
+    """The user's check-ins, those they watch and, for coordinators, every alarm: who and when,
+    no place or activity."""
     visible = check_ins_visible_to(request.user).select_related("person")
     context = {
         "open": visible.exclude(status=CheckIn.Status.CLOSED).order_by("due_at"),
