@@ -3,7 +3,9 @@ acknowledge an alarm, note the calls made and close it. Lists show who and when,
 where; a check-in's own page shows everything. Every response that decrypts something is recorded
 (safespaces.audit.disclosure)."""
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
@@ -99,24 +101,45 @@ def detail(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpRespo
 # --- The person out in the field ---------------------------------------------------------------
 
 
-def _theirs(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse | None:
-    return None if found.is_theirs else forbidden(request)
+CheckInView = Callable[[AuthenticatedHttpRequest, CheckInAccess], HttpResponse]
 
 
-def _too_late(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
-    messages.warning(request, _("This check-in has changed meanwhile: here is where it stands."))
-    return redirect("checkins:detail", found.check_in.pk)
+def _only(may: Callable[[CheckInAccess], bool]) -> Callable[[CheckInView], CheckInView]:
+    """Refuse (403) whoever sees the check-in but may not do this with it; and answer a change
+    that no longer fits (closed meanwhile, by someone else or by its deadline) with where the
+    check-in stands now."""
+
+    def decorate(view: CheckInView) -> CheckInView:
+        @wraps(view)
+        def checked(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
+            if not may(found):
+                return forbidden(request)
+            try:
+                return view(request, found)
+            except services.NotNow:
+                messages.warning(
+                    request, _("This check-in has changed meanwhile: here is where it stands.")
+                )
+                return redirect("checkins:detail", found.check_in.pk)
+
+        return checked
+
+    return decorate
+
+
+def _theirs(found: CheckInAccess) -> bool:
+    return found.is_theirs
+
+
+def _responder(found: CheckInAccess) -> bool:
+    return found.may_respond
 
 
 @access(Access.STAFF, of=get_check_in_for_user)
 @require_POST
+@_only(_theirs)
 def safe(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
-    if refused := _theirs(request, found):
-        return refused
-    try:
-        check_in = services.check_in_safe(check_in=found.check_in, by=request.user)
-    except services.NotNow:
-        return _too_late(request, found)
+    check_in = services.check_in_safe(check_in=found.check_in, by=request.user)
     if check_in.status == CheckIn.Status.ACTIVE:
         messages.success(
             request,
@@ -130,45 +153,33 @@ def safe(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpRespons
 
 @access(Access.STAFF, of=get_check_in_for_user)
 @require_POST
+@_only(_theirs)
 def more_time(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
-    if refused := _theirs(request, found):
-        return refused
     form = MoreTimeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose how much more time you need."))
         return redirect("home")
-    try:
-        check_in = services.check_in_extend(
-            check_in=found.check_in, by=request.user, minutes=form.cleaned_data["minutes"]
-        )
-    except services.NotNow:
-        return _too_late(request, found)
+    check_in = services.check_in_extend(
+        check_in=found.check_in, by=request.user, minutes=form.cleaned_data["minutes"]
+    )
     messages.success(request, _("Check in by %(time)s now.") % {"time": _when(check_in.due_at)})
     return redirect("home")
 
 
 @access(Access.STAFF, of=get_check_in_for_user)
 @require_POST
+@_only(_theirs)
 def end(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
-    if refused := _theirs(request, found):
-        return refused
-    try:
-        services.check_in_end(check_in=found.check_in, by=request.user)
-    except services.NotNow:
-        return _too_late(request, found)
+    services.check_in_end(check_in=found.check_in, by=request.user)
     messages.success(request, _("Check-in ended. Thank you: the team knows you are safe."))
     return redirect("home")
 
 
 @access(Access.STAFF, of=get_check_in_for_user)
 @require_POST
+@_only(_theirs)
 def help_now(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
-    if refused := _theirs(request, found):
-        return refused
-    try:
-        services.check_in_help(check_in=found.check_in, by=request.user)
-    except services.NotNow:
-        return _too_late(request, found)
+    services.check_in_help(check_in=found.check_in, by=request.user)
     messages.warning(
         request,
         _("Your watchers and the coordinators were alerted. If you can, call emergency services."),
@@ -179,19 +190,11 @@ def help_now(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpRes
 # --- The watchers ------------------------------------------------------------------------------
 
 
-def _responder(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse | None:
-    return None if found.may_respond else forbidden(request)
-
-
 @access(Access.STAFF, of=get_check_in_for_user)
 @require_POST
+@_only(_responder)
 def acknowledge(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
-    if refused := _responder(request, found):
-        return refused
-    try:
-        services.check_in_acknowledge(check_in=found.check_in, by=request.user)
-    except services.NotNow:
-        return _too_late(request, found)
+    services.check_in_acknowledge(check_in=found.check_in, by=request.user)
     messages.success(request, _("Acknowledged: the alert will not go further. Note your calls."))
     return redirect("checkins:detail", found.check_in.pk)
 
@@ -199,17 +202,13 @@ def acknowledge(request: AuthenticatedHttpRequest, found: CheckInAccess) -> Http
 @access(Access.STAFF, of=get_check_in_for_user)
 @sensitive_post_parameters("note")
 @require_POST
+@_only(_responder)
 def note(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
-    if refused := _responder(request, found):
-        return refused
     form = NoteForm(request.POST)
     if form.is_valid():
-        try:
-            services.check_in_note(
-                check_in=found.check_in, by=request.user, note=form.cleaned_data["note"]
-            )
-        except services.NotNow:
-            return _too_late(request, found)
+        services.check_in_note(
+            check_in=found.check_in, by=request.user, note=form.cleaned_data["note"]
+        )
         messages.success(request, _("Added to the check-in's timeline."))
         return redirect("checkins:detail", found.check_in.pk)
     return _detail_with(request, found, note_form=form)
@@ -218,23 +217,19 @@ def note(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpRespons
 @access(Access.STAFF, of=get_check_in_for_user)
 @sensitive_post_parameters("note")
 @require_POST
+@_only(_responder)
 def close(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
     """Close the alarm. "Not reached" goes on to the incident form, filled in from the check-in:
     one tap from the alarm to the record the team acts on."""
-    if refused := _responder(request, found):
-        return refused
     form = CloseForm(request.POST)
     if not form.is_valid():
         return _detail_with(request, found, close_form=form)
-    try:
-        check_in = services.check_in_close(
-            check_in=found.check_in,
-            by=request.user,
-            outcome=CheckIn.Outcome(form.cleaned_data["outcome"]),
-            note=form.cleaned_data["note"],
-        )
-    except services.NotNow:
-        return _too_late(request, found)
+    check_in = services.check_in_close(
+        check_in=found.check_in,
+        by=request.user,
+        outcome=CheckIn.Outcome(form.cleaned_data["outcome"]),
+        note=form.cleaned_data["note"],
+    )
     if check_in.outcome == CheckIn.Outcome.NOT_REACHED:
         return _incident_prefilled(request, check_in)
     messages.success(request, _("Closed: reached, safe. Everyone alerted was told."))
@@ -243,9 +238,8 @@ def close(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpRespon
 
 @access(Access.STAFF, of=get_check_in_for_user)
 @require_POST
+@_only(_responder)
 def log_incident(request: AuthenticatedHttpRequest, found: CheckInAccess) -> HttpResponse:
-    if refused := _responder(request, found):
-        return refused
     return _incident_prefilled(request, found.check_in)
 
 
