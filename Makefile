@@ -11,6 +11,7 @@ HOST ?= 127.0.0.1:8000
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "  HOST=address:port   where make run serves (default $(HOST)), e.g. make run HOST=0.0.0.0:8080"
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,7 +32,7 @@ migrate: env ## Apply database migrations
 	$(PY) manage.py migrate --no-input
 
 seed: migrate ## Load fictional demo data and print the demo logins
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --url http://$(HOST)
 
 # The worker runs in the background of the recipe's shell and the server in its foreground. Ctrl-C
 # reaches both (they share the terminal's process group); the trap stops the worker whenever the

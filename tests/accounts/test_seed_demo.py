@@ -17,17 +17,21 @@ from safespaces.people.models import Person
 from safespaces.places.models import Place
 
 
-def seed() -> str:
+def seed(**options: str) -> str:
     out = StringIO()
     with override_settings(DEBUG=True):
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", stdout=out, **options)
     return out.getvalue()
 
 
 class SeededTwiceTest(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.first, cls.second = seed(), seed()
+        cls.first, cls.second = seed(), seed(url="http://0.0.0.0:8080")
+
+    def test_it_prints_the_address_the_app_is_served_at(self) -> None:
+        self.assertIn("Sign in at http://127.0.0.1:8000 with the password", self.first)
+        self.assertIn("Sign in at http://0.0.0.0:8080 with the password", self.second)
 
     def test_it_creates_one_user_per_role_whose_latest_printed_logins_work(self) -> None:
         roles = {user.username: user.role for user in User.objects.all()}

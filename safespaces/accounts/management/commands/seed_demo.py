@@ -3,7 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from safespaces import demo
@@ -45,12 +45,17 @@ class Command(BaseCommand):
         "demo records once. Refuses to run when DEBUG is off."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000", help="where the app is served, to print"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo is for development (DEBUG=true) only.")
         lines = [
             "",
-            "Demo logins (fictional data). Sign in at http://127.0.0.1:8000 with the password,",
+            f"Demo logins (fictional data). Sign in at {options['url']} with the password,",
             "then type one backup code. Each code works once; then set up an authenticator app.",
         ]
         with transaction.atomic():
