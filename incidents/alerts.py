@@ -17,6 +17,7 @@ from safespaces.notifications.kinds import Kind, Urgency, register
 from safespaces.notifications.services import notifications_settle, notify
 
 WELFARE_ASKED = "incidents.welfare_asked"
+WELFARE_DONE = "incidents.welfare_done"
 SERIOUS_LOGGED = "incidents.serious_logged"
 THREAT_LIKELY = "incidents.threat_likely"
 # The conclusions that call for action now, least urgent first.
@@ -24,6 +25,14 @@ CREDIBLE: list[str] = [Conclusion.LIKELY, Conclusion.IMMINENT]
 
 
 def alert_kinds_register() -> None:
+    register(
+        Kind(
+            WELFARE_DONE,
+            _("The check-in you asked for after an incident is recorded"),
+            Urgency.NORMAL,
+            _("a check-in you asked for is recorded"),
+        )
+    )
     register(
         Kind(
             WELFARE_ASKED,
@@ -96,6 +105,12 @@ def threat_alerts_send(
     incident = assessment.incident
     recipients = [user for user in coordinators_who_see(incident) if user.pk != by.pk]
     notify(kind=THREAT_LIKELY, recipients=recipients, link=_link(incident))
+
+
+def welfare_done_tell(incident: Incident, *, by: User) -> None:
+    """Tell the reporter that the check-in they asked for is recorded, unless they recorded it."""
+    if incident.reporter_id != by.pk:
+        notify(kind=WELFARE_DONE, recipients=[incident.reporter], link=_link(incident))
 
 
 def welfare_alerts_settle(incident: Incident) -> None:

@@ -71,6 +71,7 @@ class EntryKind(models.TextChoices):
     VISIBILITY = "visibility", _("Visibility changed")
     REVIEW = "review", _("Team review")
     ASSESSMENT = "assessment", _("Threat assessed")
+    WELFARE = "welfare", _("Someone checked in")
 
 
 class Conclusion(models.TextChoices):

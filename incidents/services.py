@@ -13,7 +13,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from incidents.alerts import incident_alerts_send, threat_alerts_send, welfare_alerts_settle
+from incidents.alerts import (
+    incident_alerts_send,
+    threat_alerts_send,
+    welfare_alerts_settle,
+    welfare_done_tell,
+)
 from incidents.attachments import (
     CheckedFile,
     attachment_storage,
@@ -154,16 +159,19 @@ def entry_add(
 
 @transaction.atomic
 def welfare_done(*, incident: Incident, by: User) -> Incident:
-    """Someone checked in with the reporter. Recorded without what was said."""
+    """Someone checked in with the reporter: on the timeline, without what was said, and the
+    reporter is told it is recorded (they asked for it)."""
     incident.welfare_done_at = timezone.now()
     incident.welfare_done_by = by
     # A new version: an edit form opened before this sees the conflict instead of undoing it.
     incident.version += 1
     incident.save(update_fields=["welfare_done_at", "welfare_done_by", "version", "updated_at"])
+    _entry(incident, EntryKind.WELFARE, by)
     audit_record(
         action=AuditEvent.Action.CHANGE, actor=by, target=incident, fields=["welfare_done_at"]
     )
     welfare_alerts_settle(incident)
+    welfare_done_tell(incident, by=by)
     return incident
 
 

@@ -1,9 +1,11 @@
 import time_machine
 from django.test import Client
 
-from incidents.models import Incident
+from incidents.alerts import WELFARE_DONE
+from incidents.models import EntryKind, Incident, TimelineEntry
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
+from safespaces.notifications.models import Notification
 from tests.conftest import local, sign_in
 from tests.factories import IncidentFactory, UserFactory
 
@@ -129,3 +131,19 @@ def test_wrong_methods_are_refused(client: Client, coordinator: User) -> None:
     assert client.post(URL).status_code == 405
     assert client.get(done_url(incident)).status_code == 405
     assert Incident.objects.get(pk=incident.pk).welfare_done_at is None
+
+
+def test_a_check_in_done_is_on_the_timeline_and_the_reporter_is_told(
+    client: Client, coordinator: User, staff: User
+) -> None:
+    incident = IncidentFactory(welfare_follow_up=True, reporter=staff)
+    sign_in(client, coordinator).post(done_url(incident))
+
+    page = sign_in(Client(), staff).get(f"/incidents/{incident.pk}/")
+
+    [entry] = TimelineEntry.objects.filter(incident=incident, kind=EntryKind.WELFARE)
+    assert entry.author == coordinator
+    assert page.status_code == 200
+    assert "Someone checked in" in page.content.decode()
+    [told] = Notification.objects.filter(kind=WELFARE_DONE)
+    assert (told.recipient, told.link) == (staff, f"/incidents/{incident.pk}/")
