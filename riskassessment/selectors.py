@@ -226,6 +226,7 @@ class LatestLevels(TypedDict):
     latest_at: datetime | None
     latest_decision: str | None
     latest_valid_until: date | None
+    awaits_approval: bool
     inherent_level: int | None
     residual_level: int | None
     previous_inherent_level: int | None
@@ -267,6 +268,12 @@ ShownThreat: TypeAlias = "WithAnnotations[Threat, ShownThreatParts]"
 ShownMeasure: TypeAlias = "WithAnnotations[Measure, ShownAlly]"
 
 
+# A decision taken on a later version of the same situation: the earlier one no longer counts.
+_decided_later = Assessment.objects.filter(
+    situation=OuterRef("situation"), number__gt=OuterRef("number")
+).exclude(decision="")
+
+
 def with_latest(situations: QuerySet[RiskSituation]) -> "QuerySet[LatestSituation]":
     """Annotate each situation with its latest assessment's id, date and levels, and the levels
     of the one before, for the trend: correlated subqueries, so one query for any number."""
@@ -282,6 +289,15 @@ def with_latest(situations: QuerySet[RiskSituation]) -> "QuerySet[LatestSituatio
         latest_decision=latest("decision"),
         # The validity of the last decision: a reassessment in progress has none yet.
         latest_valid_until=Subquery(versions.exclude(decision="").values("valid_until")[:1]),
+        # The last decision goes ahead with a high risk left and nobody has approved it yet.
+        awaits_approval=Exists(
+            Assessment.objects.filter(
+                situation=OuterRef("pk"),
+                decision__in=GOING_AHEAD,
+                residual_level__gte=Level.HIGH,
+                approved_by__isnull=True,
+            ).exclude(Exists(_decided_later))
+        ),
         inherent_level=latest("inherent_level"),
         residual_level=latest("residual_level"),
         previous_inherent_level=latest("inherent_level", 1),
@@ -568,9 +584,6 @@ def awaiting_approval(user: User) -> QuerySet[Assessment]:
     except the user's own."""
     if not may_assess(user):
         return Assessment.objects.none()
-    superseded = Assessment.objects.filter(
-        situation=OuterRef("situation"), number__gt=OuterRef("number")
-    ).exclude(decision="")
     return (
         Assessment.objects.filter(
             residual_level__gte=Level.HIGH,
@@ -579,7 +592,7 @@ def awaiting_approval(user: User) -> QuerySet[Assessment]:
             situation__status=RiskSituation.Status.CURRENT,
         )
         .exclude(decided_by=user)
-        .exclude(Exists(superseded))
+        .exclude(Exists(_decided_later))
         .select_related("situation", "decided_by")
     )
 

@@ -148,3 +148,30 @@ def test_the_query_count_does_not_grow_with_the_number_of_situations(
     assert len(rows(response)) == 25
     assert response.context["page"].paginator.count == 30
     assert all(situation.place.name in response.content.decode() for situation in rows(response))
+
+
+def test_a_decision_waiting_for_approval_says_so_and_an_approved_one_does_not(
+    client: Client, coordinator: User, administrator: User
+) -> None:
+    waiting = RiskSituationFactory(created_by=coordinator, title="Court hearing")
+    RiskAssessmentFactory(
+        situation=waiting,
+        decision="go_with_measures",
+        decided_by=administrator,
+        residual_level=Level.HIGH,
+    )
+    approved = RiskSituationFactory(created_by=coordinator, title="Station outreach")
+    RiskAssessmentFactory(
+        situation=approved,
+        decision="go_with_measures",
+        decided_by=administrator,
+        approved_by=coordinator,
+        residual_level=Level.HIGH,
+    )
+
+    response = sign_in(client, coordinator).get(URL)
+
+    assert response.status_code == 200
+    shown = {situation.title: situation.awaits_approval for situation in rows(response)}
+    assert shown == {"Court hearing": True, "Station outreach": False}
+    assert response.content.decode().count("Waiting for approval") == 1
