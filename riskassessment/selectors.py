@@ -605,8 +605,11 @@ def emergency_contacts(place: Any) -> dict[str, Any]:
     ]
     allies = {ally.pk: ally for section in sections for ally in section.allies}
     asked = requests_in_window(list(allies))
+    listed = {section.capability for section in sections}
     return {
         "sections": sections,
+        # Said out loud: a plan without a medical contact must not look complete.
+        "missing": [capability for capability in LOCAL_CAPABILITIES if capability not in listed],
         "stale": {pk for pk, ally in allies.items() if not is_verified_recently(ally)},
         "asked_often": {pk for pk in allies if is_asked_often(asked.get(pk, 0))},
     }

@@ -38,6 +38,7 @@ from riskassessment.selectors import (
     get_assessment_for_user,
     get_measure_for_user,
     get_situation_for_user,
+    may_assess,
     measures_of,
     parts_of,
     register_of,
@@ -470,6 +471,7 @@ def safety_plan(request: AuthenticatedHttpRequest, found: SituationAccess) -> Ht
         "participants": situation.participants.all(),
         "people": situation.people.only("id", "alias"),
         **emergency_contacts(situation.place),
+        "may_see_gaps": may_assess(request.user),
         "printed_at": timezone.now(),
         # "Start this check-in", added by the check-ins app above this one.
         "plan_links": object_links_for(request, "situation", situation.pk),

@@ -253,3 +253,23 @@ def test_an_expired_decision_and_overdue_measures_are_flagged(client: Client, st
 
     assert "This decision has expired: ask a coordinator to reassess" in content
     assert "overdue</strong>" in content
+
+
+def test_the_plan_says_which_help_no_ally_gives_near_the_place(
+    client: Client, coordinator: User, staff: User
+) -> None:
+    situation = planned()
+    situation.participants.set([staff])
+    ActorFactory(name="Harbour Shelter", capabilities=["shelter"], areas=[situation.place])
+
+    for_coordinator = sign_in(client, coordinator).get(url(situation)).content.decode()
+    for_staff = sign_in(Client(), staff).get(url(situation)).content.decode()
+
+    assert "Harbour Shelter" in for_coordinator
+    assert "No ally listed for “Medical” near this place." in for_coordinator
+    assert "No ally listed for “Relocation or visas” near this place." in for_coordinator
+    assert "No ally listed for “Shelter”" not in for_coordinator
+    assert 'href="/allies/gaps/"' in for_coordinator
+    assert "No ally listed for “Medical” near this place." in for_staff
+    assert "Ask a coordinator who to call." in for_staff
+    assert 'href="/allies/gaps/"' not in for_staff
