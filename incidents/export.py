@@ -16,7 +16,7 @@ from incidents.models import Incident
 from incidents.selectors import may_read_free_text_in_exports
 from safespaces.accounts.models import User
 from safespaces.places.models import Place
-from safespaces.spreadsheets import safe_cell
+from safespaces.spreadsheets import BYTE_ORDER_MARK, safe_cell
 
 # The header row, and the field names the audit event records.
 COLUMNS = [
@@ -153,6 +153,7 @@ class Echo:
 
 
 def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    yield BYTE_ORDER_MARK
     writer = csv.writer(Echo())
     for row in rows:
         yield writer.writerow(row)

@@ -37,7 +37,7 @@ from safespaces.people.selectors import (
     people_search,
     people_visible_to,
 )
-from safespaces.spreadsheets import safe_cell
+from safespaces.spreadsheets import csv_response, safe_cell
 
 PAGE_SIZE = 50
 
@@ -178,8 +178,7 @@ def access_report(request: AuthenticatedHttpRequest, found: PersonAccess) -> Htt
 
 
 def _access_report_csv(person: Person, events: QuerySet[AuditEvent]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="access-report.csv"'
+    response = csv_response("access-report.csv")
     writer = csv.writer(response)
     writer.writerow(["when", "who", "action", "fields"])
     for event in events:
@@ -290,8 +289,7 @@ def person_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     person gets an export event, so it shows in their access report."""
     people = list(people_visible_to(request.user).order_by(Lower("alias")))
     covered = granted_among(request.user, people)  # whose identities go with it
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="people.csv"'
+    response = csv_response("people.csv")
     writer = csv.writer(response)
     writer.writerow(["alias", "relation", "consent_to_store", "consent_given_on", *IDENTITY_FIELDS])
     for person in people:

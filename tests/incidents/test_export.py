@@ -33,12 +33,12 @@ URL = "/incidents/export/"
 def download(client: Client, query: str = "") -> list[dict[str, str]]:
     response = client.get(URL + query)
     assert isinstance(response, StreamingHttpResponse)
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
 
 
 def header(client: Client) -> list[str]:
-    text = b"".join(client.get(URL).streaming_content).decode()
+    text = b"".join(client.get(URL).streaming_content).decode("utf-8-sig")
     return next(csv.reader(io.StringIO(text)))
 
 
@@ -285,3 +285,16 @@ def test_someone_without_a_role_may_not_export(client: Client) -> None:
 
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+
+
+def test_the_file_starts_with_a_byte_order_mark_so_spreadsheets_read_it_as_utf8(
+    client: Client, coordinator: User
+) -> None:
+    IncidentFactory(summary="Menace à la gare")
+
+    response = sign_in(client, coordinator).get(URL)
+
+    assert isinstance(response, StreamingHttpResponse)
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())
+    assert "Menace à la gare" in body.decode("utf-8-sig")

@@ -52,6 +52,6 @@ def test_it_downloads_as_csv_with_formula_cells_defused(
     response = sign_in(client, administrator).get(f"/people/{person.pk}/access/", {"format": "csv"})
 
     assert response["Content-Disposition"] == 'attachment; filename="access-report.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["when", "who", "action", "fields"]
     assert rows[1][1:3] == ["'=cmd", "Viewed"]

@@ -10,7 +10,7 @@ from tests.factories import IdentityGrantFactory, PersonFactory
 
 
 def rows(response: object) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode())))  # type: ignore[attr-defined]
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
 
 
 def test_without_a_grant_the_export_holds_no_identity(client: Client, administrator: User) -> None:
@@ -57,3 +57,15 @@ def test_every_exported_person_gets_an_export_event(client: Client, administrato
         )
     )
     assert exported == {str(p.pk) for p in people}
+
+
+def test_the_file_starts_with_a_byte_order_mark_so_spreadsheets_read_it_as_utf8(
+    client: Client, administrator: User
+) -> None:
+    PersonFactory(alias="Héron")
+
+    response = sign_in(client, administrator).get("/people/export.csv")
+
+    assert response.status_code == 200
+    assert response.content.startswith("\ufeff".encode())
+    assert rows(response)[1][0] == "Héron"
