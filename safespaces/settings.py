@@ -28,6 +28,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 AUDIT_KEY = env.str("AUDIT_KEY", default="")
+# Audit keys used before the last rotations, comma separated: the trail's older rows verify under
+# them (`rotate_audit_key`, docs/operations.md).
+AUDIT_KEY_PREVIOUS = env.str("AUDIT_KEY_PREVIOUS", default="")
 
 # A production server must never start with missing or weak keys: say which and how to fix it.
 # In DEBUG the same problems are reported by the system check `crypto.E001`.
