@@ -8,6 +8,7 @@ from django.core import checks
 from django.db import models
 
 from safespaces.crypto.fields import encrypted_fields
+from safespaces.crypto.keycheck import field_keys_status
 from safespaces.crypto.keys import key_problems
 
 
@@ -40,3 +41,22 @@ def check_encrypted_models(app_configs: Any = None, **kwargs: Any) -> list[check
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.database)
+def check_keys_open_the_data(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """`check --database default` and `migrate` refuse keys that do not open the stored data."""
+    if not databases:
+        return []
+    problem = field_keys_status(record=False)
+    if problem is None:
+        return []
+    return [
+        checks.Error(
+            f"{problem}. Restore the keys from your key backup: new keys cannot open data "
+            "sealed under the old ones.",
+            id="crypto.E003",
+        )
+    ]
