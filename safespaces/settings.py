@@ -33,13 +33,18 @@ AUDIT_KEY = env.str("AUDIT_KEY", default="")
 AUDIT_KEY_PREVIOUS = env.str("AUDIT_KEY_PREVIOUS", default="")
 
 # A production server must never start with missing or weak keys: say which and how to fix it.
-# In DEBUG the same problems are reported by the system check `crypto.E001`.
+# The database cannot be asked yet whether it holds data, so the advice is the key backup, never
+# fresh keys (`holds_data=None`); the key check finds keys that do not open the data
+# (safespaces.crypto.keycheck). In DEBUG the same problems are reported by the system check
+# `crypto.E001`, which can ask the database.
 if not DEBUG:
     config.problems += key_problems(
         secret_key=SECRET_KEY,
         field_keys=FIELD_ENCRYPTION_KEYS,
         blind_index_key=BLIND_INDEX_KEY,
         audit_key=AUDIT_KEY,
+        audit_key_previous=AUDIT_KEY_PREVIOUS,
+        holds_data=None,
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
