@@ -14,9 +14,8 @@ import logging
 from functools import reduce
 from operator import or_
 
-from django.core.signals import setting_changed
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, models, transaction
-from django.dispatch import receiver
 
 from safespaces.crypto.cipher import (
     DecryptionError,
@@ -36,16 +35,9 @@ KNOWN_VALUE = b"SafeSpaces key check"
 # Rows read per encrypted model when a key has no key check yet.
 SAMPLE = 3
 
-# The result once the keys were found to fit; a problem is looked at again on each request,
-# so the app serves again as soon as the data (not the process) is put right.
-_fits = False
-
-
-@receiver(setting_changed)
-def _forget(*, setting: str, **kwargs: object) -> None:
-    global _fits
-    if setting == "FIELD_ENCRYPTION_KEYS":
-        _fits = False
+# The FIELD_ENCRYPTION_KEYS value found to fit, once it was; a problem is looked at again on each
+# request, so the app serves again as soon as the data (not the process) is put right.
+_fits: str | None = None
 
 
 def _associated_data(key_id: str) -> bytes:
@@ -122,7 +114,7 @@ def field_keys_status(*, record: bool = True) -> str | None:
     """None when the field keys open this database's data (or the database cannot be asked);
     otherwise the reason. With `record`, keys met for the first time get their key check."""
     global _fits
-    if _fits:
+    if _fits is not None and _fits == settings.FIELD_ENCRYPTION_KEYS:
         return None
     try:
         ring = key_ring()
@@ -141,7 +133,8 @@ def field_keys_status(*, record: bool = True) -> str | None:
     if problem is not None:
         logger.error("The encryption keys do not fit this database: %s.", problem)
         return problem
-    _fits = record
+    if record:
+        _fits = settings.FIELD_ENCRYPTION_KEYS
     return None
 
 

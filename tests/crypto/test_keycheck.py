@@ -26,7 +26,7 @@ PAGE = b"The encryption keys do not open this database&#x27;s data."
 @pytest.fixture(autouse=True)
 def unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts as a fresh process would: nothing checked yet."""
-    monkeypatch.setattr(keycheck, "_fits", False)
+    monkeypatch.setattr(keycheck, "_fits", None)
 
 
 @pytest.fixture
