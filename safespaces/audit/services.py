@@ -159,7 +159,7 @@ def audit_key_rotate() -> AuditEvent | None:
     with transaction.atomic():
         _lock_chain()
         head = _head()
-        if _head_problem(head) is None or head is None:
+        if head is None or _head_problem(head) is None:
             return None
         old = _continuing_key(head, audit_keys()[1:])
         if old is None:
