@@ -28,15 +28,23 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 AUDIT_KEY = env.str("AUDIT_KEY", default="")
+# Audit keys used before the last rotations, comma separated: the trail's older rows verify under
+# them (`rotate_audit_key`, docs/operations.md).
+AUDIT_KEY_PREVIOUS = env.str("AUDIT_KEY_PREVIOUS", default="")
 
 # A production server must never start with missing or weak keys: say which and how to fix it.
-# In DEBUG the same problems are reported by the system check `crypto.E001`.
+# The database cannot be asked yet whether it holds data, so the advice is the key backup, never
+# fresh keys (`holds_data=None`); the key check finds keys that do not open the data
+# (safespaces.crypto.keycheck). In DEBUG the same problems are reported by the system check
+# `crypto.E001`, which can ask the database.
 if not DEBUG:
     config.problems += key_problems(
         secret_key=SECRET_KEY,
         field_keys=FIELD_ENCRYPTION_KEYS,
         blind_index_key=BLIND_INDEX_KEY,
         audit_key=AUDIT_KEY,
+        audit_key_previous=AUDIT_KEY_PREVIOUS,
+        holds_data=None,
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -79,6 +87,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safespaces.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads data: with keys that do not open it, a 503 that says so.
+    "safespaces.crypto.middleware.KeyCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -9,6 +9,7 @@ from datetime import datetime
 from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
@@ -20,6 +21,7 @@ from pytest_django import DjangoDbBlocker
 
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
+from safespaces.crypto import keycheck
 from tests.factories import PASSWORD, UserFactory
 
 # The trail's own triggers on SQLite, as its migration installs and removes them.
@@ -49,6 +51,11 @@ def pytest_configure(config: pytest.Config) -> None:
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
     ).enable()
+    # The test database is built under the configured keys, so they fit it: the key check
+    # (safespaces.crypto.keycheck) would otherwise run its queries on the first request of each
+    # process, inside whichever test counts queries. tests/crypto/test_keycheck.py starts from
+    # an unchecked state, and any other key set is checked as in production.
+    keycheck._fits = settings.FIELD_ENCRYPTION_KEYS
 
 
 def current_code(user: User) -> str:

@@ -1,4 +1,9 @@
-"""The audit chain's MAC: an HMAC-SHA256 over a row's content and the previous row's MAC."""
+"""The audit chain's MAC: an HMAC-SHA256 over a row's content and the previous row's MAC.
+
+Rows are MACed under `AUDIT_KEY`. After a rotation (`rotate_audit_key`) the older keys stay in
+`AUDIT_KEY_PREVIOUS`, so the rows written under them still verify: the chain names each change
+of key in a checkpoint row, MACed under the old key, that gives the new key's fingerprint.
+"""
 
 import base64
 import hashlib
@@ -10,7 +15,34 @@ from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 
-@sensitive_variables("key")  # stars in error reports (see safespaces.error_reports)
+@sensitive_variables("value")  # stars in error reports (see safespaces.error_reports)
+def _decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value.strip().encode() + b"==")
+
+
+@sensitive_variables()
+def current_audit_key() -> bytes:
+    return _decode(settings.AUDIT_KEY)
+
+
+@sensitive_variables()
+def audit_keys() -> list[bytes]:
+    """The current key, then every previous one: all the keys the chain may have been written
+    under."""
+    previous = getattr(settings, "AUDIT_KEY_PREVIOUS", "")
+    return [current_audit_key()] + [
+        _decode(entry) for entry in previous.split(",") if entry.strip()
+    ]
+
+
+@sensitive_variables("key")
+def fingerprint(key: bytes) -> str:
+    """A short name for a key that reveals nothing of it: a checkpoint row names the next key by
+    it, and an operator can compare it with the one `rotate_audit_key` prints."""
+    return hmac.new(key, b"safespaces audit key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+@sensitive_variables("key")
 def event_mac(
     *,
     seq: int,
@@ -22,8 +54,10 @@ def event_mac(
     fields: list[str],
     prev_mac: str,
     shown: list[str] | None = None,
+    key: bytes | None = None,
 ) -> str:
-    key = base64.urlsafe_b64decode(settings.AUDIT_KEY.encode() + b"==")
+    """The row's MAC under `key`, by default the current AUDIT_KEY."""
+    key = current_audit_key() if key is None else key
     parts: list[object] = [
         seq,
         at.isoformat(),

@@ -42,6 +42,8 @@ class AuditEvent(models.Model):
         REVOKE = "revoke", _("Access revoked")
         PERMISSION_DENIED = "permission_denied", _("Permission denied")
         KEY_ROTATION = "key_rotation", _("Keys rotated")
+        # A checkpoint: MACed under the old audit key, it names the key the chain continues under.
+        AUDIT_KEY_ROTATION = "audit_key_rotation", _("Audit key rotated")
         ERASURE = "erasure", _("Erased")
 
     seq = models.PositiveBigIntegerField(unique=True, editable=False)

@@ -1,5 +1,6 @@
 """Writing and checking the audit trail. Apps call `audit_record`; nothing else writes events."""
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from django.utils import timezone
 
 from safespaces.accounts.models import User
 from safespaces.audit import disclosure
-from safespaces.audit.chain import event_mac
+from safespaces.audit.chain import audit_keys, current_audit_key, event_mac, fingerprint
 from safespaces.audit.disclosure import Name
 from safespaces.audit.models import GENESIS_MAC, AuditEvent
 
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 RECORD_NAME = re.compile(r"^[a-z_][a-z0-9_.]*:[A-Za-z0-9-]+$")
+
+logger = logging.getLogger(__name__)
 
 # Any constant shared by all app servers: the advisory lock that serialises chain appends.
 _CHAIN_LOCK_ID = 0x5AFE_A0D1
@@ -78,9 +81,15 @@ def audit_record(
     signed_in = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
         _lock_chain()
-        last = AuditEvent.objects.order_by("-seq").values("seq", "mac").first()
+        last = _head()
+        # A row MACed under a wrong key could never verify, and nobody can remove it: check the
+        # key against the row it would link to (one row, one HMAC) and refuse instead.
+        problem = _head_problem(last)
+        if problem is not None:
+            _alert(problem)
+            raise AuditKeyMismatch(problem)
         event = AuditEvent(
-            seq=(last["seq"] + 1) if last else 1,
+            seq=(last.seq + 1) if last else 1,
             at=timezone.now(),
             actor=signed_in,
             action=action,
@@ -88,11 +97,87 @@ def audit_record(
             object_id=object_id,
             fields=fields,
             shown=shown or None,
-            prev_mac=last["mac"] if last else GENESIS_MAC,
+            prev_mac=last.mac if last else GENESIS_MAC,
         )
         event.mac = _mac_of(event)
         event.save(force_insert=True)
     disclosure.note_written(event)
+    return event
+
+
+class AuditKeyMismatch(Exception):
+    """AUDIT_KEY does not continue the audit chain, so nothing can be recorded (or done)."""
+
+
+KEY_MISMATCH = "AUDIT_KEY does not match the audit trail's last entry"
+
+
+def _head() -> AuditEvent | None:
+    return AuditEvent.objects.order_by("-seq").first()
+
+
+def _continuing_key(head: AuditEvent, keys: list[bytes]) -> bytes | None:
+    """Of `keys`, the one the row after `head` must be MACed under, if any.
+
+    After a checkpoint that is the key it names; after any other row, the key that row is
+    MACed under.
+    """
+    if head.action == AuditEvent.Action.AUDIT_KEY_ROTATION:
+        return next((key for key in keys if fingerprint(key) == head.object_id), None)
+    return next((key for key in keys if head.mac == _mac_of(head, key=key)), None)
+
+
+def _head_problem(head: AuditEvent | None) -> str | None:
+    if head is None or _continuing_key(head, [current_audit_key()]) is not None:
+        return None
+    return KEY_MISMATCH
+
+
+def _alert(problem: str) -> None:
+    # The trail cannot record its own failure, and in-app notices are audited too: the log is
+    # the channel that still works. Operators alert on ERROR (docs/operations.md, Keys).
+    logger.error(
+        "Refused to write to the audit trail: %s. Restore AUDIT_KEY from the key backup, or "
+        "finish a rotation with `manage.py rotate_audit_key`.",
+        problem,
+    )
+
+
+def audit_key_status() -> str | None:
+    """None when AUDIT_KEY continues the chain; otherwise why events cannot be written."""
+    return _head_problem(_head())
+
+
+def audit_key_rotate() -> AuditEvent | None:
+    """Carry the chain over to the current AUDIT_KEY with a checkpoint row.
+
+    The checkpoint is MACed under the key that continues the chain so far (one of
+    AUDIT_KEY_PREVIOUS) and names the new key by its fingerprint; rows after it are MACed under
+    the new key. Returns None when the chain already continues under AUDIT_KEY (or is empty);
+    raises AuditKeyMismatch when no configured key continues it.
+    """
+    with transaction.atomic():
+        _lock_chain()
+        head = _head()
+        if head is None or _head_problem(head) is None:
+            return None
+        old = _continuing_key(head, audit_keys()[1:])
+        if old is None:
+            raise AuditKeyMismatch(
+                "neither AUDIT_KEY nor any key in AUDIT_KEY_PREVIOUS matches the audit trail's "
+                "last entry"
+            )
+        event = AuditEvent(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            action=AuditEvent.Action.AUDIT_KEY_ROTATION,
+            object_type="audit.key",
+            object_id=fingerprint(current_audit_key()),
+            fields=[],
+            prev_mac=head.mac,
+        )
+        event.mac = _mac_of(event, key=old)
+        event.save(force_insert=True)
     return event
 
 
@@ -170,8 +255,9 @@ def response_audit(*, request: HttpRequest, response: HttpResponseBase) -> Audit
     )
 
 
-def _mac_of(event: AuditEvent) -> str:
+def _mac_of(event: AuditEvent, *, key: bytes | None = None) -> str:
     return event_mac(
+        key=key,
         seq=event.seq,
         at=event.at,
         actor_id=event.actor_id,
@@ -192,8 +278,16 @@ class ChainCheck:
 
 
 def audit_chain_verify(*, progress: Callable[[int], None] = lambda n: None) -> ChainCheck:
-    """Recompute the chain from the first row; stop at the first row that does not fit."""
+    """Recompute the chain from the first row; stop at the first row that does not fit.
+
+    The first row may be MACed under any configured audit key (the trail may predate a
+    rotation); from then on each row must be MACed under the key the chain continues under,
+    which only a checkpoint row changes.
+    """
+    keys = audit_keys()
     expected_seq, prev_mac, checked = 1, GENESIS_MAC, 0
+    chain_key: bytes | None = None
+    named_next = ""
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         checked += 1
         progress(1)
@@ -201,9 +295,28 @@ def audit_chain_verify(*, progress: Callable[[int], None] = lambda n: None) -> C
             return ChainCheck(checked, event.seq, f"expected row {expected_seq}: rows are missing")
         if event.prev_mac != prev_mac:
             return ChainCheck(checked, event.seq, "does not link to the row before it")
-        if event.mac != _mac_of(event):
+        if named_next:
+            return ChainCheck(
+                checked,
+                event.seq,
+                f"the checkpoint before it names audit key {named_next}, which is neither "
+                "AUDIT_KEY nor in AUDIT_KEY_PREVIOUS",
+            )
+        if chain_key is None:
+            chain_key = next((key for key in keys if event.mac == _mac_of(event, key=key)), None)
+            if chain_key is None:
+                return ChainCheck(
+                    checked,
+                    event.seq,
+                    "its MAC does not match its content under any configured audit key "
+                    "(altered or forged, or the key is missing)",
+                )
+        elif event.mac != _mac_of(event, key=chain_key):
             return ChainCheck(
                 checked, event.seq, "its MAC does not match its content (altered or forged)"
             )
+        if event.action == AuditEvent.Action.AUDIT_KEY_ROTATION:
+            chain_key = _continuing_key(event, keys)
+            named_next = event.object_id if chain_key is None else ""
         expected_seq, prev_mac = event.seq + 1, event.mac
     return ChainCheck(checked)

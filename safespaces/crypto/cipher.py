@@ -53,12 +53,15 @@ def _forget_keys(*, setting: str, **kwargs: object) -> None:
 
 
 @sensitive_variables("plaintext")
-def seal(plaintext: bytes, *, associated_data: bytes) -> str:
+def seal(plaintext: bytes, *, associated_data: bytes, key_id: str | None = None) -> str:
+    """Seal under the primary key, or under the key `key_id` (the key check seals one value
+    under each key)."""
     ring = key_ring()
-    key_id = ring.primary_id.encode()
+    name = ring.primary_id if key_id is None else key_id
     nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = ring.ciphers[ring.primary_id].encrypt(nonce, plaintext, associated_data)
-    header = bytes([VERSION, len(key_id)]) + key_id
+    sealed = ring.ciphers[name].encrypt(nonce, plaintext, associated_data)
+    key_id_bytes = name.encode()
+    header = bytes([VERSION, len(key_id_bytes)]) + key_id_bytes
     return base64.urlsafe_b64encode(header + nonce + sealed).decode("ascii")
 
 

@@ -22,6 +22,18 @@ KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,16}$")
 GENERATE_COMMAND = "python -m safespaces.crypto.keys"
 MIN_SECRET_KEY_LENGTH = 50
 
+GENERATE = f"Generate fresh values with: {GENERATE_COMMAND}"
+# New field, index or audit keys cannot open what the old ones sealed: where data may exist,
+# the fix is the key backup, never the generator.
+RESTORE = (
+    "This database already holds data: restore the keys from your key backup (new keys would "
+    "make every stored value unreadable)."
+)
+RESTORE_OR_NEW = (
+    "Restore the keys from your key backup: new keys would make every stored value unreadable. "
+    "Only a new installation with an empty database takes new keys (docs/operations.md, Keys)."
+)
+
 
 @dataclass(frozen=True)
 class FieldKey:
@@ -62,15 +74,27 @@ def parse_field_keys(value: str) -> list[FieldKey]:
 
 @sensitive_variables()
 def key_problems(
-    *, secret_key: str, field_keys: str, blind_index_key: str, audit_key: str
+    *,
+    secret_key: str,
+    field_keys: str,
+    blind_index_key: str,
+    audit_key: str,
+    audit_key_previous: str = "",
+    holds_data: bool | None = False,
 ) -> list[str]:
-    """Every reason the configured keys are unusable, each naming its variable and the fix."""
-    fix = f"Generate fresh values with: {GENERATE_COMMAND}"
+    """Every reason the configured keys are unusable, each naming its variable and the fix.
+
+    The fix depends on `holds_data`, whether the database already holds data: False, generate
+    fresh keys; True, restore them from the key backup; None (not known, as while settings load),
+    restore them, or see the docs for a new installation. SECRET_KEY may always be generated
+    anew: a new one only signs everyone out.
+    """
+    fix = GENERATE if holds_data is False else RESTORE if holds_data else RESTORE_OR_NEW
     problems = []
     if len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 5:
         problems.append(
             f"SECRET_KEY is missing or weak (at least {MIN_SECRET_KEY_LENGTH} random "
-            f"characters). {fix}"
+            f"characters). {GENERATE}"
         )
     secrets_seen: dict[bytes, str] = {}
     try:
@@ -101,6 +125,11 @@ def key_problems(
         if secret in secrets_seen:
             problems.append(f"{name} repeats the key of {secrets_seen[secret]}. {fix}")
         secrets_seen[secret] = name
+    for number, entry in enumerate(filter(None, map(str.strip, audit_key_previous.split(",")))):
+        try:
+            decode_key(entry)
+        except ValueError as error:
+            problems.append(f"AUDIT_KEY_PREVIOUS: entry {number + 1} {error}. {fix}")
     return problems
 
 

@@ -1,4 +1,5 @@
-"""Key validation: every problem names its variable and the command that makes new keys."""
+"""Key validation: every problem names its variable and its fix, which is the key backup
+wherever fresh keys could strand stored data."""
 
 import os
 import subprocess
@@ -9,8 +10,16 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from safespaces.accounts.models import User
 from safespaces.crypto.checks import check_keys
-from safespaces.crypto.keys import GENERATE_COMMAND, fresh_environment, key_problems, new_key
+from safespaces.crypto.keys import (
+    GENERATE_COMMAND,
+    RESTORE,
+    RESTORE_OR_NEW,
+    fresh_environment,
+    key_problems,
+    new_key,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "s" * 10 + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
@@ -166,12 +175,47 @@ def test_the_system_check_passes_with_the_configured_keys() -> None:
     assert check_keys() == []
 
 
-def test_the_system_check_reports_unusable_keys() -> None:
+def test_the_system_check_reports_unusable_keys(db: None) -> None:
     with override_settings(AUDIT_KEY=settings.BLIND_INDEX_KEY):
         errors = check_keys()
 
     assert [error.id for error in errors] == ["crypto.E001"]
     assert "AUDIT_KEY" in errors[0].msg
+
+
+def test_the_system_check_suggests_fresh_keys_for_an_empty_database(db: None) -> None:
+    with override_settings(FIELD_ENCRYPTION_KEYS=""):
+        errors = check_keys()
+
+    assert [error.msg for error in errors] == [f"FIELD_ENCRYPTION_KEYS is missing. {fix()}"]
+
+
+def test_the_system_check_never_suggests_fresh_keys_for_a_database_with_data(
+    administrator: User,
+) -> None:
+    with override_settings(FIELD_ENCRYPTION_KEYS=""):
+        errors = check_keys()
+
+    assert [error.msg for error in errors] == [f"FIELD_ENCRYPTION_KEYS is missing. {RESTORE}"]
+    assert GENERATE_COMMAND not in errors[0].msg
+
+
+@pytest.mark.parametrize("holds_data", [True, None], ids=["holds data", "not known"])
+def test_it_never_suggests_fresh_data_keys_where_data_may_exist(holds_data: bool | None) -> None:
+    problems = key_problems(
+        secret_key="", field_keys="", blind_index_key="", audit_key="", holds_data=holds_data
+    )
+
+    assert len(problems) == 4
+    assert GENERATE_COMMAND in problems[0]  # a new SECRET_KEY only signs everyone out
+    assert not any(GENERATE_COMMAND in problem for problem in problems[1:])
+    assert all("restore the keys from your key backup" in p.lower() for p in problems[1:])
+
+
+def test_it_reports_an_unusable_previous_audit_key() -> None:
+    problems = key_problems(**good_keys(), audit_key_previous=f"{new_key()},abcde")
+
+    assert problems == [f"AUDIT_KEY_PREVIOUS: entry 2 is not valid base64. {fix()}"]
 
 
 def start_django(**variables: str) -> subprocess.CompletedProcess[str]:
@@ -211,7 +255,9 @@ def test_production_refuses_to_start_without_field_keys() -> None:
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
-    assert f"- FIELD_ENCRYPTION_KEYS is missing. {fix()}" in result.stderr
+    # The database cannot be asked yet: the key backup is the advice, never fresh keys.
+    assert f"- FIELD_ENCRYPTION_KEYS is missing. {RESTORE_OR_NEW}" in result.stderr
+    assert GENERATE_COMMAND not in result.stderr
 
 
 def test_production_starts_with_valid_keys_and_secure_host_cookies() -> None:
