@@ -2,8 +2,8 @@
 on it add theirs. Any likeness to real people is accidental.
 
 The story: a small organization supporting women leaving exploitation, with an office, a safe
-house and a night outreach van at the central station. Amina administers SafeSpaces, Rosa
-coordinates, Lin works on the outreach team. Heron, whom they support, has a court hearing
+house and a night outreach van at the central station. Amina and Samir administer SafeSpaces, Rosa
+and Tomas coordinate, Lin works on the outreach team. Heron, whom they support, has a court hearing
 coming; Kestrel volunteers on the outreach nights; Swift is a survivor's relative. Each app tells
 its chapter as tables in its own `demo.py`, seeded in the order the apps registered here:
 - `allies/demo.py`: who they work with and against (a shelter they ask often, a police liaison,
@@ -19,6 +19,9 @@ the app's services as people do through the forms. The platform knows the apps o
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
 
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
@@ -45,6 +48,8 @@ class DemoPerson:
     alias: str
     relation: str
     identity: dict[str, str]  # the encrypted identity fields, for reveal, grants and erasure
+    # Days ago they agreed to us storing their data; None: not asked yet.
+    consent_days_ago: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,15 +59,23 @@ class DemoPlace:
     address: str
 
 
+# A second administrator and coordinator: an erasure needs two administrators, and a decision
+# on a high risk a second pair of eyes, so the demo can walk both.
+SECOND_ADMINISTRATOR = "demo-admin-2"
+SECOND_COORDINATOR = "demo-coordinator-2"
+
 USERS = [
     DemoUser(ADMINISTRATOR, "Amina (demo administrator)", Role.ADMINISTRATOR),
+    DemoUser(SECOND_ADMINISTRATOR, "Samir (demo administrator)", Role.ADMINISTRATOR),
     DemoUser(COORDINATOR, "Rosa (demo coordinator)", Role.COORDINATOR),
+    DemoUser(SECOND_COORDINATOR, "Tomas (demo coordinator)", Role.COORDINATOR),
     DemoUser(STAFF, "Lin (demo staff)", Role.STAFF),
 ]
 
 PEOPLE = [
-    DemoPerson("Heron", "member", {"legal_name": "Maria Exemplo", "phone": "+44 7700 900001"}),
-    DemoPerson("Kestrel", "volunteer", {"legal_name": "Jo Sample", "email": "jo@example.org"}),
+    DemoPerson("Heron", "member", {"legal_name": "Maria Exemplo", "phone": "+44 7700 900001"}, 200),
+    DemoPerson("Kestrel", "volunteer", {"legal_name": "Jo Sample", "email": "jo@example.org"}, 45),
+    # A relative the team has met once: nobody has asked her yet.
     DemoPerson("Swift", "family", {"legal_name": "Ana Placeholder", "address": "1 Example Lane"}),
 ]
 
@@ -78,8 +91,20 @@ def people_and_places_seed(*, by: User) -> list[str]:
     encrypted and cannot be looked up."""
     for row in PEOPLE:
         if not Person.objects.filter(alias=row.alias).exists():
+            consented = row.consent_days_ago is not None
             person_create(
-                person=Person(alias=row.alias, relation=row.relation, **row.identity), by=by
+                person=Person(
+                    alias=row.alias,
+                    relation=row.relation,
+                    consent_to_store=consented,
+                    consent_to_store_on=(
+                        timezone.localdate() - timedelta(days=row.consent_days_ago)
+                        if row.consent_days_ago is not None
+                        else None
+                    ),
+                    **row.identity,
+                ),
+                by=by,
             )
     if not Place.objects.exists():
         for place in PLACES:

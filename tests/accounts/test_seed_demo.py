@@ -39,7 +39,9 @@ class SeededTwiceTest(TestCase):
             roles,
             {
                 "demo-admin": Role.ADMINISTRATOR,
+                "demo-admin-2": Role.ADMINISTRATOR,
                 "demo-coordinator": Role.COORDINATOR,
+                "demo-coordinator-2": Role.COORDINATOR,
                 "demo-staff": Role.STAFF,
             },
         )
@@ -59,6 +61,17 @@ class SeededTwiceTest(TestCase):
         aliases = sorted(Person.objects.values_list("alias", flat=True))
 
         self.assertEqual(aliases, ["Heron", "Kestrel", "Swift"])
+
+    def test_the_people_have_consent_states_a_real_organization_would_have(self) -> None:
+        consent = {
+            person.alias: (person.consent_to_store, person.consent_to_store_on is not None)
+            for person in Person.objects.all()
+        }
+
+        self.assertEqual(
+            consent,
+            {"Heron": (True, True), "Kestrel": (True, True), "Swift": (False, False)},
+        )
 
     def test_it_adds_fictional_places_once(self) -> None:
         names = sorted(place.name for place in Place.objects.all())
