@@ -289,7 +289,7 @@ class EngagementForm(VersionedModelForm):
             # Someone archived since they were linked stays linked rather than silently dropped
             # the next time the contact is saved.
             linked = Person.objects.filter(pk=self.instance.person_id, erased_at__isnull=True)
-            person.queryset = people_for_picking() | linked
+            person.queryset = people_for_picking(keeping=linked)
         self.fields["person"] = person
         # Not `instance.pk`: the UUID primary key is set before the engagement is first saved.
         if self.instance._state.adding and not self.is_bound:

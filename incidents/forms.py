@@ -186,7 +186,7 @@ class IncidentForm(VersionedModelForm):
         # Not `incident.pk`: the UUID primary key is set before the incident is first saved.
         if not incident._state.adding:
             people = field_of(self, "affected_people", PersonMultipleChoiceField)
-            people.queryset = people_for_picking() | incident.affected_people.all()
+            people.queryset = people_for_picking(keeping=incident.affected_people.all())
         # Staff pick among the allies they can see; coordinators attribute adversaries too.
         visible = actors_visible_to(user)
         if incident.source_id and not visible.filter(pk=incident.source_id).exists():

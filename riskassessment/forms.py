@@ -231,7 +231,7 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
         self.keep_hidden_incidents(user, current)
         if not situation._state.adding:
             people = field_of(self, "people", PersonMultipleChoiceField)
-            people.queryset = people_for_picking() | situation.people.all()
+            people.queryset = people_for_picking(keeping=situation.people.all())
         else:
             del self.fields["status"]
 

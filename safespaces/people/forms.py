@@ -2,7 +2,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -120,10 +120,18 @@ class ErasureForm(forms.Form):
     )
 
 
-def people_for_picking() -> QuerySet[Person]:
-    """The people a form offers: neither archived nor erased, by alias, with nothing else read."""
-    active = Person.objects.filter(archived_at__isnull=True, erased_at__isnull=True)
-    return active.only("id", "alias").order_by(Lower("alias"))
+def people_for_picking(*, keeping: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    """The people a form offers: neither archived nor erased, by alias, with nothing else read;
+    and those in `keeping` (whom the record names already), so an edit never drops one unseen.
+
+    Each person once: `keeping` is matched by id. OR-ing a relation's queryset in instead
+    (`... | incident.affected_people.all()`) joins its table, and every person came back once per
+    record that names them.
+    """
+    offered = Q(archived_at__isnull=True, erased_at__isnull=True)
+    if keeping is not None:
+        offered |= Q(pk__in=keeping.values("pk"))
+    return Person.objects.filter(offered).only("id", "alias").order_by(Lower("alias"))
 
 
 class PersonChoiceField(forms.ModelChoiceField):
