@@ -142,6 +142,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+# A database that does not answer must not hold a web worker until gunicorn kills it (30 s):
+# the attempt to connect gives up after DATABASE_CONNECT_TIMEOUT seconds, everywhere. Web requests
+# also give up a statement after DATABASE_STATEMENT_TIMEOUT (safespaces.database, applied by
+# wsgi.py only: migrations, the worker, backups and key rotation may rightly take longer). Either
+# way the person sees the outage page, which says nothing was saved.
+DATABASE_STATEMENT_TIMEOUT = config.postgres_duration("DATABASE_STATEMENT_TIMEOUT", default="20s")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", config.integer("DATABASE_CONNECT_TIMEOUT", default=5, minimum=1)
+    )
 # Error reports hide keys and plaintext held by the crypto functions, with DEBUG on too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "safespaces.error_reports.AlwaysSafeExceptionReporterFilter"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
