@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safespaces.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Outside everything that reads the database (sessions, sign-in checks, the view): a request
+    # that failed on it gets the outage page, with the headers above.
+    "safespaces.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
