@@ -13,9 +13,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import get_template
 
 OUTAGE_NOTED = "_safespaces_database_outage"
@@ -62,12 +64,16 @@ def outage_response(request: HttpRequest) -> HttpResponse:
     dropped_secret = False
     files: list[str] = []
     if posted:
-        for name, values in request.POST.lists():
+        try:
+            # Read here for the first time when the session check failed before any view.
+            sent, files = request.POST, sorted(request.FILES)
+        except (BadRequest, MultiPartParserError, RequestDataTooBig, TooManyFieldsSent):
+            sent, files = QueryDict(), []
+        for name, values in sent.lists():
             if is_secret_field(name) and name != CSRF_FIELD:
                 dropped_secret = True
                 continue
             kept.extend((name, value) for value in values)
-        files = sorted(request.FILES)
     context = {
         "posted": posted,
         "kept": kept,

@@ -205,3 +205,22 @@ def test_other_errors_still_get_the_generic_page(
 
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_a_submit_with_nothing_to_send_again_says_nothing_was_saved_without_a_form(
+    client: Client, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(client, staff)
+
+    def unreachable(self: SessionStore) -> dict[str, object]:
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(SessionStore, "load", unreachable)
+
+    response = client.post(REPORT, {"summary": "kept?"}, content_type="application/json")
+
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert "Nothing was saved." in page
+    assert "go back with your browser's Back button" in page
+    assert "<form" not in page
