@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.db import OperationalError
 from django.test import Client
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from safespaces.accounts.models import User
@@ -30,6 +31,12 @@ def worker_checks(settings: Settings) -> None:
 
 def a_worker_beat_at(moment: datetime) -> None:
     heartbeat_beat(worker_id="w1", started_at=moment, now=moment)
+
+
+@pytest.fixture
+def worker_running(db: None) -> None:
+    """A worker beat just now: only the part under test can fail."""
+    a_worker_beat_at(timezone.now())
 
 
 def test_it_answers_ok_without_login(client: Client, db: None) -> None:
@@ -133,7 +140,7 @@ def test_it_names_the_database_when_it_does_not_answer(
 
 
 def test_it_names_the_keys_when_they_do_not_open_stored_values(
-    client: Client, db: None, settings: Settings
+    client: Client, worker_running: None, db: None, settings: Settings
 ) -> None:
     PlaceFactory()
     wrong = f"k9:{new_key()}"
@@ -151,7 +158,9 @@ def test_it_names_the_keys_when_they_do_not_open_stored_values(
     assert wrong.split(":")[1].encode() not in response.content
 
 
-def test_the_keys_that_open_stored_values_are_ok(client: Client, db: None) -> None:
+def test_the_keys_that_open_stored_values_are_ok(
+    client: Client, worker_running: None, db: None
+) -> None:
     PlaceFactory()
 
     response = client.get("/healthz")
@@ -159,7 +168,9 @@ def test_the_keys_that_open_stored_values_are_ok(client: Client, db: None) -> No
     assert (response.status_code, response.content) == (200, b"ok")
 
 
-def test_checking_the_keys_records_nothing_in_the_audit_trail(client: Client, db: None) -> None:
+def test_checking_the_keys_records_nothing_in_the_audit_trail(
+    client: Client, worker_running: None, db: None
+) -> None:
     PlaceFactory()
     before = AuditEvent.objects.count()
 
@@ -170,7 +181,7 @@ def test_checking_the_keys_records_nothing_in_the_audit_trail(client: Client, db
 
 
 def test_it_names_the_audit_chain_when_its_newest_row_does_not_verify_under_the_key(
-    client: Client, staff: User, settings: Settings
+    client: Client, worker_running: None, staff: User, settings: Settings
 ) -> None:
     audit_record(action=AuditEvent.Action.LOGIN, actor=staff)
     settings.AUDIT_KEY = new_key()
@@ -187,7 +198,9 @@ def test_it_names_the_audit_chain_when_its_newest_row_does_not_verify_under_the_
     assert settings.AUDIT_KEY.encode() not in response.content
 
 
-def test_the_audit_chain_verifies_under_the_key_that_wrote_it(client: Client, staff: User) -> None:
+def test_the_audit_chain_verifies_under_the_key_that_wrote_it(
+    client: Client, worker_running: None, staff: User
+) -> None:
     audit_record(action=AuditEvent.Action.LOGIN, actor=staff)
 
     response = client.get("/healthz")
