@@ -21,6 +21,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.template.loader import get_template
 
 OUTAGE_NOTED = "_safespaces_database_outage"
+VIEW_RETURNED = "_safespaces_view_returned"
 # Seconds a client is asked to wait before trying again.
 RETRY_AFTER = 30
 # Never written back into a page: a password or a one-time code typed into a form that failed.
@@ -54,16 +55,34 @@ class DatabaseOutageMiddleware:
         return response
 
 
+class ViewReturnedMiddleware:
+    """Innermost: notes that the view returned without failing on the database, so its
+    transaction committed. A failure after that (saving the session on the way out) must not be
+    told "Nothing was saved": what was sent may well be saved, and sending it again would save
+    it twice."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, OUTAGE_NOTED, False):
+            setattr(request, VIEW_RETURNED, True)
+        return response
+
+
 def outage_response(request: HttpRequest) -> HttpResponse:
     """The outage page. After a POST it holds what was sent, as hidden fields of a form that
     posts it again to the same address: passwords, codes and files excepted, and it says so.
     Nothing of it is logged: the values go back to the browser that sent them and nowhere
     else, in a response that is never stored (SecurityHeadersMiddleware)."""
     posted = request.method == "POST"
+    # Failed after the view had saved: say so, and offer nothing to send again.
+    maybe_saved = posted and getattr(request, VIEW_RETURNED, False)
     kept: list[tuple[str, str]] = []
     dropped_secret = False
     files: list[str] = []
-    if posted:
+    if posted and not maybe_saved:
         try:
             # Read here for the first time when the session check failed before any view.
             sent, files = request.POST, sorted(request.FILES)
@@ -76,6 +95,7 @@ def outage_response(request: HttpRequest) -> HttpResponse:
             kept.extend((name, value) for value in values)
     context = {
         "posted": posted,
+        "maybe_saved": maybe_saved,
         "kept": kept,
         "dropped_secret": dropped_secret,
         "files_dropped": bool(files),

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it turns a lockout raised during authentication into the cool-off page.
     "axes.middleware.AxesMiddleware",
+    # Around the view alone: tells the outage page whether the view had saved before it failed.
+    "safespaces.outage.ViewReturnedMiddleware",
 ]
 
 # Forms render through the templates above, so templates/django/forms/field.html, the one

@@ -224,3 +224,24 @@ def test_a_submit_with_nothing_to_send_again_says_nothing_was_saved_without_a_fo
     assert "Nothing was saved." in page
     assert "go back with your browser's Back button" in page
     assert "<form" not in page
+
+
+def test_a_failure_after_the_save_says_it_may_be_saved_and_offers_nothing_to_send_twice(
+    client: Client, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(client, staff)
+
+    def unreachable(self: SessionStore, must_create: bool = False) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    # The session is saved on the way out, after the view's transaction committed.
+    monkeypatch.setattr(SessionStore, "save", unreachable)
+
+    response = client.post(REPORT, TYPED)
+
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert "What you sent may have been saved." in page
+    assert "Nothing was saved" not in page
+    assert "<form" not in page
+    assert Incident.objects.get().summary == TYPED["summary"]
