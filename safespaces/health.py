@@ -9,8 +9,11 @@ people unable to sign in. It is named in a 200 answer instead (docs/operations.m
 
 from dataclasses import dataclass
 from datetime import UTC
+from functools import reduce
+from operator import or_
 
 from django.db import DatabaseError, connection
+from django.db.models import Q
 
 from safespaces.audit.services import audit_head_verifies
 from safespaces.crypto.cipher import DecryptionError
@@ -42,16 +45,25 @@ def keys_status() -> str:
     directly (not through the model, so no page-view is recorded in the audit trail). "ok" too
     when nothing is stored yet: there is nothing a wrong key could fail to open."""
     try:
+        # One query per model, stopping at the first model holding a value: one in practice,
+        # one per encrypted model only while the database holds none.
         for model in encrypted_models():
-            for field in encrypted_fields(model):
-                row = (
-                    model._base_manager.filter(**{f"{field.name}__isnull": False})
-                    .values_list("pk", field.attname)
-                    .first()
+            fields = encrypted_fields(model)
+            holds_one = reduce(or_, (Q(**{f"{field.name}__isnull": False}) for field in fields))
+            row = (
+                model._base_manager.filter(holds_one)
+                .values_list("pk", *(field.attname for field in fields))
+                .first()
+            )
+            if row is not None:
+                pk, *values = row
+                field, sealed = next(
+                    (field, value)
+                    for field, value in zip(fields, values, strict=True)
+                    if value is not None
                 )
-                if row is not None:
-                    field.open_value(model(pk=row[0]), row[1])
-                    return OK
+                field.open_value(model(pk=pk), sealed)
+                return OK
     except (DecryptionError, ValueError):
         return "cannot open stored values"
     return OK
