@@ -10,6 +10,7 @@ Django starts. Messages never repeat a value: a DATABASE_URL holds a password.
 Like safespaces.crypto.keys, this module reads no Django settings, so settings.py can use it.
 """
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ DATABASE_SCHEMES = {
     "psql": "django.db.backends.postgresql",
     "sqlite": "django.db.backends.sqlite3",
 }
+# A Postgres duration as `-c statement_timeout=` takes it: a number and an optional unit, no
+# space (the value goes into a connection option where a space would split it). 0 is "no limit".
+POSTGRES_DURATION = re.compile(r"^[0-9]+(ms|s|min)?$")
 DATABASE_EXAMPLES = (
     "postgres://user:password@host:5432/name, or on a single machine "
     "sqlite:////var/lib/safespaces/db.sqlite3 (four slashes before an absolute path)"
@@ -68,6 +72,17 @@ class Configuration:
             self.problems.append(f"{name} must be {minimum} or more.")
             return default
         return value
+
+    def postgres_duration(self, name: str, *, default: str) -> str:
+        raw = self._raw(name)
+        if not raw:
+            return default
+        if not POSTGRES_DURATION.match(raw):
+            self.problems.append(
+                f"{name} must be a duration such as {default}, 500ms or 2min (0: no limit)."
+            )
+            return default
+        return raw
 
     def log_level(self, name: str, *, default: str) -> str:
         raw = (self._raw(name) or default).upper()

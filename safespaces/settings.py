@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safespaces.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Outside everything that reads the database (the key check, sessions, sign-in checks, the
+    # view): a request that failed on it gets the outage page, with the headers above.
+    "safespaces.outage.DatabaseOutageMiddleware",
     # Before anything reads data: with keys that do not open it, a 503 that says so.
     "safespaces.crypto.middleware.KeyCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it turns a lockout raised during authentication into the cool-off page.
     "axes.middleware.AxesMiddleware",
+    # Around the view alone: tells the outage page whether the view had saved before it failed.
+    "safespaces.outage.ViewReturnedMiddleware",
 ]
 
 # Forms render through the templates above, so templates/django/forms/field.html, the one
@@ -151,6 +156,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+    )
+# A database that does not answer must not hold a web worker until gunicorn kills it (30 s):
+# the attempt to connect gives up after DATABASE_CONNECT_TIMEOUT seconds, everywhere. Web requests
+# also give up a statement after DATABASE_STATEMENT_TIMEOUT (safespaces.database, applied by
+# wsgi.py only: migrations, the worker, backups and key rotation may rightly take longer). Either
+# way the person sees the outage page, which says nothing was saved.
+DATABASE_STATEMENT_TIMEOUT = config.postgres_duration("DATABASE_STATEMENT_TIMEOUT", default="20s")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", config.integer("DATABASE_CONNECT_TIMEOUT", default=5, minimum=1)
     )
 # Error reports hide keys and plaintext held by the crypto functions, with DEBUG on too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "safespaces.error_reports.AlwaysSafeExceptionReporterFilter"

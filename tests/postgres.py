@@ -1,0 +1,78 @@
+"""A Postgres server of a test's own: a fresh cluster in a temporary folder on a free port of
+127.0.0.1, which the test may stop and start at will. Never the shared server on port 5432.
+
+Postgres refuses to run as root; run as root (as in CI), the cluster belongs to the `postgres`
+system user and its commands run as that user.
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.servers import free_port
+
+SERVER_BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+def postgres_binaries() -> Path | None:
+    """The newest installed server's commands (initdb, pg_ctl), or None when there is none."""
+    found = [Path(folder) for folder in SERVER_BINARIES if Path(folder, "initdb").exists()]
+    return found[-1] if found else None
+
+
+class OwnPostgres:
+    def __init__(self, binaries: Path, folder: Path) -> None:
+        self.binaries = binaries
+        self.folder = folder
+        self.data = folder / "data"
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, command: str, *args: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [*prefix, str(self.binaries / command), *args],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def create(self) -> None:
+        # No fsync: the cluster lives for one test. Trust: only this machine's 127.0.0.1.
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+            "--no-sync", "--no-instructions",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -F"
+        log = str(self.folder / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def stop(self) -> None:
+        """As a crash would: no goodbye to the clients, whatever they were doing."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+
+@contextmanager
+def own_postgres(binaries: Path) -> Iterator[OwnPostgres]:
+    """A running server of the test's own; stopped and removed at the end, whatever happened."""
+    folder = Path(tempfile.mkdtemp(prefix="safespaces-postgres-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, user="postgres")
+    server = OwnPostgres(binaries, folder)
+    try:
+        server.create()
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(folder, ignore_errors=True)
