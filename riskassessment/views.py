@@ -46,7 +46,15 @@ from riskassessment.selectors import (
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
-from safespaces.editing import EditConflict, conflict_message, edit_saved
+from safespaces.editing import (
+    EditConflict,
+    ListChoices,
+    RowDifferences,
+    conflict_message,
+    edit_saved,
+    rows_base_keep,
+    rows_merged,
+)
 from safespaces.navigation import object_links_for
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
@@ -247,36 +255,50 @@ def assessment_items(
     """One list of the assessment: its threats, vulnerabilities or capacities, each with the
     gender and intersectional factors that shape it."""
     assessment = _editable(found)
-    version = VersionForm(_posted(request), initial={"version": assessment.version})
-    formset = ITEM_FORMSETS[part](
-        _posted(request),
-        instance=assessment,
-        prefix=part,
-        form_kwargs={"user": request.user, "assessment": assessment},
-    )
-    if request.method == "POST" and version.is_valid() and formset.is_valid():
+    kwargs: dict[str, Any] = {
+        "instance": assessment,
+        "prefix": part,
+        "form_kwargs": {"user": request.user, "assessment": assessment},
+    }
+    posted = _posted(request)
+    # After a conflict: the fields both editors changed, with "keep theirs" applied.
+    choices = ListChoices(posted, ITEM_FORMSETS[part], **kwargs) if posted is not None else None
+    data = choices.data if choices is not None else None
+    version = VersionForm(data, initial={"version": assessment.version})
+    formset = ITEM_FORMSETS[part](data, **kwargs)
+    differences: list[RowDifferences] = []
+    if choices is not None and version.is_valid():
+        seen = version.cleaned_data["version"] or 0
         try:
-            services.assessment_items_save(
-                assessment=assessment,
-                formset=formset,
-                seen_version=version.cleaned_data["version"] or 0,
-                by=request.user,
-            )
+            if seen != assessment.version:
+                # A stale page merges even where it names a row that is gone.
+                raise EditConflict
+            if choices.unchosen:
+                messages.error(
+                    request, _("Choose which to keep: what they saved or what you typed.")
+                )
+                differences = choices.differences(formset)
+            elif formset.is_valid():
+                services.assessment_items_save(
+                    assessment=assessment, formset=formset, seen_version=seen, by=request.user
+                )
+                if "add_more" in request.POST:
+                    return redirect(f"riskassessment:{part}", code=assessment.pk)
+                return redirect(NEXT_STEP[part], code=assessment.pk)
         except EditConflict:
             messages.error(request, conflict_message(_("this assessment")))
-            version = VersionForm(
-                initial={"version": Assessment.objects.get(pk=assessment.pk).version}
-            )
-        else:
-            if "add_more" in request.POST:
-                return redirect(f"riskassessment:{part}", code=assessment.pk)
-            return redirect(NEXT_STEP[part], code=assessment.pk)
+            data, differences = rows_merged(formset, seen_version=seen)
+            version = VersionForm(data)
+            formset = ITEM_FORMSETS[part](data, **kwargs)
+    elif choices is None:
+        rows_base_keep(formset)
     audit_view(request, assessment)
     context = {
         "assessment": assessment,
         "situation": assessment.situation,
         "formset": formset,
         "version": version,
+        "differences": differences,
         "part": part,
         "title": ITEM_TITLES[part],
     }

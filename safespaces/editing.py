@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
-from django.forms.models import model_to_dict
+from django.forms.models import BaseInlineFormSet, model_to_dict
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -93,48 +93,56 @@ def normalized(value: object) -> Value:
     return str(json.loads(json.dumps(value, cls=DjangoJSONEncoder)))
 
 
-def values_of(instance: VersionedModel) -> dict[str, Value]:
+def values_of(instance: models.Model) -> dict[str, Value]:
     """Every editable value of the record (many-to-many ones as stored), normalized."""
     return {name: normalized(value) for name, value in model_to_dict(instance).items()}
 
 
 def _label(instance: models.Model) -> str:
-    return instance._meta.label_lower
+    return str(instance._meta.label_lower)
 
 
-def edit_base_keep(instance: VersionedModel) -> None:
-    """Keep the record's values at its current version as the ancestor of any edit opened now."""
+def _base_keep(*, model: str, object_id: Any, version: int, values: Callable[[], Any]) -> None:
     # No form older than the absolute session lifetime can still be sent: its ancestor can go.
     EditBase.objects.filter(
         created_at__lt=timezone.now() - settings.SESSION_ABSOLUTE_TIMEOUT
     ).delete()
-    kept = EditBase.objects.filter(
-        model=_label(instance), object_id=instance.pk, version=instance.version
-    )
-    if kept.exists():
+    if EditBase.objects.filter(model=model, object_id=object_id, version=version).exists():
         return
     try:
         with transaction.atomic():
             EditBase.objects.create(
-                model=_label(instance),
-                object_id=instance.pk,
-                version=instance.version,
-                values=values_of(instance),
+                model=model, object_id=object_id, version=version, values=values()
             )
     except IntegrityError:
         pass  # another editor opened the same version at the same moment and kept it
 
 
-def edit_base_of(instance: VersionedModel, *, version: int) -> dict[str, Value] | None:
-    base = EditBase.objects.filter(
-        model=_label(instance), object_id=instance.pk, version=version
-    ).first()
+def _base_of(*, model: str, object_id: Any, version: int) -> Any:
+    base = EditBase.objects.filter(model=model, object_id=object_id, version=version).first()
     return base.values if base is not None else None
+
+
+def edit_base_keep(instance: VersionedModel) -> None:
+    """Keep the record's values at its current version as the ancestor of any edit opened now."""
+    _base_keep(
+        model=_label(instance),
+        object_id=instance.pk,
+        version=instance.version,
+        values=lambda: values_of(instance),
+    )
+
+
+def edit_base_of(instance: VersionedModel, *, version: int) -> dict[str, Value] | None:
+    base: dict[str, Value] | None = _base_of(
+        model=_label(instance), object_id=instance.pk, version=version
+    )
+    return base
 
 
 def edit_bases_forget(instance: VersionedModel) -> None:
     """Delete every kept ancestor of the record: an erased record keeps no old values."""
-    EditBase.objects.filter(model=_label(instance), object_id=instance.pk).delete()
+    EditBase.objects.filter(model__startswith=_label(instance), object_id=instance.pk).delete()
 
 
 def shown(field: forms.Field, value: Value) -> str:
@@ -355,3 +363,258 @@ def edit_saved(
     if success is not None:
         messages.success(request, success)
     return True
+
+
+# --- Lists of rows owned by a versioned record (an assessment's threats, for instance) ----------
+#
+# The same merge, row by row. The owner's version guards the whole list; the ancestor is the list
+# as the page showed it (row id to values), kept under "<owner label>:<prefix>". A row only one
+# side changed, added or removed follows that side; a field both changed waits for a choice
+# (`keep_<prefix>-<n>-<field>`). A row removed by one and changed by the other is kept, as the
+# loss of a change cannot be undone, and the difference says so.
+
+
+@dataclass(frozen=True)
+class RowDifferences:
+    """What differs in one row of a list, for the side-by-side view."""
+
+    label: str
+    note: str
+    differences: list[Difference]
+
+
+def _rows_key(formset: BaseInlineFormSet) -> str:
+    return f"{_label(formset.instance)}:{formset.prefix}"
+
+
+def _rows_now(formset: BaseInlineFormSet) -> dict[str, dict[str, Value]]:
+    """The rows saved now, in their order, from the database rather than the formset's cache."""
+    rows = formset.model._default_manager.filter(**{formset.fk.name: formset.instance})
+    return {str(row.pk): values_of(row) for row in rows}
+
+
+def rows_base_keep(formset: BaseInlineFormSet) -> None:
+    """Keep the list as shown at the owner's current version, as `edit_base_keep` does."""
+    owner = formset.instance
+    _base_keep(
+        model=_rows_key(formset),
+        object_id=owner.pk,
+        version=owner.version,
+        values=lambda: _rows_now(formset),
+    )
+
+
+def _row_fields(formset: BaseInlineFormSet) -> dict[str, forms.Field]:
+    excluded = {"id", "DELETE", "ORDER", formset.fk.name}
+    return {
+        name: field for name, field in formset.empty_form.fields.items() if name not in excluded
+    }
+
+
+def _typed(field: forms.Field, data: QueryDict, key: str) -> Value:
+    """What was typed, normalized as the model would hold it where it is valid."""
+    raw = field.widget.value_from_datadict(data, {}, key)
+    try:
+        return normalized(field.clean(raw))
+    except forms.ValidationError:
+        return normalized(raw)
+
+
+class ListChoices:
+    """The choices still owed on a list after a conflict, read from a submit of the list page:
+    `conflicts` names the keys (`<prefix>-<n>-<field>`) both editors changed."""
+
+    def __init__(self, data: QueryDict, formset_class: Any, **formset_kwargs: Any) -> None:
+        self.keys = str(data.get("conflicts") or "").split()
+        self.unchosen = [key for key in self.keys if data.get(f"keep_{key}") not in THEIRS_YOURS]
+        self.data = data
+        if self.keys:
+            # Where "keep theirs" was chosen, the value saved now goes into the submit.
+            probe = formset_class(None, **formset_kwargs)
+            current = _rows_now(probe)
+            fields = _row_fields(probe)
+            self.data = _mutable(data)
+            for key in self.keys:
+                prefix_index, _sep, name = key.rpartition("-")
+                pk = str(data.get(f"{prefix_index}-id") or "")
+                if data.get(f"keep_{key}") == "theirs" and pk in current and name in fields:
+                    _set_value(self.data, fields[name], key, current[pk][name])
+
+    def differences(self, formset: BaseInlineFormSet) -> list[RowDifferences]:
+        """The fields still to choose, side by side, when a submit left some unchosen."""
+        current = _rows_now(formset)
+        fields = _row_fields(formset)
+        rows: dict[str, list[Difference]] = {}
+        for key in self.keys:
+            prefix_index, _sep, name = key.rpartition("-")
+            pk = str(self.data.get(f"{prefix_index}-id") or "")
+            if pk not in current or name not in fields:
+                continue
+            field = fields[name]
+            rows.setdefault(prefix_index, []).append(
+                Difference(
+                    name=key,
+                    label=str(field.label or name),
+                    theirs=shown(field, current[pk][name]),
+                    yours=shown(field, _typed(field, self.data, key)),
+                    outcome="choose",
+                    chosen=str(self.data.get(f"keep_{key}") or ""),
+                )
+            )
+        return [
+            RowDifferences(
+                _("Item %(number)d") % {"number": int(prefix_index.rpartition("-")[2]) + 1},
+                "",
+                differences,
+            )
+            for prefix_index, differences in rows.items()
+        ]
+
+
+THEIRS_YOURS = ("theirs", "yours")
+
+
+def rows_merged(
+    formset: BaseInlineFormSet, *, seen_version: int
+) -> tuple[QueryDict, list[RowDifferences]]:
+    """Merge the submitted list with the list saved now, from the ancestor at `seen_version`.
+
+    Returns the list page's data to show again (at the owner's current version, with
+    `conflicts` naming the fields to choose) and what differs, row by row.
+    """
+    owner = formset.instance
+    current_version = type(owner)._default_manager.only("version").get(pk=owner.pk).version
+    base: dict[str, dict[str, Value]] = (
+        _base_of(model=_rows_key(formset), object_id=owner.pk, version=seen_version) or {}
+    )
+    theirs_rows = _rows_now(formset)
+    fields = _row_fields(formset)
+    # Always a QueryDict here: the list page binds its formset to request.POST or a copy of it.
+    posted, prefix = cast(QueryDict, formset.data), formset.prefix
+    total = int(posted.get(f"{prefix}-TOTAL_FORMS") or 0)
+    yours_rows: dict[str, tuple[str, bool, dict[str, Value]]] = {}
+    new_rows: list[str] = []
+    for index in range(min(total, formset.max_num or total)):
+        old = f"{prefix}-{index}-"
+        pk = str(posted.get(f"{old}id") or "")
+        typed = {name: _typed(field, posted, old + name) for name, field in fields.items()}
+        if pk:
+            yours_rows[pk] = (old, bool(posted.get(f"{old}DELETE")), typed)
+        elif formset.forms[index].has_changed() if index < len(formset.forms) else False:
+            new_rows.append(old)
+
+    data = QueryDict(mutable=True)
+    choose: list[str] = []
+    report: list[RowDifferences] = []
+    out = 0
+
+    def copy_typed(old: str) -> None:
+        for name in fields:
+            values = posted.getlist(old + name)
+            if values:
+                data.setlist(f"{prefix}-{out}-{name}", values)
+
+    def put_theirs(values: dict[str, Value]) -> None:
+        for name, field in fields.items():
+            if name in values:
+                _set_value(data, field, f"{prefix}-{out}-{name}", values[name])
+
+    def start_row(pk: str) -> None:
+        data[f"{prefix}-{out}-id"] = pk
+        data[f"{prefix}-{out}-{formset.fk.name}"] = str(owner.pk)
+
+    for pk, theirs in theirs_rows.items():
+        ancestor = base.get(pk)
+        label = _("Item %(number)d") % {"number": out + 1}
+        start_row(pk)
+        put_theirs(theirs)
+        if pk not in yours_rows:
+            if ancestor is None:
+                report.append(RowDifferences(label, _("They added this item."), []))
+            out += 1
+            continue
+        old, deleted, yours = yours_rows[pk]
+        if deleted:
+            if ancestor is not None and theirs == ancestor:
+                data[f"{prefix}-{out}-DELETE"] = "on"  # only you touched it: it goes
+            else:
+                report.append(
+                    RowDifferences(
+                        label,
+                        _(
+                            "You removed this item and they changed it: it stays. Tick "
+                            "\u201cDelete\u201d again to remove it."
+                        ),
+                        [],
+                    )
+                )
+            out += 1
+            continue
+        differences = []
+        for name, field in fields.items():
+            if name not in theirs or yours[name] == theirs[name]:
+                continue
+            key = f"{prefix}-{out}-{name}"
+            outcome: Outcome
+            if ancestor is not None and yours[name] == ancestor.get(name):
+                outcome = "theirs"
+            elif ancestor is not None and theirs[name] == ancestor.get(name):
+                outcome = "yours"
+                data.setlist(key, posted.getlist(old + name))
+                if isinstance(field.widget, forms.CheckboxInput) and not posted.get(old + name):
+                    data.pop(key, None)
+            else:
+                outcome = "choose"
+                choose.append(key)
+                data.setlist(key, posted.getlist(old + name))
+                if isinstance(field.widget, forms.CheckboxInput) and not posted.get(old + name):
+                    data.pop(key, None)
+            differences.append(
+                Difference(
+                    name=key,
+                    label=str(field.label or name),
+                    theirs=shown(field, theirs[name]),
+                    yours=shown(field, yours[name]),
+                    outcome=outcome,
+                )
+            )
+        if differences:
+            report.append(RowDifferences(label, "", differences))
+        out += 1
+    initial = out
+    for pk, (old, deleted, yours) in yours_rows.items():
+        if pk in theirs_rows or deleted:
+            continue
+        ancestor = base.get(pk)
+        if ancestor is not None and {n: ancestor.get(n) for n in yours} == yours:
+            # They removed a row you left as it was: it stays removed.
+            continue
+        # They removed a row you changed: your row comes back as a new one.
+        label = _("Item %(number)d") % {"number": out + 1}
+        data[f"{prefix}-{out}-{formset.fk.name}"] = str(owner.pk)
+        copy_typed(old)
+        report.append(
+            RowDifferences(
+                label,
+                _(
+                    "They removed this item while you changed it: your version is kept as a new "
+                    "item. Tick \u201cDelete\u201d to let it go."
+                ),
+                [],
+            )
+        )
+        out += 1
+    for old in new_rows:
+        data[f"{prefix}-{out}-{formset.fk.name}"] = str(owner.pk)
+        copy_typed(old)
+        out += 1
+    data[f"{prefix}-TOTAL_FORMS"] = str(out)
+    data[f"{prefix}-INITIAL_FORMS"] = str(initial)
+    data[f"{prefix}-MIN_NUM_FORMS"] = str(formset.min_num)
+    data[f"{prefix}-MAX_NUM_FORMS"] = str(formset.max_num)
+    data["version"] = str(current_version)
+    data["conflicts"] = " ".join(choose)
+    # The ancestor of the list now shown, should yet another save come first.
+    owner.version = current_version
+    rows_base_keep(formset)
+    return data, report
