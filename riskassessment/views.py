@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -51,6 +51,7 @@ from safespaces.editing import (
     ListChoices,
     RowDifferences,
     conflict_message,
+    edit_base_keep,
     edit_saved,
     rows_base_keep,
     rows_merged,
@@ -340,8 +341,13 @@ def assessment_decide(request: AuthenticatedHttpRequest, found: AssessmentAccess
     """Is this risk worth the objective? The decision, why, until when, and the other ways
     considered, each with its estimated level."""
     assessment = _editable(found)
-    form = DecisionForm(_posted(request), instance=assessment)
-    alternatives = AlternativeFormSet(_posted(request), instance=assessment, prefix="alternatives")
+    posted = _posted(request)
+    form = DecisionForm(posted, instance=assessment)
+    kwargs: dict[str, Any] = {"instance": assessment, "prefix": "alternatives"}
+    # After a conflict: the alternatives both editors changed, with "keep theirs" applied.
+    choices = ListChoices(posted, AlternativeFormSet, **kwargs) if posted is not None else None
+    alternatives = AlternativeFormSet(choices.data if choices is not None else None, **kwargs)
+    differences: list[RowDifferences] = []
 
     def decide() -> None:
         services.assessment_decide(
@@ -352,8 +358,16 @@ def assessment_decide(request: AuthenticatedHttpRequest, found: AssessmentAccess
         )
         services.alternatives_save(formset=alternatives, by=request.user)
 
+    if choices is None:
+        # Opening the page: what it shows is the ancestor of a merge (edit_saved is not reached).
+        edit_base_keep(assessment)
+        rows_base_keep(alternatives)
+    elif choices.unchosen:
+        messages.error(request, _("Choose which to keep: what they saved or what you typed."))
+        differences = choices.differences(alternatives)
     if (
         request.method == "POST"
+        and not (choices is not None and choices.unchosen)
         and alternatives.is_valid()
         and edit_saved(request, form, save=decide, thing=_("this assessment"), success=None)
     ):
@@ -369,10 +383,19 @@ def assessment_decide(request: AuthenticatedHttpRequest, found: AssessmentAccess
         else:
             messages.success(request, _("The decision is recorded."))
         return redirect("riskassessment:detail", code=assessment.situation_id)
+    if form.conflicted:
+        # The alternatives share the assessment's version: merge them too, row by row.
+        data, differences = rows_merged(alternatives, seen_version=form.seen_version)
+        alternatives = AlternativeFormSet(data, **kwargs)
+        # One `conflicts` field for the page: the decision's fields and the alternatives' keys.
+        merged = cast(QueryDict, form.data)
+        keys = [str(merged.get("conflicts") or ""), str(data.get("conflicts") or "")]
+        merged["conflicts"] = " ".join(keys).strip()
     audit_view(request, assessment)
     context = assessment_context(request, found) | {
         "form": form,
         "alternatives": alternatives,
+        "differences": differences,
         "situation": assessment.situation,
     }
     return render(request, "riskassessment/assessment_decide.html", context)

@@ -228,6 +228,8 @@ class VersionedModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.differences: list[Difference] = []
         self.choosing: list[str] = []
+        # Whether the last save was refused because someone else saved first.
+        self.conflicted = False
         if not self.instance._state.adding and not self.is_bound:
             self.fields["version"].initial = self.instance.version
         if self.is_bound and not self.instance._state.adding:
@@ -290,6 +292,7 @@ class VersionedModelForm(forms.ModelForm):
         try:
             save()
         except EditConflict:
+            self.conflicted = True
             self.add_error(None, conflict_message(thing))
             self._merge_with_current()
             return False
@@ -425,7 +428,11 @@ class ListChoices:
     `conflicts` names the keys (`<prefix>-<n>-<field>`) both editors changed."""
 
     def __init__(self, data: QueryDict, formset_class: Any, **formset_kwargs: Any) -> None:
-        self.keys = str(data.get("conflicts") or "").split()
+        # Only this list's keys: a page may hold a form whose own fields share `conflicts`.
+        prefix = f"{formset_kwargs['prefix']}-"
+        self.keys = [
+            key for key in str(data.get("conflicts") or "").split() if key.startswith(prefix)
+        ]
         self.unchosen = [key for key in self.keys if data.get(f"keep_{key}") not in THEIRS_YOURS]
         self.data = data
         if self.keys:

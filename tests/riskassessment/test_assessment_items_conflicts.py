@@ -1,13 +1,16 @@
 """Two coordinators edit the threat list of the same assessment at once: row by row, nothing
 either of them saved is lost."""
 
-from django.test import Client
+from datetime import timedelta
 
-from riskassessment.models import Assessment, Threat
+from django.test import Client
+from django.utils import timezone
+
+from riskassessment.models import Alternative, Assessment, Threat
 from safespaces.accounts.models import User
 from tests.browsing import form_as_sent
 from tests.conftest import sign_in
-from tests.factories import RiskThreatFactory, UserFactory
+from tests.factories import AlternativeFactory, RiskThreatFactory, UserFactory
 
 CONFLICT = b"Someone else changed this assessment while you were editing."
 CHOOSE = b"Choose which to keep: what they saved or what you typed."
@@ -131,3 +134,32 @@ def test_a_row_removed_by_one_and_changed_by_the_other_is_kept(coordinator: User
     saved = b.post(url(assessment), form_as_sent(conflict.content))
     assert saved.status_code == 302
     assert descriptions() == ["Followed to the bus."]
+
+
+def test_a_decision_refused_after_a_list_was_saved_keeps_the_alternatives_typed(
+    coordinator: User,
+) -> None:
+    a, b, assessment, threat = two_editors(coordinator)
+    AlternativeFactory(assessment=assessment)
+    decision_url = f"/risks/assessments/{assessment.pk}/decision/"
+    page_b = form_as_sent(b.get(decision_url).content)
+    a.post(url(assessment), typed(opened(a, assessment), threats_0_likelihood="5"))
+    decided = {
+        **page_b,
+        "decision": ["go"],
+        "rationale": ["Worth it with two of us."],
+        "valid_until": [(timezone.localdate() + timedelta(days=30)).isoformat()],
+        "alternatives-0-description": ["Meet at the clinic."],
+    }
+
+    conflict = b.post(decision_url, decided)
+
+    assert conflict.status_code == 200
+    assert CONFLICT in conflict.content
+    shown = form_as_sent(conflict.content)
+    assert shown["alternatives-0-description"] == ["Meet at the clinic."]
+    assert shown["rationale"] == ["Worth it with two of us."]
+    assert b.post(decision_url, shown).status_code == 302
+    assert [alt.description for alt in Alternative.objects.all()] == ["Meet at the clinic."]
+    threat.refresh_from_db()
+    assert threat.likelihood == 5
