@@ -20,7 +20,7 @@ How a conflict is resolved (a three-way merge):
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -306,6 +306,10 @@ class VersionedModelForm(forms.ModelForm):
         theirs = values_of(current)
         base = edit_base_of(current, version=self.seen_version) or {}
         data = _mutable(self.data)
+        # A choice made on an earlier round does not carry over to a new disagreement.
+        for name in self.fields:
+            data.pop(f"keep_{name}", None)
+        self.data = data
         choose = []
         self.differences = []
         for name in self.fields:
@@ -326,12 +330,7 @@ class VersionedModelForm(forms.ModelForm):
             self.differences.append(self._difference(name, theirs[name], yours, outcome))
         data["version"] = str(current.version)
         data["conflicts"] = " ".join(choose)
-        # A choice made on an earlier round does not carry over to a new disagreement.
-        for name in self.fields:
-            data.pop(f"keep_{name}", None)
-        self.data = data
         self.choosing = choose
-        self.differences = [replace(difference, chosen="") for difference in self.differences]
         # The ancestor of the form now shown, should yet another save come first.
         edit_base_keep(current)
 
