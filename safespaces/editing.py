@@ -16,6 +16,10 @@ How a conflict is resolved (a three-way merge):
   names the fields still to choose. A second submit of the original stale form still carries the
   old version and is refused again: nothing the other person saved is reverted silently.
 - Without an ancestor (a form opened before this existed), every field that differs needs a choice.
+- Keyed by version, the ancestor is right as long as every write to an edited record bumps its
+  version, as `save_if_unchanged`, the incident status change and erasure do.
+- A list of rows owned by a record (an assessment's threats) merges the same way row by row: see
+  `rows_merged` at the end.
 """
 
 import json
