@@ -433,6 +433,8 @@ class VersionForm(forms.Form):
     """The assessment version a list page was opened at, for optimistic locking."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # After a conflict, the fields both editors changed: each waits for a `keep_<field>` choice.
+    conflicts = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 class RatingForm(KeepsHiddenIncidents, VersionedModelForm):

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -47,7 +47,16 @@ from riskassessment.selectors import (
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record, audit_view
-from safespaces.editing import EditConflict, conflict_message, edit_saved
+from safespaces.editing import (
+    EditConflict,
+    ListChoices,
+    RowDifferences,
+    conflict_message,
+    edit_base_keep,
+    edit_saved,
+    rows_base_keep,
+    rows_merged,
+)
 from safespaces.navigation import object_links_for
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
@@ -248,36 +257,50 @@ def assessment_items(
     """One list of the assessment: its threats, vulnerabilities or capacities, each with the
     gender and intersectional factors that shape it."""
     assessment = _editable(found)
-    version = VersionForm(_posted(request), initial={"version": assessment.version})
-    formset = ITEM_FORMSETS[part](
-        _posted(request),
-        instance=assessment,
-        prefix=part,
-        form_kwargs={"user": request.user, "assessment": assessment},
-    )
-    if request.method == "POST" and version.is_valid() and formset.is_valid():
+    kwargs: dict[str, Any] = {
+        "instance": assessment,
+        "prefix": part,
+        "form_kwargs": {"user": request.user, "assessment": assessment},
+    }
+    posted = _posted(request)
+    # After a conflict: the fields both editors changed, with "keep theirs" applied.
+    choices = ListChoices(posted, ITEM_FORMSETS[part], **kwargs) if posted is not None else None
+    data = choices.data if choices is not None else None
+    version = VersionForm(data, initial={"version": assessment.version})
+    formset = ITEM_FORMSETS[part](data, **kwargs)
+    differences: list[RowDifferences] = []
+    if choices is not None and version.is_valid():
+        seen = version.cleaned_data["version"] or 0
         try:
-            services.assessment_items_save(
-                assessment=assessment,
-                formset=formset,
-                seen_version=version.cleaned_data["version"] or 0,
-                by=request.user,
-            )
+            if seen != assessment.version:
+                # A stale page merges even where it names a row that is gone.
+                raise EditConflict
+            if choices.unchosen:
+                messages.error(
+                    request, _("Choose which to keep: what they saved or what you typed.")
+                )
+                differences = choices.differences(formset)
+            elif formset.is_valid():
+                services.assessment_items_save(
+                    assessment=assessment, formset=formset, seen_version=seen, by=request.user
+                )
+                if "add_more" in request.POST:
+                    return redirect(f"riskassessment:{part}", code=assessment.pk)
+                return redirect(NEXT_STEP[part], code=assessment.pk)
         except EditConflict:
             messages.error(request, conflict_message(_("this assessment")))
-            version = VersionForm(
-                initial={"version": Assessment.objects.get(pk=assessment.pk).version}
-            )
-        else:
-            if "add_more" in request.POST:
-                return redirect(f"riskassessment:{part}", code=assessment.pk)
-            return redirect(NEXT_STEP[part], code=assessment.pk)
+            data, differences = rows_merged(formset, seen_version=seen)
+            version = VersionForm(data)
+            formset = ITEM_FORMSETS[part](data, **kwargs)
+    elif choices is None:
+        rows_base_keep(formset)
     audit_view(request, assessment)
     context = {
         "assessment": assessment,
         "situation": assessment.situation,
         "formset": formset,
         "version": version,
+        "differences": differences,
         "part": part,
         "title": ITEM_TITLES[part],
     }
@@ -319,8 +342,13 @@ def assessment_decide(request: AuthenticatedHttpRequest, found: AssessmentAccess
     """Is this risk worth the objective? The decision, why, until when, and the other ways
     considered, each with its estimated level."""
     assessment = _editable(found)
-    form = DecisionForm(_posted(request), instance=assessment)
-    alternatives = AlternativeFormSet(_posted(request), instance=assessment, prefix="alternatives")
+    posted = _posted(request)
+    form = DecisionForm(posted, instance=assessment)
+    kwargs: dict[str, Any] = {"instance": assessment, "prefix": "alternatives"}
+    # After a conflict: the alternatives both editors changed, with "keep theirs" applied.
+    choices = ListChoices(posted, AlternativeFormSet, **kwargs) if posted is not None else None
+    alternatives = AlternativeFormSet(choices.data if choices is not None else None, **kwargs)
+    differences: list[RowDifferences] = []
 
     def decide() -> None:
         services.assessment_decide(
@@ -331,8 +359,16 @@ def assessment_decide(request: AuthenticatedHttpRequest, found: AssessmentAccess
         )
         services.alternatives_save(formset=alternatives, by=request.user)
 
+    if choices is None:
+        # Opening the page: what it shows is the ancestor of a merge (edit_saved is not reached).
+        edit_base_keep(assessment)
+        rows_base_keep(alternatives)
+    elif choices.unchosen:
+        messages.error(request, _("Choose which to keep: what they saved or what you typed."))
+        differences = choices.differences(alternatives)
     if (
         request.method == "POST"
+        and not (choices is not None and choices.unchosen)
         and alternatives.is_valid()
         and edit_saved(request, form, save=decide, thing=_("this assessment"), success=None)
     ):
@@ -348,10 +384,19 @@ def assessment_decide(request: AuthenticatedHttpRequest, found: AssessmentAccess
         else:
             messages.success(request, _("The decision is recorded."))
         return redirect("riskassessment:detail", code=assessment.situation_id)
+    if form.conflicted:
+        # The alternatives share the assessment's version: merge them too, row by row.
+        data, differences = rows_merged(alternatives, seen_version=form.seen_version)
+        alternatives = AlternativeFormSet(data, **kwargs)
+        # One `conflicts` field for the page: the decision's fields and the alternatives' keys.
+        merged = cast(QueryDict, form.data)
+        keys = [str(merged.get("conflicts") or ""), str(data.get("conflicts") or "")]
+        merged["conflicts"] = " ".join(keys).strip()
     audit_view(request, assessment)
     context = assessment_context(request, found) | {
         "form": form,
         "alternatives": alternatives,
+        "differences": differences,
         "situation": assessment.situation,
     }
     return render(request, "riskassessment/assessment_decide.html", context)

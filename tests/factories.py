@@ -1,5 +1,6 @@
 """factory_boy factories for the platform's models."""
 
+import uuid
 from datetime import timedelta
 
 import factory
@@ -287,6 +288,18 @@ class DraftFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, role=Role.STAFF)
     form = "incidents:create"
     data = factory.LazyFunction(lambda: {"summary": ["Followed after outreach"]})
+
+
+class EditBaseFactory(factory.django.DjangoModelFactory):
+    """An incident's values as an edit form showed them at version 1."""
+
+    class Meta:
+        model = "drafts.EditBase"
+
+    model = "incidents.incident"
+    object_id = factory.LazyFunction(uuid.uuid4)
+    version = 1
+    values = factory.LazyFunction(lambda: {"summary": "Followed after outreach"})
 
 
 # --- Risk assessment ---------------------------------------------------------------------------

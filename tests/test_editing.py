@@ -1,3 +1,4 @@
+import time_machine
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpRequest
@@ -5,10 +6,12 @@ from django.test import RequestFactory
 
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
+from safespaces.drafts.models import EditBase
 from safespaces.editing import edit_saved
 from safespaces.places import services
 from safespaces.places.forms import PlaceForm
 from safespaces.places.models import Place
+from tests.conftest import local
 from tests.factories import PlaceFactory
 
 CONFLICT = (
@@ -101,3 +104,21 @@ def test_opening_the_form_saves_nothing(rf: RequestFactory, coordinator: User) -
     assert not form.is_bound
     assert form["version"].value() == 1
     assert Place.objects.get(pk=place.pk).version == 1
+
+
+def test_values_kept_for_a_merge_go_once_no_form_that_old_can_be_sent(
+    rf: RequestFactory, coordinator: User
+) -> None:
+    first, second = PlaceFactory(name="Willow House"), PlaceFactory(name="Oak House")
+    opening = rf.get("/")
+    opening.user = coordinator
+    with time_machine.travel(local(2026, 12, 3, 9, 0), tick=False):
+        edit(opening, first, coordinator)
+    assert list(EditBase.objects.values_list("object_id", flat=True)) == [first.pk]
+
+    # Past the absolute session lifetime (12 hours), the first form can no longer be sent.
+    with time_machine.travel(local(2026, 12, 3, 21, 1), tick=False):
+        edit(opening, second, coordinator)
+
+    assert list(EditBase.objects.values_list("object_id", flat=True)) == [second.pk]
+    assert EditBase.objects.get().values["name"] == "Oak House"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
-from safespaces.editing import save_if_unchanged
+from safespaces.editing import edit_bases_forget, save_if_unchanged
 from safespaces.people.alerts import erasure_alerts_send, grant_ending_schedule
 from safespaces.people.erasure import erasure_steps
 from safespaces.people.models import (
@@ -163,6 +163,8 @@ def erasure_approve(*, request: ErasureRequest, by: User) -> None:
     person.version += 1
     person.save()
     person.grants.all().delete()
+    # The values kept for merging concurrent edits hold the erased identity too.
+    edit_bases_forget(person)
     for step in erasure_steps():
         step(person=person)
     LogEntry.objects.filter(

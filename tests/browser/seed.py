@@ -53,6 +53,9 @@ PERSONAS = [
     PersonaSpec("zoe", "Zoe", "Staff", authenticator=True, backup_codes=False),
     # Mara, the coordinator who watches Zoe's check-in: answers the alarm from her phone.
     PersonaSpec("mara", "Mara", "Coordinator", authenticator=True, backup_codes=False),
+    # Uma and Vic, coordinators: edit the same incident at once, Vic from her phone.
+    PersonaSpec("uma", "Uma", "Coordinator", authenticator=True, backup_codes=False),
+    PersonaSpec("vic", "Vic", "Coordinator", authenticator=True, backup_codes=False),
 ]
 # Heron, a survivor member whose identity only people with access may reveal.
 HERON = {"alias": "Heron", "legal_name": "Marisol Example", "phone": "+44 7700 900777"}

@@ -4,6 +4,7 @@ from django.utils import timezone
 from incidents.models import Incident, TimelineEntry
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
+from tests.browsing import form_as_sent
 from tests.conftest import sign_in
 from tests.factories import AdversaryFactory, IncidentFactory, PersonFactory, PlaceFactory
 
@@ -146,19 +147,20 @@ def test_a_conflicting_edit_is_explained_and_keeps_the_editors_text(
     assert b'name="version" value="2"' in response.content
 
 
-def test_saving_again_after_a_conflict_keeps_the_editors_version(
+def test_saving_the_form_shown_after_a_conflict_keeps_both_edits(
     client: Client, staff: User, coordinator: User
 ) -> None:
     incident = IncidentFactory(reporter=staff)
+    sign_in(client, staff).get(url(incident))  # opening the form keeps the values it shows
     opened = form_data(incident)
     sign_in(Client(), coordinator).post(url(incident), form_data(incident, category="defamation"))
-    sign_in(client, staff).post(url(incident), {**opened, "lessons": "Text the office."})
+    conflict = sign_in(client, staff).post(url(incident), {**opened, "lessons": "Text the office."})
 
-    response = client.post(url(incident), {**opened, "lessons": "Text the office.", "version": "2"})
+    response = client.post(url(incident), form_as_sent(conflict.content))
 
     assert response.status_code == 302
     saved = Incident.objects.get(pk=incident.pk)
-    assert (saved.lessons, saved.version) == ("Text the office.", 3)
+    assert (saved.category, saved.lessons, saved.version) == ("defamation", "Text the office.", 3)
 
 
 def test_a_change_of_severity_is_written_on_the_timeline(client: Client, staff: User) -> None:

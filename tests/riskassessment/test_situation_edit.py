@@ -5,6 +5,7 @@ from riskassessment.models import RiskSituation
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
+from tests.browsing import form_as_sent
 from tests.conftest import sign_in
 from tests.factories import (
     IncidentFactory,
@@ -172,19 +173,22 @@ def test_a_conflicting_edit_is_explained_and_keeps_the_editors_text(
     )
 
 
-def test_saving_again_after_a_conflict_keeps_the_editors_version(
+def test_saving_the_form_shown_after_a_conflict_keeps_both_edits(
     client: Client, coordinator: User, administrator: User
 ) -> None:
     situation = RiskSituationFactory()
+    sign_in(client, coordinator).get(url(situation))  # opening the form keeps the values it shows
     opened = form_data(situation)
     sign_in(Client(), administrator).post(url(situation), form_data(situation, kind="travel"))
-    sign_in(client, coordinator).post(url(situation), {**opened, "check_in_when": "Hourly."})
+    conflict = sign_in(client, coordinator).post(
+        url(situation), {**opened, "check_in_when": "Hourly."}
+    )
 
-    response = client.post(url(situation), {**opened, "check_in_when": "Hourly.", "version": "2"})
+    response = client.post(url(situation), form_as_sent(conflict.content))
 
     assert response.status_code == 302
     saved = RiskSituation.objects.get(pk=situation.pk)
-    assert (saved.check_in_when, saved.version) == ("Hourly.", 3)
+    assert (saved.kind, saved.check_in_when, saved.version) == ("travel", "Hourly.", 3)
 
 
 def test_bad_input_keeps_what_was_typed(client: Client, coordinator: User) -> None:
