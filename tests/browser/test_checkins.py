@@ -123,7 +123,7 @@ def test_a_missed_check_in_is_answered_from_a_phone_and_logged_as_an_incident(
     closing = page.locator("form[action$='/close/']")
     closing.get_by_label("Not reached").check()
     closing.get_by_label("Note").fill("Called twice and texted Ana: no answer.")
-    closing.get_by_role("button", name="Close", exact=True).click()
+    closing.get_by_role("button", name="Close the alarm", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/incidents/new/$"))
     expect(page.get_by_text("Filled in from the check-in.")).to_be_visible()
