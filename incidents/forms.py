@@ -235,6 +235,13 @@ class IncidentForm(VersionedModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        now = timezone.localtime()
+        at = cleaned.get("occurred_time")
+        if cleaned.get("occurred_on") == now.date() and at and at > now.time():
+            self.add_error(
+                "occurred_time",
+                _("The time cannot be later than now (%(now)s).") % {"now": now.strftime("%H:%M")},
+            )
         if cleaned.get("visibility") != Visibility.NAMED:
             # Names left over from an earlier choice would otherwise keep their access.
             cleaned["shared_with"] = []

@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -13,7 +14,7 @@ from incidents.selectors import welfare_pending
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.drafts.models import Draft
-from tests.conftest import sign_in
+from tests.conftest import local, sign_in
 from tests.crypto.support import raw_value
 from tests.factories import IncidentFactory
 
@@ -37,6 +38,8 @@ def full_data(**changes: object) -> dict[str, object]:
     """Every field a reporter can fill, typed as a browser sends them."""
     data = {
         **quick_data(),
+        # Yesterday: a time of day is refused while it is still ahead today.
+        "occurred_on": (timezone.localdate() - timedelta(days=1)).isoformat(),
         "occurred_time": "21:15",
         "approximate": "on",
         "location": "Bus stop on the ring road",
@@ -389,3 +392,17 @@ def test_a_user_without_a_second_factor_is_sent_to_set_one_up(
 
     assert response["Location"] == "/login/enrol/"
     assert not Incident.objects.exists()
+
+
+def test_a_time_later_today_is_refused_and_an_earlier_one_accepted(
+    client: Client, staff: User
+) -> None:
+    sign_in(client, staff)
+    with time_machine.travel(local(2026, 12, 1, 8, 7), tick=False):
+        later = client.post(URL, quick_data(occurred_on="2026-12-01", occurred_time="21:40"))
+        earlier = client.post(URL, quick_data(occurred_on="2026-12-01", occurred_time="07:50"))
+
+    assert later.status_code == 200
+    assert "The time cannot be later than now (08:07)." in later.content.decode()
+    assert earlier.status_code == 302
+    assert Incident.objects.get().occurred_time.strftime("%H:%M") == "07:50"
