@@ -104,6 +104,9 @@ def test_pages_are_refused_with_a_503_that_names_the_problem(
     assert response.status_code == 503
     assert PAGE in response.content
     assert b"Restore the keys from your key backup." in response.content
+    # A neutral page, styled like the outage page: it never names the app on a shared screen.
+    assert b"SafeSpaces" not in response.content
+    assert b"css/app" in response.content
 
 
 def test_pages_are_served_again_once_the_keys_are_restored(client: Client, place: Place) -> None:
