@@ -79,6 +79,7 @@ class StartForm(forms.Form):
         if situation is not None:
             kwargs.setdefault("initial", {})
             kwargs["initial"] |= {
+                "activity": situation.title,
                 "place": situation.place_id,
                 "watchers": [situation.check_in_with_id] if situation.check_in_with_id else [],
                 "grace_minutes": situation.check_in_grace_minutes,

@@ -103,6 +103,7 @@ def test_a_safety_plan_offers_its_check_in_filled_in(
     assert f'href="/checkins/start/for/{situation.pk}/"' in plan
     assert "Start this check-in" in plan
     assert 'name="grace_minutes" value="25"' in form
+    assert f"{situation.title}</textarea>" in form
     assert re.search(rf'name="watchers" value="{other_staff.pk}" id="[^"]+" checked', form)
 
 
