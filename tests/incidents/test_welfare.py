@@ -37,6 +37,20 @@ def test_coordinators_see_who_asked_for_a_check_in_oldest_first(
     assert "asked on 18 Nov 2026" in page
 
 
+def test_the_page_is_named_welfare_not_the_field_check_ins(
+    client: Client, coordinator: User
+) -> None:
+    response = sign_in(client, coordinator).get(URL)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<title>Welfare follow-up" in page
+    assert '<a href="/incidents/welfare/" aria-current="page">Welfare</a>' in page
+    # "Check-ins" stays the name of the field check-ins in the menu, and only of them.
+    assert ">Check-ins</a>" in page
+    assert '<a href="/incidents/welfare/" aria-current="page">Check-ins' not in page
+
+
 def test_the_list_says_nothing_of_what_happened(client: Client, coordinator: User) -> None:
     incident = IncidentFactory(welfare_follow_up=True)
 
