@@ -23,6 +23,10 @@ def assert_fits_the_phone(page: Page) -> None:
     assert 0 <= box["x"] and box["x"] + box["width"] <= 360, box
     assert 0 <= box["y"] and box["y"] + box["height"] <= 640, box
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # The app's name shows whole beside the inbox and the quick exit, not cut to "SafeSpa…".
+    brand = page.locator(".brand")
+    expect(brand).to_be_visible()
+    assert brand.evaluate("b => b.scrollWidth <= b.clientWidth"), brand.inner_text()
 
 
 @pytest.mark.browser_context_args(**PHONE)
