@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from django.db.utils import ConnectionHandler
@@ -23,8 +24,8 @@ def read(monkeypatch: pytest.MonkeyPatch) -> Reader:
     return Reader(monkeypatch)
 
 
-def database_options(entry: str, **variables: str) -> dict[str, object]:
-    """The default database's connection options in a fresh interpreter, after importing
+def database_settings(entry: str, **variables: str) -> dict[str, Any]:
+    """The default database's settings in a fresh interpreter, after importing
     `entry`: the WSGI module (as gunicorn and runserver do), or django alone (as commands do).
     Nothing connects to the database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
@@ -41,7 +42,7 @@ def database_options(entry: str, **variables: str) -> dict[str, object]:
     script = (
         f"import {entry}; import django; django.setup(); import json; "
         "from django.db import connections; "
-        "print(json.dumps(connections.settings['default']['OPTIONS']))"
+        "print(json.dumps(connections.settings['default'], default=str))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -52,15 +53,23 @@ def database_options(entry: str, **variables: str) -> dict[str, object]:
         timeout=60,
         check=True,
     )
-    options: dict[str, object] = json.loads(result.stdout)
+    database: dict[str, Any] = json.loads(result.stdout)
+    return database
+
+
+def database_options(entry: str, **variables: str) -> dict[str, object]:
+    options: dict[str, object] = database_settings(entry, **variables)["OPTIONS"]
     return options
 
 
 def test_web_requests_give_up_connecting_after_5_seconds_and_a_statement_after_20() -> None:
-    options = database_options("safespaces.wsgi")
+    database = database_settings("safespaces.wsgi")
 
-    assert options["connect_timeout"] == 5
-    assert options["options"] == "-c statement_timeout=20s"
+    assert database["OPTIONS"]["connect_timeout"] == 5
+    assert database["OPTIONS"]["options"] == "-c statement_timeout=20s"
+    # A connection is kept for a minute, and checked before each request reuses it.
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is True
 
 
 def test_commands_give_up_connecting_too_but_their_statements_have_no_limit() -> None:
@@ -70,13 +79,17 @@ def test_commands_give_up_connecting_too_but_their_statements_have_no_limit() ->
     assert "options" not in options
 
 
-def test_both_limits_are_set_from_the_environment() -> None:
-    options = database_options(
-        "safespaces.wsgi", DATABASE_CONNECT_TIMEOUT="2", DATABASE_STATEMENT_TIMEOUT="1min"
+def test_the_limits_and_the_connections_life_are_set_from_the_environment() -> None:
+    database = database_settings(
+        "safespaces.wsgi",
+        DATABASE_CONNECT_TIMEOUT="2",
+        DATABASE_STATEMENT_TIMEOUT="1min",
+        DATABASE_CONN_MAX_AGE="0",
     )
 
-    assert options["connect_timeout"] == 2
-    assert options["options"] == "-c statement_timeout=1min"
+    assert database["OPTIONS"]["connect_timeout"] == 2
+    assert database["OPTIONS"]["options"] == "-c statement_timeout=1min"
+    assert database["CONN_MAX_AGE"] == 0
 
 
 def test_options_given_in_the_database_url_are_kept() -> None:
