@@ -30,6 +30,18 @@ def test_the_login_page_is_not_stored_either(client: Client, db: None) -> None:
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
+def test_a_page_is_sent_uncompressed_even_to_a_browser_that_asks_for_gzip(
+    client: Client, staff: User
+) -> None:
+    """BREACH: a compressed page that holds a secret beside text an attacker can influence leaks
+    the secret through its length (docs/operations.md says why pages are not compressed)."""
+    response = sign_in(client, staff).get("/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert response.status_code == 200
+    assert "Hello," in response.content.decode()
+    assert not response.has_header("Content-Encoding")
+
+
 # Pages and the heading each must show, so a redirect or an error page cannot pass for them.
 PAGES = {
     "/": "Hello, Amina",
