@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
@@ -99,7 +100,9 @@ def test_a_second_rotation_re_encrypts_nothing() -> None:
     assert stored_tokens() == tokens
 
 
-def test_an_interrupted_rotation_resumes_where_it_stopped() -> None:
+def test_an_interrupted_rotation_resumes_where_it_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "BATCH_SIZE", 1)
+
     class Interrupted(Exception):
         pass
 
@@ -111,13 +114,31 @@ def test_an_interrupted_rotation_resumes_where_it_stopped() -> None:
 
     with override_settings(FIELD_ENCRYPTION_KEYS=ROTATING_RING):
         with pytest.raises(Interrupted):
-            services.keys_rotate(progress=stop)  # stops after the first row
+            services.keys_rotate(progress=stop)  # stops after the first batch: one row
         assert stored_key_ids() == ["k1", "k1", "k2"]
 
         out, _ = run("rotate_keys")
 
     assert "Rows checked: 3. Rows re-encrypted: 2. Values re-encrypted: 2." in out
     assert stored_key_ids() == ["k2"] * 3
+
+
+def test_a_rotation_commits_once_per_batch_not_once_per_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    with override_settings(FIELD_ENCRYPTION_KEYS=OLD_RING):
+        people(7)
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=ROTATING_RING):
+        with CaptureQueriesContext(connection) as queries:
+            result = services.keys_rotate()
+
+    # Each transaction is a savepoint inside the test's own: 7 rows in batches of 3 take 3.
+    savepoints = [q for q in queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 3
+    assert (result.rows_checked, result.rows_rewritten) == (7, 7)
+    assert stored_key_ids() == ["k2"] * 7
 
 
 def test_rotate_keys_records_an_audit_event() -> None:
@@ -199,7 +220,8 @@ def test_verify_encryption_catches_an_old_key_removed_too_early() -> None:
     assert f"accounts.User {user.pk} display_name: key 'k1' is not in" in stderr.getvalue()
 
 
-def test_an_edit_saved_while_the_rotation_runs_is_kept() -> None:
+def test_an_edit_saved_while_the_rotation_runs_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "BATCH_SIZE", 1)
     with override_settings(FIELD_ENCRYPTION_KEYS=OLD_RING):
         first, second = sorted(people(2), key=lambda user: user.pk)
 
