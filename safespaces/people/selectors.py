@@ -146,7 +146,9 @@ def access_events(
         or_, (Q(object_type=kind, object_id__in=ids) for kind, ids in by_type.items()), Q()
     )
     events = audit_events_filtered({"date_from": date_from, "date_to": date_to})
-    return events.filter(as_object | Q(shown__regex=_shown_pattern(by_type)))
+    # Most events show no other record: the null check spares them the regular expression.
+    as_shown = Q(shown__isnull=False, shown__regex=_shown_pattern(by_type))
+    return events.filter(as_object | as_shown)
 
 
 def _shown_pattern(by_type: dict[str, list[str]]) -> str:

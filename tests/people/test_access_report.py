@@ -1,6 +1,7 @@
 import csv
 import io
 import tempfile
+import uuid
 from collections.abc import Callable
 
 import time_machine
@@ -16,7 +17,7 @@ from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.people.models import Person
-from safespaces.people.naming import records_naming
+from safespaces.people.naming import naming_record, records_naming
 from safespaces.people.selectors import access_events
 from tests.conftest import sign_in
 from tests.factories import (
@@ -124,6 +125,27 @@ def test_the_events_are_found_in_one_query_however_many_records(
         found = list(access_events(records))
 
     assert len(found) == 30
+
+
+def test_a_person_named_in_thousands_of_records_is_still_found(
+    administrator: User, staff: User
+) -> None:
+    """One condition for `shown`, however many records: one per record would pass SQLite's
+    limit on the depth of an expression."""
+    person = PersonFactory()
+    incident = IncidentFactory()
+    audit_record(
+        action=AuditEvent.Action.LIST,
+        actor=staff,
+        object_type="incidents.incident",
+        shown=[f"incidents.incident:{incident.pk}"],
+    )
+    many = [naming_record(Incident, uuid.uuid4(), "Incident") for _ in range(3000)]
+    records = [*records_naming(person), *many, naming_record(Incident, incident.pk, "Theirs")]
+
+    found = list(access_events(records))
+
+    assert [(event.actor, event.action) for event in found] == [(staff, AuditEvent.Action.LIST)]
 
 
 def test_a_page_that_showed_the_persons_records_names_only_those(
