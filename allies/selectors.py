@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from allies.models import (
     Actor,
@@ -25,6 +26,7 @@ from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 from safespaces.people.models import Person
+from safespaces.people.naming import NamingRecord, naming_record
 from safespaces.people.selectors import people_visible_to
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -358,3 +360,19 @@ def consenting_people(actor: Actor) -> list[Person]:
     """People who consented, and have not withdrawn, to sharing with this actor."""
     standing = actor.sharing_consents.filter(withdrawn_on__isnull=True).values("person_id")
     return list(Person.objects.filter(pk__in=standing, erased_at__isnull=True).order_by("alias"))
+
+
+def records_naming_person(*, person: Person) -> list[NamingRecord]:
+    """For the person's access report (registered in AlliesConfig.ready): the contacts with an
+    actor that name them, in one query. Named by kind and date: the actor's name and the purpose
+    are encrypted and stay so."""
+    engagements = Engagement.objects.filter(person=person).order_by("date", "created_at")
+    return [
+        naming_record(
+            Engagement,
+            pk,
+            _("Contact with an ally: %(kind)s, %(date)s")
+            % {"kind": Engagement.Kind(kind).label, "date": day.isoformat()},
+        )
+        for pk, kind, day in engagements.values_list("pk", "kind", "date")
+    ]

@@ -28,6 +28,8 @@ from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 from safespaces.accounts.selectors import coordinators
+from safespaces.people.models import Person
+from safespaces.people.naming import NamingRecord, naming_record
 
 
 def may_analyse(user: User) -> bool:
@@ -272,3 +274,29 @@ def source_visible_to(user: User, incident: Incident) -> bool:
         incident.source_id is not None
         and actors_visible_to(user).filter(pk=incident.source_id).exists()
     )
+
+
+def records_naming_person(*, person: Person) -> list[NamingRecord]:
+    """For the person's access report (registered in IncidentsConfig.ready): the incidents they
+    are among the people affected by, and those incidents' attachments, in two queries. Named by
+    the incident's reference and the upload date: a file's name is encrypted and stays so."""
+    incidents = Incident.objects.filter(affected_people=person).order_by("reference")
+    found = [
+        naming_record(Incident, pk, _("Incident %(reference)s") % {"reference": reference})
+        for pk, reference in incidents.values_list("pk", "reference")
+    ]
+    attachments = Attachment.objects.filter(incident__in=incidents.values("pk")).order_by(
+        "incident__reference", "created_at"
+    )
+    found += [
+        naming_record(
+            Attachment,
+            pk,
+            _("Attachment to incident %(reference)s, added %(date)s")
+            % {"reference": reference, "date": timezone.localdate(added).isoformat()},
+        )
+        for pk, reference, added in attachments.values_list(
+            "pk", "incident__reference", "created_at"
+        )
+    ]
+    return found

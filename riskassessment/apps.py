@@ -9,8 +9,9 @@ class RiskAssessmentConfig(AppConfig):
     verbose_name = "Risk assessment"
 
     def ready(self) -> None:
-        # The home page and the menu show this app, and seed_demo adds its demo, without the
-        # platform importing it.
+        # The home page and the menu show this app, a person's access report covers the
+        # situations they take part in, and seed_demo adds its demo, without the platform
+        # importing it.
         from riskassessment import demo
         from riskassessment.alerts import (
             alert_kinds_register,
@@ -18,10 +19,12 @@ class RiskAssessmentConfig(AppConfig):
             situations_due_digest,
         )
         from riskassessment.dashboard import panel
+        from riskassessment.selectors import records_naming_person
         from safespaces import demo as platform_demo
         from safespaces.accounts.roles import Role
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register, role_at_least
+        from safespaces.people import naming
         from safespaces.worker.recurring import DailyAt, WeeklyAt, recurring_register
 
         menu_register(
@@ -35,6 +38,7 @@ class RiskAssessmentConfig(AppConfig):
         )
         register(panel, order=30)
         alert_kinds_register()
+        naming.register(records_naming_person)
         # At the start of a working day on the organization's clock; the weekly one on Mondays.
         recurring_register(measures_overdue_digest, schedule=DailyAt(time(7, 0)))
         recurring_register(situations_due_digest, schedule=WeeklyAt(0, time(7, 0)))

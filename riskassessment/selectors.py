@@ -42,6 +42,8 @@ from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 from safespaces.accounts.selectors import coordinators
+from safespaces.people.models import Person
+from safespaces.people.naming import NamingRecord, naming_record
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -613,3 +615,22 @@ def emergency_contacts(place: Any) -> dict[str, Any]:
         "stale": {pk for pk, ally in allies.items() if not is_verified_recently(ally)},
         "asked_often": {pk for pk in allies if is_asked_often(asked.get(pk, 0))},
     }
+
+
+def records_naming_person(*, person: Person) -> list[NamingRecord]:
+    """For the person's access report (registered in RiskAssessmentConfig.ready): the risk
+    situations they take part in, in one query. Named by kind and the day it was recorded: the
+    title is encrypted and stays so."""
+    situations = RiskSituation.objects.filter(people=person).order_by("created_at")
+    return [
+        naming_record(
+            RiskSituation,
+            pk,
+            _("Risk situation: %(kind)s, recorded %(date)s")
+            % {
+                "kind": RiskSituation.Kind(kind).label,
+                "date": timezone.localdate(created).isoformat(),
+            },
+        )
+        for pk, kind, created in situations.values_list("pk", "kind", "created_at")
+    ]

@@ -1,7 +1,11 @@
 """Reads about people, and the one place that decides who may see an identity."""
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
+from operator import or_
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -11,9 +15,11 @@ from django.utils import timezone
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
+from safespaces.audit.disclosure import name_of
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.selectors import audit_events_filtered
 from safespaces.people.models import ErasureRequest, IdentityGrant, Person
+from safespaces.people.naming import NamingRecord
 
 
 def active_grants() -> QuerySet[IdentityGrant]:
@@ -124,8 +130,46 @@ def people_search(
 
 
 def access_events(
-    person: Person, *, date_from: date | None = None, date_to: date | None = None
+    records: list[NamingRecord], *, date_from: date | None = None, date_to: date | None = None
 ) -> QuerySet[AuditEvent]:
-    """Every audit event about this person's record, newest first, for the access report."""
-    filters = {"object_type": "people.person", "object_id": str(person.pk)}
-    return audit_events_filtered({**filters, "date_from": date_from, "date_to": date_to})
+    """Every audit event on any of these records (a person's, from `records_naming`), newest
+    first, for the person's access report: one query, however many records.
+
+    An event names a record as its object, or among the other records a page, list or export
+    showed (`shown`). Matching `shown` is a scan of the trail, as in the administrators' log.
+    """
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        by_type[record.object_type].append(record.object_id)
+    # Each (object_type, object_id) pair is served by the index on those two columns.
+    as_object = reduce(
+        or_, (Q(object_type=kind, object_id__in=ids) for kind, ids in by_type.items()), Q()
+    )
+    events = audit_events_filtered({"date_from": date_from, "date_to": date_to})
+    # Most events show no other record: the null check spares them the regular expression.
+    as_shown = Q(shown__isnull=False, shown__regex=_shown_pattern(by_type))
+    return events.filter(as_object | as_shown)
+
+
+def _shown_pattern(by_type: dict[str, list[str]]) -> str:
+    """One regular expression that finds any of the records in the text of `shown`, a JSON list
+    of quoted "type:id" strings, by the whole quoted string.
+
+    One condition, however many records: an OR of one LIKE per record would pass SQLite's limit
+    on the depth of an expression (1000) for a person named in many records. The same pattern
+    reads the same in Python's `re` (SQLite's REGEXP in Django) and in Postgres, which matches
+    the text of the jsonb value.
+    """
+    alternatives = "|".join(
+        f"{re.escape(kind)}:({'|'.join(re.escape(pk) for pk in ids)})"
+        for kind, ids in by_type.items()
+    )
+    return f'"({alternatives})"'
+
+
+def records_of_event(event: AuditEvent, records: list[NamingRecord]) -> list[str]:
+    """The labels of those records that the event names, in the order of `records`: never the
+    other records it names, which are not this person's."""
+    names = {name_of(text) for text in event.shown or []}
+    names.add((event.object_type, event.object_id))
+    return [record.label for record in records if record.name in names]

@@ -1,5 +1,6 @@
 import csv
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from safespaces.navigation import object_links_for
 from safespaces.people import services
 from safespaces.people.forms import DateRangeForm, ErasureForm, GrantForm, PersonForm, SearchForm
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
+from safespaces.people.naming import NamingRecord, records_naming
 from safespaces.people.selectors import (
     ErasureAccess,
     GrantAccess,
@@ -36,6 +38,7 @@ from safespaces.people.selectors import (
     pending_erasures,
     people_search,
     people_visible_to,
+    records_of_event,
 )
 from safespaces.spreadsheets import csv_response, safe_cell
 
@@ -161,26 +164,40 @@ def person_archive(request: AuthenticatedHttpRequest, found: PersonAccess) -> Ht
     return redirect("people:list")
 
 
+@dataclass(frozen=True)
+class AccessRow:
+    """An event of the access report, with which of the person's records it is about."""
+
+    event: AuditEvent
+    records: list[str]  # labels: "Person record", "Incident INC-2026-0012"...
+
+
 @access(Access.ADMINISTRATOR, of=get_person_for_user)
 @require_safe
 def access_report(request: AuthenticatedHttpRequest, found: PersonAccess) -> HttpResponse:
-    """Who saw or changed this person's record, and when: for the person to read."""
+    """Who saw or changed this person's record, or any record that names them, and when: for
+    the person to read.
+
+    Administrators alone read it, and they may see every record that can name a person; rows
+    name those records by values kept in clear (`safespaces.people.naming`), never by others.
+    """
     person = found.person
     form = DateRangeForm(request.GET or None)
     dates = form.cleaned_data if form.is_valid() else {}
-    events = access_events(person, **dates)
+    records = records_naming(person)
+    events = access_events(records, **dates)
     if request.GET.get("format") == "csv":
-        return _access_report_csv(person, events)
+        return _access_report_csv(events, records)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "people/access_report.html", {"person": person, "form": form, "page": page}
-    )
+    rows = [AccessRow(event, records_of_event(event, records)) for event in page]
+    context = {"person": person, "form": form, "page": page, "rows": rows}
+    return render(request, "people/access_report.html", context)
 
 
-def _access_report_csv(person: Person, events: QuerySet[AuditEvent]) -> HttpResponse:
+def _access_report_csv(events: QuerySet[AuditEvent], records: list[NamingRecord]) -> HttpResponse:
     response = csv_response("access-report.csv")
     writer = csv.writer(response)
-    writer.writerow(["when", "who", "action", "fields"])
+    writer.writerow(["when", "who", "action", "record", "fields"])
     for event in events:
         who = event.actor.username if event.actor else ""
         writer.writerow(
@@ -188,6 +205,7 @@ def _access_report_csv(person: Person, events: QuerySet[AuditEvent]) -> HttpResp
                 event.at.isoformat(),
                 safe_cell(who),
                 event.get_action_display(),
+                safe_cell("; ".join(records_of_event(event, records))),
                 " ".join(event.fields),
             ]
         )
