@@ -34,11 +34,13 @@ from incidents.selectors import (
     FREQUENT_REPORTS,
     AttachmentAccess,
     IncidentAccess,
+    IncidentLine,
     assessment_of,
     frequent_reporters,
     get_attachment_for_user,
     get_incident_for_user,
     incidents_visible_to,
+    linked_from,
     links_of,
     may_analyse,
     pattern_suggestions,
@@ -129,7 +131,15 @@ def incident_context(request: AuthenticatedHttpRequest, found: IncidentAccess) -
         "may_analyse": analyse,
     }
     if analyse:
-        context |= {"assessment": assessment_of(incident), "reviews": reviews_of(incident)}
+        assessment = assessment_of(incident)
+        links = links_of(request.user, assessment)[0] if assessment else []
+        context |= {
+            "assessment": assessment,
+            "reviews": reviews_of(incident),
+            # Pattern links both ways, to and from the incidents the user may see.
+            "linked": [IncidentLine(other) for other in links],
+            "linked_from": linked_from(request.user, incident),
+        }
     return context
 
 
@@ -415,8 +425,6 @@ def incident_report(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
     app, so opening the page is recorded as an export."""
     audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=found.incident)
     context = incident_context(request, found) | {"printed_at": timezone.now()}
-    if found.may_analyse and context["assessment"]:
-        context["linked"] = links_of(request.user, context["assessment"])[0]
     return render(request, "incidents/incident_report.html", context)
 
 
