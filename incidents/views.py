@@ -52,7 +52,7 @@ from incidents.selectors import (
 from incidents.trends import MAX_MONTHS, period_between, trends_of
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_export, audit_record, audit_view
+from safespaces.audit.services import audit_export, audit_list, audit_record, audit_view
 from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
 from safespaces.editing import edit_saved
@@ -453,12 +453,14 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 def patterns(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Incidents linked by a threat assessment, or by place and source close in time."""
-    page = Paginator(patterns_in(incidents_visible_to(request.user)), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    # Names are decrypted for the patterns on this page only.
+    visible = incidents_visible_to(request.user)
+    page = Paginator(patterns_in(visible), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Summaries and names are decrypted for the patterns on this page only; the response's
+    # audit event names every incident whose summary it shows.
+    audit_list(request, object_type="incidents.incident")
     page.object_list = with_names(
         list(page.object_list),
+        incidents=visible,
         actors=actors_visible_to(request.user),
         hidden_source=_("A source you may not see"),
     )
