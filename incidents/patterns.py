@@ -14,10 +14,12 @@ the first one after the window opens the next. So no pattern found this way span
 window, and a long run of incidents shows as several patterns, one after another.
 
 A threat assessment's links are a coordinator's judgement, not a guess: they join incidents
-whatever the dates, and join the groups their incidents belong to.
+whatever the dates. They make patterns of their own (clusters of linked incidents, by
+union-find) rather than joining the windows of their incidents, which would chain windows into
+the long patterns the window is there to stop. An incident both linked and close to others is
+in two patterns, each saying why.
 
-Each incident says why it belongs (`Member.reasons`). Linked incidents form clusters
-(union-find); a cluster of two or more is a pattern. Only the incidents the user may see take
+Each incident says why it belongs (`Member.reasons`). Only the incidents the user may see take
 part, and a link through an incident they may not see does not count, so a pattern never hints
 at what is hidden. The clustering reads unencrypted columns only; place and actor names and the
 incidents' summaries are decrypted for the patterns on screen, in one query each.
@@ -188,10 +190,66 @@ def _windows(same: list[Member], window: timedelta) -> list[list[Member]]:
     return windows
 
 
+def _newest_first(group: list[Member]) -> list[Member]:
+    return sorted(group, key=lambda m: (m.occurred_on, m.reference), reverse=True)
+
+
+def _assessed_patterns(
+    members: dict[uuid.UUID, Member], links: list[tuple[uuid.UUID, uuid.UUID]]
+) -> list[Pattern]:
+    """Incidents joined by threat assessments' links, each saying which links hold it there."""
+    groups = _Groups()
+    links_to: dict[uuid.UUID, set[str]] = defaultdict(set)
+    linked_from: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for a, b in links:
+        if a in members and b in members and a != b:
+            groups.join(a, b)
+            links_to[a].add(members[b].reference)
+            linked_from[b].add(members[a].reference)
+    clusters: dict[uuid.UUID, list[Member]] = defaultdict(list)
+    for pk in groups.parent:
+        member = replace(
+            members[pk],
+            links_to=tuple(sorted(links_to.get(pk, ()))),
+            linked_from=tuple(sorted(linked_from.get(pk, ()))),
+        )
+        clusters[groups.find(pk)].append(member)
+    return [Pattern(_newest_first(group), assessed=True) for group in clusters.values()]
+
+
+def _close_patterns(members: dict[uuid.UUID, Member], window: timedelta) -> list[Pattern]:
+    """Incidents at one place from one source, a window at a time, each saying how long after
+    the window's first it came."""
+    by_place_and_source: dict[tuple[uuid.UUID, uuid.UUID], list[Member]] = defaultdict(list)
+    for member in members.values():
+        if member.place_id is not None and member.source_id is not None:
+            by_place_and_source[(member.place_id, member.source_id)].append(member)
+    patterns = []
+    for (place, source), same in by_place_and_source.items():
+        same.sort(key=lambda m: (m.occurred_on, m.reference))
+        for first, *rest in _windows(same, window):
+            if not rest:
+                continue
+            group = [replace(first, opens_window=True)] + [
+                replace(
+                    later,
+                    anchor=first.reference,
+                    days_after=(later.occurred_on - first.occurred_on).days,
+                )
+                for later in rest
+            ]
+            patterns.append(
+                Pattern(_newest_first(group), assessed=False, shared=[Shared(place, source)])
+            )
+    return patterns
+
+
 def patterns_in(incidents: QuerySet[Incident], *, window: timedelta = WINDOW) -> list[Pattern]:
     """The patterns among `incidents` (those the user may see), newest first, in two queries.
 
     A pattern found by place and source spans at most `window` (see the module's docstring).
+    Threat assessments' links make patterns of their own, so they never stretch one of those:
+    an incident both linked and close to others shows in both, each saying why.
     """
     links = assessment_links(incidents)
     through = ThreatAssessment.linked_incidents.through
@@ -205,57 +263,9 @@ def patterns_in(incidents: QuerySet[Incident], *, window: timedelta = WINDOW) ->
         .values_list(*COLUMNS)
     )
     members = {row[0]: Member(*row) for row in candidates}
-    groups = _Groups()
-    links_to: dict[uuid.UUID, set[str]] = defaultdict(set)
-    linked_from: dict[uuid.UUID, set[str]] = defaultdict(set)
-    for a, b in links:
-        if a in members and b in members and a != b:
-            groups.join(a, b)
-            links_to[a].add(members[b].reference)
-            linked_from[b].add(members[a].reference)
-    # Same place and source: sorted by date and cut into windows of `window` from their first.
-    by_place_and_source: dict[tuple[uuid.UUID, uuid.UUID], list[Member]] = defaultdict(list)
-    for member in members.values():
-        if member.place_id is not None and member.source_id is not None:
-            by_place_and_source[(member.place_id, member.source_id)].append(member)
-    shared_by_root: dict[uuid.UUID, set[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(set)
-    close_pairs = []
-    for pair, same in by_place_and_source.items():
-        same.sort(key=lambda m: (m.occurred_on, m.reference))
-        for first, *rest in _windows(same, window):
-            if not rest:
-                continue
-            members[first.id] = replace(members[first.id], opens_window=True)
-            for later in rest:
-                groups.join(first.id, later.id)
-                days = (later.occurred_on - first.occurred_on).days
-                members[later.id] = replace(
-                    members[later.id], anchor=first.reference, days_after=days
-                )
-            close_pairs.append((pair, first.id))
-    for pair, pk in close_pairs:
-        shared_by_root[groups.find(pk)].add(pair)
-    assessed_roots = {groups.find(a) for a in links_to}
-    clusters: dict[uuid.UUID, list[Member]] = defaultdict(list)
-    for pk in groups.parent:
-        member = members[pk]
-        if pk in links_to or pk in linked_from:
-            member = replace(
-                member,
-                links_to=tuple(sorted(links_to[pk])),
-                linked_from=tuple(sorted(linked_from[pk])),
-            )
-        clusters[groups.find(pk)].append(member)
-    patterns = [
-        Pattern(
-            members=sorted(group, key=lambda m: (m.occurred_on, m.reference), reverse=True),
-            assessed=root in assessed_roots,
-            shared=[Shared(place, source) for place, source in sorted(shared_by_root[root])],
-        )
-        for root, group in clusters.items()
-        if len(group) > 1
-    ]
-    patterns.sort(key=lambda p: (p.latest, p.members[0].reference), reverse=True)
+    patterns = _assessed_patterns(members, links) + _close_patterns(members, window)
+    # Newest first; of two ending with the same incident, the assessed one first.
+    patterns.sort(key=lambda p: (p.latest, p.members[0].reference, p.assessed), reverse=True)
     return patterns
 
 

@@ -88,10 +88,11 @@ class IncidentChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj: Incident) -> str:
         category = f" \u00b7 {obj.get_category_display()}" if obj.category else ""
+        # One box beside the tick, so that its three parts wrap under one another on a phone.
         return format_html(
-            '<span class="suggestion-reference">{}</span> '
+            '<span class="incident-choice"><span class="suggestion-reference">{}</span> '
             '<span class="suggestion-meta">{}{}</span> '
-            '<span class="incident-line-summary">{}</span>',
+            '<span class="incident-line-summary">{}</span></span>',
             obj.reference,
             date_format(obj.occurred_on, "j M Y"),
             category,

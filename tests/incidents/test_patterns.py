@@ -102,7 +102,7 @@ def test_each_incident_says_why_it_is_in_its_pattern(client: Client, coordinator
     page = response.content.decode()
 
     assert response.status_code == 200
-    assert len(shown_patterns(page)) == 1
+    assert len(shown_patterns(page)) == 2  # the place and source's, and the assessment's
     assert "same place and suspected source: the first of them" in page
     assert f"same place and suspected source as {first.reference}, 20 days later" in page
     assert f"same place and suspected source as {first.reference}, the same day" in page
@@ -169,13 +169,14 @@ def test_a_threat_assessment_links_incidents_whatever_their_place_and_date(
     assert "Linked in a threat assessment" in page
 
 
-def test_both_kinds_of_link_join_into_one_pattern_newest_first(
+def test_an_assessment_link_makes_a_pattern_of_its_own_that_stretches_no_window(
     client: Client, coordinator: User
 ) -> None:
     shelter, crew = PlaceFactory(), AdversaryFactory()
     a = IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
     b = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=10))
-    c = IncidentFactory(occurred_on=DAY - timedelta(days=300))
+    c = IncidentFactory(place=shelter, source=crew, occurred_on=DAY - timedelta(days=300))
+    d = IncidentFactory(place=shelter, source=crew, occurred_on=DAY - timedelta(days=290))
     ThreatAssessmentFactory(incident=c, linked_incidents=[a])
     older_pair = [
         IncidentFactory(occurred_on=DAY - timedelta(days=500)),
@@ -186,7 +187,13 @@ def test_both_kinds_of_link_join_into_one_pattern_newest_first(
 
     page = sign_in(client, coordinator).get(URL).content.decode()
 
-    assert shown_patterns(page) == [references(b, a, c), references(*older_pair)]
+    # a is close to b and linked to c: it shows in both patterns, and c's window stays apart.
+    assert shown_patterns(page) == [
+        references(b, a),
+        references(a, c),
+        references(d, c),
+        references(*older_pair),
+    ]
 
 
 def test_a_pattern_holds_only_incidents_the_user_may_see(
@@ -252,7 +259,8 @@ def test_the_page_makes_as_many_queries_for_1000_incidents_as_for_10(
     add_incidents(10, coordinator)
     client.get(URL)  # the first request of a session does some housekeeping
     with CaptureQueriesContext(connection) as few:
-        assert len(shown_patterns(client.get(URL).content.decode())) == 2
+        # Three at each place and source, and two assessments' links of their own.
+        assert len(shown_patterns(client.get(URL).content.decode())) == 5
 
     add_incidents(990, coordinator)
     with django_assert_num_queries(len(few)):  # type: ignore[operator]
