@@ -4,13 +4,25 @@ Step 2 of assessing a threat asks whether there is a pattern over time: the same
 place or actor as before. Two things link incidents here:
 
 - a threat assessment that names other incidents as related (its step 2), and
-- the same place and the same suspected source, within WINDOW of each other. The window chains:
-  three incidents 60 days apart form one pattern, though the first and last are 120 days apart.
+- the same place and the same suspected source, within WINDOW of the first of them.
 
-Linked incidents form clusters (union-find); a cluster of two or more is a pattern. Only the
-incidents the user may see take part, and a link through an incident they may not see does not
-count, so a pattern never hints at what is hidden. The clustering reads unencrypted columns only;
-place and actor names are decrypted for the patterns on screen, in one query each.
+The window is anchored, not chained. Chaining (each incident close to the one before) once made
+one "pattern" of 27 incidents over 18 months, which nobody can read as one: incidents 20 days
+apart never leave a gap, so splitting chains at gaps would not have helped. Instead the first
+incident at a place from a source opens a window; the incidents within WINDOW of it join it;
+the first one after the window opens the next. So no pattern found this way spans more than the
+window, and a long run of incidents shows as several patterns, one after another.
+
+A threat assessment's links are a coordinator's judgement, not a guess: they join incidents
+whatever the dates. They make patterns of their own (clusters of linked incidents, by
+union-find) rather than joining the windows of their incidents, which would chain windows into
+the long patterns the window is there to stop. An incident both linked and close to others is
+in two patterns, each saying why.
+
+Each incident says why it belongs (`Member.reasons`). Only the incidents the user may see take
+part, and a link through an incident they may not see does not count, so a pattern never hints
+at what is hidden. The clustering reads unencrypted columns only; place and actor names and the
+incidents' summaries are decrypted for the patterns on screen, in one query each.
 """
 
 import uuid
@@ -19,9 +31,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, ngettext
 
 from allies.models import Actor
 from incidents.models import Category, Incident, Kind, ThreatAssessment
+from incidents.selectors import summary_line
 from safespaces.places.models import Place
 
 WINDOW = timedelta(days=90)
@@ -42,7 +56,8 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class Member:
-    """An incident in a pattern: its unencrypted columns, and names added for those shown."""
+    """An incident in a pattern: its unencrypted columns, why it belongs, and the names and
+    summary added for those shown."""
 
     id: uuid.UUID
     reference: str
@@ -54,6 +69,47 @@ class Member:
     source_id: uuid.UUID | None
     place: str = ""
     source: str = ""
+    summary: str = ""
+    # Same place and source: the first incident of its window, and how many days after it this
+    # one came (`anchor` empty for that first one, which has `opens_window`).
+    anchor: str = ""
+    days_after: int = 0
+    opens_window: bool = False
+    # Threat assessments: the incidents this one's links to, and those whose link to it.
+    links_to: tuple[str, ...] = ()
+    linked_from: tuple[str, ...] = ()
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the incident is in its pattern, in words, as many reasons as apply."""
+        found = []
+        if self.anchor and self.days_after == 0:
+            found.append(
+                gettext("same place and suspected source as %(first)s, the same day")
+                % {"first": self.anchor}
+            )
+        elif self.anchor:
+            found.append(
+                ngettext(
+                    "same place and suspected source as %(first)s, %(days)d day later",
+                    "same place and suspected source as %(first)s, %(days)d days later",
+                    self.days_after,
+                )
+                % {"first": self.anchor, "days": self.days_after}
+            )
+        elif self.opens_window:
+            found.append(gettext("same place and suspected source: the first of them"))
+        if self.links_to:
+            found.append(
+                gettext("its threat assessment links %(references)s")
+                % {"references": ", ".join(self.links_to)}
+            )
+        if self.linked_from:
+            found.append(
+                gettext("linked in the threat assessment of %(references)s")
+                % {"references": ", ".join(self.linked_from)}
+            )
+        return found
 
     def get_kind_display(self) -> str:
         return str(Kind(self.kind).label)
@@ -122,8 +178,79 @@ def assessment_links(incidents: QuerySet[Incident]) -> list[tuple[uuid.UUID, uui
     )
 
 
+def _windows(same: list[Member], window: timedelta) -> list[list[Member]]:
+    """Incidents at one place from one source, oldest first, cut into windows: each window
+    holds its first incident and those within `window` of it (not of the one before)."""
+    windows: list[list[Member]] = []
+    for member in same:
+        if windows and member.occurred_on - windows[-1][0].occurred_on <= window:
+            windows[-1].append(member)
+        else:
+            windows.append([member])
+    return windows
+
+
+def _newest_first(group: list[Member]) -> list[Member]:
+    return sorted(group, key=lambda m: (m.occurred_on, m.reference), reverse=True)
+
+
+def _assessed_patterns(
+    members: dict[uuid.UUID, Member], links: list[tuple[uuid.UUID, uuid.UUID]]
+) -> list[Pattern]:
+    """Incidents joined by threat assessments' links, each saying which links hold it there."""
+    groups = _Groups()
+    links_to: dict[uuid.UUID, set[str]] = defaultdict(set)
+    linked_from: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for a, b in links:
+        if a in members and b in members and a != b:
+            groups.join(a, b)
+            links_to[a].add(members[b].reference)
+            linked_from[b].add(members[a].reference)
+    clusters: dict[uuid.UUID, list[Member]] = defaultdict(list)
+    for pk in groups.parent:
+        member = replace(
+            members[pk],
+            links_to=tuple(sorted(links_to.get(pk, ()))),
+            linked_from=tuple(sorted(linked_from.get(pk, ()))),
+        )
+        clusters[groups.find(pk)].append(member)
+    return [Pattern(_newest_first(group), assessed=True) for group in clusters.values()]
+
+
+def _close_patterns(members: dict[uuid.UUID, Member], window: timedelta) -> list[Pattern]:
+    """Incidents at one place from one source, a window at a time, each saying how long after
+    the window's first it came."""
+    by_place_and_source: dict[tuple[uuid.UUID, uuid.UUID], list[Member]] = defaultdict(list)
+    for member in members.values():
+        if member.place_id is not None and member.source_id is not None:
+            by_place_and_source[(member.place_id, member.source_id)].append(member)
+    patterns = []
+    for (place, source), same in by_place_and_source.items():
+        same.sort(key=lambda m: (m.occurred_on, m.reference))
+        for first, *rest in _windows(same, window):
+            if not rest:
+                continue
+            group = [replace(first, opens_window=True)] + [
+                replace(
+                    later,
+                    anchor=first.reference,
+                    days_after=(later.occurred_on - first.occurred_on).days,
+                )
+                for later in rest
+            ]
+            patterns.append(
+                Pattern(_newest_first(group), assessed=False, shared=[Shared(place, source)])
+            )
+    return patterns
+
+
 def patterns_in(incidents: QuerySet[Incident], *, window: timedelta = WINDOW) -> list[Pattern]:
-    """The patterns among `incidents` (those the user may see), newest first, in two queries."""
+    """The patterns among `incidents` (those the user may see), newest first, in two queries.
+
+    A pattern found by place and source spans at most `window` (see the module's docstring).
+    Threat assessments' links make patterns of their own, so they never stretch one of those:
+    an incident both linked and close to others shows in both, each saying why.
+    """
     links = assessment_links(incidents)
     through = ThreatAssessment.linked_incidents.through
     candidates = (
@@ -136,48 +263,24 @@ def patterns_in(incidents: QuerySet[Incident], *, window: timedelta = WINDOW) ->
         .values_list(*COLUMNS)
     )
     members = {row[0]: Member(*row) for row in candidates}
-    groups = _Groups()
-    for a, b in links:
-        if a in members and b in members:
-            groups.join(a, b)
-    # Same place and source: sorted by date, each incident joins the one before it if close.
-    by_place_and_source: dict[tuple[uuid.UUID, uuid.UUID], list[Member]] = defaultdict(list)
-    for member in members.values():
-        if member.place_id is not None and member.source_id is not None:
-            by_place_and_source[(member.place_id, member.source_id)].append(member)
-    shared_by_root: dict[uuid.UUID, set[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(set)
-    close_pairs = []
-    for pair, same in by_place_and_source.items():
-        same.sort(key=lambda m: (m.occurred_on, m.reference))
-        for before, after in zip(same, same[1:], strict=False):
-            if after.occurred_on - before.occurred_on <= window:
-                groups.join(before.id, after.id)
-                close_pairs.append((pair, before.id))
-    for pair, pk in close_pairs:
-        shared_by_root[groups.find(pk)].add(pair)
-    assessed_roots = {groups.find(a) for a, b in links if a in members and b in members}
-    clusters: dict[uuid.UUID, list[Member]] = defaultdict(list)
-    for pk in groups.parent:
-        clusters[groups.find(pk)].append(members[pk])
-    patterns = [
-        Pattern(
-            members=sorted(group, key=lambda m: (m.occurred_on, m.reference), reverse=True),
-            assessed=root in assessed_roots,
-            shared=[Shared(place, source) for place, source in sorted(shared_by_root[root])],
-        )
-        for root, group in clusters.items()
-        if len(group) > 1
-    ]
-    patterns.sort(key=lambda p: (p.latest, p.members[0].reference), reverse=True)
+    patterns = _assessed_patterns(members, links) + _close_patterns(members, window)
+    # Newest first; of two ending with the same incident, the assessed one first.
+    patterns.sort(key=lambda p: (p.latest, p.members[0].reference, p.assessed), reverse=True)
     return patterns
 
 
 def with_names(
-    patterns: list[Pattern], *, actors: QuerySet[Actor], hidden_source: str
+    patterns: list[Pattern],
+    *,
+    incidents: QuerySet[Incident],
+    actors: QuerySet[Actor],
+    hidden_source: str,
 ) -> list[Pattern]:
-    """The patterns with the names of the places and sources they show, decrypted for these only.
+    """The patterns with the summaries of the incidents they show and the names of the places
+    and sources, decrypted for these only.
 
-    Two queries whatever the number of patterns. A source outside `actors` is not named.
+    Three queries whatever the number of patterns. A summary is read from `incidents` (those the
+    user may see) and a source from `actors`: what is outside them stays unsaid.
     """
     shown = [m for p in patterns for m in p.shown]
     place_ids = {m.place_id for m in shown if m.place_id} | {
@@ -185,6 +288,10 @@ def with_names(
     }
     source_ids = {m.source_id for m in shown if m.source_id} | {
         s.source_id for p in patterns for s in p.shared
+    }
+    summaries = {
+        incident.pk: summary_line(incident.summary)
+        for incident in incidents.filter(pk__in=[m.id for m in shown]).only("id", "summary")
     }
     # By primary key; a member without a place (None) gets the default.
     places: dict[uuid.UUID | None, str] = {
@@ -201,7 +308,12 @@ def with_names(
         replace(
             pattern,
             members=[
-                replace(m, place=places.get(m.place_id, ""), source=source_name(m.source_id))
+                replace(
+                    m,
+                    place=places.get(m.place_id, ""),
+                    source=source_name(m.source_id),
+                    summary=summaries.get(m.id, ""),
+                )
                 for m in pattern.shown
             ]
             + pattern.members[SHOWN:],

@@ -185,16 +185,45 @@ SHARED_LABELS: dict[str, Promise] = {
     "same_category": _("same category"),
     "same_person": _("same person affected"),
 }
-# Fields the pattern list shows: none of them encrypted.
-LISTED_FIELDS = ("id", "reference", "kind", "category", "occurred_on", "approximate")
+# Fields the pattern list shows. The summary is loaded sealed with the rest and opened only when
+# the page shows it, so only the rows on screen are decrypted (and recorded as shown).
+LISTED_FIELDS = ("id", "reference", "kind", "category", "occurred_on", "approximate", "summary")
+# A summary may run to 200 characters; beside a checkbox on a phone two lines say enough.
+SUMMARY_LINE = 80
+
+
+def summary_line(summary: str) -> str:
+    """The summary short enough for a list on a phone: cut at a word, with an ellipsis."""
+    if len(summary) <= SUMMARY_LINE:
+        return summary
+    cut = summary[: SUMMARY_LINE - 1]
+    # At a space, unless the last word is so long that little would be left.
+    at_space = cut.rsplit(" ", 1)[0]
+    if len(at_space) >= SUMMARY_LINE // 2:
+        cut = at_space
+    return cut.rstrip(" ,.;:-") + "\u2026"
 
 
 @dataclass(frozen=True)
-class PatternSuggestion:
+class IncidentLine:
+    """An incident as one line of a list: its reference, date and what happened in a few words.
+
+    List only incidents the user may see (`incidents_visible_to`): whoever sees an incident may
+    read its summary, which is decrypted only when a page shows it.
+    """
+
+    incident: Incident
+
+    @property
+    def summary(self) -> str:
+        return summary_line(self.incident.summary)
+
+
+@dataclass(frozen=True)
+class PatternSuggestion(IncidentLine):
     """An incident that may belong to the same pattern, with what it shares with the one
     assessed (empty for an incident linked earlier that shares none of these)."""
 
-    incident: Incident
     shared: list[str]
 
     def __str__(self) -> str:
@@ -252,6 +281,24 @@ def links_of(user: User, assessment: ThreatAssessment) -> tuple[list[Incident], 
     )
     rows = list(linked)
     return [row for row in rows if row.shown], [row.pk for row in rows if not row.shown]
+
+
+def linked_from(user: User, incident: Incident) -> list[IncidentLine]:
+    """The incidents whose threat assessments link to `incident`, those the user may see, most
+    recent first, in one query: the other way round of `links_of`. One the user may not see is
+    left out without a trace."""
+    through = ThreatAssessment.linked_incidents.through
+    assessed = through.objects.filter(incident_id=incident.pk).values(
+        "threatassessment__incident_id"
+    )
+    rows = (
+        incidents_visible_to(user)
+        .filter(pk__in=assessed)
+        .exclude(pk=incident.pk)
+        .only(*LISTED_FIELDS)
+        .order_by("-occurred_on", "-created_at")
+    )
+    return [IncidentLine(row) for row in rows]
 
 
 def assessment_of(incident: Incident) -> ThreatAssessment | None:

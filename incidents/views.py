@@ -34,11 +34,13 @@ from incidents.selectors import (
     FREQUENT_REPORTS,
     AttachmentAccess,
     IncidentAccess,
+    IncidentLine,
     assessment_of,
     frequent_reporters,
     get_attachment_for_user,
     get_incident_for_user,
     incidents_visible_to,
+    linked_from,
     links_of,
     may_analyse,
     pattern_suggestions,
@@ -50,7 +52,7 @@ from incidents.selectors import (
 from incidents.trends import MAX_MONTHS, period_between, trends_of
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_export, audit_record, audit_view
+from safespaces.audit.services import audit_export, audit_list, audit_record, audit_view
 from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
 from safespaces.editing import edit_saved
@@ -129,7 +131,15 @@ def incident_context(request: AuthenticatedHttpRequest, found: IncidentAccess) -
         "may_analyse": analyse,
     }
     if analyse:
-        context |= {"assessment": assessment_of(incident), "reviews": reviews_of(incident)}
+        assessment = assessment_of(incident)
+        links = links_of(request.user, assessment)[0] if assessment else []
+        context |= {
+            "assessment": assessment,
+            "reviews": reviews_of(incident),
+            # Pattern links both ways, to and from the incidents the user may see.
+            "linked": [IncidentLine(other) for other in links],
+            "linked_from": linked_from(request.user, incident),
+        }
     return context
 
 
@@ -415,8 +425,6 @@ def incident_report(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
     app, so opening the page is recorded as an export."""
     audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=found.incident)
     context = incident_context(request, found) | {"printed_at": timezone.now()}
-    if found.may_analyse and context["assessment"]:
-        context["linked"] = links_of(request.user, context["assessment"])[0]
     return render(request, "incidents/incident_report.html", context)
 
 
@@ -445,12 +453,14 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 def patterns(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Incidents linked by a threat assessment, or by place and source close in time."""
-    page = Paginator(patterns_in(incidents_visible_to(request.user)), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    # Names are decrypted for the patterns on this page only.
+    visible = incidents_visible_to(request.user)
+    page = Paginator(patterns_in(visible), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Summaries and names are decrypted for the patterns on this page only; the response's
+    # audit event names every incident whose summary it shows.
+    audit_list(request, object_type="incidents.incident")
     page.object_list = with_names(
         list(page.object_list),
+        incidents=visible,
         actors=actors_visible_to(request.user),
         hidden_source=_("A source you may not see"),
     )

@@ -5,6 +5,8 @@ from uuid import UUID
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +14,7 @@ from allies.forms import ActorChoiceField
 from allies.models import Actor, Stance
 from allies.selectors import actors_visible_to, is_asked_often, requests_in_window
 from incidents.models import Incident
-from incidents.selectors import incidents_visible_to
+from incidents.selectors import incidents_visible_to, summary_line
 from riskassessment.models import (
     Alternative,
     Assessment,
@@ -77,11 +79,25 @@ PRESETS: dict[str, tuple[Any, Any]] = {
 
 
 class IncidentChoiceField(forms.ModelMultipleChoiceField):
-    """Incidents by reference, date and category: nothing is decrypted to label them."""
+    """Incidents by reference, date, category and what happened in a few words.
+
+    The queryset holds only incidents the user may see (`linkable_incidents`), so whoever is
+    offered one may read its summary. It is decrypted when the list is drawn, for the incidents
+    listed only, and the response's audit event names each of them.
+    """
 
     def label_from_instance(self, obj: Incident) -> str:
         category = f" \u00b7 {obj.get_category_display()}" if obj.category else ""
-        return f"{obj.reference} \u00b7 {obj.occurred_on:%d %b %Y}{category}"
+        # One box beside the tick, so that its three parts wrap under one another on a phone.
+        return format_html(
+            '<span class="incident-choice"><span class="suggestion-reference">{}</span> '
+            '<span class="suggestion-meta">{}{}</span> '
+            '<span class="incident-line-summary">{}</span></span>',
+            obj.reference,
+            date_format(obj.occurred_on, "j M Y"),
+            category,
+            summary_line(obj.summary),
+        )
 
 
 def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) -> QuerySet[Incident]:
@@ -92,7 +108,7 @@ def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) ->
     return (
         incidents_visible_to(user)
         .filter(recent)
-        .only("id", "reference", "occurred_on", "category")
+        .only("id", "reference", "occurred_on", "category", "summary")
         .order_by("-occurred_on", "-created_at")
     )
 

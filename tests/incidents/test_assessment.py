@@ -6,7 +6,12 @@ from django.test import Client
 from django.utils import timezone
 
 from incidents.models import Incident, ThreatAssessment, TimelineEntry
-from incidents.selectors import PATTERN_SUGGESTIONS, pattern_suggestions
+from incidents.selectors import (
+    PATTERN_SUGGESTIONS,
+    SUMMARY_LINE,
+    pattern_suggestions,
+    summary_line,
+)
 from incidents.services import assessment_save
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
@@ -297,7 +302,10 @@ def test_suggestions_take_one_query_whatever_the_size_of_the_book(
 
     with django_assert_num_queries(1):  # type: ignore[operator]
         suggestions = pattern_suggestions(coordinator, incident)
-        [(s.incident.reference, s.incident.get_kind_display(), s.shared) for s in suggestions]
+        [
+            (s.incident.reference, s.incident.get_kind_display(), s.summary, s.shared)
+            for s in suggestions
+        ]
 
 
 def test_the_form_lists_suggestions_ticked_only_if_already_linked(
@@ -330,6 +338,40 @@ def test_an_incident_linked_earlier_stays_listed_when_it_shares_nothing(
 
     assert is_checked(page, "linked_incidents", linked.pk)
     assert b"linked earlier" in page
+
+
+def test_each_incident_offered_says_what_happened_and_the_look_names_it(
+    client: Client, coordinator: User
+) -> None:
+    shelter = PlaceFactory()
+    incident = IncidentFactory(place=shelter, category="other")
+    suggested = IncidentFactory(place=shelter, category="other", summary="Car at the gate")
+    linked = IncidentFactory(category="other", summary="Messages from an unknown number")
+    hidden = IncidentFactory(category="other", visibility="named", summary="Call to her sister")
+    unrelated = IncidentFactory(category="other", summary="Stolen bicycle")
+    assessment = ThreatAssessmentFactory(incident=incident, linked_incidents=[linked, hidden])
+
+    response = sign_in(client, coordinator).get(url(incident))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Car at the gate" in page and "Messages from an unknown number" in page
+    assert "Call to her sister" not in page and "Stolen bicycle" not in page
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
+    assert event.object_id == str(assessment.pk)
+    shown = set(event.shown)
+    assert {f"incidents.incident:{i.pk}" for i in (suggested, linked)} <= shown
+    # Decrypted only for what the page shows: neither the hidden link nor one not offered.
+    assert not {f"incidents.incident:{i.pk}" for i in (hidden, unrelated)} & shown
+
+
+def test_a_long_summary_is_cut_at_a_word_to_fit_a_phone() -> None:
+    words = "A grey car waited outside the north shelter for two nights running, its lights off"
+    assert summary_line("Car at the gate") == "Car at the gate"
+    assert summary_line(words * 2) == (
+        "A grey car waited outside the north shelter for two nights running, its lights\u2026"
+    )
+    assert len(summary_line("x" * 200)) == SUMMARY_LINE
 
 
 def test_ticked_incidents_are_linked(client: Client, coordinator: User) -> None:

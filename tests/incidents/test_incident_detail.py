@@ -12,6 +12,7 @@ from tests.factories import (
     IncidentFactory,
     PersonFactory,
     PlaceFactory,
+    ThreatAssessmentFactory,
     TimelineEntryFactory,
 )
 
@@ -191,3 +192,86 @@ def test_staff_do_not_see_the_lines_of_assessments_and_reviews(
     assert "Imminent" not in as_staff and "Take measures" not in as_staff
     assert "Imminent" in as_coordinator.content.decode()
     assert "Take measures" in as_coordinator.content.decode()
+
+
+def test_a_pattern_link_shows_on_both_incidents(client: Client, coordinator: User) -> None:
+    earlier = IncidentFactory(summary="Car at the gate two nights running")
+    assessed = IncidentFactory(summary="Messages from an unknown number")
+    ThreatAssessmentFactory(incident=assessed, linked_incidents=[earlier])
+    sign_in(client, coordinator)
+
+    forward = client.get(url(assessed))
+    back = client.get(url(earlier))
+
+    assert forward.status_code == back.status_code == 200
+    forward_page, back_page = forward.content.decode(), back.content.decode()
+    assert "Incidents it links as a pattern" in forward_page
+    assert f'href="/incidents/{earlier.pk}/">{earlier.reference}</a>' in forward_page
+    assert "Car at the gate two nights running" in forward_page
+    assert "Linked from" in back_page
+    assert f'href="/incidents/{assessed.pk}/">{assessed.reference}</a>' in back_page
+    assert "Messages from an unknown number" in back_page
+    # The look at the incident names the other incident whose summary it showed.
+    look = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, object_id=str(earlier.pk))
+    assert f"incidents.incident:{assessed.pk}" in look.get().shown
+
+
+def test_a_link_from_an_incident_the_viewer_may_not_see_is_not_revealed(
+    client: Client, coordinator: User, administrator: User
+) -> None:
+    incident = IncidentFactory()
+    hidden = IncidentFactory(visibility="named", summary="Her brother came to the office")
+    seen = IncidentFactory(summary="Messages from an unknown number")
+    ThreatAssessmentFactory(incident=hidden, linked_incidents=[incident])
+    ThreatAssessmentFactory(incident=seen, linked_incidents=[incident])
+
+    response = sign_in(client, coordinator).get(url(incident))
+    as_administrator = sign_in(Client(), administrator).get(url(incident)).content.decode()
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Linked from" in page and seen.reference in page
+    assert "Messages from an unknown number" in page
+    assert hidden.reference not in page
+    assert "Her brother came to the office" not in page
+    assert (
+        f"incidents.incident:{hidden.pk}"
+        not in AuditEvent.objects.get(action=AuditEvent.Action.VIEW, actor=coordinator).shown
+    )
+    assert hidden.reference in as_administrator  # the link is there for whoever may see it
+
+
+def test_staff_do_not_see_the_pattern_links_of_assessments(client: Client, staff: User) -> None:
+    incident = IncidentFactory()
+    other = IncidentFactory(summary="Messages from an unknown number")
+    ThreatAssessmentFactory(incident=other, linked_incidents=[incident])
+
+    response = sign_in(client, staff).get(url(incident))
+
+    assert response.status_code == 200
+    assert incident.reference.encode() in response.content
+    assert b"Linked from" not in response.content
+    assert other.reference.encode() not in response.content
+
+
+def test_the_query_count_does_not_grow_with_the_pattern_links(
+    client: Client, coordinator: User
+) -> None:
+    incident = IncidentFactory()
+    assessment = ThreatAssessmentFactory(
+        incident=incident, linked_incidents=IncidentFactory.create_batch(2)
+    )
+    for other in IncidentFactory.create_batch(2):
+        ThreatAssessmentFactory(incident=other, linked_incidents=[incident])
+    sign_in(client, coordinator).get(url(incident))  # the first request notes the session's start
+    with CaptureQueriesContext(connection) as few:
+        client.get(url(incident))
+    assessment.linked_incidents.add(*IncidentFactory.create_batch(15))
+    for other in IncidentFactory.create_batch(15):
+        ThreatAssessmentFactory(incident=other, linked_incidents=[incident])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url(incident))
+
+    assert len(many) == len(few)
+    assert len(response.context["linked"]) == 17
+    assert len(response.context["linked_from"]) == 17

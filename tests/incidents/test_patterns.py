@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from incidents.models import Incident
 from incidents.patterns import SHOWN, patterns_in
 from safespaces.accounts.models import User
+from safespaces.audit.models import AuditEvent
 from tests.conftest import sign_in
 from tests.factories import (
     AdversaryFactory,
@@ -39,35 +40,99 @@ def test_incidents_at_one_place_from_one_source_within_the_window_form_a_pattern
     shelter, crew = PlaceFactory(name="North shelter"), AdversaryFactory(name="Blue Door Crew")
     first = IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
     second = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=60))
-    # 60 days after the second, 120 after the first: the window chains.
-    third = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=120))
+    # 60 days after the second but 120 after the first: outside the first one's window.
+    IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=120))
 
     page = sign_in(client, coordinator).get(URL).content.decode()
 
-    assert shown_patterns(page) == [references(third, second, first)]
+    assert shown_patterns(page) == [references(second, first)]
     assert "Same place, North shelter, and same suspected source, Blue Door Crew" in page
-    assert "3 incidents, 1 Mar 2026 to 29 Jun 2026" in page
+    assert "2 incidents, 1 Mar 2026 to 30 Apr 2026" in page
 
 
-def test_a_long_chain_lists_its_newest_incidents_and_links_to_the_rest(
+def test_a_long_run_of_incidents_lists_its_newest_and_links_to_the_rest(
     client: Client, coordinator: User
 ) -> None:
     shelter, crew = PlaceFactory(), AdversaryFactory()
-    chain = [
-        IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=30 * n))
+    run = [
+        IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=5 * n))
         for n in range(SHOWN + 3)
     ]
 
     page = sign_in(client, coordinator).get(URL).content.decode()
 
-    newest_first = references(*reversed(chain))
+    newest_first = references(*reversed(run))
     assert shown_patterns(page) == [newest_first[:SHOWN]]
     assert "And 3 earlier incidents in this pattern." in page
     timeline = (
         f"/incidents/?place={shelter.pk}&amp;source={crew.pk}&amp;since=2026-03-01&amp;until="
-        f"{chain[-1].occurred_on.isoformat()}"
+        f"{run[-1].occurred_on.isoformat()}"
     )
     assert f'<a href="{timeline}">see them in the timeline</a>' in page
+
+
+@pytest.mark.django_db
+def test_a_chain_over_18_months_is_cut_into_patterns_no_longer_than_the_window() -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    chain = [
+        IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=20 * n))
+        for n in range(28)  # every 20 days: never a gap as long as the window
+    ]
+    assert (chain[-1].occurred_on - chain[0].occurred_on).days > 500
+
+    found = patterns_in(Incident.objects.all(), window=timedelta(days=30))
+
+    assert len(found) > 5
+    assert all(p.latest - p.earliest <= timedelta(days=30) for p in found)
+    # Every incident belongs to one pattern at most, and the patterns follow one another.
+    members = [m.id for p in found for m in p.members]
+    assert len(members) == len(set(members))
+    assert found[-1].earliest == chain[0].occurred_on
+
+
+def test_each_incident_says_why_it_is_in_its_pattern(client: Client, coordinator: User) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    first = IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
+    IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=20))
+    IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
+    assessed = IncidentFactory(occurred_on=DAY - timedelta(days=300))
+    ThreatAssessmentFactory(incident=assessed, linked_incidents=[first])
+
+    response = sign_in(client, coordinator).get(URL)
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert len(shown_patterns(page)) == 2  # the place and source's, and the assessment's
+    assert "same place and suspected source: the first of them" in page
+    assert f"same place and suspected source as {first.reference}, 20 days later" in page
+    assert f"same place and suspected source as {first.reference}, the same day" in page
+    assert f"its threat assessment links {first.reference}" in page
+    assert f"linked in the threat assessment of {assessed.reference}" in page
+
+
+def test_the_page_shows_what_happened_and_records_it(client: Client, coordinator: User) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    long = "Two men waited at the gate of the shelter and asked the night staff for her by name "
+    long *= 3
+    shown = [
+        IncidentFactory(place=shelter, source=crew, occurred_on=DAY, summary="Car at the gate"),
+        IncidentFactory(place=shelter, source=crew, occurred_on=DAY, summary=long[:200]),
+    ]
+    apart = IncidentFactory(summary="Call to the office phone")
+
+    response = sign_in(client, coordinator).get(URL)
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Car at the gate" in page
+    cut = "Two men waited at the gate of the shelter and asked the night staff for her by\u2026"
+    assert cut in page
+    assert long[:200] not in page
+    assert "Call to the office phone" not in page  # in no pattern: neither shown nor opened
+    event = AuditEvent.objects.get(action=AuditEvent.Action.LIST, actor=coordinator)
+    assert event.object_type == "incidents.incident"
+    assert {f"incidents.incident:{i.pk}" for i in shown} <= set(event.shown)
+    assert f"incidents.incident:{apart.pk}" not in event.shown
 
 
 def test_incidents_farther_apart_than_the_window_stay_apart(db: None) -> None:
@@ -104,13 +169,14 @@ def test_a_threat_assessment_links_incidents_whatever_their_place_and_date(
     assert "Linked in a threat assessment" in page
 
 
-def test_both_kinds_of_link_join_into_one_pattern_newest_first(
+def test_an_assessment_link_makes_a_pattern_of_its_own_that_stretches_no_window(
     client: Client, coordinator: User
 ) -> None:
     shelter, crew = PlaceFactory(), AdversaryFactory()
     a = IncidentFactory(place=shelter, source=crew, occurred_on=DAY)
     b = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=10))
-    c = IncidentFactory(occurred_on=DAY - timedelta(days=300))
+    c = IncidentFactory(place=shelter, source=crew, occurred_on=DAY - timedelta(days=300))
+    d = IncidentFactory(place=shelter, source=crew, occurred_on=DAY - timedelta(days=290))
     ThreatAssessmentFactory(incident=c, linked_incidents=[a])
     older_pair = [
         IncidentFactory(occurred_on=DAY - timedelta(days=500)),
@@ -121,7 +187,13 @@ def test_both_kinds_of_link_join_into_one_pattern_newest_first(
 
     page = sign_in(client, coordinator).get(URL).content.decode()
 
-    assert shown_patterns(page) == [references(b, a, c), references(*older_pair)]
+    # a is close to b and linked to c: it shows in both patterns, and c's window stays apart.
+    assert shown_patterns(page) == [
+        references(b, a),
+        references(a, c),
+        references(d, c),
+        references(*older_pair),
+    ]
 
 
 def test_a_pattern_holds_only_incidents_the_user_may_see(
@@ -156,7 +228,7 @@ def test_the_page_explains_what_a_pattern_is(client: Client, coordinator: User) 
     page = sign_in(client, coordinator).get(URL).content.decode()
 
     assert "Step 2 of assessing a threat" in page
-    assert "within 90 days of each other" in page
+    assert "within 90 days of the first of them" in page
     assert "No patterns among the incidents you may see." in page
 
 
@@ -187,7 +259,8 @@ def test_the_page_makes_as_many_queries_for_1000_incidents_as_for_10(
     add_incidents(10, coordinator)
     client.get(URL)  # the first request of a session does some housekeeping
     with CaptureQueriesContext(connection) as few:
-        assert len(shown_patterns(client.get(URL).content.decode())) == 2
+        # Three at each place and source, and two assessments' links of their own.
+        assert len(shown_patterns(client.get(URL).content.decode())) == 5
 
     add_incidents(990, coordinator)
     with django_assert_num_queries(len(few)):  # type: ignore[operator]

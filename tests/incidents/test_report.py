@@ -106,6 +106,22 @@ def test_coordinators_get_the_assessment_and_the_reviews(
         assert private not in staff_page
 
 
+def test_the_report_names_the_assessments_that_link_to_the_incident(
+    client: Client, coordinator: User
+) -> None:
+    incident = IncidentFactory()
+    seen, hidden = IncidentFactory(), IncidentFactory(visibility="named")
+    for other in (seen, hidden):
+        ThreatAssessmentFactory(incident=other, linked_incidents=[incident])
+
+    response = sign_in(client, coordinator).get(url(incident))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Linked from the threat assessments of: {seen.reference}" in page
+    assert hidden.reference not in page
+
+
 def test_a_source_staff_may_not_see_stays_unnamed(
     client: Client, staff: User, coordinator: User
 ) -> None:

@@ -1,4 +1,8 @@
+from datetime import timedelta
+
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from riskassessment.models import RiskSituation
@@ -234,3 +238,45 @@ def test_put_is_refused(client: Client, coordinator: User) -> None:
     situation = RiskSituationFactory()
 
     assert sign_in(client, coordinator).put(url(situation)).status_code == 405
+
+
+def test_the_incident_picker_says_what_happened_and_the_look_names_each_incident(
+    client: Client, coordinator: User
+) -> None:
+    offered = IncidentFactory(summary="Messages from an unknown number")
+    linked = IncidentFactory(summary="Car at the gate")
+    hidden = IncidentFactory(visibility="named", summary="Call to her sister")
+    too_old = IncidentFactory(
+        occurred_on=timezone.localdate() - timedelta(days=400), summary="Stolen bicycle"
+    )
+    situation = RiskSituationFactory(incidents=[linked, hidden])
+
+    response = sign_in(client, coordinator).get(url(situation))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<span class="suggestion-reference">{offered.reference}</span>' in page
+    assert "Messages from an unknown number" in page and "Car at the gate" in page
+    assert "Call to her sister" not in page and "Stolen bicycle" not in page
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
+    assert event.object_id == str(situation.pk)
+    shown = set(event.shown)
+    assert {f"incidents.incident:{i.pk}" for i in (offered, linked)} <= shown
+    assert not {f"incidents.incident:{i.pk}" for i in (hidden, too_old)} & shown
+
+
+def test_the_form_makes_as_many_queries_for_80_incidents_as_for_3(
+    client: Client, coordinator: User
+) -> None:
+    situation = RiskSituationFactory(incidents=IncidentFactory.create_batch(2))
+    IncidentFactory()
+    sign_in(client, coordinator).get(url(situation))  # the first request notes the session's start
+    with CaptureQueriesContext(connection) as few:
+        client.get(url(situation))
+    IncidentFactory.create_batch(77)
+
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url(situation))
+
+    assert len(many) == len(few)
+    assert response.content.count(b'name="incidents"') == 80
