@@ -239,7 +239,8 @@ def _place_cell(actors: list[Actor], column: Column, row: Row) -> list[Mark]:
             Mark(
                 actor=actor,
                 x=column.start + (i % across + 0.5) * step_x,
-                y=row.top + (i // across + 0.5) * step_y - lift,
+                # Never above the top of its row, however high the label pushes it.
+                y=max(row.top + (i // across + 0.5) * step_y - lift, row.top + radius + 2),
                 radius=radius,
                 family=FAMILY_OF_SECTOR.get(actor.sector, "other"),
                 label=labels[i],

@@ -84,6 +84,16 @@ def test_a_long_name_wraps_on_two_lines_under_its_mark() -> None:
     assert mark.y + mark.radius < first_y < second_y
 
 
+def test_marks_with_two_line_names_stay_inside_their_row() -> None:
+    names = ["Harbourside Women's Shelter", "Northtown Legal Advice", "Port Welfare Desk", "Amber"]
+    layout = actor_map([actor(name=name, power=5) for name in names], [])
+
+    row = next(r for r in layout.rows if r.power == 5)
+    for mark in layout.marks:
+        assert row.top < mark.y - mark.radius and mark.y + mark.radius < row.bottom
+        assert mark.label_rows[-1][1] < row.bottom
+
+
 def test_a_name_longer_than_two_lines_ends_in_an_ellipsis() -> None:
     layout = actor_map([actor(name="The Very Long Name Of A Network Of Networks")], [])
 
