@@ -4,9 +4,13 @@ Actors sit in a column by stance (adversary to ally, with "unknown" set apart) a
 5 at the top; several actors in one cell share it in a small grid. Marks grow with power and are
 coloured by a family of sectors (eight colours tell apart better than eighteen). Everything here
 is plain arithmetic on actors already loaded: the map costs no query of its own.
+
+The drawing scales to fit its box (it has a viewBox); on a phone the page shows the same actors
+first as a list grouped by stance and power (`ActorMap.groups`), where names are read in full.
 """
 
 import math
+import textwrap
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.models import Actor, Relation, RelationKind, Sector, Stance
 
-COLUMN_WIDTH = 230  # drawn at 1:1 on screen, so names stay readable; the map scrolls sideways
+COLUMN_WIDTH = 230  # drawn at about 1:1 on a desk; a narrower screen shrinks the whole drawing
 HEIGHT = 760
 AXIS = 90  # room beside the rows for the power labels
 TOP = 48  # room above for the column headings
@@ -25,8 +29,12 @@ GAP = 24  # between "unknown" and the adversary-to-ally range
 # Each column's share of COLUMN_WIDTH: few actors stay "unknown" for long.
 COLUMNS = {Stance.UNKNOWN: 0.6, Stance.ADVERSARY: 1.0, Stance.NEUTRAL: 1.0, Stance.ALLY: 1.0}
 POWER_LEVELS = [5, 4, 3, 2, 1]
-LABEL_LENGTH = 16
+LABEL_LENGTH = 16  # characters on one line of a name under its mark
+LABEL_LINES = 2  # a longer name ends in "…"; its mark's title holds it in full
+LABEL_LINE_HEIGHT = 14
 LABEL_WIDTH = 110  # what a name of LABEL_LENGTH takes at the label's font size
+# The order of the list: the map's columns from adversary to ally, and "unknown" after them.
+LIST_ORDER = [Stance.ADVERSARY, Stance.NEUTRAL, Stance.ALLY, Stance.UNKNOWN]
 # More actors than this in one cell and their names no longer fit: the mark keeps its title.
 LABELLED_UP_TO = 4
 
@@ -96,11 +104,25 @@ class Mark:
     y: float
     radius: float
     family: str
-    label: str  # "" when the cell is too crowded for names
+    label: list[str]  # the name on one or two lines; empty when the cell is too crowded
 
     @property
-    def label_y(self) -> float:
-        return self.y + self.radius + 12
+    def label_rows(self) -> list[tuple[str, float]]:
+        """Each line of the label and the baseline it is written on, under the mark."""
+        top = self.y + self.radius + 12
+        return [(line, top + i * LABEL_LINE_HEIGHT) for i, line in enumerate(self.label)]
+
+
+@dataclass(frozen=True)
+class Group:
+    """The actors of one stance in the list, strongest first."""
+
+    stance: Stance
+    powers: list[tuple[int, list[Actor]]]  # only the levels of power that have actors
+
+    @property
+    def count(self) -> int:
+        return sum(len(actors) for _power, actors in self.powers)
 
 
 @dataclass(frozen=True)
@@ -138,6 +160,24 @@ class ActorMap:
         return self.rows[-1].bottom - self.rows[0].top
 
     @property
+    def groups(self) -> list[Group]:
+        """The actors as the list shows them: by stance, then by power from 5 down to 1, then by
+        name. Names already read for the marks are not decrypted again."""
+        cells: dict[tuple[str, int], list[Actor]] = defaultdict(list)
+        for mark in self.marks:
+            cells[(mark.actor.stance, mark.actor.power)].append(mark.actor)
+        groups = []
+        for stance in LIST_ORDER:
+            powers = [
+                (power, sorted(cells[(stance, power)], key=lambda a: a.name.casefold()))
+                for power in POWER_LEVELS
+                if cells.get((stance, power))
+            ]
+            if powers:
+                groups.append(Group(stance, powers))
+        return groups
+
+    @property
     def relation_kinds(self) -> list[RelationKind]:
         """The kinds of relation drawn, in the order of the key."""
         drawn = {line.relation.kind for line in self.lines}
@@ -168,8 +208,14 @@ def _rows() -> list[Row]:
     ]
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= LABEL_LENGTH else name[: LABEL_LENGTH - 1].rstrip() + "…"
+def label_lines(name: str) -> list[str]:
+    """The name on at most LABEL_LINES lines of LABEL_LENGTH characters, broken between words;
+    if it is longer still, the last line ends in "…"."""
+    lines = textwrap.wrap(name, LABEL_LENGTH) or [""]
+    if len(lines) <= LABEL_LINES:
+        return lines
+    last = lines[LABEL_LINES - 1][: LABEL_LENGTH - 1].rstrip()
+    return [*lines[: LABEL_LINES - 1], last + "…"]
 
 
 def _place_cell(actors: list[Actor], column: Column, row: Row) -> list[Mark]:
@@ -183,19 +229,21 @@ def _place_cell(actors: list[Actor], column: Column, row: Row) -> list[Mark]:
         across = max(1, math.ceil(math.sqrt(len(actors) * width / height)))
     down = math.ceil(len(actors) / across)
     step_x, step_y = width / across, height / down
+    labels = [label_lines(actor.name) if labelled else [] for actor in actors]
+    # Labelled marks sit a little high in their slot, leaving the name room below.
+    lift = 8 + LABEL_LINE_HEIGHT / 2 * (max(map(len, labels)) - 1) if labelled else 0
     marks = []
     for i, actor in enumerate(actors):
         radius = min(5 + 3 * actor.power, 0.35 * min(step_x, step_y))
-        # Labelled marks sit a little high in their slot, leaving the name room below.
-        lift = 8 if labelled else 0
         marks.append(
             Mark(
                 actor=actor,
                 x=column.start + (i % across + 0.5) * step_x,
-                y=row.top + (i // across + 0.5) * step_y - lift,
+                # Never above the top of its row, however high the label pushes it.
+                y=max(row.top + (i // across + 0.5) * step_y - lift, row.top + radius + 2),
                 radius=radius,
                 family=FAMILY_OF_SECTOR.get(actor.sector, "other"),
-                label=_short(actor.name) if labelled else "",
+                label=labels[i],
             )
         )
     return marks

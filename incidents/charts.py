@@ -27,10 +27,19 @@ BAR_ROW = 52
 BAR_LONGEST = 82.0  # % of the width for the longest bar: its count goes after it
 VALUE_GAP = 6  # px between the end of a bar and its count
 LABEL_LENGTH = 44  # characters that fit on a 360 px phone at the label's size
-# Stacked series share a palette of colours (classes chart-fill-0 to chart-fill-11, in app.css)
-# that tell apart for people who do not see red and green. Every second series is also striped,
-# so neighbours in a column differ in more than colour, in grey print as on screen.
-PALETTE_SIZE = 12
+# Stacked series: few of them, each with its own colour (classes chart-fill-0 to chart-fill-5, in
+# app.css, Paul Tol's colour-blind-safe colours) and its own pattern (<pattern> in the chart's
+# SVG), so that no two look alike on a phone in the sun or on a page printed in grey. The last
+# pair is kept for "Other", the series that gathers the rest.
+FILLS: list[tuple[str, str]] = [
+    ("chart-fill-0", ""),  # plain: the darkest colour, at the foot of the stack
+    ("chart-fill-1", "chart-pattern-stripes"),
+    ("chart-fill-2", "chart-pattern-dots"),
+    ("chart-fill-3", "chart-pattern-cross"),
+    ("chart-fill-4", "chart-pattern-rows"),
+    ("chart-fill-5", "chart-pattern-upright"),
+]
+PALETTE_SIZE = len(FILLS)
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,13 @@ class Series:
 
     @property
     def fill(self) -> str:
-        return f"chart-fill-{self.index % PALETTE_SIZE}"
+        """The class that colours it."""
+        return FILLS[self.index % PALETTE_SIZE][0]
 
     @property
-    def striped(self) -> bool:
-        return self.index % 2 == 1
+    def pattern(self) -> str:
+        """The id of the <pattern> drawn over the colour, or "" for plain colour."""
+        return FILLS[self.index % PALETTE_SIZE][1]
 
 
 @dataclass(frozen=True)

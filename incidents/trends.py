@@ -16,9 +16,11 @@ from django.db.models.functions import TruncMonth
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from allies.models import Actor
 from incidents.charts import (
+    PALETTE_SIZE,
     BarChart,
     ColumnChart,
     Entry,
@@ -38,6 +40,12 @@ TOP = 8
 # The category of an incident not yet categorised: its own series, after the eleven.
 NO_CATEGORY = ""
 NO_CATEGORY_LABEL = _("Not categorised yet")
+# Categories the monthly chart draws one by one; the rest are stacked together as "Other".
+TOP_CATEGORIES = 5  # fewer than the palette's fills: the last is kept for "Other"
+# The key of that series: not a category code. The category "Other" always goes in it, so the
+# key never shows two series called "Other".
+OTHER = "rest"
+OTHER_LABEL = _("Other")
 
 
 def first_of_month(day: date) -> date:
@@ -68,6 +76,55 @@ class Period:
 
     def filter(self, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
         return incidents.filter(occurred_on__gte=self.first, occurred_on__lte=self.last)
+
+    @property
+    def whole_months(self) -> bool:
+        """Whether it starts on the first of a month and ends on the last of one."""
+        after = add_months(first_of_month(self.last), 1)
+        return self.first.day == 1 and self.last == after - timedelta(days=1)
+
+    @property
+    def span(self) -> str:
+        """The months of the chart's columns, first and last: "January 2025 – December 2026"."""
+        months = self.months
+        if not months:
+            return ""
+        first, last = (formats.date_format(m, "F Y") for m in (months[0], months[-1]))
+        return first if first == last else f"{first} – {last}"
+
+    def describe(self, total: int) -> str:
+        """What the page counts, in words that say exactly which months and days it covers."""
+        values = {
+            "months": len(self.months),
+            "span": self.span,
+            "first": formats.date_format(self.first, "j F Y"),
+            "last": formats.date_format(self.last, "j F Y"),
+            "total": total,
+        }
+        if not self.chosen:
+            # The current month is one of the columns, counted up to today.
+            text = ngettext(
+                "The last %(months)d months, %(span)s, up to today, %(last)s: %(total)d incident.",
+                "The last %(months)d months, %(span)s, up to today, %(last)s: %(total)d incidents.",
+                total,
+            )
+        elif self.whole_months:
+            text = ngettext(
+                "%(span)s: %(total)d incident.", "%(span)s: %(total)d incidents.", total
+            )
+        elif self.months:
+            text = ngettext(
+                "From %(first)s to %(last)s, in the months %(span)s: %(total)d incident.",
+                "From %(first)s to %(last)s, in the months %(span)s: %(total)d incidents.",
+                total,
+            )
+        else:  # the end comes before the start: nothing is counted
+            text = ngettext(
+                "From %(first)s to %(last)s: %(total)d incident.",
+                "From %(first)s to %(last)s: %(total)d incidents.",
+                total,
+            )
+        return text % values
 
 
 def period_between(since: date | None, until: date | None, *, today: date) -> Period:
@@ -242,10 +299,40 @@ def time_to_review(incidents: QuerySet[Incident]) -> list[Tally]:
 
 
 def category_series() -> list[Series]:
-    """The eleven categories in the model's order, then the uncategorised."""
+    """The eleven categories in the model's order, then the uncategorised: the monthly table's
+    columns."""
     series = [Series(c.value, str(c.label), i) for i, c in enumerate(Category)]
     series.append(Series(NO_CATEGORY, str(NO_CATEGORY_LABEL), len(series)))
     return series
+
+
+def chart_series(months: list[Month], *, top: int = TOP_CATEGORIES) -> list[Series]:
+    """What the monthly chart stacks: the `top` categories with the most incidents in the period,
+    most first, then "Other" for the rest together (its key is OTHER).
+
+    Twelve colours in a column a few pixels wide cannot be told apart, on a phone or in grey
+    print; the table beneath keeps every category.
+    """
+    categories = category_series()
+    totals = {s.key: sum(m.count(s.key) for m in months) for s in categories}
+    # Most incidents first; ties in the model's order, the same on every visit.
+    ranked = sorted(
+        (s for s in categories if totals[s.key] and s.key != Category.OTHER),
+        key=lambda s: (-totals[s.key], s.index),
+    )
+    series = [Series(s.key, s.label, i) for i, s in enumerate(ranked[:top])]
+    if sum(totals.values()) > sum(totals[s.key] for s in series):
+        # The last fill of the palette is kept for it, whatever the number drawn alone.
+        series.append(Series(OTHER, str(OTHER_LABEL), PALETTE_SIZE - 1))
+    return series
+
+
+def _chart_counts(month: Month, series: list[Series]) -> dict[str, int]:
+    """A month's counts by series key: the categories drawn alone, the rest under "Other"."""
+    alone = {s.key for s in series if s.key != OTHER}
+    counts = {key: month.count(key) for key in alone}
+    counts[OTHER] = sum(count for key, count in month.counts.items() if key not in alone)
+    return counts
 
 
 def month_chart(months: list[Month], *, rtl: bool) -> ColumnChart:
@@ -257,7 +344,9 @@ def month_chart(months: list[Month], *, rtl: bool) -> ColumnChart:
         )
         for m in months
     ]
-    return stacked_columns(labels, [m.counts for m in months], category_series(), rtl=rtl)
+    series = chart_series(months)
+    counts = [_chart_counts(m, series) for m in months]
+    return stacked_columns(labels, counts, series, rtl=rtl)
 
 
 @dataclass(frozen=True)
@@ -279,9 +368,15 @@ class Trends:
         return sum(month.total for month in self.months)
 
     @property
+    def period_label(self) -> str:
+        """The period in words, with the number of incidents counted in it."""
+        return self.period.describe(self.total)
+
+    @property
     def categories(self) -> list[Series]:
-        """The columns of the monthly table: the categories counted in the period."""
-        return self.month_chart.legend
+        """The columns of the monthly table: every category counted in the period, in the
+        model's order (the chart draws only the largest)."""
+        return [s for s in category_series() if any(m.count(s.key) for m in self.months)]
 
     @property
     def month_rows(self) -> list[tuple[date, list[int], int]]:

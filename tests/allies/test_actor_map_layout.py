@@ -2,7 +2,7 @@
 
 import math
 
-from allies.actor_map import LABELLED_UP_TO, actor_map
+from allies.actor_map import LABEL_LENGTH, LABELLED_UP_TO, actor_map
 from allies.models import Actor, Relation
 
 
@@ -67,7 +67,7 @@ def test_a_crowded_cell_drops_the_names_but_keeps_every_mark_inside_it() -> None
     layout = actor_map(crowd + few, [])
 
     column = {c.stance: c for c in layout.columns}
-    assert {m.label for m in layout.marks if m.actor.stance == "ally"} == {""}
+    assert all(m.label == [] for m in layout.marks if m.actor.stance == "ally")
     assert all(m.label for m in layout.marks if m.actor.stance == "neutral")
     for mark in layout.marks:
         assert column[mark.actor.stance].start <= mark.x - mark.radius
@@ -75,10 +75,52 @@ def test_a_crowded_cell_drops_the_names_but_keeps_every_mark_inside_it() -> None
     assert len({(m.x, m.y) for m in layout.marks}) == len(layout.marks)  # no two on one spot
 
 
-def test_long_names_are_shortened_on_the_map() -> None:
-    layout = actor_map([actor(name="The Very Long Name Of A Network")], [])
+def test_a_long_name_wraps_on_two_lines_under_its_mark() -> None:
+    layout = actor_map([actor(name="Harbourside Women's Shelter")], [])
 
-    assert layout.marks[0].label == "The Very Long N…"
+    mark = layout.marks[0]
+    assert mark.label == ["Harbourside", "Women's Shelter"]
+    (first, first_y), (second, second_y) = mark.label_rows
+    assert mark.y + mark.radius < first_y < second_y
+
+
+def test_marks_with_two_line_names_stay_inside_their_row() -> None:
+    names = ["Harbourside Women's Shelter", "Northtown Legal Advice", "Port Welfare Desk", "Amber"]
+    layout = actor_map([actor(name=name, power=5) for name in names], [])
+
+    row = next(r for r in layout.rows if r.power == 5)
+    for mark in layout.marks:
+        assert row.top < mark.y - mark.radius and mark.y + mark.radius < row.bottom
+        assert mark.label_rows[-1][1] < row.bottom
+
+
+def test_a_name_longer_than_two_lines_ends_in_an_ellipsis() -> None:
+    layout = actor_map([actor(name="The Very Long Name Of A Network Of Networks")], [])
+
+    assert layout.marks[0].label == ["The Very Long", "Name Of A…"]
+    assert all(len(line) <= LABEL_LENGTH for line in layout.marks[0].label)
+
+
+def test_the_list_groups_actors_by_stance_then_power_with_names_in_full() -> None:
+    long_name = "The Very Long Name Of A Network Of Networks"
+    actors = [
+        actor(name="Zinnia Clinic", power=2),
+        actor(name="Amber House", power=2),
+        actor(name="Port Authority", power=5),
+        actor(name=long_name, stance="adversary", power=4),
+        actor(name="Someone", stance="unknown", power=1),
+    ]
+
+    groups = actor_map(actors, []).groups
+
+    assert [g.stance for g in groups] == ["adversary", "ally", "unknown"]
+    adversaries, allies, unknown = groups
+    assert [(p, [a.name for a in members]) for p, members in allies.powers] == [
+        (5, ["Port Authority"]),
+        (2, ["Amber House", "Zinnia Clinic"]),
+    ]
+    assert adversaries.powers[0][1][0].name == long_name
+    assert [g.count for g in groups] == [1, 3, 1]
 
 
 def test_a_directed_relation_stops_at_the_edge_of_its_target() -> None:

@@ -1,4 +1,6 @@
 import re
+from collections import Counter
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -7,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from safespaces.accounts.models import User
+from safespaces.audit.models import AuditEvent
+from safespaces.crypto.cipher import open_sealed
 from tests.conftest import sign_in
 from tests.factories import ActorFactory, AdversaryFactory, PlaceFactory, RelationFactory
 
@@ -71,7 +75,34 @@ def test_the_map_is_plain_svg_that_needs_no_script(client: Client, coordinator: 
     svg = page[page.index("<svg") : page.index("</svg>")]
     assert "<script" not in svg and "style=" not in svg
     assert re.search(r'viewBox="0 0 \d+ 760" width="\d+" height="760"', svg)
-    assert "The map as a list" in page  # the same content as a table, for screen readers
+    assert re.search(r'<svg [^>]*class="map-svg"', page)
+
+
+def test_the_map_is_also_a_list_by_stance_and_power_with_names_in_full(
+    client: Client, coordinator: User
+) -> None:
+    long_name = "Northtown Community Legal Advice Centre"
+    ally = ActorFactory(name=long_name, power=2)
+    adversary = AdversaryFactory(name="Blue Door")
+    RelationFactory(source=adversary, kind="control", target=ally)
+
+    response = sign_in(client, coordinator).get("/allies/map/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    listed = page[
+        page.index('<section class="map-list"') : page.index('<section class="map-drawing"')
+    ]
+    stances = re.findall(r'<h3 class="map-stance map-stance-(\w+)">', listed)
+    assert stances == ["adversary", "ally"]
+    assert f'<a href="/allies/{ally.pk}/">{long_name}</a>' in listed
+    assert listed.index("Blue Door") < listed.index(long_name)
+    assert "<dt>Power 2</dt>" in listed and "<dt>Power 4</dt>" in listed
+    assert f"<li>Blue Door · controls · {long_name}</li>" in listed
+    # The drawing is on the page too, one tap away, and shortens the name with its full title.
+    assert '<a href="#map-drawing">' in page and 'id="map-drawing"' in page
+    assert f"<title>{long_name}</title>" in page
+    assert "{#" not in page  # a template comment left on the page
 
 
 def test_right_to_left_the_ally_column_is_on_the_left(client: Client, coordinator: User) -> None:
@@ -120,3 +151,35 @@ def test_the_maps_query_count_does_not_grow_with_the_number_of_actors(
     many = queries_for_map()
 
     assert few == many
+
+
+@pytest.mark.parametrize("persona", ["staff", "coordinator"])
+def test_each_name_is_decrypted_once_and_the_page_is_audited_as_one_listing(
+    persona: str, request: pytest.FixtureRequest, client: Client, db: None
+) -> None:
+    user = request.getfixturevalue(persona)
+    shelter, clinic = ActorFactory(name="Harbour Shelter"), ActorFactory(name="Northtown Clinic")
+    adversary = AdversaryFactory(name="Blue Door Network")
+    RelationFactory(source=adversary, kind="control", target=shelter)
+    RelationFactory(source=shelter, kind="alliance", target=clinic)
+    sign_in(client, user)
+    client.get("/")  # the first request of a session does some housekeeping
+    opened: Counter[bytes] = Counter()
+
+    def counting(token: str, *, associated_data: bytes) -> bytes:
+        opened[associated_data] += 1
+        return open_sealed(token, associated_data=associated_data)
+
+    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    with patch("safespaces.crypto.fields.open_sealed", counting):
+        response = client.get("/allies/map/")
+
+    assert response.status_code == 200
+    shown = [shelter, clinic] if persona == "staff" else [shelter, clinic, adversary]
+    names = {key: n for key, n in opened.items() if key.startswith(b"allies.Actor\x1fname")}
+    assert names == {f"allies.Actor\x1fname\x1f{actor.pk}".encode(): 1 for actor in shown}
+    # One event for the page: a listing of the actors whose names it shows.
+    event = AuditEvent.objects.get(seq__gt=before)
+    assert event.action == AuditEvent.Action.LIST and event.actor == user
+    assert event.object_type == "allies.actor"
+    assert sorted(event.shown) == sorted(f"allies.actor:{actor.pk}" for actor in shown)

@@ -39,7 +39,7 @@ def test_each_mark_on_the_map_opens_its_actor(open_page: OpenPage, app: App) -> 
     marks = page.locator(".map-marks a")
     # One link per mark, one mark per ally, as many as the map's table lists.
     expect(marks).to_have_count(page.locator(".map-marks circle.mark").count())
-    expect(marks).to_have_count(page.locator(".map-as-list tbody tr").count())
+    expect(marks).to_have_count(page.locator(".map-actors li").count())
     assert marks.count() > 1
     for href in marks.evaluate_all("links => links.map((a) => a.getAttribute('href'))"):
         assert ACTOR_PAGE.search(href), href
@@ -78,17 +78,63 @@ def test_a_staff_members_map_fits_a_phone(open_page: OpenPage) -> None:
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.evaluate("document.body.scrollWidth") <= 360
-    scroller = page.locator(".map-scroll")
-    box = scroller.bounding_box()
+    # Staff see allies only: one column, drawn whole inside its box.
+    box = page.locator(".map-box").bounding_box()
     assert box is not None
-    # Staff see allies only: one column, which fits without scrolling sideways.
-    assert scroller.evaluate("element => element.scrollWidth <= element.clientWidth")
     assert page.locator(".map-column").count() == 1
     mark = page.locator(f'.map-marks a[aria-label^="{ALLY}"] circle').bounding_box()
     assert mark is not None
     assert box["x"] <= mark["x"] and mark["x"] + mark["width"] <= box["x"] + box["width"], mark
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    scroller.screenshot(path=SCREENSHOTS / "actor-map-scrolled-360x640.png")
+    expect(page.locator(".map-actors").get_by_role("link", name=ALLY)).to_be_visible()
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_on_a_phone_the_whole_map_reads_first_as_a_list_and_the_drawing_is_one_tap_away(
+    open_page: OpenPage,
+) -> None:
+    page = open_page("coordinator-map")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    listed = page.locator(".map-list")
+    expect(listed.get_by_role("heading", name="Adversary")).to_be_visible()
+    expect(listed.get_by_role("heading", name="Ally")).to_be_visible()
+    expect(listed.get_by_role("link", name=ALLY)).to_be_visible()
+    drawing = page.locator("#map-drawing")
+    list_box, drawing_box = listed.bounding_box(), drawing.bounding_box()
+    assert list_box is not None and drawing_box is not None
+    assert list_box["y"] < drawing_box["y"]
+    # Every actor of the drawing is in the list, with its name in full.
+    marks = page.locator(".map-marks a")
+    expect(page.locator(".map-actors li")).to_have_count(marks.count())
+    screenshot(page, "coordinator-map-360x640")
+
+    page.get_by_role("link", name="Go to the map as a drawing").click()
+
+    expect(drawing.get_by_role("heading", name="The map as a drawing")).to_be_in_viewport()
+    svg, box = page.locator(".map-svg").bounding_box(), page.locator(".map-box").bounding_box()
+    assert svg is not None and box is not None
+    assert svg["x"] + svg["width"] <= box["x"] + box["width"] <= 360, (svg, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+@pytest.mark.browser_context_args(**DESK)
+def test_on_a_desk_the_whole_drawing_fits_its_box_and_comes_first(open_page: OpenPage) -> None:
+    page = open_page("coordinator-map")
+
+    svg, box = page.locator(".map-svg").bounding_box(), page.locator(".map-box").bounding_box()
+    assert svg is not None and box is not None
+    assert box["x"] <= svg["x"] and svg["x"] + svg["width"] <= box["x"] + box["width"], (svg, box)
+    ally = column_box(page, "ally")
+    assert ally["x"] + ally["width"] <= box["x"] + box["width"] + 0.5, (ally, box)
+    drawing, listed = (
+        page.locator("#map-drawing").bounding_box(),
+        page.locator(".map-list").bounding_box(),
+    )
+    assert drawing is not None and listed is not None
+    assert drawing["y"] < listed["y"]
+    expect(page.get_by_role("link", name="Go to the map as a drawing")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    screenshot(page, "coordinator-map-1280x800")
 
 
 @pytest.mark.browser_context_args(**DESK, locale="ar")

@@ -1,5 +1,7 @@
 """The trends charts' geometry, on plain numbers: no database needed."""
 
+from datetime import date
+
 import pytest
 
 from incidents.charts import (
@@ -13,7 +15,14 @@ from incidents.charts import (
     nice_ticks,
     stacked_columns,
 )
-from incidents.trends import category_series
+from incidents.trends import (
+    OTHER,
+    TOP_CATEGORIES,
+    Month,
+    category_series,
+    chart_series,
+    month_chart,
+)
 
 SERIES = [Series("surveillance", "Surveillance", 0), Series("digital", "Digital", 1)]
 
@@ -117,13 +126,52 @@ def test_the_key_lists_only_the_series_counted() -> None:
     assert [s.key for s in chart.legend] == ["digital"]
 
 
-def test_every_category_has_its_own_fill_and_neighbours_differ_in_stripes() -> None:
-    series = category_series()
+def twelve_categories() -> list[Month]:
+    """Two months with every category and the uncategorised, each counted a different number of
+    times: the key at index i has i + 1 incidents."""
+    counts = {series.key: series.index + 1 for series in category_series()}
+    return [Month(date(2026, 1, 1), counts), Month(date(2026, 2, 1), {})]
 
-    assert len(series) == 12  # eleven categories and "not categorised yet"
-    assert len({s.fill for s in series}) == len(series) <= PALETTE_SIZE
-    for below, above in zip(series, series[1:], strict=False):
-        assert below.striped != above.striped
+
+def test_twelve_categories_are_drawn_as_the_five_largest_and_other() -> None:
+    series = chart_series(twelve_categories())
+
+    assert len(series) <= TOP_CATEGORIES + 1
+    # The largest first; the category "Other" always goes with the rest.
+    assert [s.key for s in series] == [
+        "",
+        "internal_conflict",
+        "recruitment",
+        "former_exploiters",
+        "defamation",
+        OTHER,
+    ]
+
+
+def test_every_series_drawn_has_its_own_colour_and_its_own_pattern() -> None:
+    series = chart_series(twelve_categories())
+
+    assert len({s.fill for s in series}) == len(series)
+    assert len({s.pattern for s in series}) == len(series)
+    assert len(series) <= PALETTE_SIZE
+
+
+def test_few_categories_need_no_other() -> None:
+    series = chart_series([Month(date(2026, 1, 1), {"digital": 2, "surveillance": 3})])
+
+    assert [s.key for s in series] == ["surveillance", "digital"]
+
+
+def test_the_chart_counts_the_rest_under_other_and_adds_up_to_each_month() -> None:
+    months = twelve_categories()
+
+    chart = month_chart(months, rtl=False)
+
+    january = chart.columns[0]
+    assert january.total == months[0].total == sum(range(1, 13))
+    other = next(s for s in january.segments if s.series.key == OTHER)
+    # All but the five drawn alone: the uncategorised (12) and the four largest after "other" (11).
+    assert other.value == sum(range(1, 13)) - (12 + 10 + 9 + 8 + 7)
 
 
 def test_the_longest_bar_takes_the_most_width_and_others_scale_to_it() -> None:

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from incidents.models import Incident
+from incidents.models import Category, Incident
 from incidents.trends import by_place, period_between, time_to_review
 from safespaces.accounts.models import User
 from tests.conftest import sign_in
@@ -114,7 +114,10 @@ def test_it_counts_incidents_per_month_by_category_with_empty_months_as_zero(
         "Not categorised yet": "1",
         "All": "4",
     }
-    assert "The last 24 months, from 1 April 2024 to today: 4 incidents." in page
+    assert (
+        "The last 24 months, April 2024 – March 2026, up to today, 15 March 2026: 4 incidents."
+        in page
+    )
 
 
 def test_it_counts_by_place_severity_and_source(client: Client, coordinator: User) -> None:
@@ -230,7 +233,7 @@ def test_the_date_range_sets_the_months_and_what_is_counted(
     months = months_table(content)
     assert list(months) == ["June 2025", "July 2025", "August 2025", "All months"]
     assert months["All months"]["All"] == "2"
-    assert "From 1 June 2025 to 31 August 2025: 2 incidents." in content
+    assert "June 2025 – August 2025: 2 incidents." in content
     assert figures(content, "How serious: the figures")["All"] == 2
 
 
@@ -253,6 +256,68 @@ def test_the_other_filters_narrow_every_chart(client: Client, coordinator: User)
 
     assert months_table(page)["All months"]["All"] == "1"
     assert figures(page, "Time to review: the figures")["All"] == 1
+
+
+def period_label(page: str) -> str:
+    """The sentence that says what the page counts, without the note that filters are on."""
+    found = re.search(r'<p class="trends-period">(.*?)</p>', page, re.DOTALL)
+    assert found, "no period label"
+    return " ".join(found.group(1).split()).removesuffix(" Filters are on.")
+
+
+@pytest.mark.parametrize(
+    ("query", "label"),
+    [
+        (
+            "",
+            "The last 24 months, April 2024 – March 2026, up to today, 15 March 2026: 1 incident.",
+        ),
+        ("since=2025-06-01&until=2025-08-31", "June 2025 – August 2025: 1 incident."),
+        (
+            "since=2025-06-01",
+            "From 1 June 2025 to 15 March 2026, in the months June 2025 – March 2026: 1 incident.",
+        ),
+        ("until=2025-08-31", "September 2023 – August 2025: 1 incident."),
+        (
+            "since=2025-06-15&until=2025-08-20",
+            "From 15 June 2025 to 20 August 2025, in the months June 2025 – August 2025: "
+            "1 incident.",
+        ),
+        ("since=2025-07-01&until=2025-07-31", "July 2025: 1 incident."),
+    ],
+)
+def test_the_period_is_named_by_exactly_the_months_of_the_chart_and_table(
+    client: Client, coordinator: User, query: str, label: str
+) -> None:
+    IncidentFactory(occurred_on=date(2025, 7, 20))
+
+    response = sign_in(client, coordinator).get(f"{URL}?{query}")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert period_label(page) == label
+    months = [month for month in months_table(page) if month != "All months"]
+    first, last = months[0], months[-1]
+    assert (first if first == last else f"{first} – {last}") in label
+
+
+@pytest.mark.parametrize(
+    ("today", "first"),
+    [
+        (date(2026, 12, 3), date(2025, 1, 1)),
+        (date(2026, 3, 15), date(2024, 4, 1)),
+        (date(2026, 1, 31), date(2024, 2, 1)),
+        (date(2028, 2, 29), date(2026, 3, 1)),
+    ],
+)
+def test_the_last_24_months_are_the_24_ending_with_the_current_month(
+    today: date, first: date
+) -> None:
+    period = period_between(None, None, today=today)
+
+    assert period.first == first and period.last == today
+    assert len(period.months) == 24
+    assert period.months[-1] == today.replace(day=1)
 
 
 def test_either_end_of_the_range_alone_fills_in_the_other() -> None:
@@ -302,6 +367,64 @@ def test_right_to_left_the_months_run_from_the_right(client: Client, coordinator
     assert oldest < newest
     oldest, newest = first_and_last_bar_x(rtl)
     assert oldest > newest
+
+
+def legend(page: str) -> list[str]:
+    """The monthly chart's key, as its entries read."""
+    found = re.search(r'<ul class="chart-legend"[^>]*>(.*?)</ul>', page, re.DOTALL)
+    assert found, "no key"
+    return [
+        re.sub(r"<[^>]+>", "", item).strip()
+        for item in found.group(1).split("</li>")
+        if item.strip()
+    ]
+
+
+def test_the_chart_stacks_the_five_largest_categories_and_the_rest_as_other(
+    client: Client, coordinator: User
+) -> None:
+    # Every category and the uncategorised, each with a different number of incidents.
+    codes = ["", *Category]
+    for count, code in enumerate(codes, start=1):
+        for _ in range(count):
+            IncidentFactory(occurred_on=date(2026, 2, 1), category=code)
+
+    page = sign_in(client, coordinator).get(URL).content.decode()
+
+    # The largest first: "other" (12) is the most used but always goes under "Other".
+    assert legend(page) == [
+        "Internal conflict",
+        "Recruitment attempt",
+        "Contact by former exploiters",
+        "Defamation",
+        "Legal or administrative harassment",
+        "Other",
+    ]
+    segments = re.findall(r'class="chart-segment (chart-fill-\d)"', page)
+    assert len(set(segments)) == 6
+    # The table keeps every category on its own.
+    assert len(months_table(page)["All months"]) == 13  # twelve and "All"
+    assert months_table(page)["February 2026"]["All"] == str(sum(range(1, 13)))
+
+
+def test_every_series_is_drawn_with_its_own_colour_and_pattern(
+    client: Client, coordinator: User
+) -> None:
+    for n, code in enumerate(["surveillance", "digital", "defamation", "recruitment", "", "other"]):
+        IncidentFactory.create_batch(n + 1, occurred_on=date(2026, 1, 5), category=code)
+
+    page = sign_in(client, coordinator).get(URL).content.decode()
+
+    swatches = re.findall(
+        r'<rect width="24" height="24" class="(chart-fill-\d)"></rect>'
+        r'(?:<rect width="24" height="24" fill="url\(#([\w-]+)\)"></rect>)?',
+        page,
+    )
+    assert len(swatches) == 6
+    assert len({fill for fill, _pattern in swatches}) == 6
+    assert len({pattern for _fill, pattern in swatches}) == 6  # one plain, five patterns
+    for _fill, pattern in swatches:
+        assert not pattern or f'<pattern id="{pattern}"' in page
 
 
 def test_posting_is_not_allowed(client: Client, staff: User) -> None:
@@ -371,6 +494,7 @@ def test_a_date_out_of_bounds_is_a_form_error_and_the_last_two_years_show(
     assert "Choose a date between 1 January 1900 and 31 December 2027." in content
     assert list(months_table(content))[0] == "April 2024"
     assert months_table(content)["All months"]["All"] == "1"
+    assert period_label(content).startswith("The last 24 months, April 2024 – March 2026")
 
 
 def test_a_period_longer_than_ten_years_is_a_form_error(client: Client, coordinator: User) -> None:
