@@ -658,6 +658,16 @@ class AttachmentForm(forms.Form):
         ),
         error_messages={"required": _("Choose a file to add."), "empty": EMPTY},
     )
+    name = forms.CharField(
+        label=_("Name (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Leave it empty and the file is kept as \u201cphoto-1.jpg\u201d, "
+            "\u201cdocument-2.pdf\u201d and so on: the name a phone gives a file, such as "
+            "IMG_20261201_213000.jpg, tells when it was taken."
+        ),
+    )
     note = forms.CharField(
         label=_("What it shows (optional)"),
         required=False,
