@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from PIL import Image, ImageOps
@@ -139,14 +139,19 @@ ACCEPT = ",".join(
 
 @dataclass(frozen=True, repr=False)
 class CheckedFile:
-    """An upload that passed the checks, with a safe name and, for a photo, no metadata left."""
+    """An upload that passed the checks and, for a photo, has no metadata left. The name it was
+    sent with is not kept: a phone's IMG_20261201_213000.jpg tells when the photo was taken, the
+    very thing the photo was cleaned of (see `attachment_name`)."""
 
-    name: str
-    content_type: str
+    kind: FileType
     data: bytes
 
+    @property
+    def content_type(self) -> str:
+        return self.kind.content_type
+
     def __repr__(self) -> str:
-        # Error reports and debuggers print reprs: never the name or the content.
+        # Error reports and debuggers print reprs: never the content.
         return f"<CheckedFile {self.content_type}, {len(self.data)} bytes>"
 
 
@@ -156,11 +161,7 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     if not data:
         raise Refused(EMPTY)
     kind = sniff(data)
-    return CheckedFile(
-        name=safe_name(upload.name or "", kind),
-        content_type=kind.content_type,
-        data=strip_metadata(data, kind),
-    )
+    return CheckedFile(kind=kind, data=strip_metadata(data, kind))
 
 
 # --- What the file is -------------------------------------------------------------------------
@@ -343,11 +344,48 @@ def _plain(image: Image.Image, image_format: str) -> Image.Image:
     return image.convert("RGBA" if transparent else "RGB")
 
 
-def safe_name(name: str, kind: FileType) -> str:
-    """The name to show and to offer on download: the last part of what was sent, without control
-    or direction-changing characters, ending in an extension that matches what the file is."""
+# --- What the file is called -------------------------------------------------------------------
+
+# Neutral names say what a file is and which of its kind on the incident, nothing more.
+PHOTOS, DOCUMENTS, RECORDINGS = (JPEG, PNG, WEBP), (PDF,), (MP3, AAC, M4A, OGG, WAV, WEBM)
+NOUNS: list[tuple[tuple[FileType, ...], "StrOrPromise"]] = [
+    (PHOTOS, pgettext_lazy("the start of a file name", "photo")),
+    (DOCUMENTS, pgettext_lazy("the start of a file name", "document")),
+    (RECORDINGS, pgettext_lazy("the start of a file name", "recording")),
+]
+
+
+def same_kind(kind: FileType) -> list[str]:
+    """The content types counted together when numbering `kind`: photos, documents or
+    recordings."""
+    family = next(family for family, _noun in NOUNS if kind in family)
+    return [member.content_type for member in family]
+
+
+def attachment_name(*, typed: str, kind: FileType, number: int) -> str:
+    """The name an attachment is kept, shown and downloaded under: what the person typed, made
+    safe, or else a neutral one such as "photo-2.jpg", `number` being its place among the
+    incident's files of its kind. The name the file was sent with is never used: phones and
+    apps name files by the moment they were made (IMG_20261201_213000.jpg), and sometimes by
+    who sent them."""
+    if _printable_name(typed):
+        return safe_name(typed, kind)
+    noun = next(str(noun) for family, noun in NOUNS if kind in family)
+    return f"{noun}-{number}{kind.extensions[0]}"
+
+
+def _printable_name(name: str) -> str:
+    """The last part of a name, without control or direction-changing characters or leading
+    dots."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if char.isprintable()).strip().lstrip(".")
+    return "".join(char for char in name if char.isprintable()).strip().lstrip(".")
+
+
+def safe_name(name: str, kind: FileType) -> str:
+    """The name to show and to offer on download: the last part of what was given, without
+    control or direction-changing characters, ending in an extension that matches what the file
+    is."""
+    name = _printable_name(name)
     stem, dot, extension = name.rpartition(".")
     if not (dot and f".{extension.lower()}" in kind.extensions):
         stem, extension = name or "evidence", kind.extensions[0].lstrip(".")

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -50,6 +50,10 @@ def _colleagues(*, but: UUID) -> QuerySet[User]:
     return team_members().exclude(pk=but)
 
 
+def _this_minute() -> time:
+    return timezone.localtime().time().replace(second=0, microsecond=0)
+
+
 def recent_engagements() -> QuerySet[Engagement]:
     since = timezone.localdate() - timedelta(days=90)
     return Engagement.objects.filter(date__gte=since).select_related("actor").order_by("-date")
@@ -62,20 +66,55 @@ class EngagementChoiceField(forms.ModelChoiceField):
         return f"{obj.date:%d %b %Y}: {obj.actor.name} ({obj.get_kind_display()})"
 
 
-class IncidentForm(VersionedModelForm):
-    """The incident book's entry: a short part that can be sent in under a minute, and the rest,
-    which can be added now or later."""
+class KindChoice(forms.RadioSelect):
+    """The three kinds side by side, as buttons that wrap: a phone shows them in two rows."""
 
-    QUICK: list[tuple[Legend, list[str]]] = [
-        (
-            _("What, when and where"),
-            ["kind", "occurred_on", "occurred_time", "approximate", "place", "location"],
-        ),
-        (_("In your words"), ["summary", "description"]),
-        (_("Who was affected"), ["affected_people", "affects_organization", "severity"]),
-        (_("Sharing and support"), ["visibility", "shared_with", "welfare_follow_up"]),
-    ]
+    template_name = "incidents/widgets/kind.html"
+
+
+# The words of each severity on the scale: the full label (Severity) stays every button's name
+# for screen readers; sighted people see the number and its word, and the meaning of their choice.
+SEVERITY_WORDS: dict[int, tuple[Legend, Legend]] = {
+    Severity.MINOR: (_("Minor"), _("No harm done, worth noting.")),
+    Severity.LOW: (_("Low"), _("Unsettling, no lasting harm.")),
+    Severity.MODERATE: (_("Moderate"), _("Someone was harmed or seriously threatened.")),
+    Severity.SERIOUS: (_("Serious"), _("Someone was hurt or is in danger.")),
+    Severity.CRITICAL: (_("Critical"), _("A life or someone's safety is at risk now.")),
+}
+
+
+class SeverityScale(forms.RadioSelect):
+    """How serious, as one row of five numbered buttons: five radios with their sentences took
+    a third of a phone's screen, and a tired thumb had to scroll past them to Send."""
+
+    template_name = "incidents/widgets/severity.html"
+
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: int | str,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        word, meaning = SEVERITY_WORDS.get(int(value), (str(label), ""))
+        return option | {"word": word, "meaning": meaning}
+
+
+class IncidentForm(VersionedModelForm):
+    """The incident book's entry: a short part that can be sent in under a minute (what, when,
+    in a few words, how serious), and the rest, folded, which can be added now or later."""
+
+    # The quick part (kind, occurred_on, occurred_time, approximate, summary, severity) is laid
+    # out by the template; these are folded under "More details".
     MORE: list[tuple[Legend, list[str]]] = [
+        (_("In your words"), ["description"]),
+        (_("Where"), ["place", "location"]),
+        (_("Who was affected"), ["affected_people", "affects_organization"]),
+        (_("Sharing and support"), ["visibility", "shared_with", "welfare_follow_up"]),
         (_("Category and source"), ["category", "source"]),
         (
             _("Impact and response"),
@@ -137,12 +176,12 @@ class IncidentForm(VersionedModelForm):
         ]
         field_classes = {"place": PlaceChoiceField, "source": ActorChoiceField}
         widgets = {
-            "kind": forms.RadioSelect,
+            "kind": KindChoice,
             "category": forms.RadioSelect,
             "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "occurred_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "description": forms.Textarea(attrs={"rows": 4}),
-            "severity": forms.RadioSelect,
+            "severity": SeverityScale,
             "visibility": forms.RadioSelect,
             "impact": forms.Textarea(attrs={"rows": 3}),
             "immediate_response": forms.Textarea(attrs={"rows": 3}),
@@ -153,6 +192,7 @@ class IncidentForm(VersionedModelForm):
             "guidelines_followed": forms.RadioSelect,
             "lessons": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"approximate": _("Approximate date or time")}
         help_texts = {
             "kind": _(
                 "A threat: someone said or showed they want to harm us. A security incident: "
@@ -164,6 +204,8 @@ class IncidentForm(VersionedModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_on"].initial = timezone.localdate
+        # Now, to the minute: most incidents are logged soon after; "approximate" is one tap.
+        self.fields["occurred_time"].initial = _this_minute
         place = field_of(self, "place", PlaceChoiceField)
         place.required = False
         place.empty_label = _("Not one of our places, or not sure")
@@ -210,21 +252,25 @@ class IncidentForm(VersionedModelForm):
                 form.initial[name] = values if is_multiple else values[-1]
         return form
 
-    def quick_groups(self) -> FieldGroups:
-        return self._groups(self.QUICK)
-
     def more_groups(self) -> FieldGroups:
-        return self._groups(self.MORE)
-
-    def _groups(self, groups: list[tuple[Legend, list[str]]]) -> FieldGroups:
         return [
             (legend, [self[name] for name in names if name in self.fields])
-            for legend, names in groups
+            for legend, names in self.MORE
         ]
 
     @property
-    def more_has_errors(self) -> bool:
-        return any(self.errors.get(name) for _, names in self.MORE for name in names)
+    def more_shows_something(self) -> bool:
+        """Whether a folded field has an error or holds anything but its default (typed, kept
+        from a draft or filled in from a check-in): the fold then opens, so nothing is hidden."""
+        return any(
+            self.errors.get(field.name) or self._holds_a_value(field)
+            for _legend, fields in self.more_groups()
+            for field in fields
+        )
+
+    def _holds_a_value(self, bound: forms.BoundField) -> bool:
+        default = bound.field.initial() if callable(bound.field.initial) else bound.field.initial
+        return bound.field.has_changed(default, bound.value())
 
     def clean_occurred_on(self) -> date | None:
         occurred = self.cleaned_data["occurred_on"]
@@ -611,6 +657,16 @@ class AttachmentForm(forms.Form):
             "Opus, WAV, WebM)."
         ),
         error_messages={"required": _("Choose a file to add."), "empty": EMPTY},
+    )
+    name = forms.CharField(
+        label=_("Name (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Leave it empty and the file is kept as \u201cphoto-1.jpg\u201d, "
+            "\u201cdocument-2.pdf\u201d and so on: the name a phone gives a file, such as "
+            "IMG_20261201_213000.jpg, tells when it was taken."
+        ),
     )
     note = forms.CharField(
         label=_("What it shows (optional)"),

@@ -21,9 +21,11 @@ from incidents.alerts import (
 )
 from incidents.attachments import (
     CheckedFile,
+    attachment_name,
     attachment_storage,
     file_discard,
     file_store,
+    same_kind,
     seal_file,
 )
 from incidents.models import (
@@ -255,9 +257,10 @@ class AttachmentNotStored(Exception):
 
 
 def attachment_add(
-    *, incident: Incident, upload: CheckedFile, by: User, note: str = ""
+    *, incident: Incident, upload: CheckedFile, by: User, note: str = "", name: str = ""
 ) -> Attachment:
-    """Keep a checked file as evidence: sealed with a key of its own, listed on the incident, and
+    """Keep a checked file as evidence: sealed with a key of its own, listed on the incident
+    under the name typed or a neutral one ("photo-2.jpg", see attachments.attachment_name), and
     a line on its timeline ("Evidence added") with what it shows, if the person said.
 
     The file is written first, inside the clean-up: a write that fails part way leaves nothing
@@ -268,9 +271,12 @@ def attachment_add(
     The other order would be worse: rows committed for a file that failed to write would be
     evidence lost without a word.
     """
+    # Two files of a kind added at the same moment may share a number: names are labels, never
+    # keys (a download goes by the attachment's code).
+    number = incident.attachments.filter(content_type__in=same_kind(upload.kind)).count() + 1
     attachment = Attachment(
         incident=incident,
-        file_name=upload.name,
+        file_name=attachment_name(typed=name, kind=upload.kind, number=number),
         content_type=upload.content_type,
         size=len(upload.data),
         uploaded_by=by,

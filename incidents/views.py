@@ -266,6 +266,7 @@ NOT_STORED = gettext_lazy(
 
 @access(Access.STAFF, of=get_incident_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters()
 def attachment_create(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     """Add a photo, document or recording. It is checked, cleaned and sealed in memory, and only
     ciphertext is written (see incidents.attachments)."""
@@ -278,6 +279,7 @@ def attachment_create(request: AuthenticatedHttpRequest, found: IncidentAccess) 
                     incident=incident,
                     upload=form.cleaned_data["file"],
                     note=form.cleaned_data["note"],
+                    name=form.cleaned_data["name"],
                     by=request.user,
                 )
             except services.AttachmentNotStored:

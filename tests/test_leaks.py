@@ -227,8 +227,9 @@ def test_an_uploaded_file_leaves_neither_its_content_nor_its_name_in_clear(
         f"/incidents/{incident.pk}/attachments/new/",
         {
             "file": SimpleUploadedFile(
-                f"{name}.pdf", samples.pdf(content.encode()), "application/pdf"
+                "upload.pdf", samples.pdf(content.encode()), "application/pdf"
             ),
+            "name": f"{name}.pdf",
             "note": note,
         },
     )

@@ -47,6 +47,11 @@
     note.textContent = message;
     var input = fieldName ? form.elements.namedItem(fieldName) : null;
     if (input instanceof HTMLElement) {
+      // A field folded away (the log form's "More details") cannot take the focus: unfold it.
+      var fold = input.closest("details");
+      if (fold) {
+        fold.open = true;
+      }
       input.before(note);
       input.focus();
     } else {

@@ -25,7 +25,10 @@ SCREENS = [
 ]
 INCIDENT_PAGE = re.compile(r"/incidents/[0-9a-f-]{36}/$")
 # Someone who has just been threatened should get through the form with a handful of taps.
-MOST_ACTIONS = 9
+MOST_ACTIONS = 6
+# The cheapest phones: Send must show within the first screen and a half, without a long scroll.
+SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 640}}
+SEND_WITHIN = 1.5 * 640
 
 
 class Actions:
@@ -88,6 +91,42 @@ def test_staff_log_an_incident_from_a_phone_in_a_few_taps(
     screenshot(page, "incident-logged-360x740")
 
 
+def test_on_a_small_phone_send_is_within_a_screen_and_a_half_and_four_taps_log_it(
+    browser: Browser, app: App, tess: Persona
+) -> None:
+    page = browser.new_context(base_url=app.url, locale="en", **SMALL_PHONE).new_page()
+    sign_in(page, tess)
+    page.goto("/incidents/new/")
+    send = page.get_by_role("button", name="Send", exact=True)
+    box = send.bounding_box()
+    assert box is not None
+    assert box["y"] < SEND_WITHIN, f"Send starts at {box['y']}px, {box['y'] / 640:.2f} screens"
+    expect(page.get_by_label("Date:", exact=True)).not_to_have_value("")
+    expect(page.get_by_label("Time:", exact=True)).not_to_have_value("")
+    expect(page.get_by_label("What happened, in your words")).to_be_hidden()
+    screenshot(page, "incident-form-360x640")
+    actions = Actions()
+
+    actions.check(page.get_by_label("Threat", exact=True))
+    actions.fill(page.get_by_label("In a few words"), "Photographed outside the shelter")
+    actions.check(page.get_by_label(re.compile(r"^\s*4 - Serious")))
+    expect(page.get_by_text("Someone was hurt or is in danger.")).to_be_visible()
+    screenshot(page, "incident-form-filled-360x640")
+    with page.expect_navigation() as sent:
+        actions.click(send)
+
+    assert actions.count <= MOST_ACTIONS, actions.count
+    response = sent.value
+    assert response is not None and response.status == 200
+    expect(page).to_have_url(INCIDENT_PAGE)
+    expect(page.get_by_text(re.compile(r"The incident is logged as INC-"))).to_be_visible()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("Photographed outside the shelter")
+    expect(page.get_by_role("main")).to_contain_text("4 - Serious")
+    expect(page.locator(".timeline")).to_contain_text("Logged")
+    assert_no_sideways_scrolling(page)
+
+
 @pytest.mark.browser_context_args(**PHONE)
 def test_a_form_sent_without_an_answer_says_so_and_keeps_what_was_typed(
     open_page: OpenPage,
@@ -96,10 +135,14 @@ def test_a_form_sent_without_an_answer_says_so_and_keeps_what_was_typed(
 
     page.get_by_label("Threat", exact=True).check()
     page.get_by_label("In a few words").fill("Car waiting outside the office again")
+    page.get_by_text("More details (optional)").click()
     page.get_by_label("What happened, in your words").fill("Grey car, same as on Monday.")
     page.get_by_role("button", name="Send", exact=True).click()
 
     expect(page.get_by_role("alert")).to_contain_text("Some answers need a look")
+    # What was typed under "More details" is shown, unfolded, not hidden away.
+    expect(page.locator("details.more")).to_have_attribute("open", "")
+    expect(page.get_by_label("What happened, in your words")).to_be_visible()
     severity = page.locator(".field-invalid", has=page.get_by_text("How serious", exact=True))
     expect(severity.locator(".field-error")).to_have_text("This field is required.")
     expect(page.get_by_label("Threat", exact=True)).to_be_checked()

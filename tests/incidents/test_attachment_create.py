@@ -55,7 +55,7 @@ def test_a_staff_member_adds_a_photo_and_its_location_is_gone(
     assert response["Location"] == f"/incidents/{incident.pk}/"
     attachment = Attachment.objects.get()
     assert (attachment.incident, attachment.uploaded_by) == (incident, staff)
-    assert (attachment.file_name, attachment.content_type) == ("car.jpg", "image/jpeg")
+    assert (attachment.file_name, attachment.content_type) == ("photo-1.jpg", "image/jpeg")
     kept = file_read(attachment)
     assert attachment.size == len(kept)
     image = Image.open(io.BytesIO(kept))
@@ -78,19 +78,19 @@ def test_the_file_is_listed_on_the_incident_and_in_its_timeline(
     )
 
     attachment = Attachment.objects.get()
-    link = f'<a href="/incidents/attachments/{attachment.pk}/">car.jpg</a>'
+    link = f'<a href="/incidents/attachments/{attachment.pk}/">photo-1.jpg</a>'
     assert response.content.decode().count(link) == 2
     assert b"Evidence added" in response.content
     assert b"The file was added to the timeline." in response.content
 
 
 @pytest.mark.parametrize(
-    ("name", "build", "content_type"),
+    ("name", "build", "content_type", "kept_as"),
     [
-        ("screenshot.png", samples.png, "image/png"),
-        ("statement.pdf", samples.pdf, "application/pdf"),
-        ("voice message.wav", samples.wav, "audio/wav"),
-        ("recording.m4a", lambda: samples.mp4(b"soun"), "audio/mp4"),
+        ("screenshot.png", samples.png, "image/png", "photo-1.png"),
+        ("statement.pdf", samples.pdf, "application/pdf", "document-1.pdf"),
+        ("voice message.wav", samples.wav, "audio/wav", "recording-1.wav"),
+        ("recording.m4a", lambda: samples.mp4(b"soun"), "audio/mp4", "recording-1.m4a"),
     ],
 )
 def test_documents_screenshots_and_recordings_are_added(
@@ -100,6 +100,7 @@ def test_documents_screenshots_and_recordings_are_added(
     name: str,
     build: Callable[[], bytes],
     content_type: str,
+    kept_as: str,
 ) -> None:
     incident = IncidentFactory()
 
@@ -109,7 +110,7 @@ def test_documents_screenshots_and_recordings_are_added(
 
     assert response.status_code == 302
     attachment = Attachment.objects.get()
-    assert (attachment.file_name, attachment.content_type) == (name, content_type)
+    assert (attachment.file_name, attachment.content_type) == (kept_as, content_type)
     assert len(stored_files(attachments_dir)) == 1
     assert TimelineEntry.objects.get(kind=EntryKind.EVIDENCE).body == ""
 

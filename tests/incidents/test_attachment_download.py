@@ -26,8 +26,11 @@ def added(
 ) -> Attachment:
     """An attachment added the way the app adds one: checked, sealed and stored."""
     incident = incident or IncidentFactory()
-    checked = check_upload(SimpleUploadedFile(name, data, "application/pdf"))
-    return services.attachment_add(incident=incident, upload=checked, by=incident.reporter)
+    checked = check_upload(SimpleUploadedFile("upload.pdf", data, "application/pdf"))
+    # The name as the person typed it: a file's own name is never kept (test_attachment_names).
+    return services.attachment_add(
+        incident=incident, upload=checked, by=incident.reporter, name=name
+    )
 
 
 def test_someone_who_may_see_the_incident_downloads_the_file(

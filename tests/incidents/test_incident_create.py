@@ -122,6 +122,71 @@ def test_a_report_with_only_the_quick_fields_is_logged(client: Client, staff: Us
     assert incident.occurred_on == timezone.localdate()
 
 
+FOLD = re.compile(r"<details class=\"more\"( open)?>")
+
+
+def fold_is_open(content: bytes) -> bool:
+    """Whether "More details" is unfolded in the page."""
+    fold = FOLD.search(content.decode())
+    assert fold is not None, "no More details on the page"
+    return fold.group(1) is not None
+
+
+def test_what_send_needs_comes_first_with_now_filled_in_and_the_rest_folded(
+    client: Client, staff: User
+) -> None:
+    with time_machine.travel(local(2026, 12, 1, 8, 7, 42), tick=False):
+        response = sign_in(client, staff).get(URL)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    fold = page.index('<details class="more"')
+    send = page.index(">Send</button>")
+    for name in ["kind", "occurred_on", "occurred_time", "approximate", "summary", "severity"]:
+        assert page.index(f'name="{name}"') < fold, f"{name} is folded away"
+    for name in ["description", "place", "affected_people", "visibility", "welfare_follow_up"]:
+        assert fold < page.index(f'name="{name}"') < send, f"{name} is not folded"
+    assert 'name="occurred_on" value="2026-12-01"' in page
+    assert 'name="occurred_time" value="08:07"' in page
+    assert not fold_is_open(response.content)
+
+
+@pytest.mark.parametrize(
+    ("sent", "unfolded"),
+    [
+        pytest.param(quick_data(summary=""), False, id="an-error-above-nothing-folded"),
+        pytest.param(
+            quick_data(summary="", description="Grey car again."), True, id="a-folded-value"
+        ),
+        pytest.param(quick_data(severity="", visibility="named"), True, id="a-folded-choice"),
+        pytest.param(quick_data(location="x" * 201), True, id="a-folded-error"),
+    ],
+)
+def test_more_details_unfolds_itself_when_it_holds_something_or_has_an_error(
+    client: Client, staff: User, sent: dict[str, object], unfolded: bool
+) -> None:
+    response = sign_in(client, staff).post(URL, sent)
+
+    assert response.status_code == 200
+    assert b"Some answers need a look" in response.content
+    assert fold_is_open(response.content) is unfolded
+
+
+def test_a_draft_opens_more_details_only_when_it_kept_something_there(
+    client: Client, staff: User
+) -> None:
+    sign_in(client, staff).post(URL, quick_data(save_draft="1"))
+    quick_only = client.get(URL)
+    client.post(URL, quick_data(description="Grey car again.", save_draft="1"))
+    with_details = client.get(URL)
+
+    assert quick_only.status_code == with_details.status_code == 200
+    assert b'value="Followed after outreach"' in quick_only.content
+    assert not fold_is_open(quick_only.content)
+    assert b"Grey car again." in with_details.content
+    assert fold_is_open(with_details.content)
+
+
 REFERENCE = re.compile(r"INC-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{6}")
 
 
