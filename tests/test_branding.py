@@ -1,7 +1,11 @@
 """What a page shows of the app: the pages anyone holding the phone can reach name nothing, and
 neutral mode makes every page plain "Notes"."""
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from django.test import Client, override_settings
 
@@ -9,6 +13,7 @@ from safespaces.accounts.models import User
 from tests.accounts.test_login import log_in
 from tests.conftest import sign_in
 
+ROOT = Path(__file__).resolve().parents[1]
 APP_ICON = "/static/img/favicon.svg"
 NOTES_ICON = "/static/img/notes.svg"
 
@@ -85,9 +90,46 @@ def test_in_neutral_mode_signed_in_pages_are_plain_notes(client: Client, staff: 
     assert b"SafeSpaces" not in response.content
 
 
+def test_pages_that_name_the_app_in_their_text_use_its_name(
+    client: Client, coordinator: User
+) -> None:
+    signed_in = sign_in(client, coordinator)
+
+    normal = signed_in.get("/people/new/")
+    with override_settings(NEUTRAL_MODE=True):
+        neutral = signed_in.get("/people/new/")
+
+    assert normal.status_code == neutral.status_code == 200
+    assert b"The alias is seen by everyone using SafeSpaces." in normal.content
+    assert b"The alias is seen by everyone using Notes." in neutral.content
+    assert b"SafeSpaces" not in neutral.content
+
+
 @override_settings(NEUTRAL_MODE=True, NEUTRAL_TITLE="Recipes")
 def test_an_organization_may_choose_its_own_neutral_name(client: Client, staff: User) -> None:
     response = sign_in(client, staff).get("/")
 
     assert title_of(response.content) == "Recipes"
     assert b'class="brand" href="/">Recipes</a>' in response.content
+
+
+def issuer_when(**variables: str) -> str:
+    """The authenticator apps' name for the codes, as a fresh process reads the environment."""
+    names = {"NEUTRAL_MODE", "NEUTRAL_TITLE", "OTP_ISSUER", "SITE_TITLE"}
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    env |= {"DJANGO_SETTINGS_MODULE": "safespaces.settings", "DEBUG": "true"}
+    env |= {name: "" for name in names - {"NEUTRAL_MODE"}} | variables
+    script = "import django; django.setup(); from django.conf import settings; "
+    script += "print(settings.OTP_TOTP_ISSUER)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip()
+
+
+def test_authenticator_apps_list_the_codes_under_the_neutral_name_in_neutral_mode() -> None:
+    assert issuer_when(NEUTRAL_MODE="true") == "Notes"
+    assert issuer_when(NEUTRAL_MODE="true", NEUTRAL_TITLE="Recipes") == "Recipes"
+    assert issuer_when(NEUTRAL_MODE="false", SITE_TITLE="Garden Club") == "Garden Club"
+    assert issuer_when(NEUTRAL_MODE="true", OTP_ISSUER="Our notes") == "Our notes"
