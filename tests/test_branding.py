@@ -133,3 +133,13 @@ def test_authenticator_apps_list_the_codes_under_the_neutral_name_in_neutral_mod
     assert issuer_when(NEUTRAL_MODE="true", NEUTRAL_TITLE="Recipes") == "Recipes"
     assert issuer_when(NEUTRAL_MODE="false", SITE_TITLE="Garden Club") == "Garden Club"
     assert issuer_when(NEUTRAL_MODE="true", OTP_ISSUER="Our notes") == "Our notes"
+
+
+def test_nothing_the_sign_in_page_loads_names_the_app(db: None) -> None:
+    response = Client().get("/login/")
+    assert response.status_code == 200
+    loaded = re.findall(rb'(?:href|src)="/static/([^"]+)"', response.content)
+
+    assert {b"css/app.css", b"js/quick-exit.js", b"img/notes.svg"} <= set(loaded)
+    for path in loaded:
+        assert b"SafeSpaces" not in (ROOT / "static" / path.decode()).read_bytes(), path
