@@ -91,7 +91,9 @@ def chain_locked_before_first_write() -> Iterator[None]:
     sign-ins cannot hold up everyone's writes. What these views write comes after the lock all
     the same, so the lock order holds: the throttle's rows, which django-axes writes once a
     password has failed and which a signed-in password confirmation writes under the lock too;
-    the set-up link's row, which an administrator issuing a new link updates under the lock.
+    the set-up link's row, which an administrator issuing a new link updates under the lock; the
+    draft the quick exit keeps before it ends the session, which the form's own view writes
+    under the lock.
     """
     taken = False
 

@@ -2,6 +2,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from safespaces.accounts.roles import Role, has_role
 from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_chain_lock, audit_record
+from safespaces.branding import neutral_name
 
 ViewT = TypeVar("ViewT", bound=Callable[..., HttpResponseBase])
 
@@ -25,6 +27,13 @@ class SafeSpacesAdminSite(admin.AdminSite):
     site_header = "SafeSpaces administration"
     site_title = "SafeSpaces administration"
     index_title = "Records"
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super().each_context(request)
+        if settings.NEUTRAL_MODE:
+            # The tab title and header too: the browser's history keeps the title.
+            context["site_title"] = context["site_header"] = neutral_name()
+        return context
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

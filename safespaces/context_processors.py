@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from safespaces.accounts.roles import Role, has_role
+from safespaces.branding import look_for, neutral_name
 from safespaces.navigation import menu_for
 from safespaces.uploads import post_limit_in_words
 from safespaces.worker.heartbeat import worker_status
@@ -36,7 +37,10 @@ def worker_alert_for(request: HttpRequest) -> WorkerAlert | None:
 
 def app(request: HttpRequest) -> dict[str, object]:
     return {
-        "site_title": settings.SITE_TITLE,
+        # The name and icon in the tab and header (safespaces.branding).
+        "look": look_for(request),
+        # The tab's title while the quick exit is on its way (static/js/quick-exit.js).
+        "look_neutral_name": neutral_name(),
         "user_is_coordinator": has_role(getattr(request, "user", None), Role.COORDINATOR),
         "user_is_administrator": has_role(getattr(request, "user", None), Role.ADMINISTRATOR),
         # Worked out only by a page that draws the menu.

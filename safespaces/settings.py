@@ -242,7 +242,6 @@ AXES_SENSITIVE_PARAMETERS = [
     "csrfmiddlewaretoken",
 ]
 
-OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="SafeSpaces")
 OTP_TOTP_THROTTLE_FACTOR = 1
 # django-otp doubles the wait after each wrong second-factor code (1, 2, 4 ... seconds) up to a
 # hundred years: someone who has the password could get the right code refused for days. The
@@ -302,6 +301,20 @@ CONTENT_SECURITY_POLICY = {
 
 # The name in page titles and the header. A plain name draws less attention on a shared screen.
 SITE_TITLE = env.str("SITE_TITLE", default="SafeSpaces")
+# The name that gives nothing away. Pages someone who is not signed in can reach (the sign-in
+# page, and what Back shows after a quick exit) always use it; in neutral mode everything does.
+# Unset, "Notes" in the reader's language; an organization's own choice is shown as written.
+NEUTRAL_TITLE = env.str("NEUTRAL_TITLE", default="") or _("Notes")
+# Neutral mode: every tab title is NEUTRAL_TITLE alone, the icon is a plain notes icon, and
+# emails, relay alerts and authenticator apps name NEUTRAL_TITLE, never the app
+# (safespaces.branding). For the whole server, not per person: the sign-in page and a lock
+# screen are seen before anyone is known, and a per-person choice would need a cookie that
+# itself tells (docs/operations.md).
+NEUTRAL_MODE = config.boolean("NEUTRAL_MODE", default=False)
+# The name authenticator apps list the codes under, which anyone holding the phone can read.
+OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="") or (
+    (env.str("NEUTRAL_TITLE", default="") or "Notes") if NEUTRAL_MODE else SITE_TITLE
+)
 
 # The address the app is reached at, for links in messages that leave it (email, alert relay):
 # "https://safespaces.example.org". Unset: https:// and the first of ALLOWED_HOSTS.

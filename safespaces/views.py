@@ -3,7 +3,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from safespaces.access import Access, AuthenticatedHttpRequest, access
 from safespaces.accounts.selectors import backup_codes_left, has_confirmed_authenticator
@@ -11,6 +11,7 @@ from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
 from safespaces.dashboard import panels_for
 from safespaces.drafts.models import Draft
+from safespaces.drafts.services import draft_keep_on_exit
 from safespaces.health import health_check
 from safespaces.uploads import post_limit_in_words
 
@@ -48,12 +49,26 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 # A GET on purpose: the exit must work from a plain link, without JavaScript or a form token that
 # may have expired. Forcing someone out of their own session is the only thing a forged link does.
+#
+# With JavaScript, a half-written form first comes here as a POST (static/js/quick-exit.js): its
+# text is kept as the user's encrypted draft and the session ends in the same request, so no
+# later request can end the session before the text is safe. The script then replaces the page
+# with the GET, which clears the browser's data and leaves for the neutral site. The POST carries
+# the form's CSRF token, so no other site can plant a draft.
 @access(Access.PUBLIC)
+@require_http_methods(["GET", "HEAD", "POST"])
 def quick_exit(request: HttpRequest) -> HttpResponse:
     """End the session at once and go to a neutral site, leaving nothing behind in the browser."""
+    if request.method == "POST":
+        draft_keep_on_exit(request)
     if request.user.is_authenticated:
         session_end(request=request, action=AuditEvent.Action.QUICK_EXIT)
-    response = HttpResponseRedirect(settings.QUICK_EXIT_URL)
+    # Read by the script only; the page's own navigation follows with the GET.
+    response = (
+        HttpResponse(status=204)
+        if request.method == "POST"
+        else HttpResponseRedirect(settings.QUICK_EXIT_URL)
+    )
     response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 

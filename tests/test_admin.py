@@ -1,6 +1,6 @@
 import pytest
 from django.contrib import admin
-from django.test import Client
+from django.test import Client, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safespaces.accounts import admin as accounts_admin
@@ -167,3 +167,12 @@ def test_the_admin_signs_out_by_post_only(client: Client, administrator: User) -
 
     assert client.get("/admin/logout/").status_code == 405
     assert client.get("/admin/").status_code == 200
+
+
+@override_settings(NEUTRAL_MODE=True)
+def test_in_neutral_mode_the_admin_names_nothing(client: Client, administrator: User) -> None:
+    response = sign_in(client, administrator).get("/admin/")
+
+    assert response.status_code == 200
+    assert b"<title>Records | Notes</title>" in response.content
+    assert b"SafeSpaces" not in response.content

@@ -101,7 +101,9 @@ def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "wait for the next one and try again."
             ),
         )
-    return render(request, "accounts/verify.html", {"form": form})
+    # The name the authenticator lists the codes under, which neutral mode makes neutral too.
+    context = {"form": form, "issuer": settings.OTP_TOTP_ISSUER}
+    return render(request, "accounts/verify.html", context)
 
 
 def _qr_code_svg(content: str) -> str:

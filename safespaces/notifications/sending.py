@@ -2,7 +2,8 @@
 
 A message names the kind of thing that needs attention and links to a page behind the sign-in.
 It never carries a name, an alias, a place, an incident's text or an actor: a phone's lock screen,
-a mail provider and a relay operator all see it. The sender's name is SITE_TITLE.
+a mail provider and a relay operator all see it. The sender's name is SITE_TITLE, or in neutral
+mode NEUTRAL_TITLE, which then also stands for the kind's sentence (safespaces.branding).
 """
 
 import hashlib
@@ -19,6 +20,7 @@ from django.core.mail import EmailMessage
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from safespaces.branding import outward_name
 from safespaces.notifications.kinds import Kind, Urgency
 
 # The signature of the webhook's body: hex HMAC-SHA256 of "<timestamp>.<body>" under
@@ -53,9 +55,9 @@ def message_for(kind: Kind, link: str) -> Message:
     """The outward message of a kind, in the site's language: the recipient's own language is not
     known outside a request."""
     with translation.override(settings.LANGUAGE_CODE):
-        title = settings.SITE_TITLE
+        title = outward_name()
         url = absolute(link)
-        text = str(kind.text)
+        text = neutral_text(kind) if settings.NEUTRAL_MODE else str(kind.text)
         subject = _("%(site)s: %(text)s") % {"site": title, "text": text}
         body = _("%(site)s: %(text)s. Open the app: %(url)s") % {
             "site": title,
@@ -63,6 +65,14 @@ def message_for(kind: Kind, link: str) -> Message:
             "url": url,
         }
     return Message(subject=subject, body=body, url=url)
+
+
+def neutral_text(kind: Kind) -> str:
+    """In neutral mode even the kind's sentence stays inside the app ("a serious incident was
+    logged" on a lock screen tells too much): the message only says how soon to look."""
+    if kind.urgency is Urgency.URGENT:
+        return _("please look now")
+    return _("something new to read")
 
 
 def email_configured() -> bool:
@@ -75,7 +85,7 @@ def webhook_configured() -> bool:
 
 def sender() -> str:
     address = settings.EMAIL_FROM or f"noreply@{urlsplit(settings.SITE_URL).hostname}"
-    return formataddr((settings.SITE_TITLE, address))
+    return formataddr((outward_name(), address))
 
 
 def email_send(message: Message, *, to: str) -> None:
@@ -92,7 +102,7 @@ def webhook_body(message: Message, kind: Kind, *, to: str, delivery: str) -> byt
         "kind": kind.key,
         "urgency": str(kind.urgency),
         "topic": to,
-        "title": settings.SITE_TITLE,
+        "title": outward_name(),
         "message": message.body,
         "click": message.url,
         "priority": PRIORITY[kind.urgency],

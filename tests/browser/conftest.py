@@ -292,6 +292,11 @@ def mara(app: App) -> Persona:
     return app.personas["mara"]
 
 
+@pytest.fixture(scope="session")
+def wren(app: App) -> Persona:
+    return app.personas["wren"]
+
+
 # --- Signing in -----------------------------------------------------------------------------
 
 

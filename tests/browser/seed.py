@@ -53,6 +53,8 @@ PERSONAS = [
     PersonaSpec("zoe", "Zoe", "Staff", authenticator=True, backup_codes=False),
     # Mara, the coordinator who watches Zoe's check-in: answers the alarm from her phone.
     PersonaSpec("mara", "Mara", "Coordinator", authenticator=True, backup_codes=False),
+    # Wren, staff: leaves a half-written incident log with Shift three times, and finds it again.
+    PersonaSpec("wren", "Wren", "Staff", authenticator=True, backup_codes=False),
     # Uma and Vic, coordinators: edit the same incident at once, Vic from her phone.
     PersonaSpec("uma", "Uma", "Coordinator", authenticator=True, backup_codes=False),
     PersonaSpec("vic", "Vic", "Coordinator", authenticator=True, backup_codes=False),
