@@ -6,7 +6,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
-BROWSER_PROCESSES := --numprocesses=2 --dist=loadfile
 
 .PHONY: help run test test-browser lint typecheck check-deploy install env migrate seed keys clean
 
@@ -52,14 +51,13 @@ browser:
 test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for Postgres)
 	$(PY) -m pytest -m "not browser" --create-db --numprocesses=auto
 	@# The browser tests serve the app from a SQLite database of their own, whatever DATABASE_URL
-	@# says: on Postgres they would only repeat themselves. They mostly wait for pages, so two
-	@# processes (each with its own server and database, a test file kept whole) halve the wait.
+	@# says: on Postgres they would only repeat themselves.
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
 	  echo "Browser tests skipped: they never use Postgres (make test-browser runs them)"; \
-	else $(PY) -m pytest -m browser $(BROWSER_PROCESSES); fi
+	else $(PY) -m pytest -m browser; fi
 
 test-browser: env browser ## Run only the browser tests (Debian's chromium)
-	$(PY) -m pytest -m browser $(BROWSER_PROCESSES)
+	$(PY) -m pytest -m browser
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check .
