@@ -43,6 +43,7 @@ LABEL_WIDTH = 110  # what a name of LABEL_LENGTH takes at the label's font size
 LIST_ORDER = [Stance.ADVERSARY, Stance.NEUTRAL, Stance.ALLY, Stance.UNKNOWN]
 # More actors than this in one cell and their names no longer fit: the mark keeps its title.
 LABELLED_UP_TO = 4
+LABELLED_LINES = 2  # lines of named marks one cell holds
 # The most actors one cell draws and the list names under one stance and power; more are counted.
 PER_CELL = 9
 MORE_HEIGHT = 18  # room at the foot of a cell for its "+N more" link
@@ -281,11 +282,11 @@ def _place_cell(
     """Spread the actors of one cell over a grid that keeps the cell's proportions, above the
     "+N more" link when the cell has one (`counted`)."""
     width, height = column.width, row.bottom - row.top - (MORE_HEIGHT if counted else 0)
-    labelled = len(actors) <= LABELLED_UP_TO
-    if labelled:
-        # Side by side only as far as the names fit, then another line.
-        across = min(len(actors), max(1, int(width // LABEL_WIDTH)))
-    else:
+    # Side by side only as far as the names fit, then another line; a row of the map has room
+    # for two lines of named marks, so a narrow column names fewer.
+    across = min(len(actors), max(1, int(width // LABEL_WIDTH)))
+    labelled = len(actors) <= min(LABELLED_UP_TO, LABELLED_LINES * across)
+    if not labelled:
         across = max(1, math.ceil(math.sqrt(len(actors) * width / height)))
     down = math.ceil(len(actors) / across)
     step_x, step_y = width / across, height / down
