@@ -16,6 +16,7 @@ people did, and nobody did this; the demo's own events are there.
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -110,10 +111,6 @@ def insert(model: type[ModelT], rows: Iterable[ModelT]) -> int:
             model.objects.bulk_create(batch)
         written += len(batch)
     return written
-
-
-def link(through: type[models.Model], pairs: Iterable[dict[str, Any]]) -> int:
-    return insert(through, (through(**pair) for pair in pairs))
 
 
 def personas_seed() -> dict[str, User]:
@@ -220,6 +217,8 @@ def incident_draw(
         source=rng.choice(choices.actors) if story.source else None,
         lessons=incidents_demo.LESSONS if rng.random() < 0.3 else "",
         reporter=reporter,
+        created_at=reported,
+        updated_at=reported,
         first_reviewed_at=reported + timedelta(hours=20) if age > 7 else None,
     )
     entries = [dict(kind=EntryKind.LOGGED, author=reporter, created_at=reported)]
@@ -229,7 +228,7 @@ def incident_draw(
                 kind=rng.choice(NOTE_KINDS),
                 body=rng.choice(NOTES),
                 author=rng.choice(choices.users),
-                created_at=reported + timedelta(hours=6 * step),
+                created_at=min(reported + timedelta(hours=6 * step), now),
             )
         )
     return incident, entries
@@ -256,10 +255,38 @@ class Pools:
         return reference
 
 
+@contextmanager
+def dated_by_hand(*dates: models.DateTimeField) -> Iterator[None]:
+    """Let rows keep the dates they are given: auto_now(_add) would date two years of incidents
+    and their timelines all today."""
+    saved = [(column, column.auto_now, column.auto_now_add) for column in dates]
+    for column in dates:
+        column.auto_now = column.auto_now_add = False
+    try:
+        yield
+    finally:
+        for column, auto_now, auto_now_add in saved:
+            column.auto_now, column.auto_now_add = auto_now, auto_now_add
+
+
+def date_column(model: type[models.Model], name: str) -> models.DateTimeField:
+    column = model._meta.get_field(name)
+    assert isinstance(column, models.DateTimeField)
+    return column
+
+
 def incidents_insert(count: int, rng: random.Random, pools: Pools) -> dict[str, int]:
     """Incidents with their timelines, the people they affect and, for the named ones, who they
-    are shared with; one transaction per batch. created_at is an auto_now_add column, so the
-    entries' dates are set after insert."""
+    are shared with; one transaction per batch."""
+    with dated_by_hand(
+        date_column(Incident, "created_at"),
+        date_column(Incident, "updated_at"),
+        date_column(TimelineEntry, "created_at"),
+    ):
+        return incidents_insert_dated(count, rng, pools)
+
+
+def incidents_insert_dated(count: int, rng: random.Random, pools: Pools) -> dict[str, int]:
     now = timezone.now()
     written = {"incidents": 0, "entries": 0}
     for start in range(0, count, BATCH):
@@ -268,7 +295,7 @@ def incidents_insert(count: int, rng: random.Random, pools: Pools) -> dict[str, 
             made = Incident.objects.bulk_create([incident for incident, _entries in drawn])
             entries = [
                 TimelineEntry(incident=incident, **values)
-                for incident, rows in zip(made, drawn_entries(drawn), strict=True)
+                for incident, (_drawn, rows) in zip(made, drawn, strict=True)
                 for values in rows
             ]
             TimelineEntry.objects.bulk_create(entries)
@@ -287,11 +314,6 @@ def incidents_insert(count: int, rng: random.Random, pools: Pools) -> dict[str, 
         written["incidents"] += len(made)
         written["entries"] += len(entries)
     return written
-
-
-def drawn_entries(drawn: list[tuple[Incident, list[dict[str, Any]]]]) -> Iterator[list[dict]]:
-    for _incident, entries in drawn:
-        yield entries
 
 
 def situations_insert(count: int, rng: random.Random, pools: Pools) -> int:
@@ -378,14 +400,16 @@ def timed(report: Report, name: str, step: Callable[[], int | dict[str, int]]) -
     print(f"  {name}: {total:,} rows in {elapsed:.1f} s ({total / max(elapsed, 1e-9):,.0f}/s)")
 
 
-def generate(n: int) -> Report:
-    """The demo's story, then the bulk for `n` incidents, into an empty, migrated database."""
+def generate(n: int, *, story: bool = True) -> Report:
+    """The demo's story (unless `story` is off), then the bulk for `n` incidents, into an
+    empty, migrated database."""
     rng = random.Random(SEED)  # noqa: S311 - fictional data, the same every run
     counts = scaled(n)
     report = Report()
     today = timezone.localdate()
     started = time.monotonic()
-    personas_seed()
+    if story:
+        personas_seed()
     report.story_seconds = time.monotonic() - started
     started = time.monotonic()
     existing = {name: 0 for name in counts}

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -298,6 +299,8 @@ def markdown(results: list[Result], meta: dict[str, Any]) -> str:
 
 def main() -> None:
     options = arguments()
+    # Stopped from outside: still stop the server (the `finally` in `gunicorn`).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = datetime.now(UTC)
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     env = server_environment(database_url)
