@@ -30,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from allies import demo as allies_demo
 from allies.models import Actor, ActorCapability
 from incidents import demo as incidents_demo
-from incidents.models import EntryKind, Incident, Status, TimelineEntry, Visibility
+from incidents.models import EntryKind, Incident, TimelineEntry, Visibility
 from incidents.references import reference_draw
 from riskassessment.models import Assessment, Measure, MeasureKind, RiskSituation, Threat
 from riskassessment.scoring import Ratings, index_level, overall_level, threat_level
@@ -108,7 +108,7 @@ def insert(model: type[ModelT], rows: Iterable[ModelT]) -> int:
     written = 0
     for batch in batches(rows):
         with transaction.atomic():
-            model.objects.bulk_create(batch)
+            model._default_manager.bulk_create(batch)
         written += len(batch)
     return written
 
@@ -141,7 +141,9 @@ def users_build(count: int, rng: random.Random) -> list[User]:
     )
     for n, user in enumerate(made):
         user.set_unusable_password()
-        role = Role.COORDINATOR if n % 10 == 0 else Role.ADMINISTRATOR if n % 25 == 1 else Role.STAFF
+        role = (
+            Role.COORDINATOR if n % 10 == 0 else Role.ADMINISTRATOR if n % 25 == 1 else Role.STAFF
+        )
         user.groups.add(groups[role])
     User.objects.bulk_update(made, ["password"])
     return made
@@ -340,7 +342,9 @@ def situations_insert(count: int, rng: random.Random, pools: Pools) -> int:
             for situation in situations:
                 ratings = Ratings(rng.randint(1, 5), rng.randint(1, 5), rng.randint(1, 5))
                 likelihood, impact = rng.randint(1, 5), rng.randint(1, 5)
-                level = overall_level(index_level(ratings.index), [threat_level(likelihood, impact)])
+                level = overall_level(
+                    index_level(ratings.index), [threat_level(likelihood, impact)]
+                )
                 decider = rng.choice(pools.users)
                 assessment = Assessment(
                     situation=situation,

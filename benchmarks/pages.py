@@ -179,7 +179,7 @@ def gunicorn(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
 
     port = free_port()
     with log.open("wb") as output:
-        server = subprocess.Popen(
+        server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             [sys.executable, "-m", "gunicorn", "safespaces.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--timeout", "300"],
             cwd=PROJECT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
@@ -225,7 +225,9 @@ def targets() -> dict[str, str]:
     return {"incident": str(incident.pk), "person": str(person.pk), "situation": str(situation.pk)}
 
 
-def timings(browser: Browser, path: str, warm_ups: int, requests: int) -> tuple[list[float], int, list[int]]:
+def timings(
+    browser: Browser, path: str, warm_ups: int, requests: int
+) -> tuple[list[float], int, list[int]]:
     """Milliseconds per request, the HTML's size and every status seen."""
     statuses, times, size = [], [], 0
     for n in range(warm_ups + requests):
@@ -267,7 +269,7 @@ def counted(session_key: str, path: str) -> tuple[int, int, int]:
     client.cookies[settings.SESSION_COOKIE_NAME] = session_key
     client.get(path)
     queries = decrypted = 0
-    EncryptedMixin.open_value = count_opening  # type: ignore[method-assign]
+    EncryptedMixin.open_value = count_opening  # type: ignore[method-assign, assignment]
     try:
         with connection.execute_wrapper(count_query):
             status = client.get(path).status_code
@@ -292,7 +294,8 @@ def markdown(results: list[Result], meta: dict[str, Any]) -> str:
     for r in results:
         lines.append(
             f"| {r.page} | {r.persona} | {r.p50_ms:,.0f} | {r.p95_ms:,.0f} | "
-            f"{r.ratio_to_admin:.1f}x | {r.html_bytes / 1024:,.0f} | {r.queries} | {r.decrypted:,} |"
+            f"{r.ratio_to_admin:.1f}x | {r.html_bytes / 1024:,.0f} | {r.queries} | "
+            f"{r.decrypted:,} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -343,7 +346,9 @@ def main() -> None:
             print(f"  {page.name}: p95 {percentile(times, 0.95):,.0f} ms, statuses {set(statuses)}")
         sessions = {login: browser.cookie("session") for login, browser in browsers.items()}
 
-    admin_p95 = next(percentile(t, 0.95) for p, t, _s, _st in measured if p.name == ADMIN_CHANGELIST)
+    admin_p95 = next(
+        percentile(t, 0.95) for p, t, _s, _st in measured if p.name == ADMIN_CHANGELIST
+    )
     results = []
     for page, times, size, statuses in measured:
         queries, decrypted, status = counted(sessions[page.persona], page.path.format(**codes))
