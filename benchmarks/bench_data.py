@@ -245,7 +245,7 @@ class Pools:
     actors: list[Actor]
     people: list[Person]
     entries_per_incident: int
-    stories: list[Any] = field(
+    stories: list[incidents_demo.Story] = field(
         default_factory=lambda: [s for s in incidents_demo.STORIES for _ in range(s.weight)]
     )
     used: set[str] = field(default_factory=set)
