@@ -4,6 +4,8 @@ from uuid import UUID
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +42,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
+from safespaces.pickers import searched_in, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -214,6 +217,7 @@ class IncidentForm(VersionedModelForm):
         shared_with.queryset = _colleagues(but=reporter)
         shared_with.widget.attrs["data-show-when"] = f"visibility={Visibility.NAMED}"
         self._keep_current_choices(user)
+        self._search_instead_of_listing()
         without_blank_choice(
             self, "kind", "severity", "category", "guidelines_covered", "guidelines_followed"
         )
@@ -241,15 +245,46 @@ class IncidentForm(VersionedModelForm):
         )
         source.empty_label = _("Unknown")
 
+    def _search_instead_of_listing(self) -> None:
+        """Places, people and actors are found by typing, never listed: an organization may have
+        thousands, and each name listed would be decrypted on every page (safespaces.pickers).
+        Only what the incident names is shown, and what a search finds."""
+        place = field_of(self, "place", PlaceChoiceField)
+        use_picker(place, url=reverse("places:pick"), empty_label=place.empty_label)
+        people = field_of(self, "affected_people", PersonMultipleChoiceField)
+        use_picker(people, url=reverse("people:pick"))
+        if "source" in self.fields:
+            source = field_of(self, "source", ActorChoiceField)
+            use_picker(source, url=reverse("allies:pick"), empty_label=source.empty_label)
+
     @classmethod
-    def from_draft(cls, data: dict[str, list[str]], *, user: User) -> "IncidentForm":
+    def from_draft(
+        cls, data: dict[str, list[str]], *, user: User, instance: Incident | None = None
+    ) -> "IncidentForm":
         """An unbound form showing what was kept, so nothing is marked wrong before a send."""
-        form = cls(user=user)
+        form = cls(user=user, instance=instance)
         multiple = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
         for name, values in data.items():
             if name in form.fields:
                 is_multiple = isinstance(form.fields[name], multiple)
                 form.initial[name] = values if is_multiple else values[-1]
+        return form
+
+    @classmethod
+    def searched(
+        cls, data: QueryDict, *, user: User, instance: Incident | None = None
+    ) -> "IncidentForm":
+        """The form sent with a picker's "Find" (without JavaScript): everything as it was
+        typed, nothing marked wrong, and the matches under the picker."""
+        form = cls.from_draft(dict(data.lists()), user=user, instance=instance)
+        multiple = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
+        for name, field in form.fields.items():
+            # An unticked box or list sends nothing: it is empty now, whatever was saved.
+            if name not in data and isinstance(field, forms.BooleanField):
+                form.initial[name] = False
+            elif name not in data and isinstance(field, multiple):
+                form.initial[name] = []
+        searched_in(form, data)
         return form
 
     def more_groups(self) -> FieldGroups:

@@ -74,6 +74,32 @@ def _note_opened(instance: models.Model, value: Any) -> None:
         opened.add(row_name(instance))
 
 
+def note_shown(model: type[models.Model], pk: Any) -> None:
+    """Count a row as shown by this response, for a value opened with `open_unnoted` (a label
+    kept by a search) that the response does show."""
+    opened = _opened.get()
+    if opened is not None:
+        opened.add((model._meta.label_lower, str(pk)))
+
+
+def open_unnoted(model: type[models.Model], pk: Any, name: str, stored: "Sealed") -> Any:
+    """Open one stored value of a row without counting the row as shown.
+
+    For a search, which opens names to match them but shows only a few: the caller calls
+    `note_shown` for those it shows, so the audit trail names what was seen, not what was read.
+    """
+    field = model._meta.get_field(name)
+    if not isinstance(field, EncryptedMixin):
+        raise EncryptedFieldError(f"{model._meta.label}.{name} is not encrypted")
+    data = open_sealed(stored.token, associated_data=_associated_data(model, name, pk))
+    return field.from_bytes(data)
+
+
+def _associated_data(model: type[models.Model], name: str, pk: Any) -> bytes:
+    """What a value is bound to: its model, its field and its row."""
+    return f"{model._meta.label}\x1f{name}\x1f{pk}".encode()
+
+
 class EncryptedAttribute(DeferredAttribute):
     """Opens a sealed value on first read and keeps the plaintext on the instance.
 
@@ -121,7 +147,7 @@ class EncryptedMixin(_Field):
     def associated_data(self, instance: models.Model) -> bytes:
         if instance.pk is None:
             raise EncryptedFieldError(f"{instance._meta.label} has no primary key yet")
-        return f"{instance._meta.label}\x1f{self.name}\x1f{instance.pk}".encode()
+        return _associated_data(type(instance), self.name, instance.pk)
 
     def open_value(self, instance: models.Model, sealed: Sealed) -> Any:
         return self.from_bytes(
