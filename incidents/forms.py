@@ -250,12 +250,24 @@ class IncidentForm(VersionedModelForm):
         thousands, and each name listed would be decrypted on every page (safespaces.pickers).
         Only what the incident names is shown, and what a search finds."""
         place = field_of(self, "place", PlaceChoiceField)
-        use_picker(place, url=reverse("places:pick"), empty_label=place.empty_label)
+        use_picker(
+            place,
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+            empty_label=place.empty_label,
+        )
         people = field_of(self, "affected_people", PersonMultipleChoiceField)
-        use_picker(people, url=reverse("people:pick"))
+        use_picker(
+            people, url=reverse("people:pick"), search_label=_("Find someone: type part of the alias")
+        )
         if "source" in self.fields:
             source = field_of(self, "source", ActorChoiceField)
-            use_picker(source, url=reverse("allies:pick"), empty_label=source.empty_label)
+            use_picker(
+                source,
+                url=reverse("allies:pick"),
+                search_label=_("Find an actor: type part of the name"),
+                empty_label=source.empty_label,
+            )
 
     @classmethod
     def from_draft(

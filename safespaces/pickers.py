@@ -154,6 +154,7 @@ class Picker(forms.Widget):
         self.allow_multiple_selected = multiple
         self.query: str | None = None
         self.empty_label: Legend | None = None
+        self.search_label: Legend = ""
         # The field's ModelChoiceIterator, set with its queryset: `choices.field` is the field.
         self.choices: Any = None
 
@@ -198,6 +199,7 @@ class Picker(forms.Widget):
             "multiple": self.allow_multiple_selected,
             "input_type": "checkbox" if self.allow_multiple_selected else "radio",
             "empty_label": None if self.allow_multiple_selected else self.empty_label,
+            "search_label": self.search_label,
             "chosen": chosen,
             "query": self.query or "",
             "matches": matches,
@@ -230,14 +232,18 @@ class PickerField(forms.ModelChoiceField):
         raise NotImplementedError
 
 
-def use_picker(field: forms.Field, *, url: str, empty_label: Legend | None = None) -> None:
-    """Give a model choice field that can search (a PickerField) a Picker instead of its list."""
+def use_picker(
+    field: forms.Field, *, url: str, search_label: Legend, empty_label: Legend | None = None
+) -> None:
+    """Give a model choice field that can search (a PickerField) a Picker instead of its list.
+    `search_label` names the search box: say what one may type."""
     if not isinstance(field, PickerField):
         raise TypeError(f"{type(field).__name__} cannot search")
     multiple = isinstance(field, forms.ModelMultipleChoiceField)
     picker = Picker(url=url, multiple=multiple)
     picker.is_required = field.required
     picker.empty_label = empty_label
+    picker.search_label = search_label
     picker.choices = field.choices
     field.widget = picker
 
