@@ -258,7 +258,9 @@ class IncidentForm(VersionedModelForm):
         )
         people = field_of(self, "affected_people", PersonMultipleChoiceField)
         use_picker(
-            people, url=reverse("people:pick"), search_label=_("Find someone: type part of the alias")
+            people,
+            url=reverse("people:pick"),
+            search_label=_("Find someone: type part of the alias"),
         )
         if "source" in self.fields:
             source = field_of(self, "source", ActorChoiceField)

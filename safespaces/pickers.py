@@ -106,12 +106,13 @@ def normalized(query: str) -> str:
     return " ".join(query.split())[:QUERY_MAX].casefold()
 
 
-def _rank(label: str, query: str) -> int:
-    """0: the label starts with the query; 1: a word does; 2: it is inside a word."""
+def _rank(label: str, query: str) -> tuple[int, int]:
+    """Best first: the label starts with what was typed; then the fewer words typed that only
+    match inside a word ("7" in "17"), the better."""
     folded = label.casefold()
-    if folded.startswith(query):
-        return 0
-    return 1 if f" {query}" in folded or f"({query}" in folded else 2
+    starts = [token for token in re.split(r"[\s()]+", folded) if token]
+    inside = sum(1 for word in query.split() if not any(token.startswith(word) for token in starts))
+    return (0 if folded.startswith(query) else 1, inside)
 
 
 def best_matches(labels: Sequence[tuple[Any, str]], query: str) -> Matches:
@@ -120,7 +121,7 @@ def best_matches(labels: Sequence[tuple[Any, str]], query: str) -> Matches:
     wanted = normalized(query)
     words = wanted.split()
     found = [(pk, label) for pk, label in labels if all(word in label.casefold() for word in words)]
-    found.sort(key=lambda item: (_rank(item[1], wanted), item[1].casefold()))
+    found.sort(key=lambda item: (*_rank(item[1], wanted), item[1].casefold()))
     shown = [Match(str(pk), label) for pk, label in found[:LIMIT]]
     return Matches(query=query, found=shown, more=len(found) > LIMIT)
 
