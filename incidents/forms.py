@@ -42,7 +42,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
-from safespaces.pickers import searched_in, use_picker
+from safespaces.pickers import is_searching, searched_in, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -309,10 +309,11 @@ class IncidentForm(VersionedModelForm):
 
     @property
     def more_shows_something(self) -> bool:
-        """Whether a folded field has an error or holds anything but its default (typed, kept
-        from a draft or filled in from a check-in): the fold then opens, so nothing is hidden."""
+        """Whether a folded field has an error, holds anything but its default (typed, kept
+        from a draft or filled in from a check-in) or shows a search's matches: the fold then
+        opens, so nothing is hidden."""
         return any(
-            self.errors.get(field.name) or self._holds_a_value(field)
+            self.errors.get(field.name) or self._holds_a_value(field) or is_searching(field.field)
             for _legend, fields in self.more_groups()
             for field in fields
         )

@@ -249,6 +249,11 @@ def use_picker(
     field.widget = picker
 
 
+def is_searching(field: forms.Field) -> bool:
+    """Whether the field's picker shows the matches of a search (after a plain "Find")."""
+    return isinstance(field.widget, Picker) and field.widget.query is not None
+
+
 def searched_in(form: forms.BaseForm, data: Any) -> None:
     """Show matches under every picker whose search box holds text, or whose "Find" was pressed
     with nothing typed (the first LIMIT), after a plain "Find" without JavaScript."""
