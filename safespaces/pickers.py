@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -225,8 +226,8 @@ class PickerField(forms.ModelChoiceField):
             return []
         try:
             rows = list(self.offered().filter(pk__in=values))
-        except Exception:  # noqa: BLE001 - a posted value that is not a key: nothing chosen
-            return []
+        except (ValueError, TypeError, ValidationError):
+            return []  # a posted value that is not a key: the field says so, nothing is chosen
         return [Match(str(row.pk), str(self.label_from_instance(row))) for row in rows]
 
     def matches(self, query: str) -> Matches:

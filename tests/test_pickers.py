@@ -72,7 +72,7 @@ def test_a_place_search_shows_at_most_20_and_says_more_match(client: Client, sta
     labels = found(response)
     assert len(labels) == LIMIT
     assert all(label.startswith("Lantern House") for label in labels)
-    assert b"More match than are shown" in response.content  # type: ignore[attr-defined]
+    assert b"There are more: type a little more" in response.content  # type: ignore[attr-defined]
 
 
 def test_a_search_finds_by_kind_and_leaves_out_archived_places(

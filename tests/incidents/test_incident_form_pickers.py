@@ -127,7 +127,7 @@ def test_find_with_nothing_typed_shows_the_first_20_and_says_there_are_more(
     assert response.status_code == 200
     page = response.content.decode()
     assert len(values(page, "affected_people")) == 20
-    assert "More match than are shown: type more of the name." in page
+    assert "There are more: type a little more to narrow them down." in page
 
 
 def test_staff_find_allies_only_as_a_source(client: Client, staff: User) -> None:
@@ -213,3 +213,14 @@ def test_find_while_editing_keeps_the_version_the_editor_opened(
     assert "Go in pairs." in page and "Safe House 33 (Shelter)" in page
     assert f'name="version" value="{incident.version}"' in page
     assert Incident.objects.get(pk=incident.pk).lessons == ""
+
+
+def test_a_posted_place_that_is_not_one_is_refused_and_the_rest_kept(
+    client: Client, staff: User
+) -> None:
+    response = sign_in(client, staff).post(URL, full_data(place="not-a-place"))
+
+    assert response.status_code == 200
+    assert not Incident.objects.exists()
+    assert "is not a valid UUID" in response.content.decode()
+    keeps_everything_typed(response.content)
