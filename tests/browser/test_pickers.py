@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import App, Persona, sign_in
+from tests.browser.conftest import SCREENSHOTS, App, Persona, sign_in
 from tests.browser.test_incidents import (
     INCIDENT_PAGE,
     SMALL_PHONE,
@@ -49,7 +49,7 @@ def test_a_place_and_a_person_are_found_by_typing_on_a_small_phone(
     assert_no_sideways_scrolling(page)
     screenshot(page, "incident-form-picker-360x640")
     page.get_by_label("Find someone: type part of the alias").scroll_into_view_if_needed()
-    page.screenshot(path="/tmp/shots-pickers/picker-in-use-360x640.png")
+    page.screenshot(path=SCREENSHOTS / "incident-form-picker-in-use-360x640.png")
     page.get_by_role("button", name="Send", exact=True).click()
 
     expect(page).to_have_url(INCIDENT_PAGE)
@@ -83,7 +83,7 @@ def test_without_javascript_find_brings_the_form_back_with_the_matches(
     expect(page.get_by_role("alert")).to_have_count(0)
     safe_house.check()
     assert_no_sideways_scrolling(page)
-    page.screenshot(path="/tmp/shots-pickers/picker-no-js-360x640.png")
+    page.screenshot(path=SCREENSHOTS / "incident-form-picker-no-js-360x640.png")
     page.get_by_role("button", name="Send", exact=True).click()
 
     expect(page).to_have_url(INCIDENT_PAGE)
