@@ -4,7 +4,6 @@ from uuid import UUID
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +41,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
-from safespaces.pickers import is_searching, searched_in, use_picker
+from safespaces.pickers import is_searching, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -272,33 +271,14 @@ class IncidentForm(VersionedModelForm):
             )
 
     @classmethod
-    def from_draft(
-        cls, data: dict[str, list[str]], *, user: User, instance: Incident | None = None
-    ) -> "IncidentForm":
+    def from_draft(cls, data: dict[str, list[str]], *, user: User) -> "IncidentForm":
         """An unbound form showing what was kept, so nothing is marked wrong before a send."""
-        form = cls(user=user, instance=instance)
+        form = cls(user=user)
         multiple = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
         for name, values in data.items():
             if name in form.fields:
                 is_multiple = isinstance(form.fields[name], multiple)
                 form.initial[name] = values if is_multiple else values[-1]
-        return form
-
-    @classmethod
-    def searched(
-        cls, data: QueryDict, *, user: User, instance: Incident | None = None
-    ) -> "IncidentForm":
-        """The form sent with a picker's "Find" (without JavaScript): everything as it was
-        typed, nothing marked wrong, and the matches under the picker."""
-        form = cls.from_draft(dict(data.lists()), user=user, instance=instance)
-        multiple = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
-        for name, field in form.fields.items():
-            # An unticked box or list sends nothing: it is empty now, whatever was saved.
-            if name not in data and isinstance(field, forms.BooleanField):
-                form.initial[name] = False
-            elif name not in data and isinstance(field, multiple):
-                form.initial[name] = []
-        searched_in(form, data)
         return form
 
     def more_groups(self) -> FieldGroups:
