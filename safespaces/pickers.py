@@ -28,7 +28,7 @@ from django.shortcuts import render
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.audit.disclosure import opened_names
 from safespaces.audit.services import audit_list
-from safespaces.crypto.fields import Sealed, note_shown, open_unnoted
+from safespaces.crypto.fields import note_shown, open_unnoted
 from safespaces.forms import Legend
 
 # The most matches a search shows: enough to choose from, few enough for a phone's screen.
@@ -86,12 +86,10 @@ def cached_names(
     if missing:
         if len(_names) + len(missing) > CACHE_MAX:
             _names.clear()
-        stored = model._default_manager.filter(pk__in=missing).values_list(
-            "pk", "version", "updated_at", name
-        )
-        for pk, version, updated_at, sealed in stored:
-            opened = open_unnoted(model, pk, name, sealed) if isinstance(sealed, Sealed) else ""
-            _names[(label, pk)] = ((version, updated_at), opened or "")
+        stored = model._default_manager.filter(pk__in=missing).only("version", "updated_at", name)
+        for row in stored:
+            # Read past the field's descriptor, which would count the row as shown.
+            _names[(label, row.pk)] = ((row.version, row.updated_at), open_unnoted(row, name) or "")
     return [(pk, _names.get((label, pk), (None, ""))[1], value) for pk, _v, _u, value in stamped]
 
 

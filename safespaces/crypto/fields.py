@@ -82,22 +82,17 @@ def note_shown(model: type[models.Model], pk: Any) -> None:
         opened.add((model._meta.label_lower, str(pk)))
 
 
-def open_unnoted(model: type[models.Model], pk: Any, name: str, stored: "Sealed") -> Any:
-    """Open one stored value of a row without counting the row as shown.
+def open_unnoted(instance: models.Model, name: str) -> Any:
+    """Open one encrypted value of a row without counting the row as shown.
 
     For a search, which opens names to match them but shows only a few: the caller calls
     `note_shown` for those it shows, so the audit trail names what was seen, not what was read.
     """
-    field = model._meta.get_field(name)
+    field = instance._meta.get_field(name)
     if not isinstance(field, EncryptedMixin):
-        raise EncryptedFieldError(f"{model._meta.label}.{name} is not encrypted")
-    data = open_sealed(stored.token, associated_data=_associated_data(model, name, pk))
-    return field.from_bytes(data)
-
-
-def _associated_data(model: type[models.Model], name: str, pk: Any) -> bytes:
-    """What a value is bound to: its model, its field and its row."""
-    return f"{model._meta.label}\x1f{name}\x1f{pk}".encode()
+        raise EncryptedFieldError(f"{instance._meta.label}.{name} is not encrypted")
+    stored = instance.__dict__.get(field.attname)
+    return field.open_value(instance, stored) if isinstance(stored, Sealed) else stored
 
 
 class EncryptedAttribute(DeferredAttribute):
@@ -147,7 +142,7 @@ class EncryptedMixin(_Field):
     def associated_data(self, instance: models.Model) -> bytes:
         if instance.pk is None:
             raise EncryptedFieldError(f"{instance._meta.label} has no primary key yet")
-        return _associated_data(type(instance), self.name, instance.pk)
+        return f"{instance._meta.label}\x1f{self.name}\x1f{instance.pk}".encode()
 
     def open_value(self, instance: models.Model, sealed: Sealed) -> Any:
         return self.from_bytes(
