@@ -18,7 +18,7 @@ from allies.models import Actor
 from incidents.models import Incident
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
-from safespaces.crypto.cipher import open_sealed
+from safespaces.crypto.cipher import open_binary, open_sealed
 from safespaces.people.models import Person
 from safespaces.pickers import forget_cached_names
 from safespaces.places.models import Place
@@ -59,15 +59,22 @@ def crowded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterat
 
 
 def opened_while(do: Callable[[], Any]) -> tuple[Any, Counter[str]]:
-    """What `do` returned, and how many values it decrypted, by model and field."""
+    """What `do` returned, and how many values it decrypted, by model and field (stored as
+    bytes, or as text from before)."""
     opened: Counter[str] = Counter()
 
-    def counting(token: str, *, associated_data: bytes) -> bytes:
-        model, field, _pk = associated_data.decode().split("\x1f")
-        opened[f"{model}.{field}"] += 1
-        return open_sealed(token, associated_data=associated_data)
+    def counted(opening: Callable[..., bytes]) -> Callable[..., bytes]:
+        def counting(token: Any, *, associated_data: bytes) -> bytes:
+            model, field = associated_data.split(b"\x1f")[:2]
+            opened[f"{model.decode()}.{field.decode()}"] += 1
+            return opening(token, associated_data=associated_data)
 
-    with patch("safespaces.crypto.fields.open_sealed", counting):
+        return counting
+
+    with (
+        patch("safespaces.crypto.fields.open_binary", counted(open_binary)),
+        patch("safespaces.crypto.fields.open_sealed", counted(open_sealed)),
+    ):
         return do(), opened
 
 
