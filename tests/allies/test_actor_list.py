@@ -14,7 +14,7 @@ from allies.models import Actor
 from allies.views import ACTOR_PAGE_SIZE
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
-from safespaces.crypto.cipher import open_sealed
+from safespaces.crypto.cipher import open_binary
 from tests.conftest import sign_in
 from tests.factories import (
     ActorFactory,
@@ -207,11 +207,11 @@ def names_opened(client: Client, url: str, query: dict[str, str] | None = None) 
     """The status of a page, and how many actor names it decrypted."""
     opened: Counter[bytes] = Counter()
 
-    def counting(token: str, *, associated_data: bytes) -> bytes:
+    def counting(token: bytes, *, associated_data: bytes) -> bytes:
         opened[associated_data] += 1
-        return open_sealed(token, associated_data=associated_data)
+        return open_binary(token, associated_data=associated_data)
 
-    with patch("safespaces.crypto.fields.open_sealed", counting):
+    with patch("safespaces.crypto.fields.open_binary", counting):
         response = client.get(url, query or {})
     names = sum(n for key, n in opened.items() if key.startswith(b"allies.Actor\x1fname"))
     return response.status_code, names

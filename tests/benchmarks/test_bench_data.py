@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from allies.models import Actor
 from benchmarks.bench_data import Report, generate, scaled
@@ -14,6 +13,7 @@ from riskassessment.models import Assessment, RiskSituation
 from safespaces.accounts.models import User
 from safespaces.people.models import Person
 from safespaces.places.models import Place
+from tests.crypto.support import raw_value
 
 N = 100
 
@@ -50,10 +50,8 @@ def test_its_values_are_sealed_in_the_database_and_open_in_the_app(generated: Re
     entry = TimelineEntry.objects.filter(incident=incident, kind=EntryKind.NOTE).first()
     entry = entry or TimelineEntry.objects.exclude(kind=EntryKind.LOGGED).first()
     assert entry is not None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT summary FROM incidents_incident WHERE id = %s", [incident.pk.hex])
-        (stored,) = cursor.fetchone()
+    stored = raw_value(Incident, "summary", incident.pk)
 
     assert incident.summary.startswith(tuple(story.summary for story in STORIES))
     assert "Fictional note" in entry.body
-    assert incident.summary not in stored and "Fictional" not in stored
+    assert incident.summary.encode() not in stored and b"Fictional" not in stored

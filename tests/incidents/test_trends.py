@@ -18,7 +18,7 @@ from allies.models import Actor
 from incidents.models import Category, Incident
 from incidents.trends import TOP, by_place, period_between, time_to_review, trends_of
 from safespaces.accounts.models import User
-from safespaces.crypto.cipher import open_sealed
+from safespaces.crypto.cipher import open_binary
 from tests.conftest import sign_in
 from tests.factories import ActorFactory, AdversaryFactory, IncidentFactory, PlaceFactory
 
@@ -193,11 +193,11 @@ def test_the_tables_decrypt_only_the_names_of_the_places_and_sources_they_show(
         IncidentFactory.create_batch(1 + n % 3, place=place, source=source)
     opened: Counter[bytes] = Counter()
 
-    def counting(token: str, *, associated_data: bytes) -> bytes:
+    def counting(token: bytes, *, associated_data: bytes) -> bytes:
         opened[associated_data.split(b"\x1f")[0]] += 1
-        return open_sealed(token, associated_data=associated_data)
+        return open_binary(token, associated_data=associated_data)
 
-    with patch("safespaces.crypto.fields.open_sealed", counting):
+    with patch("safespaces.crypto.fields.open_binary", counting):
         found = trends_of(
             Incident.objects.all(),
             period=period_between(None, None, today=TODAY),
