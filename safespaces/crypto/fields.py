@@ -78,6 +78,27 @@ def _note_opened(opened: set[RowName], instance: models.Model, value: Any) -> No
         opened.add(row_name(instance))
 
 
+def note_shown(model: type[models.Model], pk: Any) -> None:
+    """Count a row as shown by this response, for a value opened with `open_unnoted` (a label
+    kept by a search) that the response does show."""
+    opened = _opened.get()
+    if opened is not None:
+        opened.add((model._meta.label_lower, str(pk)))
+
+
+def open_unnoted(instance: models.Model, name: str) -> Any:
+    """Open one encrypted value of a row without counting the row as shown.
+
+    For a search, which opens names to match them but shows only a few: the caller calls
+    `note_shown` for those it shows, so the audit trail names what was seen, not what was read.
+    """
+    field = instance._meta.get_field(name)
+    if not isinstance(field, EncryptedMixin):
+        raise EncryptedFieldError(f"{instance._meta.label}.{name} is not encrypted")
+    stored = instance.__dict__.get(field.attname)
+    return field.open_value(instance, stored) if isinstance(stored, Sealed) else stored
+
+
 class EncryptedAttribute(DeferredAttribute):
     """Opens a sealed value on first read and keeps the plaintext on the instance.
 
