@@ -209,6 +209,11 @@ class Incident(VersionedModel):
         indexes = [
             models.Index(fields=["occurred_on"]),
             models.Index(fields=["visibility", "occurred_on"]),
+            # Who may see an incident, from the index alone: counting the timeline of a staff
+            # member reads no row of the table (see incidents.selectors.incidents_visible_to).
+            models.Index(fields=["visibility", "reporter", "id"], name="incident_visible_idx"),
+            # The timeline's order, for pages found from the incident at their edge.
+            models.Index(fields=["occurred_on", "created_at", "id"], name="incident_timeline_idx"),
             models.Index(fields=["place", "source", "occurred_on"]),
         ]
         constraints = [
