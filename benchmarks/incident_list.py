@@ -37,6 +37,9 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--reuse", action="store_true", help="keep the data of the last run")
+    parser.add_argument(
+        "--situations", type=int, default=0, help="add this many risk situations, then measure"
+    )
     return parser.parse_args()
 
 
@@ -118,6 +121,93 @@ def build(count: int) -> None:
     print()
 
 
+def build_situations(count: int) -> None:
+    """Risk situations at the places, each assessed twice over the last two years with a threat
+    from an actor and a linked incident. Incidents are dated as logged on the day they happened,
+    so some situations are due and some not."""
+    from django.db import connection
+
+    from allies.models import Actor
+    from incidents.models import Incident
+    from riskassessment.models import Assessment, RiskSituation, Threat
+    from safespaces.accounts.models import User
+    from safespaces.places.models import Place
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE incidents_incident SET created_at = occurred_on + time '12:00'")
+    chance = random.Random(18)  # noqa: S311 - fictional data, the same on every run
+    places = list(Place.objects.all())
+    coordinator = User.objects.get(username="bench1")
+    actors = Actor.objects.bulk_create(
+        Actor(kind="group", sector="police", stance="adversary", power=3, name=f"Bench group {n}")
+        for n in range(100)
+    )
+    incidents = list(Incident.objects.values_list("pk", flat=True)[:count])
+    situations = RiskSituation.objects.bulk_create(
+        RiskSituation(
+            kind="outreach",
+            title=f"Bench situation {n}",
+            objective="Reach people.",
+            place=chance.choice(places),
+            created_by=coordinator,
+        )
+        for n in range(count)
+    )
+    assessments = Assessment.objects.bulk_create(
+        Assessment(
+            situation=situation,
+            number=number,
+            trigger="before",
+            threat=3,
+            vulnerability=3,
+            capacity=2,
+            inherent_level=chance.randint(1, 4),
+            residual_level=chance.randint(1, 4),
+            created_by=coordinator,
+        )
+        for situation in situations
+        for number in (1, 2)
+    )
+    Threat.objects.bulk_create(
+        Threat(
+            assessment=assessment,
+            description="Followed home.",
+            likelihood=3,
+            impact=3,
+            source=chance.choice(actors),
+        )
+        for assessment in assessments
+    )
+    RiskSituation.incidents.through.objects.bulk_create(
+        RiskSituation.incidents.through(risksituation_id=situation.pk, incident_id=incident)
+        for situation, incident in zip(situations, incidents, strict=False)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE riskassessment_assessment SET created_at = now() - "
+            "(random() * 730 || ' days')::interval"
+        )
+
+
+def measure_register() -> None:
+    """The register's page and count, its due filter, and the home page's few due."""
+    from riskassessment.models import RiskSituation
+    from riskassessment.selectors import register_of, with_due_flag
+    from safespaces.accounts.models import User
+
+    user = User.objects.get(username="bench1")
+    situations = register_of(user).filter(status=RiskSituation.Status.CURRENT)
+    if not situations.exists():
+        return
+    due = with_due_flag(situations, user).filter(is_due=True)
+    print(f"register: {situations.count()} current situations, {due.count()} due")
+    print(f"  page             {execution_ms(situations[:25]):8.1f} ms")
+    print(f"  count            {count_ms(situations):8.1f} ms")
+    print(f"  due, page        {execution_ms(due[:25]):8.1f} ms")
+    print(f"  due, count       {count_ms(due):8.1f} ms")
+    print(f"  home's six due   {execution_ms(due[:6]):8.1f} ms")
+
+
 def execution_ms(queryset: Any) -> float:
     """The best of a few EXPLAIN ANALYZE runs: the server's own time, without the network."""
     times = []
@@ -186,7 +276,10 @@ def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     if not options.reuse:
         build(options.incidents)
+    if options.situations:
+        build_situations(options.situations)
     measure()
+    measure_register()
 
 
 if __name__ == "__main__":

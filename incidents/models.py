@@ -214,6 +214,10 @@ class Incident(VersionedModel):
             models.Index(fields=["visibility", "reporter", "id"], name="incident_visible_idx"),
             # The timeline's order, for pages found from the incident at their edge.
             models.Index(fields=["occurred_on", "created_at", "id"], name="incident_timeline_idx"),
+            # The newest incident at a place or from a source since a situation's last
+            # assessment: what makes it due (riskassessment.selectors.with_due_flag).
+            models.Index(fields=["place", "created_at"], name="incident_place_logged_idx"),
+            models.Index(fields=["source", "created_at"], name="incident_source_logged_idx"),
             models.Index(fields=["place", "source", "occurred_on"]),
         ]
         constraints = [
