@@ -433,20 +433,6 @@ def _newest_incidents(rows: list[DueSituation], user: User) -> dict[str, dict[An
             if item[key] is not None
         }
 
-    by_place = newest_by(visible, "place")
-    by_source = newest_by(visible, "source")
-    by_person = newest_by(
-        Incident.affected_people.through.objects.filter(incident__in=visible.values("pk")),
-        "person",
-        "incident__created_at",
-    )
-    found["due_linked"] = newest_by(
-        RiskSituation.incidents.through.objects.filter(
-            risksituation__in=ids, incident__in=visible.values("pk")
-        ),
-        "risksituation",
-        "incident__created_at",
-    )
     sources = _pairs(
         Threat.objects.filter(
             assessment__in=[row.latest_id for row in rows], source__isnull=False
@@ -461,6 +447,27 @@ def _newest_incidents(rows: list[DueSituation], user: User) -> dict[str, dict[An
         risksituation__in=ids, user__person__isnull=False
     ).values_list("risksituation", "user__person"):
         people.setdefault(situation, set()).add(person)
+    # Only the places, sources and people of these situations: a page of the register asks
+    # about a few of each, not about every incident in the book.
+    by_place = newest_by(visible.filter(place__in={row.place_id for row in rows}), "place")
+    by_source = newest_by(
+        visible.filter(source__in={key for keys in sources.values() for key in keys}), "source"
+    )
+    by_person = newest_by(
+        Incident.affected_people.through.objects.filter(
+            incident__in=visible.values("pk"),
+            person__in={key for keys in people.values() for key in keys},
+        ),
+        "person",
+        "incident__created_at",
+    )
+    found["due_linked"] = newest_by(
+        RiskSituation.incidents.through.objects.filter(
+            risksituation__in=ids, incident__in=visible.values("pk")
+        ),
+        "risksituation",
+        "incident__created_at",
+    )
 
     def newest(keys: set[Any], by: dict[Any, datetime]) -> datetime | None:
         return max((by[key] for key in keys if key in by), default=None)
