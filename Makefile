@@ -6,12 +6,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
+N ?= 2000
+REQUESTS ?= 20
 
-.PHONY: help run test test-browser lint typecheck check-deploy install env migrate seed keys clean
+.PHONY: help run test test-browser lint typecheck check-deploy bench install env migrate seed keys clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 	@echo "  HOST=address:port   where make run serves (default $(HOST)), e.g. make run HOST=0.0.0.0:8080"
+	@echo "  N=incidents         how many make bench generates (default $(N)); REQUESTS= timed per page ($(REQUESTS))"
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -71,6 +74,11 @@ check-deploy: install ## Run Django's deployment checks with production-like set
 	env DEBUG=false ALLOWED_HOSTS=safespaces.example.org \
 	  DATABASE_URL=postgres://safespaces@db.example.org:5432/safespaces \
 	  $$($(PY) -m safespaces.crypto.keys | xargs) $(PY) manage.py check --deploy --fail-level WARNING
+
+# Drops and refills the database named by DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
+# safespaces_bench), which must have "bench" in its name; results go to bench/results/.
+bench: install ## Time every page at N incidents next to the Django admin, e.g. make bench N=100000
+	$(PY) benchmarks/pages.py --incidents $(N) --requests $(REQUESTS)
 
 keys: install ## Print fresh keys for a production environment
 	@$(PY) -m safespaces.crypto.keys

@@ -7,13 +7,19 @@ is plain arithmetic on actors already loaded: the map costs no query of its own.
 
 The drawing scales to fit its box (it has a viewBox); on a phone the page shows the same actors
 first as a list grouped by stance and power (`ActorMap.groups`), where names are read in full.
+
+A cell shows at most `PER_CELL` actors, however many there are: a thousand marks in twenty cells
+say nothing a count does not, and each name drawn is decrypted. The cell's other actors are a
+count ("+N more") that opens the actor list at that stance and power (`Cell`). So the map of a
+large organization is still a picture, and costs the same whatever the number of actors.
 """
 
 import math
 import textwrap
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +43,10 @@ LABEL_WIDTH = 110  # what a name of LABEL_LENGTH takes at the label's font size
 LIST_ORDER = [Stance.ADVERSARY, Stance.NEUTRAL, Stance.ALLY, Stance.UNKNOWN]
 # More actors than this in one cell and their names no longer fit: the mark keeps its title.
 LABELLED_UP_TO = 4
+LABELLED_LINES = 2  # lines of named marks one cell holds
+# The most actors one cell draws and the list names under one stance and power; more are counted.
+PER_CELL = 9
+MORE_HEIGHT = 18  # room at the foot of a cell for its "+N more" link
 
 SECTOR_FAMILIES: dict[str, Promise] = {
     "state": _("State and authorities"),
@@ -114,15 +124,53 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """A stance and a level of power with more actors than are drawn: the rest as a count, with
+    the address of the actor list that shows them all (closed-list values and a place's random
+    code: nothing sensitive)."""
+
+    stance: str
+    power: int
+    total: int
+    shown: int
+    query: str  # for the actor list: this stance and power, and the map's filters
+    x: float = 0.0  # where the count is written, at the foot of the cell
+    y: float = 0.0
+
+    @property
+    def more(self) -> int:
+        return self.total - self.shown
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of power in the list: the actors named, and the cell when some are not."""
+
+    power: int
+    actors: list[Actor]
+    cell: Cell | None
+
+
+@dataclass(frozen=True)
 class Group:
     """The actors of one stance in the list, strongest first."""
 
     stance: Stance
     powers: list[tuple[int, list[Actor]]]  # only the levels of power that have actors
+    # Levels of power with more actors than are named, by power.
+    cells: dict[int, Cell] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
-        return sum(len(actors) for _power, actors in self.powers)
+        """How many actors of this stance there are, named or not."""
+        return sum(
+            cell.total if (cell := self.cells.get(power)) else len(actors)
+            for power, actors in self.powers
+        )
+
+    @property
+    def levels(self) -> list[Level]:
+        return [Level(power, actors, self.cells.get(power)) for power, actors in self.powers]
 
 
 @dataclass(frozen=True)
@@ -146,6 +194,12 @@ class ActorMap:
     lines: list[Line]
     families: list[tuple[str, Promise]]  # those on the map, for the legend
     axis_x: float  # the middle of the power labels' strip
+    cells: list[Cell] = field(default_factory=list)  # those with more actors than drawn
+
+    @property
+    def total(self) -> int:
+        """How many actors the map stands for, drawn or counted."""
+        return len(self.marks) + sum(cell.more for cell in self.cells)
 
     @property
     def grid_start(self) -> float:
@@ -166,6 +220,7 @@ class ActorMap:
         cells: dict[tuple[str, int], list[Actor]] = defaultdict(list)
         for mark in self.marks:
             cells[(mark.actor.stance, mark.actor.power)].append(mark.actor)
+        more = {(cell.stance, cell.power): cell for cell in self.cells}
         groups = []
         for stance in LIST_ORDER:
             powers = [
@@ -174,7 +229,10 @@ class ActorMap:
                 if cells.get((stance, power))
             ]
             if powers:
-                groups.append(Group(stance, powers))
+                counted = {
+                    power: more[(stance, power)] for power, _a in powers if (stance, power) in more
+                }
+                groups.append(Group(stance, powers, counted))
         return groups
 
     @property
@@ -218,14 +276,17 @@ def label_lines(name: str) -> list[str]:
     return [*lines[: LABEL_LINES - 1], last + "…"]
 
 
-def _place_cell(actors: list[Actor], column: Column, row: Row) -> list[Mark]:
-    """Spread the actors of one cell over a grid that keeps the cell's proportions."""
-    width, height = column.width, row.bottom - row.top
-    labelled = len(actors) <= LABELLED_UP_TO
-    if labelled:
-        # Side by side only as far as the names fit, then another line.
-        across = min(len(actors), max(1, int(width // LABEL_WIDTH)))
-    else:
+def _place_cell(
+    actors: list[Actor], column: Column, row: Row, *, counted: bool = False
+) -> list[Mark]:
+    """Spread the actors of one cell over a grid that keeps the cell's proportions, above the
+    "+N more" link when the cell has one (`counted`)."""
+    width, height = column.width, row.bottom - row.top - (MORE_HEIGHT if counted else 0)
+    # Side by side only as far as the names fit, then another line; a row of the map has room
+    # for two lines of named marks, so a narrow column names fewer.
+    across = min(len(actors), max(1, int(width // LABEL_WIDTH)))
+    labelled = len(actors) <= min(LABELLED_UP_TO, LABELLED_LINES * across)
+    if not labelled:
         across = max(1, math.ceil(math.sqrt(len(actors) * width / height)))
     down = math.ceil(len(actors) / across)
     step_x, step_y = width / across, height / down
@@ -262,15 +323,26 @@ def _line(relation: Relation, marks: dict[uuid.UUID, Mark]) -> Line:
     )
 
 
+def _cell_link(stance: str, power: int, filters: dict[str, str]) -> str:
+    return urlencode({"stance": stance, "power": power, **filters})
+
+
 def actor_map(
     actors: list[Actor],
     relations: list[Relation],
     *,
     stances: list[Stance] | None = None,
     rtl: bool = False,
+    totals: dict[tuple[str, int], int] | None = None,
+    filters: dict[str, str] | None = None,
 ) -> ActorMap:
     """Lay out `actors` (names are read, so each is decrypted once) and the relations between
-    them, in columns for `stances` (all four unless the user may see only some)."""
+    them, in columns for `stances` (all four unless the user may see only some).
+
+    `totals` counts the actors of each cell (stance, power) when `actors` holds only some of
+    them: a cell with more gets a "+N more" link to the actor list at its stance and power,
+    with the map's `filters`.
+    """
     columns, width = _columns(stances or list(COLUMNS), rtl)
     rows = _rows()
     column_of = {column.stance: column for column in columns}
@@ -278,10 +350,29 @@ def actor_map(
     cells: dict[tuple[str, int], list[Actor]] = defaultdict(list)
     for actor in sorted(actors, key=lambda a: a.name.casefold()):
         cells[(actor.stance, actor.power)].append(actor)
+    more = [
+        _counted_cell(
+            stance,
+            power,
+            total,
+            len(cells[(stance, power)]),
+            filters or {},
+            column_of[Stance(stance)],
+            row_of[power],
+        )
+        for (stance, power), total in sorted((totals or {}).items())
+        if total > len(cells.get((stance, power), [])) and Stance(stance) in column_of
+    ]
+    counted = {(cell.stance, cell.power) for cell in more}
     marks = [
         mark
         for (stance, power), members in cells.items()
-        for mark in _place_cell(members, column_of[Stance(stance)], row_of[power])
+        for mark in _place_cell(
+            members,
+            column_of[Stance(stance)],
+            row_of[power],
+            counted=(stance, power) in counted,
+        )
     ]
     by_actor = {mark.actor.pk: mark for mark in marks}
     lines = [
@@ -292,4 +383,24 @@ def actor_map(
     present = {mark.family for mark in marks}
     families = [(key, label) for key, label in SECTOR_FAMILIES.items() if key in present]
     axis_x = width - AXIS / 2 if rtl else AXIS / 2
-    return ActorMap(width, HEIGHT, columns, rows, marks, lines, families, axis_x)
+    return ActorMap(width, HEIGHT, columns, rows, marks, lines, families, axis_x, more)
+
+
+def _counted_cell(
+    stance: str,
+    power: int,
+    total: int,
+    shown: int,
+    filters: dict[str, str],
+    column: Column,
+    row: Row,
+) -> Cell:
+    return Cell(
+        stance,
+        power,
+        total,
+        shown,
+        _cell_link(stance, power, filters),
+        x=column.middle,
+        y=row.bottom - MORE_HEIGHT / 2 + 4,  # the baseline, a little under the middle
+    )

@@ -192,6 +192,14 @@ class ActorFilterForm(forms.Form):
     stance = forms.ChoiceField(
         label=_("Stance"), choices=[("", _("Any stance")), *Stance.choices], required=False
     )
+    # The actor map's "+N more" links open the list at one stance and one level of power.
+    power = forms.TypedChoiceField(
+        label=_("Power"),
+        choices=[("", _("Any power")), *((str(level), str(level)) for level in range(5, 0, -1))],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     capability = forms.ChoiceField(
         label=_("Can help with"),
         choices=[("", _("Anything")), *Capability.choices],
@@ -216,6 +224,8 @@ class ActorFilterForm(forms.Form):
             actors = actors.filter(sector=data["sector"])
         if data.get("stance"):
             actors = actors.filter(stance=data["stance"])
+        if data.get("power"):
+            actors = actors.filter(power=data["power"])
         if data.get("capability"):
             actors = actors.filter(capabilities__capability=data["capability"])
         return serving(actors, data.get("area"))

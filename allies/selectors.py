@@ -8,7 +8,8 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -143,6 +144,12 @@ def sorted_by_name(actors: QuerySet[Actor] | list[Actor]) -> list[Actor]:
     return sorted(actors, key=lambda actor: actor.name.casefold())
 
 
+def in_list_order(actors: QuerySet[Actor]) -> QuerySet[Actor]:
+    """The order of the actor list, in the database so it can be paginated there: strongest
+    first, then in the order they were added. The name is ciphertext and cannot sort."""
+    return actors.order_by("-power", "created_at", "pk")
+
+
 def serving(actors: QuerySet[Actor], area: Place | None) -> QuerySet[Actor]:
     """Actors serving the area: named for it, or serving everywhere. No area: all of them."""
     if area is None:
@@ -271,7 +278,32 @@ def is_verified_recently(actor: Actor, *, today: date | None = None) -> bool:
     return (today or timezone.localdate()) - actor.last_verified <= VERIFIED_FRESH_FOR
 
 
-def relations_among(actors: QuerySet[Actor]) -> QuerySet[Relation]:
+def cell_totals(actors: QuerySet[Actor]) -> dict[tuple[str, int], int]:
+    """How many of `actors` there are at each stance and power, counted in the database."""
+    rows = (
+        Actor.objects.filter(pk__in=actors.values("pk"))
+        .order_by()
+        .values_list("stance", "power")
+        .annotate(total=Count("pk"))
+    )
+    return {(stance, power): total for stance, power, total in rows}
+
+
+def first_in_each_cell(actors: QuerySet[Actor], *, per_cell: int) -> QuerySet[Actor]:
+    """At most `per_cell` of `actors` at each stance and power, the most trusted first, then
+    the longest known: one query, so only the names the map shows are read and decrypted."""
+    # Through the primary keys, so a filter's join (an area) never counts an actor twice.
+    ranked = Actor.objects.filter(pk__in=actors.values("pk")).annotate(
+        place_in_cell=Window(
+            RowNumber(),
+            partition_by=[F("stance"), F("power")],
+            order_by=[F("trust").desc(nulls_last=True), F("created_at").asc(), F("pk").asc()],
+        )
+    )
+    return ranked.filter(place_in_cell__lte=per_cell)
+
+
+def relations_among(actors: QuerySet[Actor] | list[Actor]) -> QuerySet[Relation]:
     """Relations whose both ends are in `actors`, in one query."""
     return Relation.objects.filter(source__in=actors, target__in=actors)
 

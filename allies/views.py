@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -7,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from allies import services
-from allies.actor_map import actor_map
+from allies.actor_map import PER_CELL, actor_map
 from allies.forms import (
     ActorFilterForm,
     ActorForm,
@@ -24,13 +25,16 @@ from allies.selectors import (
     actors_for_picking,
     actors_visible_to,
     capability_gaps,
+    cell_totals,
     consenting_people,
     consents_of,
     directory,
+    first_in_each_cell,
     get_actor_for_user,
     get_engagement_for_user,
     get_relation_for_user,
     get_standing_consent_for_user,
+    in_list_order,
     is_asked_often,
     is_verified_recently,
     may_see_all_actors,
@@ -48,27 +52,34 @@ from safespaces.editing import edit_saved
 from safespaces.people.selectors import PersonAccess, get_person_for_user
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
+ACTOR_PAGE_SIZE = 50
 
 
 @access(Access.STAFF)
 @require_safe
 def actor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Staff see allies; coordinators and administrators every actor, archived ones on request."""
+    """Staff see allies; coordinators and administrators every actor, archived ones on request.
+
+    A page at a time, strongest first: names are encrypted, so the database cannot sort by them,
+    and only the names on the page are decrypted.
+    """
     see_all = may_see_all_actors(request.user)
     form = ActorFilterForm(
         request.GET or None,
         see_all=see_all,
-        fields=["sector", "area", "stance", "capability", "archived"],
+        fields=["sector", "area", "stance", "power", "capability", "archived"],
     )
-    actors = sorted_by_name(
-        form.filter(actors_visible_to(request.user)).prefetch_related("capabilities")
+    actors = in_list_order(form.filter(actors_visible_to(request.user)))
+    page = Paginator(actors.prefetch_related("capabilities"), ACTOR_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    asked = requests_in_window([actor.pk for actor in actors])
-    rows = [(actor, is_asked_often(asked.get(actor.pk, 0))) for actor in actors]
+    shown = list(page.object_list)
+    asked = requests_in_window([actor.pk for actor in shown])
+    rows = [(actor, is_asked_often(asked.get(actor.pk, 0))) for actor in shown]
     if see_all:
         # Adversaries' names among them: recorded as one listing.
         audit_list(request, object_type="allies.actor")
-    context = {"form": form, "rows": rows, "see_all": see_all}
+    context = {"form": form, "page": page, "rows": rows, "see_all": see_all}
     return render(request, "allies/actor_list.html", context)
 
 
@@ -235,18 +246,42 @@ def engagement_edit(request: AuthenticatedHttpRequest, found: EngagementAccess) 
 def map_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The actor map: staff see the allies among themselves, coordinators everyone."""
     form = ActorFilterForm(request.GET or None, see_all=False, fields=["sector", "area"])
-    actors = form.filter(actors_visible_to(request.user)).only(
-        "id", "kind", "sector", "stance", "power", "name"
+    actors = form.filter(actors_visible_to(request.user))
+    # Each cell draws its first few actors and counts the rest: the map costs the same and
+    # decrypts as many names for a thousand actors as for a hundred.
+    drawn = list(
+        first_in_each_cell(actors, per_cell=PER_CELL).only(
+            "id", "kind", "sector", "stance", "power", "name"
+        )
     )
-    relations = relations_among(actors) if may_see_relations(request.user) else []
+    relations = relations_among(drawn) if may_see_relations(request.user) else []
     see_all = may_see_all_actors(request.user)
     if see_all:
         audit_list(request, object_type="allies.actor")
     # Staff see allies only: a map of empty columns would only say what is hidden from them.
     stances = None if see_all else [Stance.ALLY]
-    layout = actor_map(list(actors), list(relations), stances=stances, rtl=get_language_bidi())
+    layout = actor_map(
+        drawn,
+        list(relations),
+        stances=stances,
+        rtl=get_language_bidi(),
+        totals=cell_totals(actors),
+        filters=_map_filters(form),
+    )
     context = {"form": form, "map": layout}
     return render(request, "allies/actor_map.html", context)
+
+
+def _map_filters(form: ActorFilterForm) -> dict[str, str]:
+    """The map's filters as the actor list takes them: a sector's key and a place's random
+    code, so the "+N more" links keep them."""
+    if not form.is_valid():
+        return {}
+    data = form.cleaned_data
+    filters = {"sector": data["sector"]} if data.get("sector") else {}
+    if data.get("area"):
+        filters["area"] = str(data["area"].pk)
+    return filters
 
 
 def _directory_context(request: AuthenticatedHttpRequest) -> dict[str, object]:

@@ -208,7 +208,7 @@ def main() -> None:
             worker.wait(timeout=30)
         mails = list(mailbox.accepted)
 
-    received = Counter()
+    received: Counter[tuple[str, str]] = Counter()
     for mail in mails:
         text = mail.text()
         links = [link for _, link in expected if link in text]

@@ -23,14 +23,21 @@ Each incident says why it belongs (`Member.reasons`). Only the incidents the use
 part, and a link through an incident they may not see does not count, so a pattern never hints
 at what is hidden. The clustering reads unencrypted columns only; place and actor names and the
 incidents' summaries are decrypted for the patterns on screen, in one query each.
+
+The database hands the clustering only the incidents that can be in a pattern: those linked by a
+threat assessment, and those with another incident at the same place from the same source within
+WINDOW before or after. An incident with none is a window of its own and never anchors or joins
+another, so leaving it out changes no pattern; and most incidents of a large organization are
+such, so the work follows the number of patterns, not of incidents.
 """
 
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext, ngettext
 
 from allies.models import Actor
@@ -244,6 +251,36 @@ def _close_patterns(members: dict[uuid.UUID, Member], window: timedelta) -> list
     return patterns
 
 
+def with_a_neighbour(incidents: QuerySet[Incident], window: timedelta) -> Exists:
+    """Whether another of `incidents` happened at the same place from the same source within
+    `window` before or after: the only incidents a window can join (the index on place, source
+    and date answers it)."""
+    return Exists(
+        incidents.filter(
+            place_id=OuterRef("place_id"),
+            source_id=OuterRef("source_id"),
+            occurred_on__gte=OuterRef("occurred_on") - window,
+            occurred_on__lte=OuterRef("occurred_on") + window,
+        ).exclude(pk=OuterRef("pk"))
+    )
+
+
+def pattern_candidates(incidents: QuerySet[Incident], window: timedelta) -> QuerySet[Any]:
+    """The unencrypted columns (COLUMNS) of the incidents that can be in a pattern: those a
+    threat assessment links, and those with a neighbour at their place from their source."""
+    through = ThreatAssessment.linked_incidents.through
+    return (
+        incidents.alias(has_neighbour=with_a_neighbour(incidents, window))
+        .filter(
+            Q(place__isnull=False, source__isnull=False, has_neighbour=True)
+            | Q(pk__in=through.objects.values("incident_id"))
+            | Q(pk__in=through.objects.values("threatassessment__incident_id"))
+        )
+        .order_by()
+        .values_list(*COLUMNS)
+    )
+
+
 def patterns_in(incidents: QuerySet[Incident], *, window: timedelta = WINDOW) -> list[Pattern]:
     """The patterns among `incidents` (those the user may see), newest first, in two queries.
 
@@ -252,16 +289,7 @@ def patterns_in(incidents: QuerySet[Incident], *, window: timedelta = WINDOW) ->
     an incident both linked and close to others shows in both, each saying why.
     """
     links = assessment_links(incidents)
-    through = ThreatAssessment.linked_incidents.through
-    candidates = (
-        incidents.filter(
-            Q(place__isnull=False, source__isnull=False)
-            | Q(pk__in=through.objects.values("incident_id"))
-            | Q(pk__in=through.objects.values("threatassessment__incident_id"))
-        )
-        .order_by()
-        .values_list(*COLUMNS)
-    )
+    candidates = pattern_candidates(incidents, window)
     members = {row[0]: Member(*row) for row in candidates}
     patterns = _assessed_patterns(members, links) + _close_patterns(members, window)
     # Newest first; of two ending with the same incident, the assessed one first.

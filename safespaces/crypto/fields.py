@@ -10,6 +10,7 @@ the key is part of what each ciphertext is bound to. The system check `crypto.E0
 """
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
+from django.utils.functional import cached_property
 
-from safespaces.crypto.cipher import open_sealed, seal
+from safespaces.crypto.cipher import BINARY_VERSION, open_binary, open_sealed, seal_binary
+
+_BINARY_HEAD = bytes([BINARY_VERSION])
 
 
 class EncryptedFieldError(Exception):
@@ -27,18 +31,19 @@ class EncryptedFieldError(Exception):
 
 
 class Sealed:
-    """A value as read from the database, not opened yet."""
+    """A value as read from the database, not opened yet: bytes in the binary format, or the
+    base64 text of a value sealed before values were stored as bytes."""
 
     __slots__ = ("token",)
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: bytes | str) -> None:
         self.token = token
 
     def __repr__(self) -> str:
         return "<Sealed>"
 
 
-class Ciphertext(str):
+class Ciphertext(bytes):
     """A value sealed by `pre_save`: the only thing an encrypted column accepts."""
 
 
@@ -67,10 +72,9 @@ def openings() -> Iterator[set[RowName]]:
         _opened.reset(token)
 
 
-def _note_opened(instance: models.Model, value: Any) -> None:
-    opened = _opened.get()
+def _note_opened(opened: set[RowName], instance: models.Model, value: Any) -> None:
     # An empty value shows nothing: only rows with content count as shown.
-    if opened is not None and value not in (None, "", [], {}):
+    if value not in (None, "", [], {}):
         opened.add(row_name(instance))
 
 
@@ -89,11 +93,17 @@ class EncryptedAttribute(DeferredAttribute):
     def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
         if instance is None:
             return self
-        value = super().__get__(instance, cls)
-        if isinstance(value, Sealed):
+        attname = self.field.attname
+        try:
+            value = instance.__dict__[attname]
+        except KeyError:  # deferred: Django loads it
+            value = super().__get__(instance, cls)
+        if value.__class__ is Sealed:
             value = self.field.open_value(instance, value)
-            instance.__dict__[self.field.attname] = value
-            _note_opened(instance, value)
+            instance.__dict__[attname] = value
+            opened = _opened.get()
+            if opened is not None:
+                _note_opened(opened, instance, value)
         return value
 
 
@@ -109,8 +119,8 @@ class EncryptedMixin(_Field):
     encrypted = True
 
     def get_internal_type(self) -> str:
-        # Ciphertext is longer than the value and base64: always a text column.
-        return "TextField"
+        # Ciphertext is bytes, longer than the value: always a binary column (bytea, BLOB).
+        return "BinaryField"
 
     def to_bytes(self, value: Any) -> bytes:
         return str(value).encode("utf-8")
@@ -118,32 +128,68 @@ class EncryptedMixin(_Field):
     def from_bytes(self, data: bytes) -> Any:
         return data.decode("utf-8")
 
+    @cached_property
+    def _place(self) -> bytes:
+        # The model and the field, computed once: the row's key is added for each value.
+        return f"{self.model._meta.label}\x1f{self.name}\x1f".encode()
+
+    @cached_property
+    def _pk_attname(self) -> str:
+        return self.model._meta.pk.attname
+
     def associated_data(self, instance: models.Model) -> bytes:
+        """The model, the field and the row's key (16 bytes of its UUID): what a value is bound
+        to in the binary format."""
+        pk = instance.__dict__.get(self._pk_attname)
+        if isinstance(pk, uuid.UUID):
+            return self._place + pk.int.to_bytes(16)
+        if pk is None:
+            raise EncryptedFieldError(f"{instance._meta.label} has no primary key yet")
+        return self._place + uuid.UUID(str(pk)).bytes
+
+    def text_associated_data(self, instance: models.Model) -> bytes:
+        """What a value sealed as text was bound to: the row's key as text."""
         if instance.pk is None:
             raise EncryptedFieldError(f"{instance._meta.label} has no primary key yet")
         return f"{instance._meta.label}\x1f{self.name}\x1f{instance.pk}".encode()
 
     def open_value(self, instance: models.Model, sealed: Sealed) -> Any:
-        return self.from_bytes(
-            open_sealed(sealed.token, associated_data=self.associated_data(instance))
-        )
+        token = sealed.token
+        if isinstance(token, bytes) and token[:1] == _BINARY_HEAD:
+            # The associated data of a UUID key inline: a page may open thousands of values.
+            pk = instance.__dict__.get(self._pk_attname)
+            if isinstance(pk, uuid.UUID):
+                associated_data = self._place + pk.int.to_bytes(16)
+            else:
+                associated_data = self.associated_data(instance)
+            data = open_binary(token, associated_data=associated_data)
+        else:
+            # Sealed as base64 text: SQLite keeps it as text, Postgres as the text's bytes since
+            # the column became binary. It opens as it always did, until rotate_keys re-seals it.
+            text = token.decode("ascii", errors="replace") if isinstance(token, bytes) else token
+            data = open_sealed(text, associated_data=self.text_associated_data(instance))
+        return self.from_bytes(data)
 
     def seal_value(self, instance: models.Model, value: Any) -> Ciphertext | None:
         if value is None:
             return None
         return Ciphertext(
-            seal(self.to_bytes(value), associated_data=self.associated_data(instance))
+            seal_binary(self.to_bytes(value), associated_data=self.associated_data(instance))
         )
 
-    def from_db_value(self, value: str | None, expression: object, connection: object) -> Any:
-        return None if value is None else Sealed(value)
+    def from_db_value(
+        self, value: bytes | memoryview | str | None, expression: object, connection: object
+    ) -> Any:
+        if value is None:
+            return None
+        return Sealed(bytes(value) if isinstance(value, memoryview) else value)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Ciphertext | None:
         return self.seal_value(model_instance, getattr(model_instance, self.attname))
 
-    def get_db_prep_save(self, value: Any, connection: object) -> str | None:
+    def get_db_prep_save(self, value: Any, connection: object) -> bytes | None:
         if value is None or isinstance(value, Ciphertext):
-            return value
+            return None if value is None else bytes(value)
         raise EncryptedFieldError(
             f"{self.model._meta.label}.{self.name} is encrypted: change it on the instance and "
             "call save(); update() and bulk_update() cannot seal values"

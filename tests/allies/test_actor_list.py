@@ -1,13 +1,28 @@
+import re
+from collections import Counter
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.db import connection
+from django.test import Client, TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from allies.models import Actor
+from allies.views import ACTOR_PAGE_SIZE
 from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
+from safespaces.crypto.cipher import open_binary
 from tests.conftest import sign_in
-from tests.factories import ActorFactory, AdversaryFactory, EngagementFactory, PlaceFactory
+from tests.factories import (
+    ActorFactory,
+    AdversaryFactory,
+    EngagementFactory,
+    PlaceFactory,
+    UserFactory,
+)
 
 URL = "/allies/"
 
@@ -186,3 +201,82 @@ def test_meetings_and_requests_from_90_days_ago_do_not_count_as_asking(
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_the_list_only_answers_reads(client: Client, staff: User, method: str) -> None:
     assert getattr(sign_in(client, staff), method)(URL).status_code == 405
+
+
+def names_opened(client: Client, url: str, query: dict[str, str] | None = None) -> tuple[int, int]:
+    """The status of a page, and how many actor names it decrypted."""
+    opened: Counter[bytes] = Counter()
+
+    def counting(token: bytes, *, associated_data: bytes) -> bytes:
+        opened[associated_data] += 1
+        return open_binary(token, associated_data=associated_data)
+
+    with patch("safespaces.crypto.fields.open_binary", counting):
+        response = client.get(url, query or {})
+    names = sum(n for key, n in opened.items() if key.startswith(b"allies.Actor\x1fname"))
+    return response.status_code, names
+
+
+class TestALongList(TestCase):
+    """More actors than a page holds: 60 of power 2, one of power 5, one adversary."""
+
+    staff: User
+    coordinator: User
+    strongest: Actor
+    allies: list[Actor]
+    adversary: Actor
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.staff = UserFactory(role=Role.STAFF)
+        cls.coordinator = UserFactory(role=Role.COORDINATOR)
+        cls.strongest = ActorFactory(name="Strongest Shelter", power=5)
+        cls.allies = ActorFactory.create_batch(ACTOR_PAGE_SIZE + 10, power=2, sector="legal")
+        cls.adversary = AdversaryFactory(name="Blue Door Crew", power=2)
+
+    def test_it_shows_one_page_strongest_first_and_decrypts_only_its_names(self) -> None:
+        client = sign_in(self.client, self.staff)
+        client.get("/")  # the first request of a session does some housekeeping
+
+        status, names = names_opened(client, URL)
+        page = client.get(URL).content.decode()
+
+        assert status == 200
+        assert names == ACTOR_PAGE_SIZE
+        assert len(re.findall(r'<a href="/allies/[0-9a-f-]{36}/">', page)) == ACTOR_PAGE_SIZE
+        assert page.index("Strongest Shelter") < page.index(self.allies[0].name)
+        assert "61 actors, strongest first" in page and "Page 1 of 2" in page
+        assert "Blue Door Crew" not in page
+
+    def test_the_next_page_has_the_rest_and_keeps_the_filters(self) -> None:
+        client = sign_in(self.client, self.staff)
+
+        first = client.get(URL, {"sector": "legal"}).content.decode()
+        second = client.get(URL, {"sector": "legal", "page": "2"})
+
+        assert 'href="?sector=legal&amp;page=2" rel="next"' in first
+        assert second.status_code == 200
+        listed = re.findall(r'<a href="/allies/([0-9a-f-]{36})/">', second.content.decode())
+        assert listed == [str(actor.pk) for actor in self.allies[ACTOR_PAGE_SIZE:]]
+        assert "Page 2 of 2" in second.content.decode()
+
+    def test_the_power_and_stance_filters_keep_one_cell_of_the_map(self) -> None:
+        client = sign_in(self.client, self.coordinator)
+
+        response = client.get(URL, {"stance": "adversary", "power": "2"})
+
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Blue Door Crew" in page and "1 actor, strongest first" in page
+        assert "Strongest Shelter" not in page and self.allies[0].name not in page
+
+    def test_the_query_count_does_not_grow_with_the_page(self) -> None:
+        client = sign_in(self.client, self.coordinator)
+        client.get("/")
+
+        with CaptureQueriesContext(connection) as one:
+            assert client.get(URL, {"power": "5"}).status_code == 200
+        with CaptureQueriesContext(connection) as fifty:
+            assert client.get(URL).status_code == 200
+
+        assert len(one) == len(fifty)

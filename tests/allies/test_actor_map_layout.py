@@ -160,3 +160,16 @@ def test_the_key_lists_only_the_kinds_of_relation_drawn() -> None:
     layout = actor_map([a, b, c], [relation(c, "control", a), relation(a, "close", b)])
 
     assert layout.relation_kinds == ["close", "control"]
+
+
+def test_a_narrow_column_names_only_the_marks_that_fit_one_above_the_other() -> None:
+    two = [actor(name=f"Unknown {i}", stance="unknown", power=2) for i in range(2)]
+    three = [actor(name=f"Unknown {i}", stance="unknown", power=4) for i in range(3)]
+
+    layout = actor_map(two + three, [])
+
+    row = {r.power: r for r in layout.rows}
+    named = [m for m in layout.marks if m.label]
+    assert {m.actor.power for m in named} == {2} and len(named) == 2
+    for mark in named:
+        assert mark.label_rows[-1][1] < row[2].bottom

@@ -4,15 +4,24 @@ from unittest.mock import patch
 
 import pytest
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from allies.actor_map import PER_CELL
 from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
-from safespaces.crypto.cipher import open_sealed
+from safespaces.crypto.cipher import open_binary
+from safespaces.places.models import Place
 from tests.conftest import sign_in
-from tests.factories import ActorFactory, AdversaryFactory, PlaceFactory, RelationFactory
+from tests.factories import (
+    ActorFactory,
+    AdversaryFactory,
+    PlaceFactory,
+    RelationFactory,
+    UserFactory,
+)
 
 
 def marks(page: str) -> list[str]:
@@ -166,20 +175,86 @@ def test_each_name_is_decrypted_once_and_the_page_is_audited_as_one_listing(
     client.get("/")  # the first request of a session does some housekeeping
     opened: Counter[bytes] = Counter()
 
-    def counting(token: str, *, associated_data: bytes) -> bytes:
+    def counting(token: bytes, *, associated_data: bytes) -> bytes:
         opened[associated_data] += 1
-        return open_sealed(token, associated_data=associated_data)
+        return open_binary(token, associated_data=associated_data)
 
     before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    with patch("safespaces.crypto.fields.open_sealed", counting):
+    with patch("safespaces.crypto.fields.open_binary", counting):
         response = client.get("/allies/map/")
 
     assert response.status_code == 200
     shown = [shelter, clinic] if persona == "staff" else [shelter, clinic, adversary]
     names = {key: n for key, n in opened.items() if key.startswith(b"allies.Actor\x1fname")}
-    assert names == {f"allies.Actor\x1fname\x1f{actor.pk}".encode(): 1 for actor in shown}
+    assert names == {b"allies.Actor\x1fname\x1f" + actor.pk.bytes: 1 for actor in shown}
     # One event for the page: a listing of the actors whose names it shows.
     event = AuditEvent.objects.get(seq__gt=before)
     assert event.action == AuditEvent.Action.LIST and event.actor == user
     assert event.object_type == "allies.actor"
     assert sorted(event.shown) == sorted(f"allies.actor:{actor.pk}" for actor in shown)
+
+
+class TestALargeOrganization(TestCase):
+    """300 actors: 200 allies of power 3, 60 of power 5, 40 adversaries of power 4."""
+
+    staff: User
+    coordinator: User
+    area: Place
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.staff = UserFactory(role=Role.STAFF)
+        cls.coordinator = UserFactory(role=Role.COORDINATOR)
+        cls.area = PlaceFactory(kind="area")
+        ActorFactory.create_batch(200, power=3, capabilities=[])
+        ActorFactory.create_batch(60, power=5, capabilities=[], areas=[cls.area])
+        AdversaryFactory.create_batch(40, power=4)
+
+    def names_opened(self, url: str) -> tuple[str, int]:
+        opened: Counter[bytes] = Counter()
+
+        def counting(token: bytes, *, associated_data: bytes) -> bytes:
+            opened[associated_data] += 1
+            return open_binary(token, associated_data=associated_data)
+
+        with patch("safespaces.crypto.fields.open_binary", counting):
+            response = self.client.get(url)
+        assert response.status_code == 200
+        names = sum(n for key, n in opened.items() if key.startswith(b"allies.Actor\x1fname"))
+        return response.content.decode(), names
+
+    def test_each_cell_draws_a_few_and_counts_the_rest(self) -> None:
+        sign_in(self.client, self.coordinator)
+
+        page, names = self.names_opened("/allies/map/")
+
+        assert len(marks(page)) == 3 * PER_CELL
+        assert names == 3 * PER_CELL  # only the names drawn, each once
+        assert f"+{200 - PER_CELL} more" in page and f"+{40 - PER_CELL} more" in page
+        assert 'href="/allies/?stance=ally&amp;power=3"' in page
+        assert "300 actors by stance" in page
+        assert f"{3 * PER_CELL} of them are drawn" in page
+
+    def test_the_list_for_phones_names_as_many_and_links_to_all(self) -> None:
+        sign_in(self.client, self.staff)
+
+        page, _names = self.names_opened("/allies/map/")
+
+        listed = page[
+            page.index('<section class="map-list"') : page.index('<section class="map-drawing"')
+        ]
+        assert len(re.findall(r'<li><a href="/allies/[0-9a-f-]{36}/">', listed)) == 2 * PER_CELL
+        assert '<a href="/allies/?stance=ally&amp;power=5">Show all 60</a>' in listed
+        assert "Show all 200" in listed and "(260)" in listed
+        assert "adversary" not in listed.lower()
+
+    def test_the_links_keep_the_maps_filters_and_open_the_cells_actors(self) -> None:
+        sign_in(self.client, self.coordinator)
+
+        page, names = self.names_opened(f"/allies/map/?area={self.area.pk}")
+        link = f"/allies/?stance=ally&power=5&area={self.area.pk}"
+        listed = self.client.get(link)
+
+        assert names == PER_CELL and f"+{60 - PER_CELL} more" in page
+        assert f'href="{link.replace("&", "&amp;")}"' in page
+        assert listed.status_code == 200 and "60 actors, strongest first" in listed.content.decode()

@@ -51,7 +51,9 @@ def raw_value(model: type[models.Model], field_name: str, pk: Any) -> Any:
             f"SELECT {column} FROM {table} WHERE {pk_column} = %s",  # noqa: S608
             [model._meta.pk.get_db_prep_value(pk, connection)],
         )
-        return cursor.fetchone()[0]
+        value = cursor.fetchone()[0]
+    # Postgres hands bytea over as a memoryview.
+    return bytes(value) if isinstance(value, memoryview) else value
 
 
 def write_raw(model: type[models.Model], field_name: str, pk: Any, value: Any) -> None:

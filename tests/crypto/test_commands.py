@@ -1,6 +1,5 @@
 """The rotate_keys and verify_encryption management commands, on the real encrypted models."""
 
-import base64
 from collections.abc import Callable
 from io import StringIO
 
@@ -13,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from safespaces.crypto import services
-from safespaces.crypto.cipher import key_id_of
+from safespaces.crypto.cipher import is_binary, key_id_of, seal
 from safespaces.crypto.keys import new_key
 from tests.crypto.support import raw_value, write_raw
 from tests.factories import UserFactory
@@ -33,12 +32,12 @@ def run(command: str) -> tuple[str, str]:
     return stdout.getvalue(), stderr.getvalue()
 
 
-def stored_tokens() -> list[str]:
+def stored_tokens() -> list[bytes]:
     """Every stored display name as the raw column holds it, in primary-key order."""
     table = connection.ops.quote_name(User._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT display_name FROM {table} ORDER BY id")  # noqa: S608 - quoted
-        return [token for (token,) in cursor.fetchall() if token is not None]
+        return [bytes(token) for (token,) in cursor.fetchall() if token is not None]
 
 
 def stored_key_ids() -> list[str]:
@@ -98,6 +97,31 @@ def test_a_second_rotation_re_encrypts_nothing() -> None:
     assert "Every value was already under the primary key." in out
     # Skipped rows are left untouched, not re-sealed.
     assert stored_tokens() == tokens
+
+
+def write_as_text(user: User, display_name: str) -> str:
+    """Store a display name as values were sealed before they were bytes: base64 text bound to
+    the row's key as text. Postgres holds the text's bytes, as its migration left them."""
+    token = seal(
+        display_name.encode(),
+        associated_data=f"accounts.User\x1fdisplay_name\x1f{user.pk}".encode(),
+    )
+    as_stored = token.encode() if connection.vendor == "postgresql" else token
+    write_raw(User, "display_name", user.pk, as_stored)
+    return token
+
+
+def test_a_value_sealed_as_text_opens_and_rotation_stores_it_as_bytes() -> None:
+    user = UserFactory(display_name="Placeholder")
+    token = write_as_text(user, "Amina Yusuf")
+
+    assert User.objects.get(pk=user.pk).display_name == "Amina Yusuf"
+    out, _ = run("rotate_keys")
+
+    assert "Rows re-encrypted: 1. Values re-encrypted: 1." in out
+    stored = raw_value(User, "display_name", user.pk)
+    assert is_binary(stored) and stored != token.encode()
+    assert User.objects.get(pk=user.pk).display_name == "Amina Yusuf"
 
 
 def test_an_interrupted_rotation_resumes_where_it_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,20 +199,16 @@ def test_verify_encryption_passes_on_a_mix_of_old_and_new_keys() -> None:
     assert "Values checked: 3. Failures: 0." in out
 
 
-def truncate(token: str) -> str:
-    return base64.urlsafe_b64encode(base64.urlsafe_b64decode(token)[:10]).decode()
-
-
 CORRUPTIONS = {
     "copied from another row": lambda token, other: other,
-    "truncated": lambda token, other: truncate(token),
-    "not base64": lambda token, other: "%%%",
+    "truncated": lambda token, other: token[:10],
+    "not a sealed value": lambda token, other: b"%%%",
 }
 
 
 @pytest.mark.parametrize("corrupt", CORRUPTIONS.values(), ids=CORRUPTIONS)
 def test_verify_encryption_names_the_value_that_fails_without_showing_it(
-    corrupt: Callable[[str, str], str],
+    corrupt: Callable[[bytes, bytes], bytes],
 ) -> None:
     amina, rosa, lin = (
         UserFactory(display_name=name) for name in ("Amina Yusuf", "Rosa Diaz", "Lin Chen")
@@ -204,7 +224,7 @@ def test_verify_encryption_names_the_value_that_fails_without_showing_it(
     assert f"accounts.User {rosa.pk} display_name" in stderr.getvalue()
     assert "Values checked: 3. Failures: 1." in stdout.getvalue()
     shown = stdout.getvalue() + stderr.getvalue() + str(error.value)
-    for secret in ("Amina", "Rosa", "Lin", token, bad):
+    for secret in ("Amina", "Rosa", "Lin", repr(token), token.hex(), repr(bad), bad.hex()):
         assert secret not in shown
 
 

@@ -190,6 +190,6 @@ def test_the_draft_is_encrypted_in_the_database(client: Client, staff: User) -> 
 
     stored = raw_value(Draft, "data", Draft.objects.get().pk)
 
-    assert "grey van" not in stored
-    assert "Van outside" not in stored
-    assert "description" not in stored
+    assert b"grey van" not in stored
+    assert b"Van outside" not in stored
+    assert b"description" not in stored

@@ -305,7 +305,7 @@ def test_save_and_finish_later_keeps_an_encrypted_draft_on_the_server(
     assert draft.data["description"] == ["A man from the old house followed us to the bus stop."]
     assert draft.data["factors"] == ["gender", "survivor"]
     assert "csrfmiddlewaretoken" not in draft.data
-    assert "old house" not in raw_value(Draft, "data", draft.pk)
+    assert b"old house" not in raw_value(Draft, "data", draft.pk)
     assert not Incident.objects.exists()
 
 

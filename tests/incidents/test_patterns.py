@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from incidents.models import Incident
-from incidents.patterns import SHOWN, patterns_in
+from incidents.patterns import SHOWN, WINDOW, pattern_candidates, patterns_in
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from tests.conftest import sign_in
@@ -142,6 +142,30 @@ def test_incidents_farther_apart_than_the_window_stay_apart(db: None) -> None:
     IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=91 + 91))
 
     assert patterns_in(Incident.objects.all()) == []
+
+
+def test_only_incidents_that_can_be_in_a_pattern_are_read_from_the_database(db: None) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    # Alone at their place and source: more than the window from any other.
+    alone = [
+        IncidentFactory(place=shelter, source=crew, occurred_on=DAY + timedelta(days=200 * n))
+        for n in range(3)
+    ]
+    later = DAY + timedelta(days=1000)
+    pair = [
+        IncidentFactory(place=shelter, source=crew, occurred_on=later),
+        IncidentFactory(place=shelter, source=crew, occurred_on=later + WINDOW),
+    ]
+    linked = ThreatAssessmentFactory(incident=IncidentFactory(place=None, source=None))
+    linked.linked_incidents.add(alone[0])
+
+    read = {row[0] for row in pattern_candidates(Incident.objects.all(), WINDOW)}
+
+    assert read == {pair[0].pk, pair[1].pk, linked.incident.pk, alone[0].pk}
+    # Exactly the window apart is still within it.
+    assert [references(*reversed(pair))] in [
+        [[m.reference for m in p.members]] for p in patterns_in(Incident.objects.all())
+    ]
 
 
 def test_the_same_place_or_the_same_source_alone_is_no_pattern(db: None) -> None:

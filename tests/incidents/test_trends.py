@@ -1,9 +1,11 @@
 """The trends page: counts of the incidents the user may see, drawn in SVG with tables beneath."""
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
+from unittest.mock import patch
 
 import pytest
 import time_machine
@@ -12,9 +14,11 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from allies.models import Actor
 from incidents.models import Category, Incident
-from incidents.trends import by_place, period_between, time_to_review
+from incidents.trends import TOP, by_place, period_between, time_to_review, trends_of
 from safespaces.accounts.models import User
+from safespaces.crypto.cipher import open_binary
 from tests.conftest import sign_in
 from tests.factories import ActorFactory, AdversaryFactory, IncidentFactory, PlaceFactory
 
@@ -179,6 +183,31 @@ def test_only_the_first_places_are_named_and_the_rest_counted_together(db: None)
         ("Site 2", 3),
         ("Other places", 3),
     ]
+
+
+def test_the_tables_decrypt_only_the_names_of_the_places_and_sources_they_show(
+    db: None,
+) -> None:
+    pairs = [(PlaceFactory(), AdversaryFactory()) for _n in range(TOP + 12)]
+    for n, (place, source) in enumerate(pairs):
+        IncidentFactory.create_batch(1 + n % 3, place=place, source=source)
+    opened: Counter[bytes] = Counter()
+
+    def counting(token: bytes, *, associated_data: bytes) -> bytes:
+        opened[associated_data.split(b"\x1f")[0]] += 1
+        return open_binary(token, associated_data=associated_data)
+
+    with patch("safespaces.crypto.fields.open_binary", counting):
+        found = trends_of(
+            Incident.objects.all(),
+            period=period_between(None, None, today=TODAY),
+            actors=Actor.objects.all(),
+            rtl=False,
+        )
+
+    assert opened == {b"places.Place": TOP, b"allies.Actor": TOP}
+    assert [t.leftover for t in found.places] == [False] * TOP + [True]
+    assert [t.leftover for t in found.sources.tallies] == [False] * TOP + [True]
 
 
 def test_time_to_review_is_bucketed_from_logging_to_the_first_look(db: None) -> None:

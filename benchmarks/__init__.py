@@ -1,0 +1,1 @@
+"""Measurements a test should not time (see docs/development.md, Benchmarks)."""

@@ -1,0 +1,394 @@
+"""How fast each page answers at the size of a large organization, next to the Django admin.
+
+Builds a fresh database, fills it with fictional data for N incidents (benchmarks/bench_data.py:
+per 100,000 incidents 400,000 timeline entries, 1,000 actors, 5,000 people, 200 places, 2,000
+situations, 50 users), serves the app with gunicorn (2 workers, DEBUG off, as in production but
+over plain HTTP on 127.0.0.1), signs the demo's administrator, coordinator and staff member in
+through the real forms (password, then a TOTP code), and asks each page of the table in PAGES
+20 times after 2 warm-ups. Then it asks each page once more in this process, with Django's test
+client on the same database and the same sessions, to count the queries and the values decrypted.
+
+    make bench N=100000
+    .venv/bin/python benchmarks/pages.py --incidents 2000 --requests 20
+
+Writes bench/results/<UTC date-time>.json and .md. The database named by DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/safespaces_bench) is dropped and made again: its name must
+contain "bench". Exit status 1 when a page answers anything but 200. Not a test: read the figures.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from benchmarks.checkins_deadlines import (  # noqa: E402 - after the path is set
+    DEFAULT_DATABASE_URL,
+    percentile,
+    recreate,
+)
+
+RESULTS = PROJECT / "bench" / "results"
+ADMIN_CHANGELIST = "Django admin incident changelist"
+# Past the last page: the list's paginator answers with its last page, as a deep link would.
+LAST_PAGE = 10**9
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str  # may hold {incident}, {person}, {situation}
+    persona: str  # a demo login (safespaces/demo.py)
+
+
+ADMIN, COORDINATOR, STAFF = "demo-admin", "demo-coordinator", "demo-staff"
+PAGES = [
+    Page("log an incident (form)", "/incidents/new/", STAFF),
+    Page("actor map", "/allies/map/", COORDINATOR),
+    Page("risk register", "/risks/", COORDINATOR),
+    Page("home (coordinator)", "/", COORDINATOR),
+    Page("patterns", "/incidents/patterns/", COORDINATOR),
+    Page("trends", "/incidents/trends/", COORDINATOR),
+    Page("actor list", "/allies/", COORDINATOR),
+    Page("incident list, last page (staff)", f"/incidents/?page={LAST_PAGE}", STAFF),
+    Page("incident list (staff)", "/incidents/", STAFF),
+    Page("incident list (admin)", "/incidents/", ADMIN),
+    Page("incident detail", "/incidents/{incident}/", STAFF),
+    Page("people list", "/people/", STAFF),
+    Page("a person", "/people/{person}/", STAFF),
+    Page("a situation", "/risks/{situation}/", COORDINATOR),
+    Page("safety plan", "/risks/{situation}/plan/", COORDINATOR),
+    Page("directory", "/allies/directory/", STAFF),
+    Page(ADMIN_CHANGELIST, "/admin/incidents/incident/", ADMIN),
+]
+
+
+@dataclass
+class Result:
+    page: str
+    persona: str
+    p50_ms: float
+    p95_ms: float
+    ratio_to_admin: float
+    html_bytes: int
+    queries: int
+    decrypted: int
+    statuses: list[int]
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--incidents", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--warm-ups", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    return parser.parse_args()
+
+
+def server_environment(database_url: str) -> dict[str, str]:
+    """Production settings over plain HTTP on this machine: DEBUG off, fresh keys, hashed static
+    files; cookies without the Secure flag and no HTTPS redirect, since there is no TLS here."""
+    from safespaces.crypto.keys import fresh_environment
+
+    keys = dict(line.split("=", 1) for line in fresh_environment().splitlines() if "=" in line)
+    return {
+        **keys,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "safespaces.settings",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "WORKER_HEALTH_CHECKS": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+class Browser:
+    """Cookies and forms over HTTP, redirects not followed."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirects()
+        )
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        return self.send(path, None)
+
+    def send(self, path: str, form: dict[str, str] | None) -> tuple[int, bytes]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        try:
+            with self.opener.open(self.base + path, data=data, timeout=120) as answer:
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def post_form(self, path: str, **fields: str) -> int:
+        status, page = self.get(path)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or token is None:
+            sys.exit(f"No form at {path}: status {status}")
+        return self.send(path, {"csrfmiddlewaretoken": token.group(1).decode(), **fields})[0]
+
+    def cookie(self, name: str) -> str:
+        return next(cookie.value or "" for cookie in self.cookies if cookie.name == name)
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def signed_in(base: str, username: str) -> Browser:
+    """Through the real forms: the password, then the authenticator's current code."""
+    from django_otp.oath import totp
+
+    from benchmarks.bench_data import PASSWORD, TOTP_KEY
+
+    browser = Browser(base)
+    if browser.post_form("/login/", username=username, password=PASSWORD) != 302:
+        sys.exit(f"{username}: the password was refused")
+    code = f"{totp(bytes.fromhex(TOTP_KEY)):06d}"
+    if browser.post_form("/login/verify/", code=code) != 302:
+        sys.exit(f"{username}: the second factor was refused")
+    return browser
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
+    from tests.servers import free_port
+
+    port = free_port()
+    with log.open("wb") as output:
+        server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            [sys.executable, "-m", "gunicorn", "safespaces.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "--timeout", "300"],
+            cwd=PROJECT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).close()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            sys.exit(f"gunicorn did not serve:\n{log.read_text()}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def targets() -> dict[str, str]:
+    """The records the pages open: an incident the whole team sees, with the most entries of
+    its kind; a person named in incidents; a situation of the demo with measures."""
+    from django.db.models import Count
+
+    from incidents.models import Incident, Visibility
+    from riskassessment.models import RiskSituation
+    from safespaces.people.models import Person
+
+    incident = (
+        Incident.objects.filter(visibility=Visibility.TEAM)
+        .annotate(entry_count=Count("entries"))
+        .order_by("-entry_count", "-occurred_on")
+        .first()
+    )
+    person = Person.objects.filter(erased_at__isnull=True, archived_at__isnull=True).first()
+    situation = (
+        RiskSituation.objects.annotate(measure_count=Count("measures"))
+        .order_by("-measure_count", "created_at")
+        .first()
+    )
+    assert incident and person and situation, "the generator made no incident, person or situation"
+    return {"incident": str(incident.pk), "person": str(person.pk), "situation": str(situation.pk)}
+
+
+def timings(
+    browser: Browser, path: str, warm_ups: int, requests: int
+) -> tuple[list[float], int, list[int]]:
+    """Milliseconds per request, the HTML's size and every status seen."""
+    statuses, times, size = [], [], 0
+    for n in range(warm_ups + requests):
+        started = time.perf_counter()
+        status, body = browser.get(path)
+        elapsed = (time.perf_counter() - started) * 1000
+        statuses.append(status)
+        size = len(body)
+        if n >= warm_ups:
+            times.append(elapsed)
+    return times, size, statuses
+
+
+def counted(session_key: str, path: str) -> tuple[int, int, int]:
+    """Queries and values decrypted for one request, in this process with Django's test client
+    and the same session: the served app carries no counting code at all, so nothing of this can
+    be switched on in production. The second of two requests counts, as the timed ones are warm."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from safespaces.crypto.fields import EncryptedMixin
+
+    queries = 0
+    decrypted = 0
+    opening = EncryptedMixin.open_value
+
+    def count_query(execute: Callable[..., Any], *args: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(*args)
+
+    def count_opening(self: EncryptedMixin, *args: Any) -> Any:
+        nonlocal decrypted
+        decrypted += 1
+        return opening(self, *args)
+
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    client.get(path)
+    queries = decrypted = 0
+    EncryptedMixin.open_value = count_opening  # type: ignore[method-assign, assignment]
+    try:
+        with connection.execute_wrapper(count_query):
+            status = client.get(path).status_code
+    finally:
+        EncryptedMixin.open_value = opening  # type: ignore[method-assign]
+    return queries, decrypted, status
+
+
+def markdown(results: list[Result], meta: dict[str, Any]) -> str:
+    lines = [
+        f"# Pages at {meta['incidents']:,} incidents ({meta['started']})",
+        "",
+        f"Rows: {', '.join(f'{k} {v:,}' for k, v in meta['rows'].items())}. "
+        f"The demo's story in {meta['story_s']:.0f} s, then the bulk in "
+        f"{meta['generation_s']:.0f} s ({meta['rows_per_s']:,.0f} rows/s). "
+        f"gunicorn {meta['workers']} workers; {meta['requests']} requests per page after "
+        f"{meta['warm_ups']} warm-ups; database {meta['database']}.",
+        "",
+        "| page | as | p50 ms | p95 ms | p95 vs admin | HTML KB | queries | values decrypted |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.page} | {r.persona} | {r.p50_ms:,.0f} | {r.p95_ms:,.0f} | "
+            f"{r.ratio_to_admin:.1f}x | {r.html_bytes / 1024:,.0f} | {r.queries} | "
+            f"{r.decrypted:,} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    options = arguments()
+    # Stopped from outside: still stop the server (the `finally` in `gunicorn`).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = datetime.now(UTC)
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    env = server_environment(database_url)
+    os.environ.update(env)
+    clock = time.monotonic()
+    recreate(database_url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    from benchmarks.bench_data import generate
+
+    call_command("migrate", interactive=False, verbosity=0)
+    print(f"Migrated in {time.monotonic() - clock:.1f} s; data for {options.incidents:,} incidents")
+    report = generate(options.incidents)
+    print(f"The demo's story in {report.story_seconds:.1f} s; the bulk: "
+          f"{sum(report.rows.values()):,} rows in {report.seconds:.1f} s "
+          f"({report.rows_per_second:,.0f} rows/s)")  # fmt: skip
+    clock = time.monotonic()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    print(f"Static files collected in {time.monotonic() - clock:.1f} s")
+    codes = targets()
+    connections.close_all()
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y-%m-%dT%H%M%SZ")
+    measured: list[tuple[Page, list[float], int, list[int]]] = []
+    sessions: dict[str, str] = {}
+    with gunicorn(env, options.workers, RESULTS / f"{stamp}-gunicorn.log") as base:
+        browsers = {login: signed_in(base, login) for login in (ADMIN, COORDINATOR, STAFF)}
+        for page in PAGES:
+            path = page.path.format(**codes)
+            times, size, statuses = timings(
+                browsers[page.persona], path, options.warm_ups, options.requests
+            )
+            measured.append((page, times, size, statuses))
+            print(f"  {page.name}: p95 {percentile(times, 0.95):,.0f} ms, statuses {set(statuses)}")
+        sessions = {login: browser.cookie("session") for login, browser in browsers.items()}
+
+    admin_p95 = next(
+        percentile(t, 0.95) for p, t, _s, _st in measured if p.name == ADMIN_CHANGELIST
+    )
+    results = []
+    for page, times, size, statuses in measured:
+        queries, decrypted, status = counted(sessions[page.persona], page.path.format(**codes))
+        p95 = percentile(times, 0.95)
+        results.append(
+            Result(
+                page=page.name,
+                persona=page.persona.removeprefix("demo-"),
+                p50_ms=round(statistics.median(times), 1),
+                p95_ms=round(p95, 1),
+                ratio_to_admin=round(p95 / admin_p95, 2),
+                html_bytes=size,
+                queries=queries,
+                decrypted=decrypted,
+                statuses=sorted({*statuses, status}),
+            )
+        )
+    meta = {
+        "started": started.isoformat(timespec="seconds"),
+        "incidents": options.incidents,
+        "rows": report.rows,
+        "story_s": round(report.story_seconds, 1),
+        "generation_s": round(report.seconds, 1),
+        "rows_per_s": round(report.rows_per_second),
+        "workers": options.workers,
+        "requests": options.requests,
+        "warm_ups": options.warm_ups,
+        "database": connections["default"].vendor,
+    }
+    (RESULTS / f"{stamp}.json").write_text(
+        json.dumps({**meta, "pages": [asdict(r) for r in results]}, indent=2) + "\n"
+    )
+    table = markdown(results, meta)
+    (RESULTS / f"{stamp}.md").write_text(table)
+    print("\n" + table)
+    print(f"Wrote {RESULTS / stamp}.json and .md")
+    failed = [r.page for r in results if r.statuses != [200]]
+    if failed:
+        sys.exit(f"Pages that answered anything but 200: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
