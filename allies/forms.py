@@ -9,11 +9,19 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from allies.models import Actor, Capability, Engagement, Relation, Sector, Stance
-from allies.selectors import may_name_person, may_share_with, serving, sorted_by_name
+from allies.selectors import (
+    actor_label,
+    actor_matches,
+    may_name_person,
+    may_share_with,
+    serving,
+    sorted_by_name,
+)
 from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.people.forms import PersonChoiceField, people_for_picking
 from safespaces.people.models import Person
+from safespaces.pickers import Matches, PickerField
 from safespaces.places.forms import PlaceChoiceField, PlaceMultipleChoiceField
 from safespaces.places.models import Place
 
@@ -172,13 +180,17 @@ class ActorChoiceIterator(forms.models.ModelChoiceIterator):
             yield self.choice(actor)
 
 
-class ActorChoiceField(forms.ModelChoiceField):
-    """Pick an actor by name. The names are decrypted to label and sort them."""
+class ActorChoiceField(PickerField):
+    """Pick an actor by name. As a list, the names are decrypted to label and sort them; given a
+    picker (`use_picker`), only the chosen actor and the matches of a search are."""
 
     iterator = ActorChoiceIterator
 
     def label_from_instance(self, obj: Actor) -> str:
-        return f"{obj.name} ({obj.get_stance_display()})"
+        return actor_label(obj.name, obj.stance)
+
+    def matches(self, query: str) -> Matches:
+        return actor_matches(self.offered(), query)
 
 
 class ActorFilterForm(forms.Form):

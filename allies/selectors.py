@@ -29,6 +29,7 @@ from safespaces.accounts.roles import Role, has_role
 from safespaces.people.models import Person
 from safespaces.people.naming import NamingRecord, naming_record
 from safespaces.people.selectors import people_visible_to
+from safespaces.pickers import Matches, best_matches, cached_names, shown
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 from safespaces.places.selectors import sorted_by_name as sorted_places
@@ -408,3 +409,15 @@ def records_naming_person(*, person: Person) -> list[NamingRecord]:
         )
         for pk, kind, day in engagements.values_list("pk", "kind", "date")
     ]
+
+
+def actor_label(name: str, stance: str) -> str:
+    """An actor as pickers show it: its name and its stance."""
+    return f"{name} ({Stance(stance).label})"
+
+
+def actor_matches(actors: QuerySet[Actor], query: str) -> Matches:
+    """The actors among `actors` whose name or stance holds every word typed, at most
+    pickers.LIMIT. Names come from the per-process cache; only the matches count as shown."""
+    rows = cached_names(actors, name="name", plain="stance")
+    return shown(Actor, best_matches([(pk, actor_label(n, s)) for pk, n, s in rows], query))

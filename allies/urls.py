@@ -7,6 +7,7 @@ app_name = "allies"
 urlpatterns = [
     path("", views.actor_list, name="list"),
     path("new/", views.actor_create, name="create"),
+    path("pick/", views.actor_pick, name="pick"),
     path("map/", views.map_view, name="map"),
     path("directory/", views.directory_view, name="directory"),
     path("directory/card/", views.directory_card, name="directory_card"),

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from allies import services
@@ -22,6 +23,7 @@ from allies.selectors import (
     EngagementAccess,
     RelationAccess,
     SharingConsentAccess,
+    actor_matches,
     actors_for_picking,
     actors_visible_to,
     capability_gaps,
@@ -50,6 +52,7 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_list, audit_record, audit_view
 from safespaces.editing import edit_saved
 from safespaces.people.selectors import PersonAccess, get_person_for_user
+from safespaces.pickers import matches_response
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 ACTOR_PAGE_SIZE = 50
@@ -357,3 +360,14 @@ def sharing_withdraw(
     services.sharing_consent_withdraw(consent=consent, by=request.user)
     messages.success(request, _("The consent was withdrawn. Nothing more goes to this actor."))
     return redirect("allies:person_sharing", code=consent.person_id)
+
+
+@access(Access.STAFF)
+@require_POST
+@sensitive_post_parameters("q")
+def actor_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The actors the user may pick matching what was typed, for a picker (see
+    safespaces.pickers): staff find allies only, as everywhere."""
+    return matches_response(
+        request, Actor, lambda query: actor_matches(actors_for_picking(request.user), query)
+    )

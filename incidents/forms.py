@@ -4,6 +4,7 @@ from uuid import UUID
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
+from safespaces.pickers import is_searching, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -214,6 +216,7 @@ class IncidentForm(VersionedModelForm):
         shared_with.queryset = _colleagues(but=reporter)
         shared_with.widget.attrs["data-show-when"] = f"visibility={Visibility.NAMED}"
         self._keep_current_choices(user)
+        self._search_instead_of_listing()
         without_blank_choice(
             self, "kind", "severity", "category", "guidelines_covered", "guidelines_followed"
         )
@@ -241,6 +244,32 @@ class IncidentForm(VersionedModelForm):
         )
         source.empty_label = _("Unknown")
 
+    def _search_instead_of_listing(self) -> None:
+        """Places, people and actors are found by typing, never listed: an organization may have
+        thousands, and each name listed would be decrypted on every page (safespaces.pickers).
+        Only what the incident names is shown, and what a search finds."""
+        place = field_of(self, "place", PlaceChoiceField)
+        use_picker(
+            place,
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+            empty_label=place.empty_label,
+        )
+        people = field_of(self, "affected_people", PersonMultipleChoiceField)
+        use_picker(
+            people,
+            url=reverse("people:pick"),
+            search_label=_("Find someone: type part of the alias"),
+        )
+        if "source" in self.fields:
+            source = field_of(self, "source", ActorChoiceField)
+            use_picker(
+                source,
+                url=reverse("allies:pick"),
+                search_label=_("Find an actor: type part of the name"),
+                empty_label=source.empty_label,
+            )
+
     @classmethod
     def from_draft(cls, data: dict[str, list[str]], *, user: User) -> "IncidentForm":
         """An unbound form showing what was kept, so nothing is marked wrong before a send."""
@@ -260,10 +289,11 @@ class IncidentForm(VersionedModelForm):
 
     @property
     def more_shows_something(self) -> bool:
-        """Whether a folded field has an error or holds anything but its default (typed, kept
-        from a draft or filled in from a check-in): the fold then opens, so nothing is hidden."""
+        """Whether a folded field has an error, holds anything but its default (typed, kept
+        from a draft or filled in from a check-in) or shows a search's matches: the fold then
+        opens, so nothing is hidden."""
         return any(
-            self.errors.get(field.name) or self._holds_a_value(field)
+            self.errors.get(field.name) or self._holds_a_value(field) or is_searching(field.field)
             for _legend, fields in self.more_groups()
             for field in fields
         )

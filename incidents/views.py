@@ -57,6 +57,7 @@ from safespaces.audit.services import audit_export, audit_list, audit_record, au
 from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
 from safespaces.editing import edit_saved
+from safespaces.pickers import searched_form
 from safespaces.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,9 @@ def incident_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             request, _("Your draft is saved. Open \u201cLog an incident\u201d to finish it.")
         )
         return redirect("home")
-    if request.method == "POST":
+    if request.method == "POST" and "find" in request.POST:
+        form = searched_form(IncidentForm, request.POST, user=request.user)
+    elif request.method == "POST":
         form = IncidentForm(request.POST, user=request.user)
         if form.is_valid():
             incident = services.incident_report(
@@ -166,6 +169,12 @@ def incident_edit(request: AuthenticatedHttpRequest, found: IncidentAccess) -> H
     if not found.may_edit:
         return forbidden(request)
     incident = found.incident
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(IncidentForm, request.POST, user=request.user, instance=incident)
+        audit_view(request, incident)
+        context = {"form": searched, "incident": incident}
+        return render(request, "incidents/incident_form.html", context)
     form = IncidentForm(request.POST or None, instance=incident, user=request.user)
     if edit_saved(
         request,

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -33,6 +34,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
+from safespaces.pickers import use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -250,6 +252,18 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
             people.queryset = people_for_picking(keeping=situation.people.all())
         else:
             del self.fields["status"]
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            place,
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+            empty_label=place.empty_label,
+        )
+        use_picker(
+            field_of(self, "people", PersonMultipleChoiceField),
+            url=reverse("people:pick"),
+            search_label=_("Find someone: type part of the alias"),
+        )
 
     def fieldset_groups(self) -> FieldGroups:
         return [

@@ -59,6 +59,7 @@ from safespaces.editing import (
     rows_merged,
 )
 from safespaces.navigation import object_links_for
+from safespaces.pickers import searched_form
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
@@ -97,7 +98,10 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 def situation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new situation; `?preset=burnout` starts from one of the guide's organizational risks."""
-    if request.method == "POST":
+    if request.method == "POST" and "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(SituationForm, request.POST, user=request.user)
+    elif request.method == "POST":
         form = SituationForm(request.POST, user=request.user)
         if form.is_valid():
             situation = services.situation_create(
@@ -171,6 +175,12 @@ def assessment_context(
 @sensitive_post_parameters()
 def situation_edit(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
     situation = found.situation
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(SituationForm, request.POST, instance=situation, user=request.user)
+        audit_view(request, situation)
+        context = {"form": searched, "situation": situation}
+        return render(request, "riskassessment/situation_form.html", context)
     form = SituationForm(_posted(request), instance=situation, user=request.user)
     if edit_saved(
         request,

@@ -78,6 +78,27 @@ def _note_opened(opened: set[RowName], instance: models.Model, value: Any) -> No
         opened.add(row_name(instance))
 
 
+def note_shown(model: type[models.Model], pk: Any) -> None:
+    """Count a row as shown by this response, for a value opened with `open_unnoted` (a label
+    kept by a search) that the response does show."""
+    opened = _opened.get()
+    if opened is not None:
+        opened.add((model._meta.label_lower, str(pk)))
+
+
+def open_unnoted(instance: models.Model, name: str) -> Any:
+    """Open one encrypted value of a row without counting the row as shown.
+
+    For a search, which opens names to match them but shows only a few: the caller calls
+    `note_shown` for those it shows, so the audit trail names what was seen, not what was read.
+    """
+    field = instance._meta.get_field(name)
+    if not isinstance(field, EncryptedMixin):
+        raise EncryptedFieldError(f"{instance._meta.label}.{name} is not encrypted")
+    stored = instance.__dict__.get(field.attname)
+    return field.open_value(instance, stored) if isinstance(stored, Sealed) else stored
+
+
 class EncryptedAttribute(DeferredAttribute):
     """Opens a sealed value on first read and keeps the plaintext on the instance.
 
@@ -156,13 +177,7 @@ class EncryptedMixin(_Field):
     def open_value(self, instance: models.Model, sealed: Sealed) -> Any:
         token = sealed.token
         if isinstance(token, bytes) and token[:1] == _BINARY_HEAD:
-            # The associated data of a UUID key inline: a page may open thousands of values.
-            pk = instance.__dict__.get(self._pk_attname)
-            if isinstance(pk, uuid.UUID):
-                associated_data = self._place + pk.int.to_bytes(16)
-            else:
-                associated_data = self.associated_data(instance)
-            data = open_binary(token, associated_data=associated_data)
+            data = open_binary(token, associated_data=self.associated_data(instance))
         else:
             # Sealed as base64 text: SQLite keeps it as text, Postgres as the text's bytes since
             # the column became binary. It opens as it always did, until rotate_keys re-seals it.

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
 from safespaces.people.models import IDENTITY_FIELDS, Person
+from safespaces.people.selectors import person_matches
 from safespaces.people.services import MAX_GRANT_DAYS
+from safespaces.pickers import Matches, PickerField
 
 PROFILE_FIELDS = ["alias", "relation", "consent_to_store", "consent_to_store_on"]
 
@@ -146,9 +148,9 @@ class PersonChoiceField(forms.ModelChoiceField):
         return obj.alias
 
 
-class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
+class PersonMultipleChoiceField(PickerField, forms.ModelMultipleChoiceField):
     """Pick several people by alias, labelled like PersonChoiceField: a record that names people
-    never shows who someone is."""
+    never shows who someone is. Given a picker (`use_picker`), found by alias."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", people_for_picking())
@@ -156,3 +158,6 @@ class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj: Person) -> str:
         return obj.alias
+
+    def matches(self, query: str) -> Matches:
+        return person_matches(self.offered(), query)

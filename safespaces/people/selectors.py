@@ -8,7 +8,8 @@ from functools import reduce
 from operator import or_
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.selectors import audit_events_filtered
 from safespaces.people.models import ErasureRequest, IdentityGrant, Person
 from safespaces.people.naming import NamingRecord
+from safespaces.pickers import LIMIT, Matches, best_matches, normalized
 
 
 def active_grants() -> QuerySet[IdentityGrant]:
@@ -173,3 +175,14 @@ def records_of_event(event: AuditEvent, records: list[NamingRecord]) -> list[str
     names = {name_of(text) for text in event.shown or []}
     names.add((event.object_type, event.object_id))
     return [record.label for record in records if record.name in names]
+
+
+def person_matches(people: QuerySet[Person], query: str) -> Matches:
+    """The people among `people` whose alias holds every word typed, at most pickers.LIMIT,
+    those whose alias starts with it first. Aliases are not encrypted: the database searches."""
+    wanted = normalized(query)
+    for word in wanted.split():
+        people = people.filter(alias__icontains=word)
+    first = Case(When(alias__istartswith=wanted, then=Value(0)), default=Value(1))
+    rows = people.order_by(first, Lower("alias")).values_list("pk", "alias")[: LIMIT + 1]
+    return best_matches(list(rows), query)

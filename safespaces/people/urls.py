@@ -7,6 +7,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.person_list, name="list"),
     path("new/", views.person_create, name="create"),
+    path("pick/", views.person_pick, name="pick"),
     path("export.csv", views.person_export, name="export"),
     path("erasures/", views.erasure_list, name="erasures"),
     path("erasures/<uuid:code>/approve/", views.erasure_approve, name="erasure_approve"),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
@@ -21,7 +22,14 @@ from safespaces.audit.services import audit_view
 from safespaces.editing import edit_saved
 from safespaces.navigation import object_links_for
 from safespaces.people import services
-from safespaces.people.forms import DateRangeForm, ErasureForm, GrantForm, PersonForm, SearchForm
+from safespaces.people.forms import (
+    DateRangeForm,
+    ErasureForm,
+    GrantForm,
+    PersonForm,
+    SearchForm,
+    people_for_picking,
+)
 from safespaces.people.models import IDENTITY_FIELDS, ErasureRequest, IdentityGrant, Person
 from safespaces.people.naming import NamingRecord, records_naming
 from safespaces.people.selectors import (
@@ -38,8 +46,10 @@ from safespaces.people.selectors import (
     pending_erasures,
     people_search,
     people_visible_to,
+    person_matches,
     records_of_event,
 )
+from safespaces.pickers import matches_response
 from safespaces.spreadsheets import csv_response, safe_cell
 
 PAGE_SIZE = 50
@@ -323,3 +333,14 @@ def person_export(request: AuthenticatedHttpRequest) -> HttpResponse:
         writer.writerow([safe_cell(cell) for cell in [*row, *identity]])
     services.people_export_record(people=people, with_identity=covered, by=request.user)
     return response
+
+
+@access(Access.STAFF)
+@require_POST
+@sensitive_post_parameters("q")
+def person_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The people whose alias matches what was typed, among those forms offer (neither archived
+    nor erased), for a picker (see safespaces.pickers). Aliases only: nothing is decrypted."""
+    return matches_response(
+        request, Person, lambda query: person_matches(people_for_picking(), query)
+    )

@@ -5,8 +5,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safespaces.editing import VersionedModelForm
+from safespaces.pickers import Matches, PickerField
 from safespaces.places.models import Place
-from safespaces.places.selectors import places_for_picking, sorted_by_name
+from safespaces.places.selectors import (
+    place_label,
+    place_matches,
+    places_for_picking,
+    sorted_by_name,
+)
 
 
 class PlaceForm(VersionedModelForm):
@@ -43,11 +49,11 @@ class PlaceChoiceIterator(forms.models.ModelChoiceIterator):
             yield self.choice(place)
 
 
-class PlaceChoiceField(forms.ModelChoiceField):
+class PlaceChoiceField(PickerField):
     """Pick an active place, by name and kind, in any app's form. Never shows an address.
 
-    The names are decrypted to label and sort them, which is fine for the tens of places an
-    organization has.
+    As a list, the names are decrypted to label and sort them; given a picker (`use_picker`),
+    only the chosen place and the matches of a search are.
     """
 
     iterator = PlaceChoiceIterator
@@ -58,7 +64,10 @@ class PlaceChoiceField(forms.ModelChoiceField):
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: Place) -> str:
-        return f"{obj.name} ({obj.get_kind_display()})"
+        return place_label(obj.name, obj.kind)
+
+    def matches(self, query: str) -> Matches:
+        return place_matches(self.offered(), query)
 
 
 class PlaceMultipleChoiceField(forms.ModelMultipleChoiceField):

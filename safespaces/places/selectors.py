@@ -10,7 +10,8 @@ from django.http import Http404
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
-from safespaces.places.models import Place
+from safespaces.pickers import Matches, best_matches, cached_names, shown
+from safespaces.places.models import Place, PlaceKind
 
 
 def may_see_address(user: User, place: Place) -> bool:
@@ -71,3 +72,15 @@ def sorted_by_name(places: QuerySet[Place] | list[Place]) -> list[Place]:
 def places_for_picking() -> QuerySet[Place]:
     """Active places, for a `PlaceChoiceField` in any app's form (which labels and sorts them)."""
     return Place.objects.filter(archived=False).only("id", "kind", "name")
+
+
+def place_label(name: str, kind: str) -> str:
+    """A place as pickers show it: its name and its kind. Never its address."""
+    return f"{name} ({PlaceKind(kind).label})"
+
+
+def place_matches(places: QuerySet[Place], query: str) -> Matches:
+    """The places among `places` whose name or kind holds every word typed, at most
+    pickers.LIMIT. Names come from the per-process cache; only the matches count as shown."""
+    rows = cached_names(places, name="name", plain="kind")
+    return shown(Place, best_matches([(pk, place_label(n, k)) for pk, n, k in rows], query))

@@ -2,17 +2,22 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from safespaces.access import Access, AuthenticatedHttpRequest, access
 from safespaces.audit.services import audit_list, audit_view
 from safespaces.editing import edit_saved
+from safespaces.pickers import matches_response
 from safespaces.places import services
 from safespaces.places.forms import ArchivedFilterForm, PlaceForm
+from safespaces.places.models import Place
 from safespaces.places.selectors import (
     PlaceAccess,
     get_place_for_user,
     may_see_archived,
+    place_matches,
+    places_for_picking,
     places_visible_to,
     places_with_access,
     sorted_by_name,
@@ -92,3 +97,13 @@ def place_archive(request: AuthenticatedHttpRequest, found: PlaceAccess) -> Http
         services.place_archive(place=place, by=request.user)
     messages.success(request, _("The place was archived. It no longer appears in lists or forms."))
     return redirect("places:list")
+
+
+@access(Access.STAFF)
+@require_POST
+@sensitive_post_parameters("q")
+def place_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The active places matching what was typed, for a picker (see safespaces.pickers)."""
+    return matches_response(
+        request, Place, lambda query: place_matches(places_for_picking(), query)
+    )

@@ -278,6 +278,11 @@ def tess(app: App) -> Persona:
 
 
 @pytest.fixture(scope="session")
+def pia(app: App) -> Persona:
+    return app.personas["pia"]
+
+
+@pytest.fixture(scope="session")
 def yara(app: App) -> Persona:
     return app.personas["yara"]
 

@@ -47,6 +47,9 @@ PERSONAS = [
     PersonaSpec("cora", "Cora", "Coordinator", authenticator=True, backup_codes=False),
     # Tess, staff: logs an incident from her phone.
     PersonaSpec("tess", "Tess", "Staff", authenticator=True, backup_codes=False),
+    # Pia, staff: logs an incident from her phone, finding the place and who was affected by
+    # typing, with JavaScript and without.
+    PersonaSpec("pia", "Pia", "Staff", authenticator=True, backup_codes=False),
     # Yara, staff who does not take part in the station outreach: its safety plan is not hers.
     PersonaSpec("yara", "Yara", "Staff", authenticator=True, backup_codes=False),
     # Zoe, staff: starts a check-in from her phone before going out, and misses it.

@@ -168,7 +168,7 @@ def test_a_missing_title_is_explained_and_keeps_everything_typed(
     assert is_checked(content, "participants", staff.pk)
     assert is_checked(content, "people", person.pk)
     assert is_checked(content, "incidents", incident.pk)
-    assert is_selected(content, "place", place.pk)
+    assert is_checked(content, "place", place.pk)  # a radio button of the place picker
     assert is_selected(content, "check_in_with", coordinator.pk)
     assert not RiskSituation.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.CREATE).exists()
@@ -228,3 +228,26 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: None) -> Non
 
 def test_put_is_refused(client: Client, coordinator: User) -> None:
     assert sign_in(client, coordinator).put(URL).status_code == 405
+
+
+def test_places_and_people_are_found_by_typing_not_listed(
+    client: Client, coordinator: User
+) -> None:
+    for n in range(25):
+        PlaceFactory(name=f"Lantern {n}")
+        PersonFactory(alias=f"Moth {n}")
+    sign_in(client, coordinator)
+
+    shown = client.get(URL)
+    found = client.post(URL, form_data(title="", place_find="lantern 2", find="place"))
+
+    assert shown.status_code == found.status_code == 200
+    assert "Lantern" not in shown.content.decode() and "Moth" not in shown.content.decode()
+    page = found.content.decode()
+    assert not RiskSituation.objects.exists()
+    assert "Some answers need a look" not in page
+    assert b"Reach women recruited at the station." in found.content
+    # Whole words first: Lantern 2, then 20 to 24, then 12.
+    labels = re.findall(r'name="place" value="[0-9a-f-]{36}">(Lantern [0-9]+)', page)
+    assert labels == ["Lantern 2", *[f"Lantern {n}" for n in range(20, 25)], "Lantern 12"]
+    assert "Moth" not in page

@@ -1,0 +1,316 @@
+"""Pickers that search instead of listing: a place, an actor or people, found by what one types.
+
+A form renders only what is chosen already and, after a search, at most LIMIT matches; it never
+lists a whole table. Names are encrypted, so the database cannot search them: a search reads
+every candidate's name from a per-process cache of labels (`cached_names`), keyed by row and by
+when the row last changed, so each name is decrypted once per process rather than on every
+request. Only the matches shown count as shown for the audit trail (see `note_shown`).
+
+The same fragment (`widgets/_picker_matches.html`) is rendered by the form after a plain "Find"
+(without JavaScript) and by each type's search view, which `static/js/picker.js` asks as one
+types. See docs/development.md, "Pickers".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
+
+from safespaces.access import AuthenticatedHttpRequest
+from safespaces.audit.disclosure import opened_names
+from safespaces.audit.services import audit_list
+from safespaces.crypto.fields import note_shown, open_unnoted
+from safespaces.forms import Legend
+
+# The most matches a search shows: enough to choose from, few enough for a phone's screen.
+LIMIT = 20
+# Longer than any name a person would type; a longer query is cut, not refused.
+QUERY_MAX = 80
+# The input names a search view may render its matches under (a form field's name).
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Match:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a search found: at most LIMIT matches, and whether more matched."""
+
+    query: str
+    found: list[Match]
+    more: bool
+
+
+Search = Callable[[str], Matches]
+
+# --- The labels cache ------------------------------------------------------------------------
+
+# (model label, primary key) -> (the row's stamp, its decrypted name). A name is kept per process
+# until its row changes: every change goes through save(), which bumps `updated_at` and the
+# version (encrypted fields refuse update()). Names of places and actors are shown to everyone
+# who picks them; addresses, notes and identities never enter this cache.
+_names: dict[tuple[str, Any], tuple[tuple[int, datetime], str]] = {}
+# A bound on memory: an organization has hundreds of places and actors, not this many.
+CACHE_MAX = 50_000
+
+
+def cached_names(
+    rows: models.QuerySet[Any], *, name: str, plain: str
+) -> list[tuple[Any, str, str]]:
+    """(primary key, decrypted `name`, value of the unencrypted column `plain`) for every row.
+
+    Two queries at most: one for stamps, and one for the ciphertexts of the rows whose name is not
+    cached at its current stamp. Nothing is counted as shown (see `note_shown`).
+    """
+    model = rows.model
+    label = model._meta.label_lower
+    stamped = list(rows.values_list("pk", "version", "updated_at", plain))
+    missing = [
+        pk
+        for pk, version, updated_at, _plain in stamped
+        if _names.get((label, pk), (None, ""))[0] != (version, updated_at)
+    ]
+    if missing:
+        if len(_names) + len(missing) > CACHE_MAX:
+            _names.clear()
+        stored = model._default_manager.filter(pk__in=missing).only("version", "updated_at", name)
+        for row in stored:
+            # Read past the field's descriptor, which would count the row as shown.
+            _names[(label, row.pk)] = ((row.version, row.updated_at), open_unnoted(row, name) or "")
+    return [(pk, _names.get((label, pk), (None, ""))[1], value) for pk, _v, _u, value in stamped]
+
+
+def forget_cached_names() -> None:
+    """Empty the cache (for tests that count decryptions)."""
+    _names.clear()
+
+
+# --- Matching --------------------------------------------------------------------------------
+
+
+def normalized(query: str) -> str:
+    return " ".join(query.split())[:QUERY_MAX].casefold()
+
+
+def _rank(label: str, query: str) -> tuple[int, int]:
+    """Best first: the label starts with what was typed; then the fewer words typed that only
+    match inside a word ("7" in "17"), the better."""
+    folded = label.casefold()
+    starts = [token for token in re.split(r"[\s()]+", folded) if token]
+    inside = sum(1 for word in query.split() if not any(token.startswith(word) for token in starts))
+    return (0 if folded.startswith(query) else 1, inside)
+
+
+def best_matches(labels: Sequence[tuple[Any, str]], query: str) -> Matches:
+    """The labels that hold every word of the query, best first, at most LIMIT. An empty query
+    matches everything: "Find" with nothing typed shows the first LIMIT by name."""
+    wanted = normalized(query)
+    words = wanted.split()
+    found = [(pk, label) for pk, label in labels if all(word in label.casefold() for word in words)]
+    found.sort(key=lambda item: (*_rank(item[1], wanted), item[1].casefold()))
+    shown = [Match(str(pk), label) for pk, label in found[:LIMIT]]
+    return Matches(query=query, found=shown, more=len(found) > LIMIT)
+
+
+def shown(model: type[models.Model], matches: Matches) -> Matches:
+    """Count matches labelled with decrypted names as shown by this response: its audit event
+    names them. A search over encrypted names returns its matches through this."""
+    for match in matches.found:
+        note_shown(model, match.value)
+    return matches
+
+
+# --- The widget ------------------------------------------------------------------------------
+
+
+class Picker(forms.Widget):
+    """What is chosen (as radio buttons or ticks), a search box with a "Find" button, and after a
+    search its matches as more radio buttons or ticks. Only the chosen rows are read from the
+    field's queryset; the field still checks any posted value against all of it.
+
+    The form sets `query` (what was typed in the search box, None when nothing was searched) and
+    the field gives `matches` (see PickerField).
+    """
+
+    template_name = "widgets/picker.html"
+    use_fieldset = True
+
+    def __init__(self, *, url: str, multiple: bool, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.url = url
+        self.allow_multiple_selected = multiple
+        self.query: str | None = None
+        self.empty_label: Legend | None = None
+        self.search_label: Legend = ""
+        # The field's ModelChoiceIterator, set with its queryset: `choices.field` is the field.
+        self.choices: Any = None
+
+    @staticmethod
+    def chosen_values(value: Any) -> list[str]:
+        if value is None or value == "":
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        return [str(v) for v in values if v not in (None, "")]
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if self.allow_multiple_selected:
+            getter = getattr(data, "getlist", None)
+            return getter(name) if getter else data.get(name)
+        return data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        # An unticked list sends nothing: that is a choice of no one, not an omission.
+        return False if self.allow_multiple_selected else name not in data
+
+    def id_for_label(self, id_: str) -> str:
+        # The legend names the group; the search box has its own label.
+        return ""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        field = getattr(self.choices, "field", None)
+        if not isinstance(field, PickerField):
+            raise TypeError("a Picker is given to its field by use_picker")
+        chosen = field.chosen(self.chosen_values(value))
+        chosen_values = {match.value for match in chosen}
+        matches = None
+        if self.query is not None:
+            matches = field.matches(self.query)
+            matches = Matches(
+                query=matches.query,
+                found=[m for m in matches.found if m.value not in chosen_values],
+                more=matches.more,
+            )
+        context["picker"] = {
+            "url": self.url,
+            "multiple": self.allow_multiple_selected,
+            "input_type": "checkbox" if self.allow_multiple_selected else "radio",
+            "empty_label": None if self.allow_multiple_selected else self.empty_label,
+            "search_label": self.search_label,
+            "chosen": chosen,
+            "query": self.query or "",
+            "matches": matches,
+            "required": self.is_required,
+        }
+        return context
+
+
+class PickerField(forms.ModelChoiceField):
+    """A model choice field that can search: the labels of what is chosen, and the matches of a
+    query among its queryset. Put first in the bases, before ModelMultipleChoiceField for one
+    that picks several."""
+
+    def offered(self) -> models.QuerySet[Any]:
+        """What may be chosen: the queryset a posted value is checked against."""
+        if self.queryset is None:
+            raise ValueError(f"{type(self).__name__} has no queryset")
+        return self.queryset
+
+    def chosen(self, values: list[str]) -> list[Match]:
+        if not values:
+            return []
+        try:
+            rows = list(self.offered().filter(pk__in=values))
+        except (ValueError, TypeError, ValidationError):
+            return []  # a posted value that is not a key: the field says so, nothing is chosen
+        return [Match(str(row.pk), str(self.label_from_instance(row))) for row in rows]
+
+    def matches(self, query: str) -> Matches:
+        raise NotImplementedError
+
+
+def use_picker(
+    field: forms.Field, *, url: str, search_label: Legend, empty_label: Legend | None = None
+) -> None:
+    """Give a model choice field that can search (a PickerField) a Picker instead of its list.
+    `search_label` names the search box: say what one may type."""
+    if not isinstance(field, PickerField):
+        raise TypeError(f"{type(field).__name__} cannot search")
+    multiple = isinstance(field, forms.ModelMultipleChoiceField)
+    picker = Picker(url=url, multiple=multiple)
+    picker.is_required = field.required
+    picker.empty_label = empty_label
+    picker.search_label = search_label
+    picker.choices = field.choices
+    field.widget = picker
+
+
+def is_searching(field: forms.Field) -> bool:
+    """Whether the field's picker shows the matches of a search (after a plain "Find")."""
+    return isinstance(field.widget, Picker) and field.widget.query is not None
+
+
+def searched_in(form: forms.BaseForm, data: Any) -> None:
+    """Show matches under every picker whose search box holds text, or whose "Find" was pressed
+    with nothing typed (the first LIMIT), after a plain "Find" without JavaScript."""
+    pressed = data.get("find", "")
+    for name, field in form.fields.items():
+        if isinstance(field.widget, Picker):
+            typed = str(data.get(f"{name}_find", ""))[:QUERY_MAX]
+            if typed.strip() or pressed == name:
+                field.widget.query = typed
+
+
+F = TypeVar("F", bound=forms.BaseForm)
+
+
+def searched_form(form_class: Callable[..., F], data: QueryDict, **kwargs: Any) -> F:
+    """The form sent with a picker's "Find" (without JavaScript), to show again: unbound, so
+    nothing is marked wrong before it is sent, with every value as it was typed (the version
+    the editor opened included) and the matches under the pickers that searched."""
+    form = form_class(**kwargs)
+    multiple = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
+    for name, field in form.fields.items():
+        if name in data:
+            values = data.getlist(name)
+            form.initial[name] = values if isinstance(field, multiple) else values[-1]
+        # An unticked box or list sends nothing: it is empty now, whatever was saved.
+        elif isinstance(field, forms.BooleanField):
+            form.initial[name] = False
+        elif isinstance(field, multiple):
+            form.initial[name] = []
+    searched_in(form, data)
+    return form
+
+
+def matches_response(
+    request: AuthenticatedHttpRequest,
+    model: type[models.Model],
+    search: Callable[[str], Matches],
+) -> HttpResponse:
+    """The matches of what was posted, as the fragment the picker script puts under the box.
+
+    The query comes in the body of a POST, never in the address: what someone types (part of a
+    shelter's name, of an abuser's) must not reach access logs, the history or a Referer.
+    """
+    name = str(request.POST.get("name", ""))
+    if not FIELD_NAME.match(name):
+        return HttpResponse(status=400)
+    query = str(request.POST.get("q", ""))[:QUERY_MAX]
+    chosen = set(request.POST.getlist("chosen"))
+    found = search(query)
+    matches = Matches(
+        query=query, found=[m for m in found.found if m.value not in chosen], more=found.more
+    )
+    if opened_names():
+        # One listing event naming each match shown with its decrypted name.
+        audit_list(request, object_type=model._meta.label_lower)
+    context = {
+        "name": name,
+        "input_type": "checkbox" if request.POST.get("multiple") else "radio",
+        "matches": matches,
+    }
+    return render(request, "widgets/_picker_matches.html", context)
