@@ -47,14 +47,12 @@ from benchmarks.checkins_deadlines import (  # noqa: E402 - after the path is se
 
 RESULTS = PROJECT / "bench" / "results"
 ADMIN_CHANGELIST = "Django admin incident changelist"
-# Past the last page: the list's paginator answers with its last page, as a deep link would.
-LAST_PAGE = 10**9
 
 
 @dataclass(frozen=True)
 class Page:
     name: str
-    path: str  # may hold {incident}, {person}, {situation}
+    path: str  # may hold {incident}, {deep}, {person}, {situation}
     persona: str  # a demo login (safespaces/demo.py)
 
 
@@ -67,7 +65,8 @@ PAGES = [
     Page("patterns", "/incidents/patterns/", COORDINATOR),
     Page("trends", "/incidents/trends/", COORDINATOR),
     Page("actor list", "/allies/", COORDINATOR),
-    Page("incident list, last page (staff)", f"/incidents/?page={LAST_PAGE}", STAFF),
+    # The timeline pages by the incident at a page's edge: this one is among the oldest.
+    Page("incident list, last page (staff)", "/incidents/?older={deep}", STAFF),
     Page("incident list (staff)", "/incidents/", STAFF),
     Page("incident list (admin)", "/incidents/", ADMIN),
     Page("incident detail", "/incidents/{incident}/", STAFF),
@@ -202,10 +201,12 @@ def gunicorn(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
 
 def targets() -> dict[str, str]:
     """The records the pages open: an incident the whole team sees, with the most entries of
-    its kind; a person named in incidents; a situation of the demo with measures."""
+    its kind; one near the end of the timeline; a person named in incidents; a situation of the
+    demo with measures."""
     from django.db.models import Count
 
     from incidents.models import Incident, Visibility
+    from incidents.timeline import OLDEST_FIRST, PAGE_SIZE
     from riskassessment.models import RiskSituation
     from safespaces.people.models import Person
 
@@ -221,8 +222,20 @@ def targets() -> dict[str, str]:
         .order_by("-measure_count", "created_at")
         .first()
     )
+    # The edge of the timeline's last page: a page older than it is the oldest there is.
+    deep = (
+        Incident.objects.filter(visibility=Visibility.TEAM)
+        .order_by(*OLDEST_FIRST)[PAGE_SIZE : PAGE_SIZE + 1]
+        .first()
+    )
     assert incident and person and situation, "the generator made no incident, person or situation"
-    return {"incident": str(incident.pk), "person": str(person.pk), "situation": str(situation.pk)}
+    deep = deep or incident
+    return {
+        "incident": str(incident.pk),
+        "deep": str(deep.pk),
+        "person": str(person.pk),
+        "situation": str(situation.pk),
+    }
 
 
 def timings(

@@ -209,6 +209,15 @@ class Incident(VersionedModel):
         indexes = [
             models.Index(fields=["occurred_on"]),
             models.Index(fields=["visibility", "occurred_on"]),
+            # Who may see an incident, from the index alone: counting the timeline of a staff
+            # member reads no row of the table (see incidents.selectors.incidents_visible_to).
+            models.Index(fields=["visibility", "reporter", "id"], name="incident_visible_idx"),
+            # The timeline's order, for pages found from the incident at their edge.
+            models.Index(fields=["occurred_on", "created_at", "id"], name="incident_timeline_idx"),
+            # The newest incident at a place or from a source since a situation's last
+            # assessment: what makes it due (riskassessment.selectors.with_due_flag).
+            models.Index(fields=["place", "created_at"], name="incident_place_logged_idx"),
+            models.Index(fields=["source", "created_at"], name="incident_source_logged_idx"),
             models.Index(fields=["place", "source", "occurred_on"]),
         ]
         constraints = [

@@ -49,6 +49,7 @@ from incidents.selectors import (
     timeline_of,
     welfare_pending,
 )
+from incidents.timeline import timeline_page
 from incidents.trends import MAX_MONTHS, period_between, trends_of
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
@@ -69,8 +70,9 @@ PAGE_SIZE = 25
 def incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The organization's timeline: every incident the user may see, newest first, by month."""
     form = IncidentFilterForm(request.GET or None, user=request.user)
-    incidents = form.filter(incidents_visible_to(request.user)).select_related("place")
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    incidents = form.filter(incidents_visible_to(request.user))
+    # Pages go by the code of the incident at their edge (see incidents.timeline), not numbers.
+    page = timeline_page(incidents, older=request.GET.get("older"), newer=request.GET.get("newer"))
     context = {"form": form, "page": page, "may_analyse": may_analyse(request.user)}
     return render(request, "incidents/incident_list.html", context)
 

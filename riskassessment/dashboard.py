@@ -7,13 +7,14 @@ from django.http import HttpRequest
 from riskassessment.models import RiskSituation
 from riskassessment.selectors import (
     awaiting_approval,
+    due_of,
     due_reasons,
     may_assess,
     measure_access,
     overdue_measures,
     register_of,
     situations_visible_to,
-    with_due,
+    with_due_flag,
 )
 from safespaces.accounts.roles import Role, has_role
 from safespaces.dashboard import Panel
@@ -34,7 +35,8 @@ def panel(request: HttpRequest) -> Panel | None:
     }
     if may_assess(user):
         in_register = register_of(user).filter(status=RiskSituation.Status.CURRENT)
-        due = [situation for situation in with_due(in_register, user) if situation.is_due]
+        # The database picks the few due; the rules run again for those to say why.
+        due = due_of(with_due_flag(in_register, user).filter(is_due=True)[: SHOWN + 1], user)
         context |= {
             "assesses": True,
             "due": [(situation, due_reasons(situation)) for situation in due[:SHOWN]],

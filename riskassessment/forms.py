@@ -27,7 +27,7 @@ from riskassessment.models import (
     Vulnerability,
 )
 from riskassessment.scoring import Level
-from riskassessment.selectors import DueSituation, LatestSituation, with_due
+from riskassessment.selectors import LatestSituation, with_due_flag
 from safespaces.accounts.forms import UserChoiceField, UserMultipleChoiceField, team_members_and
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
@@ -646,14 +646,17 @@ class RegisterFilterForm(forms.Form):
     )
     closed = forms.BooleanField(label=_("Show closed situations too"), required=False)
 
-    def filter(self, situations: QuerySet[LatestSituation], user: User) -> list[DueSituation]:
-        """The matching situations with their due flags. Due or not is worked out per row (see
-        riskassessment.selectors.with_due), so that filter applies last, in Python."""
-        rows = with_due(self._filter_in_database(situations), user)
+    def filter(
+        self, situations: QuerySet[LatestSituation], user: User
+    ) -> QuerySet[LatestSituation]:
+        """The matching situations, every filter applied by the database, so a page of them is
+        read and nothing else. Due or not is the database's version of the rules (see
+        riskassessment.selectors.with_due_flag)."""
+        matching = self._filter_in_database(situations)
         wanted = self.cleaned_data.get("due") if self.is_valid() else ""
         if wanted:
-            rows = [row for row in rows if row.is_due == (wanted == "yes")]
-        return rows
+            return with_due_flag(matching, user).filter(is_due=wanted == "yes")
+        return matching
 
     def _filter_in_database(
         self, situations: QuerySet[LatestSituation]

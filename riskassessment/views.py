@@ -33,6 +33,7 @@ from riskassessment.selectors import (
     SituationAccess,
     assessment_access,
     assessments_of,
+    due_of,
     due_reasons,
     emergency_contacts,
     get_assessment_for_user,
@@ -85,7 +86,9 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RegisterFilterForm(request.GET or None)
     situations = form.filter(register_of(request.user), request.user)
     page = Paginator(situations, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(situation, due_reasons(situation)) for situation in page]
+    # The reassessment rules run for the situations on this page only.
+    shown = due_of(page.object_list, request.user)
+    rows = [(situation, due_reasons(situation)) for situation in shown]
     context = {"form": form, "page": page, "rows": rows, "presets": PRESETS}
     return render(request, "riskassessment/register.html", context)
 

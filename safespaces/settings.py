@@ -167,6 +167,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", config.integer("DATABASE_CONNECT_TIMEOUT", default=5, minimum=1)
     )
+    # No just-in-time compilation: the app's queries are short, and Postgres compiles those with
+    # many subqueries (the register's due rules) for seconds before running them for a fraction
+    # of that. Measured with 100,000 incidents and 2,000 situations: 6.5 s with, 0.27 s without.
+    _options = DATABASES["default"]["OPTIONS"]
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 # Each app process keeps its connection for a minute instead of opening one per request (a new
 # Postgres connection costs a few milliseconds and a backend process). Django checks a kept
 # connection before each request and opens a new one if the database went away meanwhile, so an

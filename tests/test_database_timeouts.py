@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.utils import ConnectionHandler
 
 from safespaces.crypto.keys import new_key
@@ -66,7 +67,7 @@ def test_web_requests_give_up_connecting_after_5_seconds_and_a_statement_after_2
     database = database_settings("safespaces.wsgi")
 
     assert database["OPTIONS"]["connect_timeout"] == 5
-    assert database["OPTIONS"]["options"] == "-c statement_timeout=20s"
+    assert database["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=20s"
     # A connection is kept for a minute, and checked before each request reuses it.
     assert database["CONN_MAX_AGE"] == 60
     assert database["CONN_HEALTH_CHECKS"] is True
@@ -76,7 +77,8 @@ def test_commands_give_up_connecting_too_but_their_statements_have_no_limit() ->
     options = database_options("django")
 
     assert options["connect_timeout"] == 5
-    assert "options" not in options
+    # Postgres compiles nothing just in time, for commands as for web requests.
+    assert options["options"] == "-c jit=off"
 
 
 def test_the_limits_and_the_connections_life_are_set_from_the_environment() -> None:
@@ -88,7 +90,7 @@ def test_the_limits_and_the_connections_life_are_set_from_the_environment() -> N
     )
 
     assert database["OPTIONS"]["connect_timeout"] == 2
-    assert database["OPTIONS"]["options"] == "-c statement_timeout=1min"
+    assert database["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=1min"
     assert database["CONN_MAX_AGE"] == 0
 
 
@@ -141,3 +143,13 @@ def test_a_statement_timeout_postgres_reads_is_taken(read: Reader, value: str) -
 
     assert config.postgres_duration("DATABASE_STATEMENT_TIMEOUT", default="20s") == value
     assert config.problems == []
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite compiles nothing just in time"
+)
+@pytest.mark.django_db
+def test_postgres_compiles_no_query_just_in_time() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

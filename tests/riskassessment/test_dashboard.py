@@ -5,6 +5,7 @@ waiting for their approval."""
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from riskassessment import selectors
 from riskassessment.scoring import Level
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
@@ -309,3 +311,23 @@ def test_the_query_count_does_not_grow_with_what_there_is_to_show(
     panels = {p.template: p.context for p in response.context["panels"]}
     # Five of each: a query per line would add three to the count for each list.
     assert [len(panels[PANEL][key]) for key in ("overdue", "due", "approvals")] == [5, 5, 5]
+
+
+def test_the_reassessment_rules_run_for_the_few_situations_shown_only(
+    client: Client, coordinator: User
+) -> None:
+    settled = {"decision": "go", "decided_by": coordinator, "residual_level": Level.LOW}
+    for _ in range(12):
+        RiskAssessmentFactory(situation=RiskSituationFactory(), valid_until=YESTERDAY, **settled)
+    sign_in(client, coordinator)
+
+    with patch(
+        "riskassessment.selectors._newest_incidents", wraps=selectors._newest_incidents
+    ) as rules:
+        panel = risk_panel(client)
+
+    assert panel is not None
+    assert len(panel["due"]) == 5 and panel["more_due"]
+    assert all(why == ["The decision's validity date has passed."] for _s, why in panel["due"])
+    # The five shown and one more, to know there are more: not all twelve.
+    assert [len(call.args[0]) for call in rules.call_args_list] == [6]

@@ -9,7 +9,14 @@ import time_machine
 
 from incidents.models import Incident
 from riskassessment.models import Assessment, RiskSituation
-from riskassessment.selectors import DUE_REASONS, due_reasons, months_before, with_due
+from riskassessment.selectors import (
+    DUE_REASONS,
+    due_reasons,
+    months_before,
+    with_due,
+    with_due_flag,
+    with_latest,
+)
 from safespaces.accounts.models import User
 from tests.conftest import local
 from tests.factories import (
@@ -51,6 +58,9 @@ def reasons(situation: RiskSituation, user: User) -> list[str]:
     annotated = with_due(RiskSituation.objects.filter(pk=situation.pk), user)[0]
     flags = [reason for reason in DUE_REASONS if getattr(annotated, reason)]
     assert annotated.is_due == bool(flags)
+    # The database's answer, which the register filters and the home page picks on, agrees.
+    flagged = with_due_flag(with_latest(RiskSituation.objects.filter(pk=situation.pk)), user)
+    assert flagged.get().is_due == bool(flags)
     return flags
 
 

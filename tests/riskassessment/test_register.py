@@ -2,6 +2,9 @@
 whether it is due, for coordinators and administrators, in a constant number of queries."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest.mock import patch
 
 import pytest
 import time_machine
@@ -9,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from riskassessment import selectors
 from riskassessment.models import RiskSituation
 from riskassessment.scoring import Level
 from safespaces.accounts.models import User
@@ -175,3 +179,66 @@ def test_a_decision_waiting_for_approval_says_so_and_an_approved_one_does_not(
     shown = {situation.title: situation.awaits_approval for situation in rows(response)}
     assert shown == {"Court hearing": True, "Station outreach": False}
     assert response.content.decode().count("Waiting for approval") == 1
+
+
+@contextmanager
+def queries_run() -> Iterator[list[str]]:
+    """The SQL of every query run inside the block. Not CaptureQueriesContext: the request
+    clears the connection's query log it reads."""
+    run: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        run.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield run
+
+
+def assessed_situations(count: int, by: User) -> list[RiskSituation]:
+    """`count` current situations assessed today at places of their own: none is due."""
+    situations = RiskSituationFactory.create_batch(count, created_by=by, place=PlaceFactory())
+    for situation in situations:
+        RiskAssessmentFactory(situation=situation)
+    return situations
+
+
+def test_the_due_filter_runs_in_the_database_in_as_many_queries_for_any_number(
+    client: Client, coordinator: User
+) -> None:
+    sign_in(client, coordinator).get(URL)  # the first request notes the session's start
+    assessed_situations(10, coordinator)
+    with queries_run() as few:
+        first = client.get(URL, {"due": "no"})
+    assessed_situations(90, coordinator)
+    never = RiskSituationFactory(created_by=coordinator, title="Never assessed")
+
+    with queries_run() as many:
+        response = client.get(URL, {"due": "no"})
+    due = client.get(URL, {"due": "yes"})
+
+    assert first.status_code == response.status_code == 200
+    assert len(many) == len(few)
+    assert len(rows(response)) == 25
+    assert response.context["page"].paginator.count == 100
+    assert never.pk not in {s.pk for s in rows(response)}
+    assert [s.pk for s in rows(due)] == [never.pk]
+    # No query reads every situation to keep the due ones in Python: each is limited to a page.
+    listing = [sql for sql in many if "LIMIT" in sql.upper() and "title" in sql]
+    assert len(listing) == 1 and "LIMIT 25" in listing[0].upper()
+
+
+def test_the_reassessment_rules_run_for_the_page_shown_only(
+    client: Client, coordinator: User
+) -> None:
+    assessed_situations(30, coordinator)
+    sign_in(client, coordinator)
+
+    with patch(
+        "riskassessment.selectors._newest_incidents", wraps=selectors._newest_incidents
+    ) as rules:
+        response = client.get(URL)
+
+    assert response.status_code == 200
+    assert len(rows(response)) == 25
+    assert [len(call.args[0]) for call in rules.call_args_list] == [25]
