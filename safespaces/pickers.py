@@ -83,14 +83,21 @@ def cached_names(
         for pk, version, updated_at, _plain in stamped
         if _names.get((label, pk), (None, ""))[0] != (version, updated_at)
     ]
+    # This call's names are gathered here first: another search (or the bound below) may empty
+    # the shared cache meanwhile, and a name must not go missing from this answer.
+    names = {pk: _names.get((label, pk), (None, ""))[1] for pk in {row[0] for row in stamped}}
     if missing:
-        if len(_names) + len(missing) > CACHE_MAX:
-            _names.clear()
         stored = model._default_manager.filter(pk__in=missing).only("version", "updated_at", name)
-        for row in stored:
+        opened = {
             # Read past the field's descriptor, which would count the row as shown.
-            _names[(label, row.pk)] = ((row.version, row.updated_at), open_unnoted(row, name) or "")
-    return [(pk, _names.get((label, pk), (None, ""))[1], value) for pk, _v, _u, value in stamped]
+            row.pk: ((row.version, row.updated_at), open_unnoted(row, name) or "")
+            for row in stored
+        }
+        names.update({pk: text for pk, (_stamp, text) in opened.items()})
+        if len(_names) + len(opened) > CACHE_MAX:
+            _names.clear()
+        _names.update({(label, pk): entry for pk, entry in opened.items()})
+    return [(pk, names[pk], value) for pk, _v, _u, value in stamped]
 
 
 def forget_cached_names() -> None:

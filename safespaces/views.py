@@ -3,6 +3,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from safespaces.access import Access, AuthenticatedHttpRequest, access
@@ -56,6 +57,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 # with the GET, which clears the browser's data and leaves for the neutral site. The POST carries
 # the form's CSRF token, so no other site can plant a draft.
 @access(Access.PUBLIC)
+@sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def quick_exit(request: HttpRequest) -> HttpResponse:
     """End the session at once and go to a neutral site, leaving nothing behind in the browser."""

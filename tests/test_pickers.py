@@ -211,3 +211,22 @@ def test_each_name_is_decrypted_once_per_process_and_again_after_a_change(
     assert second["places.Place"] == 0
     assert after_change["places.Place"] == 1
     assert found(search(client, "/places/pick/", "lighthouse")) == ["Lantern Lighthouse (Shelter)"]
+
+
+def test_a_full_cache_emptied_during_a_search_loses_no_name_from_its_answer(
+    client: Client, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(client, staff)
+    forget_cached_names()
+    before = found(search(client, "/places/pick/", "lantern house 3"))
+    assert "Lantern House 3 (Shelter)" in before and len(before) == 3  # 3, 13 and 23
+    changed = next(p for p in Place.objects.all() if p.name == "Lantern House 4")
+    changed.name = "Lantern House 4b"
+    changed.save()
+    # The next search opens one name, which would pass the bound: the cache is emptied.
+    monkeypatch.setattr("safespaces.pickers.CACHE_MAX", 30)
+
+    response = search(client, "/places/pick/", "lantern house 3")
+
+    assert response.status_code == 200
+    assert found(response) == before

@@ -149,4 +149,6 @@ def test_only_the_log_form_is_marked_for_the_script(client: Client, staff: User)
 
     assert page.status_code == 200
     assert page.content.count(b"data-keeps-draft") == 1
-    assert b'<form method="post" novalidate data-keeps-draft>' in page.content
+    assert (
+        b'<form method="post" action="/incidents/new/" novalidate data-keeps-draft>' in page.content
+    )

@@ -12,6 +12,7 @@ import base64
 import binascii
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -106,8 +107,11 @@ def _split(token: str) -> tuple[str, bytes, bytes]:
 def key_id_of(token: str | bytes) -> str:
     """The id of the key a sealed value is under, in either format."""
     if isinstance(token, bytes) and token[:1] == bytes([BINARY_VERSION]):
+        if len(token) < 2:
+            raise DecryptionError("not a sealed value")
         return token[2 : 2 + token[1]].decode("ascii", errors="replace")
-    return _split(token.decode("ascii") if isinstance(token, bytes) else token)[0]
+    text = token.decode("ascii", errors="replace") if isinstance(token, bytes) else token
+    return _split(text)[0]
 
 
 def is_binary(token: str | bytes) -> bool:
@@ -127,11 +131,12 @@ def open_sealed(token: str, *, associated_data: bytes) -> bytes:
 
 
 # Random nonces drawn from the system 4 KB at a time: one system call per 341 values instead of
-# one per value, which cost more than the encryption. Each nonce is used once: the list's
-# iterator hands each out to one caller only (its step is atomic under the GIL), and a forked
-# child starts with none of its parent's (`os.register_at_fork`), so two processes never share.
+# one per value, which cost more than the encryption. Each nonce is used once: a lock hands each
+# to one caller only, and a child forked by Python (gunicorn's workers, multiprocessing) starts
+# with none of its parent's (`os.register_at_fork`), so two processes never share one.
 _NONCES_PER_DRAW = 341
 _nonces: Iterator[bytes] = iter(())
+_nonces_lock = threading.Lock()
 
 
 def _draw_nonces() -> Iterator[bytes]:
@@ -141,10 +146,12 @@ def _draw_nonces() -> Iterator[bytes]:
 
 def _nonce() -> bytes:
     global _nonces
-    for nonce in _nonces:
-        return nonce
-    _nonces = _draw_nonces()
-    return next(_nonces)
+    # A lock, not the GIL, keeps each nonce to one caller: Python built without the GIL would not.
+    with _nonces_lock:
+        for nonce in _nonces:
+            return nonce
+        _nonces = _draw_nonces()
+        return next(_nonces)
 
 
 def _forget_nonces() -> None:

@@ -166,7 +166,7 @@ def _update_sealed(
     columns = [quote(f.column) for f in fields]
     # Postgres needs the types of the list's columns; SQLite takes the values as they are.
     key, value = (
-        ("CAST(%s AS uuid)", "CAST(%s AS bytea)")
+        (f"CAST(%s AS {pk.db_type(connection)})", "CAST(%s AS bytea)")
         if connection.vendor == "postgresql"
         else ("%s", "%s")
     )

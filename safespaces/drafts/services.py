@@ -79,9 +79,10 @@ def draft_keep_on_exit(request: HttpRequest) -> bool:
     if not getattr(match.func, "keeps_draft", False):
         return False
     # Whoever may not open the form must not find its draft on their home page either.
+    # Fail closed: a view that names no role a draft could be checked against keeps none.
     rule = access_rule_of(match.func)
     role = ROLE_FOR_RULE.get(rule) if rule is not None else None
-    if role is not None and not has_role(request.user, role):
+    if role is None or not has_role(request.user, role):
         return False
     draft_save(user=request.user, form=match.view_name, data=request.POST)
     return True

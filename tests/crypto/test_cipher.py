@@ -129,3 +129,10 @@ def test_it_refuses_to_seal_without_keys() -> None:
     with override_settings(FIELD_ENCRYPTION_KEYS=""):
         with pytest.raises(DecryptionError, match="FIELD_ENCRYPTION_KEYS is not set"):
             seal(b"value", associated_data=PLACE)
+
+
+@pytest.mark.parametrize("damaged", [b"\x02", b"\xff\xfe not ascii", b""])
+def test_the_key_id_of_a_damaged_value_is_a_decryption_error(damaged: bytes) -> None:
+    with pytest.raises(DecryptionError):
+        key_id_of(damaged)
+    assert key_id_of(seal(b"x", associated_data=PLACE)) == key_ring().primary_id

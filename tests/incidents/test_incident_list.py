@@ -316,3 +316,19 @@ def test_the_query_count_does_not_grow_with_the_number_of_incidents(
 
 def test_a_post_is_refused(client: Client, staff: User) -> None:
     assert sign_in(client, staff).post(URL).status_code == 405
+
+
+def test_an_address_naming_both_directions_goes_older(client: Client, staff: User) -> None:
+    for day in range(1, 29):
+        IncidentFactory.create_batch(2, occurred_on=date(2026, 2, day))
+    sign_in(client, staff)
+    second = client.get(link(client.get(URL), "next") or "")
+    edge = second.context["page"].incidents[-1]
+    newest = Incident.objects.order_by("-occurred_on", "-created_at", "-id").first()
+    assert newest is not None
+
+    both = client.get(URL, {"older": str(edge.pk), "newer": str(newest.pk)})
+
+    assert both.status_code == 200
+    oldest_first = list(Incident.objects.order_by("occurred_on", "created_at", "id"))
+    assert [i.pk for i in both.context["page"]] == [i.pk for i in oldest_first[:6]][::-1]
