@@ -21,10 +21,12 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
+
+from benchmarks.checkins_deadlines import recreate  # noqa: E402 - after the path is set
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/safespaces_bench_lists"
 USERS = 50
@@ -41,29 +43,6 @@ def arguments() -> argparse.Namespace:
         "--situations", type=int, default=0, help="add this many risk situations, then measure"
     )
     return parser.parse_args()
-
-
-def recreate(database_url: str) -> None:
-    """Drop and create the benchmark database; refuse any database not named for benchmarks."""
-    parts = urlsplit(database_url)
-    name = unquote(parts.path.lstrip("/"))
-    if "bench" not in name or not parts.scheme.startswith("postgres"):
-        sys.exit(f"Refusing {name!r}: a Postgres database whose name contains 'bench' only.")
-    import psycopg2
-    from psycopg2 import sql
-
-    maintenance = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-        dbname="postgres",
-    )
-    maintenance.autocommit = True
-    with maintenance.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    maintenance.close()
 
 
 def build(count: int) -> None:
@@ -266,6 +245,8 @@ def main() -> None:
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safespaces.settings")
+    if not urlsplit(database_url).scheme.startswith("postgres"):
+        sys.exit("The incident list's plans are Postgres's: set DATABASE_URL to a Postgres one.")
     if not options.reuse:
         recreate(database_url)
     import django

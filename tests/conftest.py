@@ -5,8 +5,10 @@ Each persona is a real user built through the same models the app uses; tests si
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from importlib import import_module
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -169,3 +171,17 @@ def committed_for_real(django_db_setup: None, django_db_blocker: DjangoDbBlocker
             else:
                 cursor.execute(append_only.SQLITE[1])
         connection.creation.deserialize_db_from_string(contents)
+
+
+@contextmanager
+def queries_run() -> Iterator[list[str]]:
+    """The SQL of every query run inside the block. Not CaptureQueriesContext: the request
+    clears the connection's query log it reads."""
+    run: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        run.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield run

@@ -1,10 +1,7 @@
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from html import unescape
-from typing import Any
 from unittest.mock import patch
 
 from django.db import connection
@@ -14,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from incidents.models import Incident
 from safespaces.accounts.models import User
 from safespaces.crypto.cipher import open_binary
-from tests.conftest import sign_in
+from tests.conftest import queries_run, sign_in
 from tests.factories import ActorFactory, AdversaryFactory, IncidentFactory, PlaceFactory
 
 URL = "/incidents/"
@@ -23,20 +20,6 @@ URL = "/incidents/"
 def shown(response: object) -> list[str]:
     """The summaries on the page, in order."""
     return [incident.summary for incident in response.context["page"]]  # type: ignore[attr-defined]
-
-
-@contextmanager
-def queries_run() -> Iterator[list[str]]:
-    """The SQL of every query run inside the block. Not CaptureQueriesContext: the request
-    clears the connection's query log it reads."""
-    run: list[str] = []
-
-    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        run.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield run
 
 
 def link(response: object, rel: str) -> str | None:

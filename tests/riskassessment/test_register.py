@@ -2,8 +2,6 @@
 whether it is due, for coordinators and administrators, in a constant number of queries."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -16,7 +14,7 @@ from riskassessment import selectors
 from riskassessment.models import RiskSituation
 from riskassessment.scoring import Level
 from safespaces.accounts.models import User
-from tests.conftest import local, sign_in
+from tests.conftest import local, queries_run, sign_in
 from tests.factories import (
     ActorFactory,
     IncidentFactory,
@@ -179,20 +177,6 @@ def test_a_decision_waiting_for_approval_says_so_and_an_approved_one_does_not(
     shown = {situation.title: situation.awaits_approval for situation in rows(response)}
     assert shown == {"Court hearing": True, "Station outreach": False}
     assert response.content.decode().count("Waiting for approval") == 1
-
-
-@contextmanager
-def queries_run() -> Iterator[list[str]]:
-    """The SQL of every query run inside the block. Not CaptureQueriesContext: the request
-    clears the connection's query log it reads."""
-    run: list[str] = []
-
-    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        run.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield run
 
 
 def assessed_situations(count: int, by: User) -> list[RiskSituation]:
