@@ -377,19 +377,23 @@ def with_due_flag(
     sources = Threat.objects.filter(
         assessment=OuterRef(OuterRef("latest_id")), source__isnull=False
     ).values("source")
-    # Three levels down: the situation, then an incident, then the person it affects.
-    situation = OuterRef(OuterRef(OuterRef("pk")))
-    involved = RiskSituation.people.through.objects.filter(risksituation=situation)
-    taking_part = RiskSituation.participants.through.objects.filter(risksituation=situation)
-    affecting = Incident.affected_people.through.objects.filter(
-        Q(person__in=involved.values("person")) | Q(person__user__in=taking_part.values("user")),
-        incident=OuterRef("pk"),
+    # From the situation's few people to the incidents that affect them, not from every newer
+    # incident to its people: that was a scan of the incidents for each situation. Three levels
+    # down: the situation, the people's incidents, then whether each is newer and visible.
+    newer_and_visible = visible.filter(
+        pk=OuterRef("incident"), created_at__gt=OuterRef(OuterRef("latest_at"))
+    )
+    affected = Incident.affected_people.through.objects.filter(Exists(newer_and_visible))
+    involved = RiskSituation.people.through.objects.filter(risksituation=OuterRef(OuterRef("pk")))
+    taking_part = RiskSituation.participants.through.objects.filter(
+        risksituation=OuterRef(OuterRef("pk"))
     )
     incident_rules = (
         Exists(linked)
         | Exists(visible.filter(place=OuterRef("place"), **newer))
         | Exists(visible.filter(source__in=sources, **newer))
-        | Exists(visible.filter(Exists(affecting), **newer))
+        | Exists(affected.filter(person__in=involved.values("person")))
+        | Exists(affected.filter(person__user__in=taking_part.values("user")))
     )
     # The review interval differs by situation; months_before has no SQL twin, so each interval
     # in use becomes its date here.
