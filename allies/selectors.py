@@ -319,23 +319,65 @@ def relations_of(actor: Actor, user: User) -> list[Relation]:
     )
 
 
+# How many allies each need shows: enough to choose whom to call, few enough to read on a phone
+# in a hurry. Choosing one need shows more of it; the area filter narrows further.
+DIRECTORY_SHOWN = 5
+DIRECTORY_ONE_NEED = 50
+
+
 @dataclass(frozen=True)
 class DirectorySection:
     capability: Capability
-    allies: list[Actor]
+    allies: list[Actor]  # the ones shown, by name
+    total: int  # everyone listed for this need
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.allies)
 
 
-def directory(*, area: Place | None = None, capability: str = "") -> list[DirectorySection]:
-    """Who to call for what: allies listed in the directory, by capability, in two queries."""
+def directory(
+    *, area: Place | None = None, capability: str = "", shown: int | None = None
+) -> list[DirectorySection]:
+    """Who to call for what: allies listed in the directory, by capability, in two queries.
+
+    Each need shows at most `shown` allies (by default DIRECTORY_SHOWN, or DIRECTORY_ONE_NEED
+    when one need is asked for): the most trusted first, then the most recently checked, chosen
+    by the database. Only their names and contacts are decrypted, however large the network.
+    """
+    if shown is None:
+        shown = DIRECTORY_ONE_NEED if capability else DIRECTORY_SHOWN
     allies = serving(
         Actor.objects.filter(stance=Stance.ALLY, in_directory=True, archived=False), area
-    ).prefetch_related("capabilities")
-    by_capability: dict[str, list[Actor]] = defaultdict(list)
-    for ally in sorted_by_name(allies):
-        for row in ally.capabilities.all():
-            by_capability[row.capability].append(ally)
-    wanted = [Capability(capability)] if capability else list(Capability)
-    return [DirectorySection(c, by_capability[c.value]) for c in wanted if by_capability[c.value]]
+    )
+    offers = ActorCapability.objects.filter(actor__in=allies.values("pk"))
+    if capability:
+        offers = offers.filter(capability=capability)
+    by_need = {"partition_by": F("capability")}
+    ranked = offers.annotate(
+        rank=Window(
+            RowNumber(),
+            order_by=[
+                F("actor__trust").desc(nulls_last=True),
+                F("actor__last_verified").desc(nulls_last=True),
+                F("actor__created_at"),
+            ],
+            **by_need,
+        ),
+        total=Window(Count("pk"), **by_need),
+    ).filter(rank__lte=shown)
+    chosen = list(ranked.values_list("capability", "actor_id", "total"))
+    actors = {actor.pk: actor for actor in Actor.objects.filter(pk__in={a for _, a, _ in chosen})}
+    shown_by_need: dict[str, list[Actor]] = defaultdict(list)
+    totals: dict[str, int] = {}
+    for need, actor_id, total in chosen:
+        shown_by_need[need].append(actors[actor_id])
+        totals[need] = total
+    return [
+        DirectorySection(need, sorted_by_name(shown_by_need[need.value]), totals[need.value])
+        for need in Capability
+        if need.value in totals
+    ]
 
 
 @dataclass(frozen=True)

@@ -302,6 +302,7 @@ def _directory_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
         "stale": {pk for pk, ally in allies.items() if not is_verified_recently(ally)},
         "asked_often": {pk for pk in allies if is_asked_often(asked.get(pk, 0))},
         "area": area,
+        "one_need": bool(capability),
         "today": timezone.localdate(),
     }
 

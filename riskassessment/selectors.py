@@ -680,17 +680,24 @@ def awaiting_approval(user: User) -> QuerySet[Assessment]:
     )
 
 
+# A printed plan names the few to call first for each need; the directory has the rest.
+PLAN_CONTACTS_SHOWN = 3
+
+
 def emergency_contacts(place: Any) -> dict[str, Any]:
     """For a safety plan: the directory's allies for the place with the capabilities needed on
     the spot in a crisis, flagged as the directory flags them. Everyone may see these contacts."""
     sections = [
-        section for section in directory(area=place) if section.capability in LOCAL_CAPABILITIES
+        section
+        for section in directory(area=place, shown=PLAN_CONTACTS_SHOWN)
+        if section.capability in LOCAL_CAPABILITIES
     ]
     allies = {ally.pk: ally for section in sections for ally in section.allies}
     asked = requests_in_window(list(allies))
     listed = {section.capability for section in sections}
     return {
         "sections": sections,
+        "area": place,
         # Said out loud: a plan without a medical contact must not look complete.
         "missing": [capability for capability in LOCAL_CAPABILITIES if capability not in listed],
         "stale": {pk for pk, ally in allies.items() if not is_verified_recently(ally)},

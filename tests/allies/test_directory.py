@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.utils import timezone
 from allies.selectors import directory
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
+from safespaces.crypto.fields import EncryptedMixin
 from tests.conftest import sign_in
 from tests.factories import ActorFactory, AdversaryFactory, PlaceFactory
 
@@ -92,3 +94,41 @@ def test_printing_the_pocket_card_is_recorded_as_an_export(client: Client, staff
     assert b'class="pocket-card"' in response.content
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (event.actor, event.object_type) == (staff, "allies.directory")
+
+
+def test_each_need_shows_the_most_trusted_few_and_says_how_many_more(
+    client: Client, staff: User
+) -> None:
+    for rank in range(1, 8):
+        ActorFactory(name=f"Shelter {rank}", trust=6 - min(rank, 5), capabilities=["shelter"])
+
+    page = sign_in(client, staff).get("/allies/directory/")
+    one_need = client.get("/allies/directory/", {"capability": "shelter"})
+
+    assert page.status_code == one_need.status_code == 200
+    text = page.content.decode()
+    assert [f"Shelter {rank}" in text for rank in range(1, 8)] == [True] * 5 + [False] * 2
+    assert "2 more allies offer this" in text
+    assert 'href="/allies/directory/?capability=shelter"' in text
+    assert all(f"Shelter {rank}" in one_need.content.decode() for rank in range(1, 8))
+
+
+def test_a_large_directory_decrypts_only_the_allies_it_shows(
+    client: Client, staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ActorFactory.create_batch(30, capabilities=["shelter"])
+    sign_in(client, staff)
+    opened: list[str] = []
+    opening = EncryptedMixin.open_value
+
+    def counting(field: EncryptedMixin, *args: Any) -> Any:
+        if field.model._meta.label == "allies.Actor":
+            opened.append(field.name)
+        return opening(field, *args)
+
+    monkeypatch.setattr(EncryptedMixin, "open_value", counting)
+    response = client.get("/allies/directory/")
+
+    assert response.status_code == 200
+    assert opened.count("name") == 5
+    assert "25 more allies offer this" in response.content.decode()

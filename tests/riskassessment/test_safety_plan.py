@@ -152,6 +152,23 @@ def test_the_emergency_contacts_are_the_directorys_allies_for_the_place(
         assert name not in contacts
 
 
+def test_the_plan_names_the_three_most_trusted_for_each_need_and_how_many_more(
+    client: Client, coordinator: User
+) -> None:
+    situation = planned()
+    for trust in (5, 4, 3, 2, 1):
+        ActorFactory(name=f"Shelter trusted {trust}", trust=trust, areas=[situation.place])
+
+    response = sign_in(client, coordinator).get(url(situation))
+
+    assert response.status_code == 200
+    contacts = response.content.decode()[response.content.decode().index("Emergency contacts") :]
+    named = [f"Shelter trusted {trust}" in contacts for trust in (5, 4, 3, 2, 1)]
+    assert named == [True, True, True, False, False]
+    assert "2 more allies offer this" in contacts
+    assert f"?capability=shelter&amp;area={situation.place.pk}" in contacts
+
+
 def test_the_top_five_threats_come_first_and_dropped_measures_are_left_out(
     client: Client, coordinator: User
 ) -> None:
