@@ -353,18 +353,17 @@ def directory(
     offers = ActorCapability.objects.filter(actor__in=allies.values("pk"))
     if capability:
         offers = offers.filter(capability=capability)
-    by_need = {"partition_by": F("capability")}
     ranked = offers.annotate(
         rank=Window(
             RowNumber(),
+            partition_by=F("capability"),
             order_by=[
                 F("actor__trust").desc(nulls_last=True),
                 F("actor__last_verified").desc(nulls_last=True),
                 F("actor__created_at"),
             ],
-            **by_need,
         ),
-        total=Window(Count("pk"), **by_need),
+        total=Window(Count("pk"), partition_by=F("capability")),
     ).filter(rank__lte=shown)
     chosen = list(ranked.values_list("capability", "actor_id", "total"))
     actors = {actor.pk: actor for actor in Actor.objects.filter(pk__in={a for _, a, _ in chosen})}

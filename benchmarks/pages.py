@@ -336,8 +336,14 @@ def rows_present() -> "Report":
     from riskassessment.models import RiskSituation
     from safespaces.people.models import Person
 
-    models = {"incidents": Incident, "people": Person, "actors": Actor, "situations": RiskSituation}
-    return Report(rows={name: model.objects.count() for name, model in models.items()})
+    return Report(
+        rows={
+            "incidents": Incident.objects.count(),
+            "people": Person.objects.count(),
+            "actors": Actor.objects.count(),
+            "situations": RiskSituation.objects.count(),
+        }
+    )
 
 
 def planner_statistics() -> None:

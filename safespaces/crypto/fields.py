@@ -179,11 +179,11 @@ class EncryptedMixin(_Field):
         if isinstance(token, bytes) and token[:1] == _BINARY_HEAD:
             # associated_data's common case written out: a page may open thousands of values.
             pk = instance.__dict__.get(self._pk_attname)
-            if pk.__class__ is uuid.UUID:
+            if isinstance(pk, uuid.UUID):
                 associated_data = self._place + pk.int.to_bytes(16)
             else:
                 associated_data = self.associated_data(instance)
-            data = open_binary(token, associated_data=associated_data)  # type: ignore[arg-type]
+            data = open_binary(token, associated_data=associated_data)
         else:
             # Sealed as base64 text: SQLite keeps it as text, Postgres as the text's bytes since
             # the column became binary. It opens as it always did, until rotate_keys re-seals it.

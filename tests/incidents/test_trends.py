@@ -16,7 +16,14 @@ from django.utils import translation
 
 from allies.models import Actor
 from incidents.models import Category, Incident
-from incidents.trends import TOP, by_place, period_between, time_to_review, trends_of
+from incidents.trends import (
+    TOP,
+    by_place,
+    counts_of,
+    period_between,
+    time_to_review,
+    trends_of,
+)
 from safespaces.accounts.models import User
 from safespaces.crypto.cipher import open_binary
 from tests.conftest import sign_in
@@ -176,7 +183,7 @@ def test_only_the_first_places_are_named_and_the_rest_counted_together(db: None)
     for n, place in enumerate(places):
         IncidentFactory.create_batch(n + 1, place=place)
 
-    tallies = by_place(Incident.objects.all(), top=2)
+    tallies = by_place(counts_of(Incident.objects.all(), Actor.objects.all()), top=2)
 
     assert [(str(t.label), t.count) for t in tallies] == [
         ("Site 3", 4),
@@ -221,7 +228,7 @@ def test_time_to_review_is_bucketed_from_logging_to_the_first_look(db: None) -> 
             created_at=logged, first_reviewed_at=reviewed
         )
 
-    tallies = time_to_review(Incident.objects.all())
+    tallies = time_to_review(counts_of(Incident.objects.all(), Actor.objects.all()))
 
     assert {t.key: t.count for t in tallies} == {
         "day": 2,  # two hours, and exactly a day
