@@ -234,7 +234,21 @@ class Incident(VersionedModel):
             # assessment: what makes it due (riskassessment.selectors.with_due_flag).
             models.Index(fields=["place", "created_at"], name="incident_place_logged_idx"),
             models.Index(fields=["source", "created_at"], name="incident_source_logged_idx"),
-            models.Index(fields=["place", "source", "occurred_on"]),
+            # Incidents at one place from one source in date order, for the patterns' neighbours
+            # (incidents.patterns.pattern_candidates), from the index alone.
+            models.Index(
+                fields=["place", "source", "occurred_on"],
+                include=[
+                    "visibility",
+                    "reporter",
+                    "id",
+                    "reference",
+                    "kind",
+                    "category",
+                    "severity",
+                ],
+                name="incident_patterns_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -37,7 +37,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import Lag, Lead
 from django.utils.translation import gettext, ngettext
 
 from allies.models import Actor
@@ -251,38 +252,44 @@ def _close_patterns(members: dict[uuid.UUID, Member], window: timedelta) -> list
     return patterns
 
 
-def with_a_neighbour(incidents: QuerySet[Incident], window: timedelta) -> Exists:
-    """Whether another of `incidents` happened at the same place from the same source within
-    `window` before or after: the only incidents a window can join (the index on place, source
-    and date answers it)."""
-    return Exists(
-        incidents.filter(
-            place_id=OuterRef("place_id"),
-            source_id=OuterRef("source_id"),
-            occurred_on__gte=OuterRef("occurred_on") - window,
-            occurred_on__lte=OuterRef("occurred_on") + window,
-        ).exclude(pk=OuterRef("pk"))
+def pattern_candidates(incidents: QuerySet[Incident], window: timedelta) -> list[tuple[Any, ...]]:
+    """The unencrypted columns (COLUMNS) of the incidents that can be in a pattern: those with a
+    neighbour at their place from their source, and those a threat assessment links.
+
+    Two queries. An incident's neighbours are the ones just before and after it at its place
+    from its source (LAG and LEAD over the index on place, source and date): within `window` of
+    either, it can join or anchor a window. One ordered read, not one look-up per incident.
+    """
+    same_place_and_source = {
+        "partition_by": [F("place_id"), F("source_id")],
+        "order_by": [F("occurred_on").asc(), F("reference").asc()],
+    }
+    close = (
+        incidents.filter(place__isnull=False, source__isnull=False)
+        .annotate(
+            before=Window(Lag("occurred_on"), **same_place_and_source),
+            after=Window(Lead("occurred_on"), **same_place_and_source),
+        )
+        .filter(Q(before__gte=F("occurred_on") - window) | Q(after__lte=F("occurred_on") + window))
+        .order_by()
+        .values_list(*COLUMNS)
     )
-
-
-def pattern_candidates(incidents: QuerySet[Incident], window: timedelta) -> QuerySet[Any]:
-    """The unencrypted columns (COLUMNS) of the incidents that can be in a pattern: those a
-    threat assessment links, and those with a neighbour at their place from their source."""
     through = ThreatAssessment.linked_incidents.through
-    return (
-        incidents.alias(has_neighbour=with_a_neighbour(incidents, window))
-        .filter(
-            Q(place__isnull=False, source__isnull=False, has_neighbour=True)
-            | Q(pk__in=through.objects.values("incident_id"))
+    linked = (
+        incidents.filter(
+            Q(pk__in=through.objects.values("incident_id"))
             | Q(pk__in=through.objects.values("threatassessment__incident_id"))
         )
         .order_by()
         .values_list(*COLUMNS)
     )
+    rows = {row[0]: row for row in close}
+    rows.update((row[0], row) for row in linked)
+    return list(rows.values())
 
 
 def patterns_in(incidents: QuerySet[Incident], *, window: timedelta = WINDOW) -> list[Pattern]:
-    """The patterns among `incidents` (those the user may see), newest first, in two queries.
+    """The patterns among `incidents` (those the user may see), newest first, in three queries.
 
     A pattern found by place and source spans at most `window` (see the module's docstring).
     Threat assessments' links make patterns of their own, so they never stretch one of those:
