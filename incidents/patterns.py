@@ -260,15 +260,17 @@ def pattern_candidates(incidents: QuerySet[Incident], window: timedelta) -> list
     from its source (LAG and LEAD over the index on place, source and date): within `window` of
     either, it can join or anchor a window. One ordered read, not one look-up per incident.
     """
-    same_place_and_source = {
-        "partition_by": [F("place_id"), F("source_id")],
-        "order_by": [F("occurred_on").asc(), F("reference").asc()],
-    }
+    place_and_source = [F("place_id"), F("source_id")]
+    in_date_order = [F("occurred_on").asc(), F("reference").asc()]
     close = (
         incidents.filter(place__isnull=False, source__isnull=False)
         .annotate(
-            before=Window(Lag("occurred_on"), **same_place_and_source),
-            after=Window(Lead("occurred_on"), **same_place_and_source),
+            before=Window(
+                Lag("occurred_on"), partition_by=place_and_source, order_by=in_date_order
+            ),
+            after=Window(
+                Lead("occurred_on"), partition_by=place_and_source, order_by=in_date_order
+            ),
         )
         .filter(Q(before__gte=F("occurred_on") - window) | Q(after__lte=F("occurred_on") + window))
         .order_by()
