@@ -138,7 +138,7 @@ class IncidentForm(VersionedModelForm):
         queryset=User.objects.none(),
         label=_("The people you name"),
         required=False,
-        help_text=_("Only if you chose \u201cOnly the people I name\u201d."),
+        help_text=_("Only if you chose “Only the people I name”."),
     )
     factors = forms.MultipleChoiceField(
         label=_("Did any of these play a part?"),
@@ -359,7 +359,7 @@ class EntryForm(forms.ModelForm):
         cleaned = self.cleaned_data
         if cleaned.get("engagement") and cleaned.get("kind") != EntryKind.ALLY_CONTACTED:
             self.add_error(
-                "engagement", _("Link a contact only to an \u201cAlly contacted\u201d entry.")
+                "engagement", _("Link a contact only to an “Ally contacted” entry.")
             )
         return cleaned
 
@@ -693,8 +693,8 @@ class AttachmentForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_(
-            "Leave it empty and the file is kept as \u201cphoto-1.jpg\u201d, "
-            "\u201cdocument-2.pdf\u201d and so on: the name a phone gives a file, such as "
+            "Leave it empty and the file is kept as “photo-1.jpg”, "
+            "“document-2.pdf” and so on: the name a phone gives a file, such as "
             "IMG_20261201_213000.jpg, tells when it was taken."
         ),
     )

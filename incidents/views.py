@@ -88,7 +88,7 @@ def incident_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and "save_draft" in request.POST:
         draft_save(user=request.user, form=services.LOG_FORM, data=request.POST)
         messages.success(
-            request, _("Your draft is saved. Open \u201cLog an incident\u201d to finish it.")
+            request, _("Your draft is saved. Open “Log an incident” to finish it.")
         )
         return redirect("home")
     if request.method == "POST" and "find" in request.POST:

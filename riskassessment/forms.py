@@ -391,7 +391,7 @@ class ThreatForm(KeepsHiddenIncidents, ItemForm):
             "impact": _("1: little harm. 5: a life or the organization at stake."),
             "residual_likelihood": _(
                 "Once the planned measures are in place. "
-                "Leave as \u201c-\u201d to keep the rating above."
+                "Leave as “-” to keep the rating above."
             ),
         }
 

@@ -553,7 +553,7 @@ def rows_merged(
                         label,
                         _(
                             "You removed this item and they changed it: it stays. Tick "
-                            "\u201cDelete\u201d again to remove it."
+                            "“Delete” again to remove it."
                         ),
                         [],
                     )
@@ -608,7 +608,7 @@ def rows_merged(
                 label,
                 _(
                     "They removed this item while you changed it: your version is kept as a new "
-                    "item. Tick \u201cDelete\u201d to let it go."
+                    "item. Tick “Delete” to let it go."
                 ),
                 [],
             )
