@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 N ?= 2000
 REQUESTS ?= 20
 
-.PHONY: help run test test-browser lint typecheck check-deploy bench install env migrate seed keys clean
+.PHONY: help run test test-browser lint typecheck check-deploy bench install env messages migrate seed keys clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,7 +29,19 @@ install: $(STAMP) ## Create .venv and install the app with its test tools
 	@{ echo "DEBUG=true"; $(PY) -m safespaces.crypto.keys; } > .env
 	@chmod 600 .env
 
-env: install .env ## Write a local .env with fresh keys if there is none
+# The translations, compiled from the catalogues in git (docs/translation.md).
+CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+%.mo: %.po
+	@command -v msgfmt >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
+	  else echo "Compiling the translations needs GNU gettext: sudo apt-get install gettext"; exit 1; fi; }
+	msgfmt --check -o $@ $<
+
+messages: $(COMPILED) ## Compile the translation catalogues
+
+env: install .env messages ## Write a local .env with fresh keys if there is none
 
 migrate: env ## Apply database migrations
 	$(PY) manage.py migrate --no-input

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "safespaces.accounts.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "safespaces.accounts.middleware.UserLanguageMiddleware",
     "safespaces.accounts.middleware.LoginRequiredMiddleware",
     "safespaces.accounts.middleware.SecondFactorMiddleware",
     # Inside the sign-in checks, around the view and its template: records what a page shows.
@@ -273,6 +274,10 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_NAME = "__Host-session" if SECURE_COOKIES else "session"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
 LANGUAGE_COOKIE_SAMESITE = "Strict"
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+# The language chosen on the sign-in page outlasts the browser's session: a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 # --- Security headers ------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = config.boolean("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -370,11 +375,19 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Language, time, static files ------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGE_NAMES = {"en": _("English"), "es": _("Spanish"), "fr": _("French"), "ar": _("Arabic")}
-# Only languages whose translations are complete: a half-translated page, in a right-to-left layout
-# above all, is harder to read than English. Pages take their direction from the language.
+LANGUAGE_NAMES = {
+    "en": _("English"),
+    "es": _("Spanish"),
+    "fr": _("French"),
+    "ar": _("Arabic"),
+    "tl": _("Filipino"),
+    "th": _("Thai"),
+}
+# Every language with a complete catalogue (tests/test_catalogues.py sees to it); an organization
+# may offer fewer. Pages take their direction from the language.
 LANGUAGES = [
-    (code, LANGUAGE_NAMES.get(code, code)) for code in env.list("LANGUAGES", default=["en"])
+    (code, LANGUAGE_NAMES.get(code, code))
+    for code in env.list("LANGUAGES", default=list(LANGUAGE_NAMES))
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

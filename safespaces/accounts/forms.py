@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
+from safespaces.languages import offered
 
 NO_ROLE = [("", _("No role (can sign in, sees nothing)"))]
 
@@ -206,3 +207,20 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj: User) -> str:
         return obj.shown_name
+
+
+class LanguageForm(forms.Form):
+    """A language among those offered, each named in its own words. With `keep_default`, also
+    "the organization's language", which My account offers and the sign-in page does not."""
+
+    language = forms.ChoiceField(label=_("Language"))
+
+    def __init__(self, *args: Any, keep_default: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default: list[tuple[str, str]] = []
+        if keep_default:
+            default = [("", str(_("The organization's language")))]
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = default + offered()
+        field.required = not keep_default

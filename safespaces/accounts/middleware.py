@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from safespaces.access import NEEDS_SECOND_FACTOR, access_rule_of, signed_in
@@ -17,6 +18,7 @@ from safespaces.accounts.services import session_end, session_touch
 from safespaces.accounts.sessions import SEEN_RESOLUTION
 from safespaces.audit.models import AuditEvent
 from safespaces.drafts.services import draft_keep_expired_post
+from safespaces.languages import is_offered
 
 logger = logging.getLogger(__name__)
 
@@ -96,3 +98,19 @@ class SecondFactorMiddleware:
         if needs_second_factor and signed_in(request) and not request.user.is_verified():
             return redirect(second_step(request.user))
         return None
+
+
+class UserLanguageMiddleware:
+    """Pages in the language a signed-in person chose in My account, over what the browser or
+    the sign-in page's switch asked for (LocaleMiddleware has read those before)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = request.user
+        chosen = user.language if user.is_authenticated else ""
+        if chosen and is_offered(chosen):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return self.get_response(request)

@@ -55,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = EncryptedCharField(_("display name"), max_length=150, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # The language pages and messages are in for this person; empty: the organization's
+    # (LANGUAGE_CODE), or what the browser asks for. A code from LANGUAGES (safespaces.languages).
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
     # Part of the session hash: changing it ends every session of this user at once.
     session_stamp = models.CharField(max_length=32, default=new_session_stamp, editable=False)
 

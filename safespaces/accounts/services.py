@@ -481,3 +481,10 @@ def setup_link_redeem(*, token: str, password: str) -> User | None:
     audit_record(action=AuditEvent.Action.CHANGE, actor=user, target=link, fields=["used_at"])
     audit_record(action=AuditEvent.Action.PASSWORD_CHANGED, actor=user, target=user)
     return user
+
+
+def language_choose(*, user: User, language: str) -> None:
+    """Keep the language `user` chose for pages and messages ("": the organization's)."""
+    user.language = language
+    user.save(update_fields=["language"])
+    audit_record(action=AuditEvent.Action.CHANGE, actor=user, target=user, fields=["language"])

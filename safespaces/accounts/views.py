@@ -1,4 +1,5 @@
 import base64
+from typing import Any
 
 import segno
 from django import forms
@@ -10,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from safespaces.accounts import services
 from safespaces.accounts.forms import (
     AuthenticatorCodeForm,
     CodeForm,
+    LanguageForm,
     LoginForm,
     NewPasswordForm,
     PasswordChangeForm,
@@ -44,6 +47,7 @@ from safespaces.accounts.selectors import (
 from safespaces.accounts.sessions import SESSION_RECORD_KEY
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
+from safespaces.languages import language_of_choice, remember
 
 
 @access(Access.PUBLIC)
@@ -59,6 +63,12 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         auth_login(self.request, form.get_user())
         return redirect(second_step(form.get_user()))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The switch needs no account: someone who cannot read this page's language can still
+        # find theirs, named in its own words.
+        switch = LanguageForm(initial={"language": translation.get_language()})
+        return super().get_context_data(**kwargs) | {"language_form": switch}
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         known = User.objects.filter(username=form.data.get("username", "")).first()
@@ -238,6 +248,9 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
         "sessions": sessions_open(request.user).order_by("-last_seen_at"),
         "this_session": request.session.get(SESSION_RECORD_KEY),
         "limit": settings.SESSIONS_PER_USER,
+        "language_form": LanguageForm(
+            initial={"language": request.user.language}, keep_default=True
+        ),
     }
     return render(request, "accounts/account.html", context)
 
@@ -275,6 +288,34 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             self.request, _("Your password is changed. You are signed out everywhere else.")
         )
         return response
+
+
+@access(Access.PUBLIC)
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The sign-in page's language switch: needs no account, keeps the choice in this browser."""
+    form = LanguageForm(request.POST)
+    response = redirect("accounts:login")
+    if form.is_valid():
+        remember(response, form.cleaned_data["language"])
+    return response
+
+
+@access(Access.SIGNED_IN)
+@require_POST
+def account_language(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Choose the language of one's pages and of the messages sent to one."""
+    form = LanguageForm(request.POST, keep_default=True)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the languages listed."))
+        return redirect("accounts:account")
+    language = form.cleaned_data["language"]
+    services.language_choose(user=request.user, language=language)
+    translation.activate(language_of_choice(language))
+    messages.success(request, _("Your language is saved."))
+    response = redirect("accounts:account")
+    remember(response, language_of_choice(language))
+    return response
 
 
 @access(Access.PASSWORD_ONLY)

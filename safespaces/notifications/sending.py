@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from safespaces.branding import outward_name
+from safespaces.languages import language_of_choice
 from safespaces.notifications.kinds import Kind, Urgency
 
 # The signature of the webhook's body: hex HMAC-SHA256 of "<timestamp>.<body>" under
@@ -51,10 +52,10 @@ def absolute(link: str) -> str:
     return settings.SITE_URL + link
 
 
-def message_for(kind: Kind, link: str) -> Message:
-    """The outward message of a kind, in the site's language: the recipient's own language is not
-    known outside a request."""
-    with translation.override(settings.LANGUAGE_CODE):
+def message_for(kind: Kind, link: str, *, language: str = "") -> Message:
+    """The outward message of a kind, in the recipient's `language` (their choice in My
+    account), or the organization's when they chose none."""
+    with translation.override(language_of_choice(language)):
         title = outward_name()
         url = absolute(link)
         text = neutral_text(kind) if settings.NEUTRAL_MODE else str(kind.text)

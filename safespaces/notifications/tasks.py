@@ -32,7 +32,7 @@ def _send(delivery: Delivery) -> None:
     kind = kind_of(notification.kind)
     if kind is None:
         raise sending.NoAddress  # the app that registered it is gone
-    message = sending.message_for(kind, notification.link)
+    message = sending.message_for(kind, notification.link, language=notification.recipient.language)
     address = address_of(notification.recipient)
     if delivery.channel == Channel.EMAIL:
         sending.email_send(message, to=address.email if address else "")

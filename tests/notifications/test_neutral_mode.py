@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import translation
 from django_tasks.backends.dummy import DummyBackend
 
 from safespaces.accounts.models import User
@@ -93,3 +94,24 @@ def test_the_relay_title_and_message_are_neutral(
     assert (
         payload["message"] == "Notes: please look now. Open the app: https://s.example.org/people/"
     )
+
+
+@pytest.mark.usefixtures("email_on", "neutral")
+def test_an_email_goes_out_in_the_language_its_recipient_chose(
+    queue: DummyBackend, staff: User, coordinator: User
+) -> None:
+    staff.language = "fr"
+    staff.save()
+    for user, email in [(staff, "lin@example.org"), (coordinator, "sam@example.org")]:
+        Address.objects.create(user=user, email=email)
+
+    notify(kind="tests.check_in_overdue", recipients=[staff, coordinator], link="/")
+    run_queued(queue)
+
+    with translation.override("fr"):
+        french = translation.gettext("please look now")
+    subjects = {sent.to[0]: sent.subject for sent in mail.outbox}
+    assert french != "please look now"
+    assert french in subjects["lin@example.org"]
+    assert "please look now" not in subjects["lin@example.org"]
+    assert subjects["sam@example.org"] == "Notes: please look now"
