@@ -605,6 +605,13 @@ class AssessmentForm(VersionedModelForm):
             actors_visible_to(user).filter(Q(archived=False) | current).only("id", "name", "stance")
         )
         actor.empty_label = _("Not known yet")
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            actor,
+            url=reverse("allies:pick"),
+            search_label=_("Find an actor: type part of the name"),
+            empty_label=actor.empty_label,
+        )
         without_blank_choice(self, "confidence", "conclusion")
 
     def steps(self) -> Steps:

@@ -339,11 +339,21 @@ def assessment_edit(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
     assessment = assessment_of(incident) or ThreatAssessment()
     assessment.incident = incident
     first = assessment._state.adding
+    suggestions = pattern_suggestions(request.user, incident)
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(
+            AssessmentForm,
+            request.POST,
+            instance=assessment,
+            user=request.user,
+            suggestions=suggestions,
+        )
+        audit_view(request, incident if first else assessment)
+        context = {"form": searched, "incident": incident, "first": first}
+        return render(request, "incidents/assessment_form.html", context)
     form = AssessmentForm(
-        request.POST or None,
-        instance=assessment,
-        user=request.user,
-        suggestions=pattern_suggestions(request.user, incident),
+        request.POST or None, instance=assessment, user=request.user, suggestions=suggestions
     )
     if edit_saved(
         request,
