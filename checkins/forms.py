@@ -94,7 +94,7 @@ class StartForm(forms.Form):
             pk=user.pk
         )
         place = field_of(self, "place", PlaceChoiceField)
-        if situation is not None:
+        if situation is not None and situation.place_id:
             # The situation's place stays offered even if archived since.
             place.queryset = places_for_picking() | Place.objects.filter(pk=situation.place_id)
         # Found by typing, never listed (see safespaces.pickers).
