@@ -25,7 +25,9 @@ from allies.selectors import (
     SharingConsentAccess,
     actor_matches,
     actors_for_picking,
+    actors_narrowed,
     actors_visible_to,
+    ally_matches,
     capability_gaps,
     cell_totals,
     consenting_people,
@@ -52,7 +54,7 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_list, audit_record, audit_view
 from safespaces.editing import edit_saved
 from safespaces.people.selectors import PersonAccess, get_person_for_user
-from safespaces.pickers import matches_response
+from safespaces.pickers import matches_response, searched_form
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 ACTOR_PAGE_SIZE = 50
@@ -181,11 +183,15 @@ def _linkable(found: ActorAccess) -> Actor:
 
 @access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("target_find")
 def relation_create(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
     source = _linkable(found)
-    form = RelationForm(
-        request.POST or None, source=source, choices=actors_for_picking(request.user)
-    )
+    choices = actors_for_picking(request.user)
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(RelationForm, request.POST, source=source, choices=choices)
+        return render(request, "allies/relation_form.html", {"form": searched, "actor": source})
+    form = RelationForm(request.POST or None, source=source, choices=choices)
     if request.method == "POST" and form.is_valid():
         services.relation_create(
             source=source,
@@ -333,11 +339,16 @@ def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @access(Access.COORDINATOR, of=get_person_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("ally_find")
 def person_sharing(request: AuthenticatedHttpRequest, found: PersonAccess) -> HttpResponse:
     """A person's consents to share their information with named allies."""
     person = found.person
-    form = SharingConsentForm(request.POST or None, person=person)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(SharingConsentForm, request.POST, person=person)
+    else:
+        form = SharingConsentForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_bound and form.is_valid():
         services.sharing_consent_record(
             person=person,
             ally=form.cleaned_data["ally"],
@@ -367,7 +378,13 @@ def sharing_withdraw(
 @sensitive_post_parameters("q")
 def actor_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The actors the user may pick matching what was typed, for a picker (see
-    safespaces.pickers): staff find allies only, as everywhere."""
-    return matches_response(
-        request, Actor, lambda query: actor_matches(actors_for_picking(request.user), query)
+    safespaces.pickers): staff find allies only, as everywhere. The picker's address may
+    narrow the search to what its field takes (see allies.forms.actor_pick_url): closed values
+    and random codes only, never what was typed."""
+    actors = actors_narrowed(
+        actors_for_picking(request.user),
+        stances=request.GET.getlist("stance"),
+        leaving_out=request.GET.getlist("except"),
     )
+    search = ally_matches if request.GET.get("asked") else actor_matches
+    return matches_response(request, Actor, lambda query: search(actors, query))
