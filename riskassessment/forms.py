@@ -11,9 +11,9 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from allies.forms import ActorChoiceField
+from allies.forms import ActorChoiceField, actor_pick_url
 from allies.models import Actor, Stance
-from allies.selectors import actors_visible_to, is_asked_often, requests_in_window
+from allies.selectors import actors_visible_to, ally_label, ally_matches, requests_in_window
 from incidents.models import Incident
 from incidents.selectors import incidents_visible_to, summary_line
 from riskassessment.models import (
@@ -34,7 +34,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
-from safespaces.pickers import use_picker
+from safespaces.pickers import Match, Matches, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -558,16 +558,22 @@ AlternativeFormSet = forms.inlineformset_factory(
 
 
 class AllyChoiceField(ActorChoiceField):
-    """Allies, with the "asked often" signal, so requests are spread across the network."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.asked: dict[Any, int] = {}  # requests per ally in the window, set by the form
+    """Allies, with the "asked often" signal, so requests are spread across the network. Found
+    by typing (`use_picker`): the signal is read for the chosen ally and the matches only."""
 
     def label_from_instance(self, obj: Actor) -> str:
-        if is_asked_often(self.asked.get(obj.pk, 0)):
-            return str(_("%(name)s (asked often lately)") % {"name": obj.name})
         return obj.name
+
+    def chosen(self, values: list[str]) -> list[Match]:
+        chosen = super().chosen(values)
+        asked = requests_in_window([match.value for match in chosen])
+        return [
+            Match(match.value, ally_label(match.label, asked.get(UUID(match.value), 0)))
+            for match in chosen
+        ]
+
+    def matches(self, query: str) -> Matches:
+        return ally_matches(self.offered(), query)
 
 
 class MeasureForm(VersionedModelForm):
@@ -604,11 +610,18 @@ class MeasureForm(VersionedModelForm):
         owner.empty_label = _("Nobody yet")
         # The current ally stays offered even if archived or no longer an ally, so an unrelated
         # edit never drops it unseen.
-        allies = Actor.objects.filter(Q(stance=Stance.ALLY, archived=False) | Q(pk=measure.ally_id))
         ally = field_of(self, "ally", AllyChoiceField)
-        ally.queryset = allies
-        ally.asked = requests_in_window(list(allies.values_list("pk", flat=True)))
+        ally.queryset = Actor.objects.filter(
+            Q(stance=Stance.ALLY, archived=False) | Q(pk=measure.ally_id)
+        ).only("id", "name", "stance")
         ally.empty_label = _("No ally")
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            ally,
+            url=actor_pick_url(stances=[Stance.ALLY], asked=True),
+            search_label=_("Find an ally: type part of the name"),
+            empty_label=ally.empty_label,
+        )
         # The latest version's threats and vulnerabilities, and whichever the measure answers.
         items = Q(assessment=latest) if latest else Q(pk__in=[])
         threat = field_of(self, "threat", ItemChoiceField)

@@ -440,8 +440,12 @@ def assessment_approve(request: AuthenticatedHttpRequest, found: AssessmentAcces
 def measure_create(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
     situation = found.situation
     measure = Measure(situation=situation)
-    form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(MeasureForm, request.POST, instance=measure, latest=_latest(situation))
+    else:
+        form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
+    if form.is_bound and form.is_valid():
         services.measure_add(measure=form.save(commit=False), by=request.user)
         messages.success(request, _("The measure was added."))
         return redirect("riskassessment:detail", code=situation.pk)
@@ -455,6 +459,14 @@ def measure_create(request: AuthenticatedHttpRequest, found: SituationAccess) ->
 def measure_edit(request: AuthenticatedHttpRequest, found: MeasureAccess) -> HttpResponse:
     measure = found.measure
     situation = measure.situation
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(
+            MeasureForm, request.POST, instance=measure, latest=_latest(situation)
+        )
+        audit_view(request, measure)
+        context = {"form": searched, "situation": situation, "measure": measure}
+        return render(request, "riskassessment/measure_form.html", context)
     form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
     if edit_saved(
         request,
