@@ -402,6 +402,13 @@ class ThreatForm(KeepsHiddenIncidents, ItemForm):
             Q(archived=False) | Q(pk=self.instance.source_id)
         )
         source.empty_label = _("Unknown")
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            source,
+            url=reverse("allies:pick"),
+            search_label=_("Find an actor: type part of the name"),
+            empty_label=source.empty_label,
+        )
         current = None if self.instance._state.adding else self.instance.linked_incidents.all()
         self.keep_hidden_incidents(user, current)
 

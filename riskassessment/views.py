@@ -59,7 +59,7 @@ from safespaces.editing import (
     rows_merged,
 )
 from safespaces.navigation import object_links_for
-from safespaces.pickers import searched_form
+from safespaces.pickers import searched_form, searched_formset
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
@@ -275,6 +275,19 @@ def assessment_items(
         "prefix": part,
         "form_kwargs": {"user": request.user, "assessment": assessment},
     }
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the rows again, as typed, with its matches.
+        context = {
+            "assessment": assessment,
+            "situation": assessment.situation,
+            "formset": searched_formset(ITEM_FORMSETS[part](request.POST, **kwargs), request.POST),
+            "version": VersionForm(request.POST),
+            "differences": [],
+            "part": part,
+            "title": ITEM_TITLES[part],
+        }
+        audit_view(request, assessment)
+        return render(request, "riskassessment/assessment_items.html", context)
     posted = _posted(request)
     # After a conflict: the fields both editors changed, with "keep theirs" applied.
     choices = ListChoices(posted, ITEM_FORMSETS[part], **kwargs) if posted is not None else None

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.utils import ErrorDict
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 
@@ -35,8 +36,9 @@ from safespaces.forms import Legend
 LIMIT = 20
 # Longer than any name a person would type; a longer query is cut, not refused.
 QUERY_MAX = 80
-# The input names a search view may render its matches under (a form field's name).
-FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# The input names a search view may render its matches under (a form field's name, prefixed
+# in a formset: "threats-0-source").
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
 
 
 @dataclass(frozen=True)
@@ -266,8 +268,10 @@ def searched_in(form: forms.BaseForm, data: Any) -> None:
     pressed = data.get("find", "")
     for name, field in form.fields.items():
         if isinstance(field.widget, Picker):
-            typed = str(data.get(f"{name}_find", ""))[:QUERY_MAX]
-            if typed.strip() or pressed == name:
+            # The input's name, as the widget renders it: prefixed in a formset.
+            named = form.add_prefix(name)
+            typed = str(data.get(f"{named}_find", ""))[:QUERY_MAX]
+            if typed.strip() or pressed == named:
                 field.widget.query = typed
 
 
@@ -291,6 +295,22 @@ def searched_form(form_class: Callable[..., F], data: QueryDict, **kwargs: Any) 
             form.initial[name] = []
     searched_in(form, data)
     return form
+
+
+FS = TypeVar("FS", bound=forms.BaseFormSet)
+
+
+def searched_formset(formset: FS, data: QueryDict) -> FS:
+    """A formset sent with a picker's "Find" (without JavaScript), to show again: bound to what
+    was sent, so every row stays as typed (rows added or marked for deletion included), but
+    left unchecked, so nothing is marked wrong before it is sent; the matches show under the
+    picker that searched. Unbound forms could not keep an added row. Only the formset's own
+    checks still run (how many rows): they are about the whole list, not about a row half typed."""
+    for form in formset.forms:
+        form._errors = ErrorDict()
+        form.cleaned_data = {}
+        searched_in(form, data)
+    return formset
 
 
 def matches_response(
