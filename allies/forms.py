@@ -128,6 +128,12 @@ class ActorForm(VersionedModelForm):
                 self.instance.capabilities.values_list("capability", flat=True)
             )
             self.fields["areas"].initial = list(current)
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            self.fields["areas"],
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+        )
 
     @cached_property
     def changed_data(self) -> list[str]:
@@ -335,6 +341,13 @@ class EngagementForm(VersionedModelForm):
             linked = Person.objects.filter(pk=self.instance.person_id, erased_at__isnull=True)
             person.queryset = people_for_picking(keeping=linked)
         self.fields["person"] = person
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            person,
+            url=reverse("people:pick"),
+            search_label=_("Find someone: type part of the alias"),
+            empty_label=person.empty_label,
+        )
         # Not `instance.pk`: the UUID primary key is set before the engagement is first saved.
         if self.instance._state.adding and not self.is_bound:
             self.fields["date"].initial = timezone.localdate()

@@ -117,6 +117,7 @@ def actor_detail(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpR
 
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("areas_find")
 def actor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A finding of the gap list opens this form with the missing capability and area ticked.
     initial = {
@@ -124,8 +125,12 @@ def actor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         "areas": request.GET.getlist("area"),
         "stance": Actor.Stance.ALLY if request.GET else None,
     }
-    form = ActorForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(ActorForm, request.POST)
+    else:
+        form = ActorForm(request.POST or None, initial=initial)
+    if form.is_bound and form.is_valid():
         actor = services.actor_create(
             actor=form.save(commit=False),
             capabilities=form.cleaned_data["capabilities"],
@@ -139,8 +144,14 @@ def actor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("areas_find")
 def actor_edit(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
     actor = found.actor
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(ActorForm, request.POST, instance=actor)
+        audit_view(request, actor)
+        return render(request, "allies/actor_form.html", {"form": searched, "actor": actor})
     form = ActorForm(request.POST or None, instance=actor)
     if edit_saved(
         request,
@@ -215,10 +226,15 @@ def relation_delete(request: AuthenticatedHttpRequest, found: RelationAccess) ->
 
 @access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("person_find")
 def engagement_create(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
     actor = _linkable(found)
-    form = EngagementForm(request.POST or None, actor=actor)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(EngagementForm, request.POST, actor=actor)
+    else:
+        form = EngagementForm(request.POST or None, actor=actor)
+    if form.is_bound and form.is_valid():
         engagement = form.save(commit=False)
         engagement.actor = actor
         services.engagement_record(engagement=engagement, by=request.user)
@@ -230,8 +246,17 @@ def engagement_create(request: AuthenticatedHttpRequest, found: ActorAccess) -> 
 
 @access(Access.COORDINATOR, of=get_engagement_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("person_find")
 def engagement_edit(request: AuthenticatedHttpRequest, found: EngagementAccess) -> HttpResponse:
     engagement = found.engagement
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(
+            EngagementForm, request.POST, instance=engagement, actor=engagement.actor
+        )
+        audit_view(request, engagement)
+        context = {"form": searched, "actor": engagement.actor, "engagement": engagement}
+        return render(request, "allies/engagement_form.html", context)
     form = EngagementForm(request.POST or None, instance=engagement, actor=engagement.actor)
     if edit_saved(
         request,
