@@ -41,7 +41,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
-from safespaces.pickers import is_searching, use_picker
+from safespaces.pickers import FILTER_FIND, is_searching, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -435,7 +435,25 @@ class IncidentFilterForm(forms.Form):
         self, *args: Any, user: User, max_months: int | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        field_of(self, "source", ActorChoiceField).queryset = actors_for_picking(user)
+        source = field_of(self, "source", ActorChoiceField)
+        source.queryset = actors_for_picking(user)
+        # Found by typing, never listed (see safespaces.pickers): the filter shows the place and
+        # the source chosen, and what a search finds.
+        place = field_of(self, "place", PlaceChoiceField)
+        use_picker(
+            place,
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+            empty_label=place.empty_label,
+            find_form=FILTER_FIND,
+        )
+        use_picker(
+            source,
+            url=reverse("allies:pick"),
+            search_label=_("Find an actor: type part of the name"),
+            empty_label=source.empty_label,
+            find_form=FILTER_FIND,
+        )
         # The longest period a page can show, in months (the trends draw one column a month).
         self.max_months = max_months
 

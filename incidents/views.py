@@ -57,7 +57,7 @@ from safespaces.audit.services import audit_export, audit_list, audit_record, au
 from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
 from safespaces.editing import edit_saved
-from safespaces.pickers import searched_form
+from safespaces.pickers import find_in, require_safe_or_find, searched_form
 from safespaces.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
@@ -66,10 +66,13 @@ PAGE_SIZE = 25
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The organization's timeline: every incident the user may see, newest first, by month."""
+    """The organization's timeline: every incident the user may see, newest first, by month.
+    A POST is a filter's "Find" (see safespaces.pickers.find_in): it changes nothing."""
     form = IncidentFilterForm(request.GET or None, user=request.user)
+    find_in(form, request)
     incidents = form.filter(incidents_visible_to(request.user))
     # Pages go by the code of the incident at their edge (see incidents.timeline), not numbers.
     page = timeline_page(incidents, older=request.GET.get("older"), newer=request.GET.get("newer"))
@@ -455,11 +458,14 @@ def incident_report(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts of the incidents the user may see, by month, place, source, severity and time to
-    review: charts drawn on the server, each with its figures in a table beneath."""
+    review: charts drawn on the server, each with its figures in a table beneath. A POST is a
+    filter's "Find" (see safespaces.pickers.find_in): it changes nothing."""
     form = IncidentFilterForm(request.GET or None, user=request.user, max_months=MAX_MONTHS)
+    find_in(form, request)
     dates = form.cleaned_data if form.is_valid() else {}
     period = period_between(dates.get("since"), dates.get("until"), today=timezone.localdate())
     found = trends_of(

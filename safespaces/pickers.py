@@ -17,13 +17,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.utils import ErrorDict
-from django.http import HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import render
 
 from safespaces.access import AuthenticatedHttpRequest
@@ -164,6 +165,9 @@ class Picker(forms.Widget):
         self.query: str | None = None
         self.empty_label: Legend | None = None
         self.search_label: Legend = ""
+        # In a filter (a GET form): the id of the POST form its search box and "Find" belong to
+        # (see `find_in`), so what is typed never goes in the address with the filters.
+        self.find_form: str | None = None
         # The field's ModelChoiceIterator, set with its queryset: `choices.field` is the field.
         self.choices: Any = None
 
@@ -209,6 +213,7 @@ class Picker(forms.Widget):
             "input_type": "checkbox" if self.allow_multiple_selected else "radio",
             "empty_label": None if self.allow_multiple_selected else self.empty_label,
             "search_label": self.search_label,
+            "find_form": self.find_form,
             "chosen": chosen,
             "query": self.query or "",
             "matches": matches,
@@ -242,10 +247,16 @@ class PickerField(forms.ModelChoiceField):
 
 
 def use_picker(
-    field: forms.Field, *, url: str, search_label: Legend, empty_label: Legend | None = None
+    field: forms.Field,
+    *,
+    url: str,
+    search_label: Legend,
+    empty_label: Legend | None = None,
+    find_form: str | None = None,
 ) -> None:
     """Give a model choice field that can search (a PickerField) a Picker instead of its list.
-    `search_label` names the search box: say what one may type."""
+    `search_label` names the search box: say what one may type. A filter (a GET form) names
+    the POST form its search belongs to, `find_form` (see `find_in`)."""
     if not isinstance(field, PickerField):
         raise TypeError(f"{type(field).__name__} cannot search")
     multiple = isinstance(field, forms.ModelMultipleChoiceField)
@@ -253,6 +264,7 @@ def use_picker(
     picker.is_required = field.required
     picker.empty_label = empty_label
     picker.search_label = search_label
+    picker.find_form = find_form
     picker.choices = field.choices
     field.widget = picker
 
@@ -273,6 +285,39 @@ def searched_in(form: forms.BaseForm, data: Any) -> None:
             typed = str(data.get(f"{named}_find", ""))[:QUERY_MAX]
             if typed.strip() or pressed == named:
                 field.widget.query = typed
+
+
+# The POST form a filter's pickers search with (templates/widgets/_filter_find.html).
+FILTER_FIND = "filter-find"
+
+
+def find_in(form: forms.BaseForm, request: HttpRequest) -> None:
+    """A filter's picker after a plain "Find" (without JavaScript): its search box and button
+    belong to a small POST form of their own (FILTER_FIND), sent to the page's own address, so
+    what is typed goes in a body and never in the address with the filters, and the filters
+    stay those of the address. The page shows again, with the matches under the picker."""
+    if request.method == "POST":
+        searched_in(form, request.POST)
+
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpRequest)
+
+
+def require_safe_or_find(
+    view: Callable[Concatenate[R, P], HttpResponse],
+) -> Callable[Concatenate[R, P], HttpResponse]:
+    """A page with filters takes GET and HEAD, and a POST only as a filter's "Find" (see
+    `find_in`), which changes nothing; any other request is refused (405)."""
+
+    @wraps(view)
+    def wrapped(request: R, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        finding = request.method == "POST" and "find" in request.POST
+        if request.method not in ("GET", "HEAD") and not finding:
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 F = TypeVar("F", bound=forms.BaseForm)
