@@ -23,7 +23,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.people.forms import PersonChoiceField, people_for_picking
 from safespaces.people.models import Person
-from safespaces.pickers import Matches, PickerField, use_picker
+from safespaces.pickers import FILTER_FIND, Matches, PickerField, use_picker
 from safespaces.places.forms import PlaceChoiceField, PlaceMultipleChoiceField
 from safespaces.places.models import Place
 
@@ -248,6 +248,17 @@ class ActorFilterForm(forms.Form):
         for name in list(self.fields):
             if name not in fields:
                 del self.fields[name]
+        if "area" in self.fields:
+            # Found by typing, never listed (see safespaces.pickers): the filter shows the area
+            # chosen, and what a search finds.
+            area = field_of(self, "area", PlaceChoiceField)
+            use_picker(
+                area,
+                url=reverse("places:pick"),
+                search_label=_("Find a place: type part of its name, or its kind"),
+                empty_label=area.empty_label,
+                find_form=FILTER_FIND,
+            )
 
     def filter(self, actors: QuerySet[Actor]) -> QuerySet[Actor]:
         if not self.is_valid():

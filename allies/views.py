@@ -54,19 +54,21 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_list, audit_record, audit_view
 from safespaces.editing import edit_saved
 from safespaces.people.selectors import PersonAccess, get_person_for_user
-from safespaces.pickers import matches_response, searched_form
+from safespaces.pickers import find_in, matches_response, require_safe_or_find, searched_form
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 ACTOR_PAGE_SIZE = 50
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def actor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff see allies; coordinators and administrators every actor, archived ones on request.
 
     A page at a time, strongest first: names are encrypted, so the database cannot sort by them,
-    and only the names on the page are decrypted.
+    and only the names on the page are decrypted. A POST is a filter's "Find" (see
+    safespaces.pickers.find_in): it changes nothing.
     """
     see_all = may_see_all_actors(request.user)
     form = ActorFilterForm(
@@ -74,6 +76,7 @@ def actor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         see_all=see_all,
         fields=["sector", "area", "stance", "power", "capability", "archived"],
     )
+    find_in(form, request)
     actors = in_list_order(form.filter(actors_visible_to(request.user)))
     page = Paginator(actors.prefetch_related("capabilities"), ACTOR_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -276,10 +279,13 @@ def engagement_edit(request: AuthenticatedHttpRequest, found: EngagementAccess) 
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def map_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The actor map: staff see the allies among themselves, coordinators everyone."""
+    """The actor map: staff see the allies among themselves, coordinators everyone. A POST is
+    a filter's "Find" (see safespaces.pickers.find_in): it changes nothing."""
     form = ActorFilterForm(request.GET or None, see_all=False, fields=["sector", "area"])
+    find_in(form, request)
     actors = form.filter(actors_visible_to(request.user))
     # Each cell draws its first few actors and counts the rest: the map costs the same and
     # decrypts as many names for a thousand actors as for a hundred.
@@ -320,6 +326,7 @@ def _map_filters(form: ActorFilterForm) -> dict[str, str]:
 
 def _directory_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
     form = ActorFilterForm(request.GET or None, see_all=False, fields=["capability", "area"])
+    find_in(form, request)
     area = capability = None
     if form.is_valid():
         area, capability = form.cleaned_data["area"], form.cleaned_data["capability"]
@@ -338,9 +345,11 @@ def _directory_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def directory_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Who to call for what, with their contact channels, for everyone."""
+    """Who to call for what, with their contact channels, for everyone. A POST is a filter's
+    "Find" (see safespaces.pickers.find_in): it changes nothing."""
     return render(request, "allies/directory.html", _directory_context(request))
 
 

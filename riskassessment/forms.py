@@ -34,7 +34,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
-from safespaces.pickers import Match, Matches, use_picker
+from safespaces.pickers import FILTER_FIND, Match, Matches, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -665,6 +665,19 @@ class RegisterFilterForm(forms.Form):
         required=False,
     )
     closed = forms.BooleanField(label=_("Show closed situations too"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Found by typing, never listed (see safespaces.pickers): the filter shows the place
+        # chosen, and what a search finds.
+        place = field_of(self, "place", PlaceChoiceField)
+        use_picker(
+            place,
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+            empty_label=place.empty_label,
+            find_form=FILTER_FIND,
+        )
 
     def filter(
         self, situations: QuerySet[LatestSituation], user: User

@@ -59,7 +59,7 @@ from safespaces.editing import (
     rows_merged,
 )
 from safespaces.navigation import object_links_for
-from safespaces.pickers import searched_form, searched_formset
+from safespaces.pickers import find_in, require_safe_or_find, searched_form, searched_formset
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
@@ -79,11 +79,14 @@ def _latest(situation: RiskSituation) -> Assessment | None:
 
 
 @access(Access.COORDINATOR)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every current situation with its levels before and after measures, the trend since the
-    version before, and whether it is due for reassessment."""
+    version before, and whether it is due for reassessment. A POST is a filter's "Find" (see
+    safespaces.pickers.find_in): it changes nothing."""
     form = RegisterFilterForm(request.GET or None)
+    find_in(form, request)
     situations = form.filter(register_of(request.user), request.user)
     page = Paginator(situations, PAGE_SIZE).get_page(request.GET.get("page"))
     # The reassessment rules run for the situations on this page only.
