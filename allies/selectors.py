@@ -26,6 +26,7 @@ from allies.models import (
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
+from safespaces.crypto.fields import note_shown
 from safespaces.people.models import Person
 from safespaces.people.naming import NamingRecord, naming_record
 from safespaces.people.selectors import people_visible_to
@@ -421,6 +422,34 @@ def actor_matches(actors: QuerySet[Actor], query: str) -> Matches:
     pickers.LIMIT. Names come from the per-process cache; only the matches count as shown."""
     rows = cached_names(actors, name="name", plain="stance")
     return shown(Actor, best_matches([(pk, actor_label(n, s)) for pk, n, s in rows], query))
+
+
+def recent_engagements() -> QuerySet[Engagement]:
+    """The contacts of the last 90 days, newest first: those a timeline entry may name."""
+    since = timezone.localdate() - timedelta(days=90)
+    return Engagement.objects.filter(date__gte=since).select_related("actor").order_by("-date")
+
+
+def engagement_label(day: date, actor_name: str, kind: str) -> str:
+    """A contact as a picker shows it: its date, the actor and the kind of contact."""
+    return f"{day:%d %b %Y}: {actor_name} ({Engagement.Kind(kind).label})"
+
+
+def engagement_matches(engagements: QuerySet[Engagement], query: str) -> Matches:
+    """The contacts among `engagements` whose date, actor or kind holds every word typed, at
+    most pickers.LIMIT. Actors' names come from the per-process cache; the actors named by the
+    matches count as shown."""
+    rows = list(engagements.values_list("pk", "date", "actor_id", "kind"))
+    actors = Actor.objects.filter(pk__in={actor for _pk, _day, actor, _kind in rows})
+    names = {pk: name for pk, name, _stance in cached_names(actors, name="name", plain="stance")}
+    labels = [
+        (pk, engagement_label(day, names.get(actor, ""), kind)) for pk, day, actor, kind in rows
+    ]
+    found = best_matches(labels, query)
+    actor_of = {str(pk): actor for pk, _day, actor, _kind in rows}
+    for match in found.found:
+        note_shown(Actor, actor_of[match.value])
+    return found
 
 
 def actors_narrowed(

@@ -17,7 +17,7 @@ from allies.forms import (
     RelationForm,
     SharingConsentForm,
 )
-from allies.models import Actor, Capability, Stance
+from allies.models import Actor, Capability, Engagement, Stance
 from allies.selectors import (
     ActorAccess,
     EngagementAccess,
@@ -33,6 +33,7 @@ from allies.selectors import (
     consenting_people,
     consents_of,
     directory,
+    engagement_matches,
     first_in_each_cell,
     get_actor_for_user,
     get_engagement_for_user,
@@ -43,6 +44,7 @@ from allies.selectors import (
     is_verified_recently,
     may_see_all_actors,
     may_see_relations,
+    recent_engagements,
     relations_among,
     relations_of,
     request_record,
@@ -405,6 +407,17 @@ def sharing_withdraw(
     services.sharing_consent_withdraw(consent=consent, by=request.user)
     messages.success(request, _("The consent was withdrawn. Nothing more goes to this actor."))
     return redirect("allies:person_sharing", code=consent.person_id)
+
+
+@access(Access.COORDINATOR)
+@require_POST
+@sensitive_post_parameters("q")
+def engagement_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The recent contacts with allies matching what was typed, for the picker of a timeline
+    entry (see safespaces.pickers): contacts are coordinators' records."""
+    return matches_response(
+        request, Engagement, lambda query: engagement_matches(recent_engagements(), query)
+    )
 
 
 @access(Access.STAFF)

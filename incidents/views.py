@@ -158,7 +158,10 @@ def incident_detail(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
     # Every look at an account of what happened to someone is recorded.
     audit_view(request, incident)
     context = incident_context(request, found) | {
-        "entry_form": EntryForm(with_engagements=found.may_link_engagements),
+        "entry_form": EntryForm(
+            with_engagements=found.may_link_engagements,
+            action=reverse("incidents:entry_create", args=[incident.pk]),
+        ),
         "status_form": StatusForm(initial={"status": incident.status}),
         "may_edit": found.may_edit,
     }
@@ -218,8 +221,12 @@ def incident_status(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
 @sensitive_post_parameters()
 def entry_create(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     incident = found.incident
-    form = EntryForm(request.POST or None, with_engagements=found.may_link_engagements)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(EntryForm, request.POST, with_engagements=found.may_link_engagements)
+    else:
+        form = EntryForm(request.POST or None, with_engagements=found.may_link_engagements)
+    if form.is_bound and form.is_valid():
         services.entry_add(incident=incident, entry=form.save(commit=False), by=request.user)
         messages.success(request, _("Added to the timeline."))
         return redirect("incidents:detail", code=incident.pk)

@@ -168,6 +168,9 @@ class Picker(forms.Widget):
         # In a filter (a GET form): the id of the POST form its search box and "Find" belong to
         # (see `find_in`), so what is typed never goes in the address with the filters.
         self.find_form: str | None = None
+        # Where a plain "Find" sends the form, when not to the page's own address (a form
+        # embedded in another page, sent to its own view).
+        self.find_action = ""
         # The field's ModelChoiceIterator, set with its queryset: `choices.field` is the field.
         self.choices: Any = None
 
@@ -214,6 +217,7 @@ class Picker(forms.Widget):
             "empty_label": None if self.allow_multiple_selected else self.empty_label,
             "search_label": self.search_label,
             "find_form": self.find_form,
+            "find_action": self.find_action,
             "chosen": chosen,
             "query": self.query or "",
             "matches": matches,
@@ -253,10 +257,12 @@ def use_picker(
     search_label: Legend,
     empty_label: Legend | None = None,
     find_form: str | None = None,
+    find_action: str = "",
 ) -> None:
     """Give a model choice field that can search (a PickerField) a Picker instead of its list.
     `search_label` names the search box: say what one may type. A filter (a GET form) names
-    the POST form its search belongs to, `find_form` (see `find_in`)."""
+    the POST form its search belongs to, `find_form` (see `find_in`). A form sent to another
+    address than its page's gives that address, `find_action`, for a plain "Find"."""
     if not isinstance(field, PickerField):
         raise TypeError(f"{type(field).__name__} cannot search")
     multiple = isinstance(field, forms.ModelMultipleChoiceField)
@@ -265,6 +271,7 @@ def use_picker(
     picker.empty_label = empty_label
     picker.search_label = search_label
     picker.find_form = find_form
+    picker.find_action = find_action
     picker.choices = field.choices
     field.widget = picker
 
