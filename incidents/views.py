@@ -28,7 +28,7 @@ from incidents.forms import (
     ReviewForm,
     StatusForm,
 )
-from incidents.models import Review, ThreatAssessment, TimelineEntry
+from incidents.models import Incident, Review, ThreatAssessment, TimelineEntry
 from incidents.patterns import WINDOW, patterns_in, with_names
 from incidents.selectors import (
     FREQUENT_REPORTS,
@@ -39,7 +39,9 @@ from incidents.selectors import (
     frequent_reporters,
     get_attachment_for_user,
     get_incident_for_user,
+    incident_matches,
     incidents_visible_to,
+    linkable_incidents,
     linked_from,
     links_of,
     may_analyse,
@@ -57,12 +59,23 @@ from safespaces.audit.services import audit_export, audit_list, audit_record, au
 from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
 from safespaces.editing import edit_saved
-from safespaces.pickers import find_in, require_safe_or_find, searched_form
+from safespaces.pickers import find_in, matches_response, require_safe_or_find, searched_form
 from safespaces.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
 GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
+
+
+@access(Access.COORDINATOR)
+@require_POST
+@sensitive_post_parameters("q")
+def incident_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The incidents the user may link (see linkable_incidents) matching what was typed, for
+    the pickers of the risk forms (see safespaces.pickers)."""
+    return matches_response(
+        request, Incident, lambda query: incident_matches(linkable_incidents(request.user), query)
+    )
 
 
 @access(Access.STAFF)

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -6,8 +6,6 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +13,12 @@ from allies.forms import ActorChoiceField, actor_pick_url
 from allies.models import Actor, Stance
 from allies.selectors import actors_visible_to, ally_label, ally_matches, requests_in_window
 from incidents.models import Incident
-from incidents.selectors import incidents_visible_to, summary_line
+from incidents.selectors import (
+    incident_choice_label,
+    incident_matches,
+    incidents_visible_to,
+    linkable_incidents,
+)
 from riskassessment.models import (
     Alternative,
     Assessment,
@@ -34,13 +37,11 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
-from safespaces.pickers import FILTER_FIND, Match, Matches, use_picker
+from safespaces.pickers import FILTER_FIND, Match, Matches, PickerField, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 
-# Incidents offered for linking: the last year's, and whatever is linked already.
-LINKABLE_FOR = timedelta(days=365)
 RATING_CHOICES = [(value, str(value)) for value in range(1, 6)]
 
 # The standing organizational risks the guide names, to start a situation from.
@@ -80,38 +81,29 @@ PRESETS: dict[str, tuple[Any, Any]] = {
 }
 
 
-class IncidentChoiceField(forms.ModelMultipleChoiceField):
+class IncidentChoiceField(PickerField, forms.ModelMultipleChoiceField):
     """Incidents by reference, date, category and what happened in a few words.
 
     The queryset holds only incidents the user may see (`linkable_incidents`), so whoever is
-    offered one may read its summary. It is decrypted when the list is drawn, for the incidents
-    listed only, and the response's audit event names each of them.
+    offered one may read its summary. Found by typing (`use_picker`): a summary is decrypted
+    for the incidents linked and the matches of a search only, and the response's audit event
+    names each of them.
     """
 
     def label_from_instance(self, obj: Incident) -> str:
-        category = f" \u00b7 {obj.get_category_display()}" if obj.category else ""
-        # One box beside the tick, so that its three parts wrap under one another on a phone.
-        return format_html(
-            '<span class="incident-choice"><span class="suggestion-reference">{}</span> '
-            '<span class="suggestion-meta">{}{}</span> '
-            '<span class="incident-line-summary">{}</span></span>',
-            obj.reference,
-            date_format(obj.occurred_on, "j M Y"),
-            category,
-            summary_line(obj.summary),
-        )
+        return incident_choice_label(obj)
+
+    def matches(self, query: str) -> Matches:
+        return incident_matches(self.offered(), query)
 
 
-def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) -> QuerySet[Incident]:
-    since = timezone.localdate() - LINKABLE_FOR
-    recent = Q(occurred_on__gte=since)
-    if current is not None:
-        recent |= Q(pk__in=current.values("pk"))
-    return (
-        incidents_visible_to(user)
-        .filter(recent)
-        .only("id", "reference", "occurred_on", "category", "summary")
-        .order_by("-occurred_on", "-created_at")
+def use_incident_picker(field: IncidentChoiceField) -> None:
+    """Incidents are found by typing, never listed: a year of them may be thousands, and each
+    listed would have its summary decrypted on every page (see safespaces.pickers)."""
+    use_picker(
+        field,
+        url=reverse("incidents:pick"),
+        search_label=_("Find an incident: type part of its reference, a date or a category"),
     )
 
 
@@ -121,7 +113,9 @@ def keep_hidden_links(
     """Offer in `name` the incidents `user` may link, and return the ids of those linked already
     that they may not see. The form neither lists these nor drops them: the `clean_` method of
     the field adds them back, since nobody unlinks what they cannot see."""
-    field_of(form, name, IncidentChoiceField).queryset = linkable_incidents(user, current)
+    linked = field_of(form, name, IncidentChoiceField)
+    linked.queryset = linkable_incidents(user, current)
+    use_incident_picker(linked)
     if current is None:
         return []
     visible = incidents_visible_to(user).values("pk")
@@ -306,7 +300,9 @@ class StartForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         without_blank_choice(self, "trigger")
-        field_of(self, "linked_incidents", IncidentChoiceField).queryset = linkable_incidents(user)
+        linked = field_of(self, "linked_incidents", IncidentChoiceField)
+        linked.queryset = linkable_incidents(user)
+        use_incident_picker(linked)
 
 
 class FactorsField(forms.MultipleChoiceField):

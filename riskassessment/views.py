@@ -211,6 +211,7 @@ def situation_edit(request: AuthenticatedHttpRequest, found: SituationAccess) ->
 
 @access(Access.COORDINATOR, of=get_situation_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("linked_incidents_find")
 def assessment_start(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
     """A new version: why now, and which incidents led to it. It starts from the last version's
     threats, vulnerabilities, capacities and ratings, to re-rate rather than retype."""
@@ -221,8 +222,12 @@ def assessment_start(request: AuthenticatedHttpRequest, found: SituationAccess) 
         # approval still owed.
         messages.info(request, _("An assessment is already in progress: continue it."))
         return redirect("riskassessment:threats", code=latest.pk)
-    form = StartForm(_posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(StartForm, request.POST, user=request.user)
+    else:
+        form = StartForm(_posted(request), user=request.user)
+    if form.is_bound and form.is_valid():
         assessment = services.assessment_start(
             situation=situation,
             trigger=form.cleaned_data["trigger"],
@@ -343,6 +348,13 @@ def assessment_rate(request: AuthenticatedHttpRequest, found: AssessmentAccess) 
     """Rate threat, vulnerability and capacity beside the lists that inform them, before and
     after the planned measures."""
     assessment = _editable(found)
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(RatingForm, request.POST, instance=assessment, user=request.user)
+        audit_view(request, assessment)
+        context = {"form": searched, "assessment": assessment, "situation": assessment.situation}
+        context["parts"] = parts_of(assessment, request.user)
+        return render(request, "riskassessment/assessment_rate.html", context)
     form = RatingForm(_posted(request), instance=assessment, user=request.user)
     if edit_saved(
         request,

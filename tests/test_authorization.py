@@ -120,6 +120,7 @@ EXPECTED: dict[str, Access] = {
     "allies:create": Access.COORDINATOR,
     "allies:pick": Access.STAFF,
     "allies:pick_engagement": Access.COORDINATOR,
+    "incidents:pick": Access.COORDINATOR,
     "allies:map": Access.STAFF,
     "allies:directory": Access.STAFF,
     "allies:directory_card": Access.STAFF,
