@@ -1,7 +1,7 @@
 """Reads about incidents, and the one place that decides who sees which incidents."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -399,18 +399,22 @@ def incident_matches(incidents: QuerySet[Incident], query: str) -> Matches:
     words = normalized(query).split()
     found: list[Any] = []
     more = False
+    # A year holds a few hundred dates and a handful of labels: each is worded once per search.
+    days: dict[date, str] = {}
+    categories = {value: str(label).casefold() for value, label in Category.choices}
+    kinds = {value: str(label).casefold() for value, label in Kind.choices}
     rows = incidents.values_list("pk", "reference", "occurred_on", "category", "kind")
     for pk, reference, occurred_on, category, kind in rows.iterator(chunk_size=2000):
-        plain = " ".join(
-            [
-                reference,
-                date_format(occurred_on, "j F Y"),
-                date_format(occurred_on, "j M Y"),
-                occurred_on.isoformat(),
-                str(Category(category).label) if category else "",
-                str(Kind(kind).label),
-            ]
-        ).casefold()
+        if occurred_on not in days:
+            days[occurred_on] = " ".join(
+                [
+                    date_format(occurred_on, "j F Y"),
+                    date_format(occurred_on, "j M Y"),
+                    occurred_on.isoformat(),
+                ]
+            ).casefold()
+        category_label = categories.get(category, "")
+        plain = f"{reference.casefold()} {days[occurred_on]} {category_label} {kinds[kind]}"
         if all(word in plain for word in words):
             if len(found) == LIMIT:
                 more = True
