@@ -1,9 +1,11 @@
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.people.forms import PersonChoiceField, people_for_picking
 from safespaces.people.models import Person
-from safespaces.pickers import Matches, PickerField
+from safespaces.pickers import FILTER_FIND, Matches, PickerField, use_picker
 from safespaces.places.forms import PlaceChoiceField, PlaceMultipleChoiceField
 from safespaces.places.models import Place
 
@@ -126,6 +128,12 @@ class ActorForm(VersionedModelForm):
                 self.instance.capabilities.values_list("capability", flat=True)
             )
             self.fields["areas"].initial = list(current)
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            self.fields["areas"],
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+        )
 
     @cached_property
     def changed_data(self) -> list[str]:
@@ -180,6 +188,20 @@ class ActorChoiceIterator(forms.models.ModelChoiceIterator):
             yield self.choice(actor)
 
 
+def actor_pick_url(
+    *, stances: Sequence[str] = (), leaving_out: Any = None, asked: bool = False
+) -> str:
+    """The address of the actors' search view for a picker whose field takes only `stances`
+    (all when none), never the actor `leaving_out`, and labels allies as asked often or not."""
+    narrowing: list[tuple[str, str]] = [("stance", str(stance)) for stance in stances]
+    if leaving_out is not None:
+        narrowing.append(("except", str(leaving_out)))
+    if asked:
+        narrowing.append(("asked", "1"))
+    url = reverse("allies:pick")
+    return f"{url}?{urlencode(narrowing)}" if narrowing else url
+
+
 class ActorChoiceField(PickerField):
     """Pick an actor by name. As a list, the names are decrypted to label and sort them; given a
     picker (`use_picker`), only the chosen actor and the matches of a search are."""
@@ -226,6 +248,17 @@ class ActorFilterForm(forms.Form):
         for name in list(self.fields):
             if name not in fields:
                 del self.fields[name]
+        if "area" in self.fields:
+            # Found by typing, never listed (see safespaces.pickers): the filter shows the area
+            # chosen, and what a search finds.
+            area = field_of(self, "area", PlaceChoiceField)
+            use_picker(
+                area,
+                url=reverse("places:pick"),
+                search_label=_("Find a place: type part of its name, or its kind"),
+                empty_label=area.empty_label,
+                find_form=FILTER_FIND,
+            )
 
     def filter(self, actors: QuerySet[Actor]) -> QuerySet[Actor]:
         if not self.is_valid():
@@ -263,6 +296,12 @@ class RelationForm(forms.ModelForm):
             queryset=choices.exclude(pk=source.pk),
             label=_("…and this one"),
             error_messages={"required": _("Choose the other actor.")},
+        )
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            self.fields["target"],
+            url=actor_pick_url(leaving_out=source.pk),
+            search_label=_("Find an actor: type part of the name"),
         )
 
     def clean(self) -> dict[str, Any]:
@@ -313,6 +352,13 @@ class EngagementForm(VersionedModelForm):
             linked = Person.objects.filter(pk=self.instance.person_id, erased_at__isnull=True)
             person.queryset = people_for_picking(keeping=linked)
         self.fields["person"] = person
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            person,
+            url=reverse("people:pick"),
+            search_label=_("Find someone: type part of the alias"),
+            empty_label=person.empty_label,
+        )
         # Not `instance.pk`: the UUID primary key is set before the engagement is first saved.
         if self.instance._state.adding and not self.is_bound:
             self.fields["date"].initial = timezone.localdate()
@@ -341,6 +387,10 @@ class EngagementForm(VersionedModelForm):
         return cleaned
 
 
+# Who a person may agree to share with (see may_receive_shared_data).
+SHARING_STANCES = [Stance.ALLY, Stance.NEUTRAL]
+
+
 class SharingConsentForm(forms.Form):
     ally = ActorChoiceField(
         queryset=Actor.objects.none(),
@@ -357,9 +407,16 @@ class SharingConsentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.person = person
         # Allies and neutral actors only (see may_receive_shared_data).
-        field_of(self, "ally", ActorChoiceField).queryset = Actor.objects.filter(
-            archived=False, stance__in=[Stance.ALLY, Stance.NEUTRAL]
-        ).only("id", "name", "stance")
+        ally = field_of(self, "ally", ActorChoiceField)
+        ally.queryset = Actor.objects.filter(archived=False, stance__in=SHARING_STANCES).only(
+            "id", "name", "stance"
+        )
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            ally,
+            url=actor_pick_url(stances=SHARING_STANCES),
+            search_label=_("Find an actor: type part of the name"),
+        )
         if not self.is_bound:
             self.fields["given_on"].initial = timezone.localdate()
 

@@ -26,10 +26,11 @@ from allies.models import (
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
+from safespaces.crypto.fields import note_shown
 from safespaces.people.models import Person
 from safespaces.people.naming import NamingRecord, naming_record
 from safespaces.people.selectors import people_visible_to
-from safespaces.pickers import Matches, best_matches, cached_names, shown
+from safespaces.pickers import Match, Matches, best_matches, cached_names, shown
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 from safespaces.places.selectors import sorted_by_name as sorted_places
@@ -462,3 +463,64 @@ def actor_matches(actors: QuerySet[Actor], query: str) -> Matches:
     pickers.LIMIT. Names come from the per-process cache; only the matches count as shown."""
     rows = cached_names(actors, name="name", plain="stance")
     return shown(Actor, best_matches([(pk, actor_label(n, s)) for pk, n, s in rows], query))
+
+
+def recent_engagements() -> QuerySet[Engagement]:
+    """The contacts of the last 90 days, newest first: those a timeline entry may name."""
+    since = timezone.localdate() - timedelta(days=90)
+    return Engagement.objects.filter(date__gte=since).select_related("actor").order_by("-date")
+
+
+def engagement_label(day: date, actor_name: str, kind: str) -> str:
+    """A contact as a picker shows it: its date, the actor and the kind of contact."""
+    return f"{day:%d %b %Y}: {actor_name} ({Engagement.Kind(kind).label})"
+
+
+def engagement_matches(engagements: QuerySet[Engagement], query: str) -> Matches:
+    """The contacts among `engagements` whose date, actor or kind holds every word typed, at
+    most pickers.LIMIT. Actors' names come from the per-process cache; the actors named by the
+    matches count as shown."""
+    rows = list(engagements.values_list("pk", "date", "actor_id", "kind"))
+    actors = Actor.objects.filter(pk__in={actor for _pk, _day, actor, _kind in rows})
+    names = {pk: name for pk, name, _stance in cached_names(actors, name="name", plain="stance")}
+    labels = [
+        (pk, engagement_label(day, names.get(actor, ""), kind)) for pk, day, actor, kind in rows
+    ]
+    found = best_matches(labels, query)
+    actor_of = {str(pk): actor for pk, _day, actor, _kind in rows}
+    for match in found.found:
+        note_shown(Actor, actor_of[match.value])
+    return found
+
+
+def actors_narrowed(
+    actors: QuerySet[Actor], *, stances: list[str], leaving_out: list[str]
+) -> QuerySet[Actor]:
+    """`actors` of the given stances only (all of them when none is given), less the actors
+    `leaving_out` names: what a picker's address asks of a search. It narrows, never widens."""
+    if stances:
+        actors = actors.filter(stance__in=[s for s in stances if s in Stance.values])
+    keys = []
+    for key in leaving_out:
+        try:
+            keys.append(UUID(key))
+        except ValueError:
+            continue  # not a key: it names no actor to leave out
+    return actors.exclude(pk__in=keys)
+
+
+def ally_label(name: str, asked: int) -> str:
+    """An ally as a measure's picker shows it: its name, and whether it was asked often lately,
+    so requests are spread across the network."""
+    if is_asked_often(asked):
+        return str(_("%(name)s (asked often lately)") % {"name": name})
+    return name
+
+
+def ally_matches(actors: QuerySet[Actor], query: str) -> Matches:
+    """Like actor_matches, labelled by ally_label: one more query, for the matches only."""
+    rows = cached_names(actors, name="name", plain="stance")
+    found = best_matches([(pk, name) for pk, name, _stance in rows], query)
+    asked = {str(pk): n for pk, n in requests_in_window([m.value for m in found.found]).items()}
+    labelled = [Match(m.value, ally_label(m.label, asked.get(m.value, 0))) for m in found.found]
+    return shown(Actor, Matches(query=found.query, found=labelled, more=found.more))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.actor_list, name="list"),
     path("new/", views.actor_create, name="create"),
     path("pick/", views.actor_pick, name="pick"),
+    path("engagements/pick/", views.engagement_pick, name="pick_engagement"),
     path("map/", views.map_view, name="map"),
     path("directory/", views.directory_view, name="directory"),
     path("directory/card/", views.directory_card, name="directory_card"),

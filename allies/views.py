@@ -17,7 +17,7 @@ from allies.forms import (
     RelationForm,
     SharingConsentForm,
 )
-from allies.models import Actor, Capability, Stance
+from allies.models import Actor, Capability, Engagement, Stance
 from allies.selectors import (
     ActorAccess,
     EngagementAccess,
@@ -25,12 +25,15 @@ from allies.selectors import (
     SharingConsentAccess,
     actor_matches,
     actors_for_picking,
+    actors_narrowed,
     actors_visible_to,
+    ally_matches,
     capability_gaps,
     cell_totals,
     consenting_people,
     consents_of,
     directory,
+    engagement_matches,
     first_in_each_cell,
     get_actor_for_user,
     get_engagement_for_user,
@@ -41,6 +44,7 @@ from allies.selectors import (
     is_verified_recently,
     may_see_all_actors,
     may_see_relations,
+    recent_engagements,
     relations_among,
     relations_of,
     request_record,
@@ -52,19 +56,21 @@ from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_list, audit_record, audit_view
 from safespaces.editing import edit_saved
 from safespaces.people.selectors import PersonAccess, get_person_for_user
-from safespaces.pickers import matches_response
+from safespaces.pickers import find_in, matches_response, require_safe_or_find, searched_form
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 ACTOR_PAGE_SIZE = 50
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def actor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff see allies; coordinators and administrators every actor, archived ones on request.
 
     A page at a time, strongest first: names are encrypted, so the database cannot sort by them,
-    and only the names on the page are decrypted.
+    and only the names on the page are decrypted. A POST is a filter's "Find" (see
+    safespaces.pickers.find_in): it changes nothing.
     """
     see_all = may_see_all_actors(request.user)
     form = ActorFilterForm(
@@ -72,6 +78,7 @@ def actor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         see_all=see_all,
         fields=["sector", "area", "stance", "power", "capability", "archived"],
     )
+    find_in(form, request)
     actors = in_list_order(form.filter(actors_visible_to(request.user)))
     page = Paginator(actors.prefetch_related("capabilities"), ACTOR_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -115,6 +122,7 @@ def actor_detail(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpR
 
 @access(Access.COORDINATOR)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("areas_find")
 def actor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A finding of the gap list opens this form with the missing capability and area ticked.
     initial = {
@@ -122,8 +130,12 @@ def actor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         "areas": request.GET.getlist("area"),
         "stance": Actor.Stance.ALLY if request.GET else None,
     }
-    form = ActorForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(ActorForm, request.POST)
+    else:
+        form = ActorForm(request.POST or None, initial=initial)
+    if form.is_bound and form.is_valid():
         actor = services.actor_create(
             actor=form.save(commit=False),
             capabilities=form.cleaned_data["capabilities"],
@@ -137,8 +149,14 @@ def actor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("areas_find")
 def actor_edit(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
     actor = found.actor
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(ActorForm, request.POST, instance=actor)
+        audit_view(request, actor)
+        return render(request, "allies/actor_form.html", {"form": searched, "actor": actor})
     form = ActorForm(request.POST or None, instance=actor)
     if edit_saved(
         request,
@@ -181,11 +199,15 @@ def _linkable(found: ActorAccess) -> Actor:
 
 @access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("target_find")
 def relation_create(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
     source = _linkable(found)
-    form = RelationForm(
-        request.POST or None, source=source, choices=actors_for_picking(request.user)
-    )
+    choices = actors_for_picking(request.user)
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(RelationForm, request.POST, source=source, choices=choices)
+        return render(request, "allies/relation_form.html", {"form": searched, "actor": source})
+    form = RelationForm(request.POST or None, source=source, choices=choices)
     if request.method == "POST" and form.is_valid():
         services.relation_create(
             source=source,
@@ -209,10 +231,15 @@ def relation_delete(request: AuthenticatedHttpRequest, found: RelationAccess) ->
 
 @access(Access.COORDINATOR, of=get_actor_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("person_find")
 def engagement_create(request: AuthenticatedHttpRequest, found: ActorAccess) -> HttpResponse:
     actor = _linkable(found)
-    form = EngagementForm(request.POST or None, actor=actor)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(EngagementForm, request.POST, actor=actor)
+    else:
+        form = EngagementForm(request.POST or None, actor=actor)
+    if form.is_bound and form.is_valid():
         engagement = form.save(commit=False)
         engagement.actor = actor
         services.engagement_record(engagement=engagement, by=request.user)
@@ -224,8 +251,17 @@ def engagement_create(request: AuthenticatedHttpRequest, found: ActorAccess) -> 
 
 @access(Access.COORDINATOR, of=get_engagement_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("person_find")
 def engagement_edit(request: AuthenticatedHttpRequest, found: EngagementAccess) -> HttpResponse:
     engagement = found.engagement
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(
+            EngagementForm, request.POST, instance=engagement, actor=engagement.actor
+        )
+        audit_view(request, engagement)
+        context = {"form": searched, "actor": engagement.actor, "engagement": engagement}
+        return render(request, "allies/engagement_form.html", context)
     form = EngagementForm(request.POST or None, instance=engagement, actor=engagement.actor)
     if edit_saved(
         request,
@@ -245,10 +281,13 @@ def engagement_edit(request: AuthenticatedHttpRequest, found: EngagementAccess) 
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def map_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The actor map: staff see the allies among themselves, coordinators everyone."""
+    """The actor map: staff see the allies among themselves, coordinators everyone. A POST is
+    a filter's "Find" (see safespaces.pickers.find_in): it changes nothing."""
     form = ActorFilterForm(request.GET or None, see_all=False, fields=["sector", "area"])
+    find_in(form, request)
     actors = form.filter(actors_visible_to(request.user))
     # Each cell draws its first few actors and counts the rest: the map costs the same and
     # decrypts as many names for a thousand actors as for a hundred.
@@ -289,6 +328,7 @@ def _map_filters(form: ActorFilterForm) -> dict[str, str]:
 
 def _directory_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
     form = ActorFilterForm(request.GET or None, see_all=False, fields=["capability", "area"])
+    find_in(form, request)
     area = capability = None
     if form.is_valid():
         area, capability = form.cleaned_data["area"], form.cleaned_data["capability"]
@@ -308,9 +348,11 @@ def _directory_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def directory_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Who to call for what, with their contact channels, for everyone."""
+    """Who to call for what, with their contact channels, for everyone. A POST is a filter's
+    "Find" (see safespaces.pickers.find_in): it changes nothing."""
     return render(request, "allies/directory.html", _directory_context(request))
 
 
@@ -334,11 +376,16 @@ def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @access(Access.COORDINATOR, of=get_person_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("ally_find")
 def person_sharing(request: AuthenticatedHttpRequest, found: PersonAccess) -> HttpResponse:
     """A person's consents to share their information with named allies."""
     person = found.person
-    form = SharingConsentForm(request.POST or None, person=person)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(SharingConsentForm, request.POST, person=person)
+    else:
+        form = SharingConsentForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_bound and form.is_valid():
         services.sharing_consent_record(
             person=person,
             ally=form.cleaned_data["ally"],
@@ -363,12 +410,29 @@ def sharing_withdraw(
     return redirect("allies:person_sharing", code=consent.person_id)
 
 
+@access(Access.COORDINATOR)
+@require_POST
+@sensitive_post_parameters("q")
+def engagement_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The recent contacts with allies matching what was typed, for the picker of a timeline
+    entry (see safespaces.pickers): contacts are coordinators' records."""
+    return matches_response(
+        request, Engagement, lambda query: engagement_matches(recent_engagements(), query)
+    )
+
+
 @access(Access.STAFF)
 @require_POST
 @sensitive_post_parameters("q")
 def actor_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The actors the user may pick matching what was typed, for a picker (see
-    safespaces.pickers): staff find allies only, as everywhere."""
-    return matches_response(
-        request, Actor, lambda query: actor_matches(actors_for_picking(request.user), query)
+    safespaces.pickers): staff find allies only, as everywhere. The picker's address may
+    narrow the search to what its field takes (see allies.forms.actor_pick_url): closed values
+    and random codes only, never what was typed."""
+    actors = actors_narrowed(
+        actors_for_picking(request.user),
+        stances=request.GET.getlist("stance"),
+        leaving_out=request.GET.getlist("except"),
     )
+    search = ally_matches if request.GET.get("asked") else actor_matches
+    return matches_response(request, Actor, lambda query: search(actors, query))

@@ -26,6 +26,7 @@ from riskassessment.selectors import SituationAccess, get_situation_for_user
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.services import audit_view
 from safespaces.drafts.services import draft_of, draft_save
+from safespaces.pickers import searched_form
 
 RECENTLY_CLOSED = 20
 
@@ -50,6 +51,10 @@ def check_in_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _start(request: AuthenticatedHttpRequest, situation: RiskSituation | None) -> HttpResponse:
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(StartForm, request.POST, user=request.user, situation=situation)
+        return render(request, "checkins/start.html", {"form": searched, "situation": situation})
     form = StartForm(
         request.POST if request.method == "POST" else None, user=request.user, situation=situation
     )

@@ -1,4 +1,4 @@
-from datetime import date, time, timedelta
+from datetime import date, time
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.forms import ActorChoiceField
 from allies.models import Actor, Engagement
-from allies.selectors import actors_for_picking, actors_visible_to
+from allies.selectors import (
+    actors_for_picking,
+    actors_visible_to,
+    engagement_label,
+    engagement_matches,
+    recent_engagements,
+)
 from incidents.attachments import (
     ACCEPT,
     EMPTY,
@@ -41,7 +47,7 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
-from safespaces.pickers import is_searching, use_picker
+from safespaces.pickers import FILTER_FIND, Matches, PickerField, is_searching, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
@@ -56,16 +62,15 @@ def _this_minute() -> time:
     return timezone.localtime().time().replace(second=0, microsecond=0)
 
 
-def recent_engagements() -> QuerySet[Engagement]:
-    since = timezone.localdate() - timedelta(days=90)
-    return Engagement.objects.filter(date__gte=since).select_related("actor").order_by("-date")
-
-
-class EngagementChoiceField(forms.ModelChoiceField):
-    """A recent contact with an ally, by date, ally and kind of contact."""
+class EngagementChoiceField(PickerField):
+    """A recent contact with an ally, by date, ally and kind of contact. Given a picker
+    (`use_picker`), found by any of them."""
 
     def label_from_instance(self, obj: Engagement) -> str:
-        return f"{obj.date:%d %b %Y}: {obj.actor.name} ({obj.get_kind_display()})"
+        return engagement_label(obj.date, obj.actor.name, obj.kind)
+
+    def matches(self, query: str) -> Matches:
+        return engagement_matches(self.offered(), query)
 
 
 class KindChoice(forms.RadioSelect):
@@ -339,9 +344,10 @@ class EntryForm(forms.ModelForm):
         widgets = {"kind": forms.RadioSelect, "body": forms.Textarea(attrs={"rows": 3})}
         labels = {"engagement": _("The contact, if it is recorded with the ally")}
 
-    def __init__(self, *args: Any, with_engagements: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, with_engagements: bool, action: str = "", **kwargs: Any) -> None:
         """`with_engagements`: whether the user may link a recorded contact (see
-        incidents.selectors.IncidentAccess)."""
+        incidents.selectors.IncidentAccess). `action`: where the form is sent, when another
+        page than its own shows it (the incident's), for a plain "Find"."""
         super().__init__(*args, **kwargs)
         written = (EntryKind.NOTE, EntryKind.ACTION, EntryKind.ALLY_CONTACTED)
         kind = field_of(self, "kind", forms.ChoiceField)
@@ -349,7 +355,15 @@ class EntryForm(forms.ModelForm):
         kind.initial = EntryKind.NOTE
         self.fields["body"].required = True
         if with_engagements:
-            field_of(self, "engagement", EngagementChoiceField).queryset = recent_engagements()
+            engagement = field_of(self, "engagement", EngagementChoiceField)
+            engagement.queryset = recent_engagements()
+            # Found by typing, never listed (see safespaces.pickers).
+            use_picker(
+                engagement,
+                url=reverse("allies:pick_engagement"),
+                search_label=_("Find the contact: type part of the ally's name, or the date"),
+                find_action=action,
+            )
         else:
             # Engagements are coordinators' records; staff say in words whom they called.
             del self.fields["engagement"]
@@ -435,7 +449,25 @@ class IncidentFilterForm(forms.Form):
         self, *args: Any, user: User, max_months: int | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        field_of(self, "source", ActorChoiceField).queryset = actors_for_picking(user)
+        source = field_of(self, "source", ActorChoiceField)
+        source.queryset = actors_for_picking(user)
+        # Found by typing, never listed (see safespaces.pickers): the filter shows the place and
+        # the source chosen, and what a search finds.
+        place = field_of(self, "place", PlaceChoiceField)
+        use_picker(
+            place,
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+            empty_label=place.empty_label,
+            find_form=FILTER_FIND,
+        )
+        use_picker(
+            source,
+            url=reverse("allies:pick"),
+            search_label=_("Find an actor: type part of the name"),
+            empty_label=source.empty_label,
+            find_form=FILTER_FIND,
+        )
         # The longest period a page can show, in months (the trends draw one column a month).
         self.max_months = max_months
 
@@ -605,6 +637,13 @@ class AssessmentForm(VersionedModelForm):
             actors_visible_to(user).filter(Q(archived=False) | current).only("id", "name", "stance")
         )
         actor.empty_label = _("Not known yet")
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            actor,
+            url=reverse("allies:pick"),
+            search_label=_("Find an actor: type part of the name"),
+            empty_label=actor.empty_label,
+        )
         without_blank_choice(self, "confidence", "conclusion")
 
     def steps(self) -> Steps:

@@ -1,7 +1,7 @@
 """Reads about incidents, and the one place that decides who sees which incidents."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -10,7 +10,9 @@ from uuid import UUID
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from allies.selectors import actors_visible_to, may_see_all_actors
@@ -19,6 +21,7 @@ from incidents.models import (
     Category,
     EntryKind,
     Incident,
+    Kind,
     Review,
     ThreatAssessment,
     TimelineEntry,
@@ -30,6 +33,7 @@ from safespaces.accounts.roles import Role, has_role
 from safespaces.accounts.selectors import coordinators
 from safespaces.people.models import Person
 from safespaces.people.naming import NamingRecord, naming_record
+from safespaces.pickers import LIMIT, Match, Matches, normalized
 
 
 def may_analyse(user: User) -> bool:
@@ -350,3 +354,72 @@ def records_naming_person(*, person: Person) -> list[NamingRecord]:
         )
     ]
     return found
+
+
+# --- Linking incidents from another record (a risk situation, a threat, an assessment) ----------
+
+# Incidents offered for linking: the last year's, and whatever is linked already.
+LINKABLE_FOR = timedelta(days=365)
+
+
+def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) -> QuerySet[Incident]:
+    """The incidents `user` may link: those they may see of the last year, and `current` (what
+    the record links already) of those they may see."""
+    since = timezone.localdate() - LINKABLE_FOR
+    recent = Q(occurred_on__gte=since)
+    if current is not None:
+        recent |= Q(pk__in=current.values("pk"))
+    return (
+        incidents_visible_to(user)
+        .filter(recent)
+        .only("id", "reference", "occurred_on", "category", "summary")
+        .order_by("-occurred_on", "-created_at")
+    )
+
+
+def incident_choice_label(incident: Incident) -> str:
+    """An incident as a picker shows it: reference, date, category and what happened in a few
+    words, in one box beside the tick, so that its parts wrap under one another on a phone."""
+    category = f" \u00b7 {incident.get_category_display()}" if incident.category else ""
+    return format_html(
+        '<span class="incident-choice"><span class="suggestion-reference">{}</span> '
+        '<span class="suggestion-meta">{}{}</span> '
+        '<span class="incident-line-summary">{}</span></span>',
+        incident.reference,
+        date_format(incident.occurred_on, "j M Y"),
+        category,
+        summary_line(incident.summary),
+    )
+
+
+def incident_matches(incidents: QuerySet[Incident], query: str) -> Matches:
+    """The incidents among `incidents` whose reference, date, category or kind holds every word
+    typed, newest first, at most pickers.LIMIT. These are never encrypted, so nothing is
+    decrypted to match; only the summaries of the matches shown are (and counted as shown)."""
+    words = normalized(query).split()
+    found: list[Any] = []
+    more = False
+    # A year holds a few hundred dates and a handful of labels: each is worded once per search.
+    days: dict[date, str] = {}
+    categories = {value: str(label).casefold() for value, label in Category.choices}
+    kinds = {value: str(label).casefold() for value, label in Kind.choices}
+    rows = incidents.values_list("pk", "reference", "occurred_on", "category", "kind")
+    for pk, reference, occurred_on, category, kind in rows.iterator(chunk_size=2000):
+        if occurred_on not in days:
+            days[occurred_on] = " ".join(
+                [
+                    date_format(occurred_on, "j F Y"),
+                    date_format(occurred_on, "j M Y"),
+                    occurred_on.isoformat(),
+                ]
+            ).casefold()
+        category_label = categories.get(category, "")
+        plain = f"{reference.casefold()} {days[occurred_on]} {category_label} {kinds[kind]}"
+        if all(word in plain for word in words):
+            if len(found) == LIMIT:
+                more = True
+                break
+            found.append(pk)
+    shown = {incident.pk: incident for incident in incidents.filter(pk__in=found)}
+    matches = [Match(str(pk), incident_choice_label(shown[pk])) for pk in found if pk in shown]
+    return Matches(query=query, found=matches, more=more)

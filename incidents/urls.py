@@ -6,6 +6,7 @@ app_name = "incidents"
 
 urlpatterns = [
     path("", views.incident_list, name="list"),
+    path("pick/", views.incident_pick, name="pick"),
     path("new/", views.incident_create, name="create"),
     path("new/draft/discard/", views.draft_delete, name="draft_discard"),
     path("welfare/", views.welfare_list, name="welfare"),

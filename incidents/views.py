@@ -28,7 +28,7 @@ from incidents.forms import (
     ReviewForm,
     StatusForm,
 )
-from incidents.models import Review, ThreatAssessment, TimelineEntry
+from incidents.models import Incident, Review, ThreatAssessment, TimelineEntry
 from incidents.patterns import WINDOW, patterns_in, with_names
 from incidents.selectors import (
     FREQUENT_REPORTS,
@@ -39,7 +39,9 @@ from incidents.selectors import (
     frequent_reporters,
     get_attachment_for_user,
     get_incident_for_user,
+    incident_matches,
     incidents_visible_to,
+    linkable_incidents,
     linked_from,
     links_of,
     may_analyse,
@@ -57,7 +59,7 @@ from safespaces.audit.services import audit_export, audit_list, audit_record, au
 from safespaces.crypto.cipher import DecryptionError
 from safespaces.drafts.services import draft_discard, draft_of, draft_save, keeps_draft
 from safespaces.editing import edit_saved
-from safespaces.pickers import searched_form
+from safespaces.pickers import find_in, matches_response, require_safe_or_find, searched_form
 from safespaces.uploads import upload_refused
 
 logger = logging.getLogger(__name__)
@@ -65,11 +67,25 @@ GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
 
 
+@access(Access.COORDINATOR)
+@require_POST
+@sensitive_post_parameters("q")
+def incident_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The incidents the user may link (see linkable_incidents) matching what was typed, for
+    the pickers of the risk forms (see safespaces.pickers)."""
+    return matches_response(
+        request, Incident, lambda query: incident_matches(linkable_incidents(request.user), query)
+    )
+
+
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def incident_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The organization's timeline: every incident the user may see, newest first, by month."""
+    """The organization's timeline: every incident the user may see, newest first, by month.
+    A POST is a filter's "Find" (see safespaces.pickers.find_in): it changes nothing."""
     form = IncidentFilterForm(request.GET or None, user=request.user)
+    find_in(form, request)
     incidents = form.filter(incidents_visible_to(request.user))
     # Pages go by the code of the incident at their edge (see incidents.timeline), not numbers.
     page = timeline_page(incidents, older=request.GET.get("older"), newer=request.GET.get("newer"))
@@ -155,7 +171,10 @@ def incident_detail(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
     # Every look at an account of what happened to someone is recorded.
     audit_view(request, incident)
     context = incident_context(request, found) | {
-        "entry_form": EntryForm(with_engagements=found.may_link_engagements),
+        "entry_form": EntryForm(
+            with_engagements=found.may_link_engagements,
+            action=reverse("incidents:entry_create", args=[incident.pk]),
+        ),
         "status_form": StatusForm(initial={"status": incident.status}),
         "may_edit": found.may_edit,
     }
@@ -215,8 +234,12 @@ def incident_status(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
 @sensitive_post_parameters()
 def entry_create(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     incident = found.incident
-    form = EntryForm(request.POST or None, with_engagements=found.may_link_engagements)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(EntryForm, request.POST, with_engagements=found.may_link_engagements)
+    else:
+        form = EntryForm(request.POST or None, with_engagements=found.may_link_engagements)
+    if form.is_bound and form.is_valid():
         services.entry_add(incident=incident, entry=form.save(commit=False), by=request.user)
         messages.success(request, _("Added to the timeline."))
         return redirect("incidents:detail", code=incident.pk)
@@ -339,11 +362,21 @@ def assessment_edit(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
     assessment = assessment_of(incident) or ThreatAssessment()
     assessment.incident = incident
     first = assessment._state.adding
+    suggestions = pattern_suggestions(request.user, incident)
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(
+            AssessmentForm,
+            request.POST,
+            instance=assessment,
+            user=request.user,
+            suggestions=suggestions,
+        )
+        audit_view(request, incident if first else assessment)
+        context = {"form": searched, "incident": incident, "first": first}
+        return render(request, "incidents/assessment_form.html", context)
     form = AssessmentForm(
-        request.POST or None,
-        instance=assessment,
-        user=request.user,
-        suggestions=pattern_suggestions(request.user, incident),
+        request.POST or None, instance=assessment, user=request.user, suggestions=suggestions
     )
     if edit_saved(
         request,
@@ -445,11 +478,14 @@ def incident_report(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
 
 
 @access(Access.STAFF)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts of the incidents the user may see, by month, place, source, severity and time to
-    review: charts drawn on the server, each with its figures in a table beneath."""
+    review: charts drawn on the server, each with its figures in a table beneath. A POST is a
+    filter's "Find" (see safespaces.pickers.find_in): it changes nothing."""
     form = IncidentFilterForm(request.GET or None, user=request.user, max_months=MAX_MONTHS)
+    find_in(form, request)
     dates = form.cleaned_data if form.is_valid() else {}
     period = period_between(dates.get("since"), dates.get("until"), today=timezone.localdate())
     found = trends_of(

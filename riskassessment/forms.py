@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -6,16 +6,19 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from allies.forms import ActorChoiceField
+from allies.forms import ActorChoiceField, actor_pick_url
 from allies.models import Actor, Stance
-from allies.selectors import actors_visible_to, is_asked_often, requests_in_window
+from allies.selectors import actors_visible_to, ally_label, ally_matches, requests_in_window
 from incidents.models import Incident
-from incidents.selectors import incidents_visible_to, summary_line
+from incidents.selectors import (
+    incident_choice_label,
+    incident_matches,
+    incidents_visible_to,
+    linkable_incidents,
+)
 from riskassessment.models import (
     Alternative,
     Assessment,
@@ -34,13 +37,11 @@ from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
-from safespaces.pickers import use_picker
+from safespaces.pickers import FILTER_FIND, Match, Matches, PickerField, use_picker
 from safespaces.places.forms import PlaceChoiceField
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 
-# Incidents offered for linking: the last year's, and whatever is linked already.
-LINKABLE_FOR = timedelta(days=365)
 RATING_CHOICES = [(value, str(value)) for value in range(1, 6)]
 
 # The standing organizational risks the guide names, to start a situation from.
@@ -80,38 +81,29 @@ PRESETS: dict[str, tuple[Any, Any]] = {
 }
 
 
-class IncidentChoiceField(forms.ModelMultipleChoiceField):
+class IncidentChoiceField(PickerField, forms.ModelMultipleChoiceField):
     """Incidents by reference, date, category and what happened in a few words.
 
     The queryset holds only incidents the user may see (`linkable_incidents`), so whoever is
-    offered one may read its summary. It is decrypted when the list is drawn, for the incidents
-    listed only, and the response's audit event names each of them.
+    offered one may read its summary. Found by typing (`use_picker`): a summary is decrypted
+    for the incidents linked and the matches of a search only, and the response's audit event
+    names each of them.
     """
 
     def label_from_instance(self, obj: Incident) -> str:
-        category = f" \u00b7 {obj.get_category_display()}" if obj.category else ""
-        # One box beside the tick, so that its three parts wrap under one another on a phone.
-        return format_html(
-            '<span class="incident-choice"><span class="suggestion-reference">{}</span> '
-            '<span class="suggestion-meta">{}{}</span> '
-            '<span class="incident-line-summary">{}</span></span>',
-            obj.reference,
-            date_format(obj.occurred_on, "j M Y"),
-            category,
-            summary_line(obj.summary),
-        )
+        return incident_choice_label(obj)
+
+    def matches(self, query: str) -> Matches:
+        return incident_matches(self.offered(), query)
 
 
-def linkable_incidents(user: User, current: QuerySet[Incident] | None = None) -> QuerySet[Incident]:
-    since = timezone.localdate() - LINKABLE_FOR
-    recent = Q(occurred_on__gte=since)
-    if current is not None:
-        recent |= Q(pk__in=current.values("pk"))
-    return (
-        incidents_visible_to(user)
-        .filter(recent)
-        .only("id", "reference", "occurred_on", "category", "summary")
-        .order_by("-occurred_on", "-created_at")
+def use_incident_picker(field: IncidentChoiceField) -> None:
+    """Incidents are found by typing, never listed: a year of them may be thousands, and each
+    listed would have its summary decrypted on every page (see safespaces.pickers)."""
+    use_picker(
+        field,
+        url=reverse("incidents:pick"),
+        search_label=_("Find an incident: type part of its reference, a date or a category"),
     )
 
 
@@ -121,7 +113,9 @@ def keep_hidden_links(
     """Offer in `name` the incidents `user` may link, and return the ids of those linked already
     that they may not see. The form neither lists these nor drops them: the `clean_` method of
     the field adds them back, since nobody unlinks what they cannot see."""
-    field_of(form, name, IncidentChoiceField).queryset = linkable_incidents(user, current)
+    linked = field_of(form, name, IncidentChoiceField)
+    linked.queryset = linkable_incidents(user, current)
+    use_incident_picker(linked)
     if current is None:
         return []
     visible = incidents_visible_to(user).values("pk")
@@ -306,7 +300,9 @@ class StartForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         without_blank_choice(self, "trigger")
-        field_of(self, "linked_incidents", IncidentChoiceField).queryset = linkable_incidents(user)
+        linked = field_of(self, "linked_incidents", IncidentChoiceField)
+        linked.queryset = linkable_incidents(user)
+        use_incident_picker(linked)
 
 
 class FactorsField(forms.MultipleChoiceField):
@@ -402,6 +398,13 @@ class ThreatForm(KeepsHiddenIncidents, ItemForm):
             Q(archived=False) | Q(pk=self.instance.source_id)
         )
         source.empty_label = _("Unknown")
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            source,
+            url=reverse("allies:pick"),
+            search_label=_("Find an actor: type part of the name"),
+            empty_label=source.empty_label,
+        )
         current = None if self.instance._state.adding else self.instance.linked_incidents.all()
         self.keep_hidden_incidents(user, current)
 
@@ -558,16 +561,22 @@ AlternativeFormSet = forms.inlineformset_factory(
 
 
 class AllyChoiceField(ActorChoiceField):
-    """Allies, with the "asked often" signal, so requests are spread across the network."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.asked: dict[Any, int] = {}  # requests per ally in the window, set by the form
+    """Allies, with the "asked often" signal, so requests are spread across the network. Found
+    by typing (`use_picker`): the signal is read for the chosen ally and the matches only."""
 
     def label_from_instance(self, obj: Actor) -> str:
-        if is_asked_often(self.asked.get(obj.pk, 0)):
-            return str(_("%(name)s (asked often lately)") % {"name": obj.name})
         return obj.name
+
+    def chosen(self, values: list[str]) -> list[Match]:
+        chosen = super().chosen(values)
+        asked = requests_in_window([match.value for match in chosen])
+        return [
+            Match(match.value, ally_label(match.label, asked.get(UUID(match.value), 0)))
+            for match in chosen
+        ]
+
+    def matches(self, query: str) -> Matches:
+        return ally_matches(self.offered(), query)
 
 
 class MeasureForm(VersionedModelForm):
@@ -604,11 +613,18 @@ class MeasureForm(VersionedModelForm):
         owner.empty_label = _("Nobody yet")
         # The current ally stays offered even if archived or no longer an ally, so an unrelated
         # edit never drops it unseen.
-        allies = Actor.objects.filter(Q(stance=Stance.ALLY, archived=False) | Q(pk=measure.ally_id))
         ally = field_of(self, "ally", AllyChoiceField)
-        ally.queryset = allies
-        ally.asked = requests_in_window(list(allies.values_list("pk", flat=True)))
+        ally.queryset = Actor.objects.filter(
+            Q(stance=Stance.ALLY, archived=False) | Q(pk=measure.ally_id)
+        ).only("id", "name", "stance")
         ally.empty_label = _("No ally")
+        # Found by typing, never listed (see safespaces.pickers).
+        use_picker(
+            ally,
+            url=actor_pick_url(stances=[Stance.ALLY], asked=True),
+            search_label=_("Find an ally: type part of the name"),
+            empty_label=ally.empty_label,
+        )
         # The latest version's threats and vulnerabilities, and whichever the measure answers.
         items = Q(assessment=latest) if latest else Q(pk__in=[])
         threat = field_of(self, "threat", ItemChoiceField)
@@ -645,6 +661,19 @@ class RegisterFilterForm(forms.Form):
         required=False,
     )
     closed = forms.BooleanField(label=_("Show closed situations too"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Found by typing, never listed (see safespaces.pickers): the filter shows the place
+        # chosen, and what a search finds.
+        place = field_of(self, "place", PlaceChoiceField)
+        use_picker(
+            place,
+            url=reverse("places:pick"),
+            search_label=_("Find a place: type part of its name, or its kind"),
+            empty_label=place.empty_label,
+            find_form=FILTER_FIND,
+        )
 
     def filter(
         self, situations: QuerySet[LatestSituation], user: User

@@ -59,7 +59,7 @@ from safespaces.editing import (
     rows_merged,
 )
 from safespaces.navigation import object_links_for
-from safespaces.pickers import searched_form
+from safespaces.pickers import find_in, require_safe_or_find, searched_form, searched_formset
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 PAGE_SIZE = 25
@@ -79,11 +79,14 @@ def _latest(situation: RiskSituation) -> Assessment | None:
 
 
 @access(Access.COORDINATOR)
-@require_safe
+@require_safe_or_find
+@sensitive_post_parameters()
 def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every current situation with its levels before and after measures, the trend since the
-    version before, and whether it is due for reassessment."""
+    version before, and whether it is due for reassessment. A POST is a filter's "Find" (see
+    safespaces.pickers.find_in): it changes nothing."""
     form = RegisterFilterForm(request.GET or None)
+    find_in(form, request)
     situations = form.filter(register_of(request.user), request.user)
     page = Paginator(situations, PAGE_SIZE).get_page(request.GET.get("page"))
     # The reassessment rules run for the situations on this page only.
@@ -208,6 +211,7 @@ def situation_edit(request: AuthenticatedHttpRequest, found: SituationAccess) ->
 
 @access(Access.COORDINATOR, of=get_situation_for_user)
 @require_http_methods(GET_OR_POST)
+@sensitive_post_parameters("linked_incidents_find")
 def assessment_start(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
     """A new version: why now, and which incidents led to it. It starts from the last version's
     threats, vulnerabilities, capacities and ratings, to re-rate rather than retype."""
@@ -218,8 +222,12 @@ def assessment_start(request: AuthenticatedHttpRequest, found: SituationAccess) 
         # approval still owed.
         messages.info(request, _("An assessment is already in progress: continue it."))
         return redirect("riskassessment:threats", code=latest.pk)
-    form = StartForm(_posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(StartForm, request.POST, user=request.user)
+    else:
+        form = StartForm(_posted(request), user=request.user)
+    if form.is_bound and form.is_valid():
         assessment = services.assessment_start(
             situation=situation,
             trigger=form.cleaned_data["trigger"],
@@ -275,6 +283,19 @@ def assessment_items(
         "prefix": part,
         "form_kwargs": {"user": request.user, "assessment": assessment},
     }
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the rows again, as typed, with its matches.
+        context = {
+            "assessment": assessment,
+            "situation": assessment.situation,
+            "formset": searched_formset(ITEM_FORMSETS[part](request.POST, **kwargs), request.POST),
+            "version": VersionForm(request.POST),
+            "differences": [],
+            "part": part,
+            "title": ITEM_TITLES[part],
+        }
+        audit_view(request, assessment)
+        return render(request, "riskassessment/assessment_items.html", context)
     posted = _posted(request)
     # After a conflict: the fields both editors changed, with "keep theirs" applied.
     choices = ListChoices(posted, ITEM_FORMSETS[part], **kwargs) if posted is not None else None
@@ -327,6 +348,13 @@ def assessment_rate(request: AuthenticatedHttpRequest, found: AssessmentAccess) 
     """Rate threat, vulnerability and capacity beside the lists that inform them, before and
     after the planned measures."""
     assessment = _editable(found)
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(RatingForm, request.POST, instance=assessment, user=request.user)
+        audit_view(request, assessment)
+        context = {"form": searched, "assessment": assessment, "situation": assessment.situation}
+        context["parts"] = parts_of(assessment, request.user)
+        return render(request, "riskassessment/assessment_rate.html", context)
     form = RatingForm(_posted(request), instance=assessment, user=request.user)
     if edit_saved(
         request,
@@ -440,8 +468,12 @@ def assessment_approve(request: AuthenticatedHttpRequest, found: AssessmentAcces
 def measure_create(request: AuthenticatedHttpRequest, found: SituationAccess) -> HttpResponse:
     situation = found.situation
     measure = Measure(situation=situation)
-    form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
-    if request.method == "POST" and form.is_valid():
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(MeasureForm, request.POST, instance=measure, latest=_latest(situation))
+    else:
+        form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
+    if form.is_bound and form.is_valid():
         services.measure_add(measure=form.save(commit=False), by=request.user)
         messages.success(request, _("The measure was added."))
         return redirect("riskassessment:detail", code=situation.pk)
@@ -455,6 +487,14 @@ def measure_create(request: AuthenticatedHttpRequest, found: SituationAccess) ->
 def measure_edit(request: AuthenticatedHttpRequest, found: MeasureAccess) -> HttpResponse:
     measure = found.measure
     situation = measure.situation
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        searched = searched_form(
+            MeasureForm, request.POST, instance=measure, latest=_latest(situation)
+        )
+        audit_view(request, measure)
+        context = {"form": searched, "situation": situation, "measure": measure}
+        return render(request, "riskassessment/measure_form.html", context)
     form = MeasureForm(_posted(request), instance=measure, latest=_latest(situation))
     if edit_saved(
         request,

@@ -17,12 +17,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpResponse, QueryDict
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import render
 
 from safespaces.access import AuthenticatedHttpRequest
@@ -35,8 +37,9 @@ from safespaces.forms import Legend
 LIMIT = 20
 # Longer than any name a person would type; a longer query is cut, not refused.
 QUERY_MAX = 80
-# The input names a search view may render its matches under (a form field's name).
-FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# The input names a search view may render its matches under (a form field's name, prefixed
+# in a formset: "threats-0-source").
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,12 @@ class Picker(forms.Widget):
         self.query: str | None = None
         self.empty_label: Legend | None = None
         self.search_label: Legend = ""
+        # In a filter (a GET form): the id of the POST form its search box and "Find" belong to
+        # (see `find_in`), so what is typed never goes in the address with the filters.
+        self.find_form: str | None = None
+        # Where a plain "Find" sends the form, when not to the page's own address (a form
+        # embedded in another page, sent to its own view).
+        self.find_action = ""
         # The field's ModelChoiceIterator, set with its queryset: `choices.field` is the field.
         self.choices: Any = None
 
@@ -207,6 +216,8 @@ class Picker(forms.Widget):
             "input_type": "checkbox" if self.allow_multiple_selected else "radio",
             "empty_label": None if self.allow_multiple_selected else self.empty_label,
             "search_label": self.search_label,
+            "find_form": self.find_form,
+            "find_action": self.find_action,
             "chosen": chosen,
             "query": self.query or "",
             "matches": matches,
@@ -240,10 +251,18 @@ class PickerField(forms.ModelChoiceField):
 
 
 def use_picker(
-    field: forms.Field, *, url: str, search_label: Legend, empty_label: Legend | None = None
+    field: forms.Field,
+    *,
+    url: str,
+    search_label: Legend,
+    empty_label: Legend | None = None,
+    find_form: str | None = None,
+    find_action: str = "",
 ) -> None:
     """Give a model choice field that can search (a PickerField) a Picker instead of its list.
-    `search_label` names the search box: say what one may type."""
+    `search_label` names the search box: say what one may type. A filter (a GET form) names
+    the POST form its search belongs to, `find_form` (see `find_in`). A form sent to another
+    address than its page's gives that address, `find_action`, for a plain "Find"."""
     if not isinstance(field, PickerField):
         raise TypeError(f"{type(field).__name__} cannot search")
     multiple = isinstance(field, forms.ModelMultipleChoiceField)
@@ -251,6 +270,8 @@ def use_picker(
     picker.is_required = field.required
     picker.empty_label = empty_label
     picker.search_label = search_label
+    picker.find_form = find_form
+    picker.find_action = find_action
     picker.choices = field.choices
     field.widget = picker
 
@@ -266,9 +287,44 @@ def searched_in(form: forms.BaseForm, data: Any) -> None:
     pressed = data.get("find", "")
     for name, field in form.fields.items():
         if isinstance(field.widget, Picker):
-            typed = str(data.get(f"{name}_find", ""))[:QUERY_MAX]
-            if typed.strip() or pressed == name:
+            # The input's name, as the widget renders it: prefixed in a formset.
+            named = form.add_prefix(name)
+            typed = str(data.get(f"{named}_find", ""))[:QUERY_MAX]
+            if typed.strip() or pressed == named:
                 field.widget.query = typed
+
+
+# The POST form a filter's pickers search with (templates/widgets/_filter_find.html).
+FILTER_FIND = "filter-find"
+
+
+def find_in(form: forms.BaseForm, request: HttpRequest) -> None:
+    """A filter's picker after a plain "Find" (without JavaScript): its search box and button
+    belong to a small POST form of their own (FILTER_FIND), sent to the page's own address, so
+    what is typed goes in a body and never in the address with the filters, and the filters
+    stay those of the address. The page shows again, with the matches under the picker."""
+    if request.method == "POST":
+        searched_in(form, request.POST)
+
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpRequest)
+
+
+def require_safe_or_find(
+    view: Callable[Concatenate[R, P], HttpResponse],
+) -> Callable[Concatenate[R, P], HttpResponse]:
+    """A page with filters takes GET and HEAD, and a POST only as a filter's "Find" (see
+    `find_in`), which changes nothing; any other request is refused (405)."""
+
+    @wraps(view)
+    def wrapped(request: R, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        finding = request.method == "POST" and "find" in request.POST
+        if request.method not in ("GET", "HEAD") and not finding:
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 F = TypeVar("F", bound=forms.BaseForm)
@@ -291,6 +347,22 @@ def searched_form(form_class: Callable[..., F], data: QueryDict, **kwargs: Any) 
             form.initial[name] = []
     searched_in(form, data)
     return form
+
+
+FS = TypeVar("FS", bound=forms.BaseFormSet)
+
+
+def searched_formset(formset: FS, data: QueryDict) -> FS:
+    """A formset sent with a picker's "Find" (without JavaScript), to show again: bound to what
+    was sent, so every row stays as typed (rows added or marked for deletion included), but
+    left unchecked, so nothing is marked wrong before it is sent; the matches show under the
+    picker that searched. Unbound forms could not keep an added row. Only the formset's own
+    checks still run (how many rows): they are about the whole list, not about a row half typed."""
+    for form in formset.forms:
+        form._errors = ErrorDict()
+        form.cleaned_data = {}
+        searched_in(form, data)
+    return formset
 
 
 def matches_response(

@@ -121,6 +121,8 @@ EXPECTED: dict[str, Access] = {
     "allies:list": Access.STAFF,
     "allies:create": Access.COORDINATOR,
     "allies:pick": Access.STAFF,
+    "allies:pick_engagement": Access.COORDINATOR,
+    "incidents:pick": Access.COORDINATOR,
     "allies:map": Access.STAFF,
     "allies:directory": Access.STAFF,
     "allies:directory_card": Access.STAFF,

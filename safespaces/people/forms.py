@@ -136,8 +136,9 @@ def people_for_picking(*, keeping: QuerySet[Person] | None = None) -> QuerySet[P
     return Person.objects.filter(offered).only("id", "alias").order_by(Lower("alias"))
 
 
-class PersonChoiceField(forms.ModelChoiceField):
-    """Pick a person by alias, in any app's form. Never shows an identity field."""
+class PersonChoiceField(PickerField):
+    """Pick a person by alias, in any app's form. Never shows an identity field. Given a picker
+    (`use_picker`), found by alias."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", people_for_picking())
@@ -146,6 +147,9 @@ class PersonChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Person) -> str:
         return obj.alias
+
+    def matches(self, query: str) -> Matches:
+        return person_matches(self.offered(), query)
 
 
 class PersonMultipleChoiceField(PickerField, forms.ModelMultipleChoiceField):

@@ -70,8 +70,9 @@ class PlaceChoiceField(PickerField):
         return place_matches(self.offered(), query)
 
 
-class PlaceMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Pick several places (as ticks), labelled and sorted like PlaceChoiceField."""
+class PlaceMultipleChoiceField(PickerField, forms.ModelMultipleChoiceField):
+    """Pick several places (as ticks), labelled and sorted like PlaceChoiceField; given a
+    picker (`use_picker`), found by name or kind like it."""
 
     iterator = PlaceChoiceIterator
     widget = forms.CheckboxSelectMultiple
@@ -81,4 +82,7 @@ class PlaceMultipleChoiceField(forms.ModelMultipleChoiceField):
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: Place) -> str:
-        return f"{obj.name} ({obj.get_kind_display()})"
+        return place_label(obj.name, obj.kind)
+
+    def matches(self, query: str) -> Matches:
+        return place_matches(self.offered(), query)

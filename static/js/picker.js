@@ -28,7 +28,9 @@ async function search(picker, everything) {
     statusOf(picker, "");
     return;
   }
-  const form = picker.closest("form");
+  // The box's own form: in a filter (a GET form) the box belongs to a POST form of its own,
+  // which holds the token.
+  const form = box.form;
   const body = new FormData();
   body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
   body.append("name", picker.dataset.pickerName);

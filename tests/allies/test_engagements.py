@@ -332,7 +332,7 @@ def test_a_person_archived_since_they_were_linked_stays_linked(
     page = client.get(edit_url(engagement))
     client.post(edit_url(engagement), edit_data(engagement, outcome="helped"))
 
-    assert f'<option value="{person.pk}" selected>Heron</option>'.encode() in page.content
+    assert f'name="person" value="{person.pk}" checked>Heron</label>'.encode() in page.content
     saved = Engagement.objects.get(pk=engagement.pk)
     assert (saved.outcome, saved.person) == ("helped", person)
 

@@ -1,3 +1,6 @@
+import html
+import re
+
 import pytest
 from django.test import Client
 
@@ -50,14 +53,22 @@ def test_the_form_offers_every_other_active_actor_but_not_the_actor_itself(
     ally = ActorFactory(name="Harbour Shelter")
     other = AdversaryFactory(name="Blue Door Crew")
     archived = ActorFactory(name="Old Refuge", archived=True, in_directory=False)
+    sign_in(client, coordinator)
 
-    response = sign_in(client, coordinator).get(create_url(ally))
+    page = client.get(create_url(ally))
+    found = client.post(create_url(ally), {"kind": "alliance", "find": "target"})
+    picker = re.search(r'data-picker="([^"]+)"', page.content.decode())
+    assert picker is not None
+    searched = client.post(html.unescape(picker.group(1)), {"name": "target", "q": ""})
 
-    assert response.status_code == 200
-    assert f'value="{other.pk}"'.encode() in response.content
-    assert b"Blue Door Crew (Adversary)" in response.content
-    assert f'value="{ally.pk}"'.encode() not in response.content
-    assert f'value="{archived.pk}"'.encode() not in response.content
+    # The form lists no actor: "Find" shows them, and so does the picker's search.
+    assert page.status_code == found.status_code == searched.status_code == 200
+    assert b"Blue Door Crew" not in page.content and b'name="target_find"' in page.content
+    for response in (found, searched):
+        assert f'value="{other.pk}"'.encode() in response.content
+        assert b"Blue Door Crew (Adversary)" in response.content
+        assert f'value="{ally.pk}"'.encode() not in response.content
+        assert f'value="{archived.pk}"'.encode() not in response.content
 
 
 def test_an_actor_cannot_be_related_to_itself(client: Client, coordinator: User) -> None:

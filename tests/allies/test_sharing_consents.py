@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import date
 
 import time_machine
@@ -91,15 +93,25 @@ def test_an_adversary_is_never_offered_nor_accepted(client: Client, coordinator:
     person = PersonFactory()
     adversary = AdversaryFactory(name="Blue Door Crew")
     ally = ActorFactory(name="Harbour Shelter")
+    neutral = ActorFactory(name="Town Hall", stance="neutral", trust=None, in_directory=False)
     sign_in(client, coordinator)
 
     page = client.get(url(person))
+    found = client.post(url(person), {"given_on": "2026-03-02", "find": "ally"})
+    picker = re.search(r'data-picker="([^"]+)"', page.content.decode())
+    assert picker is not None
+    searched = client.post(html.unescape(picker.group(1)), {"name": "ally", "q": ""})
     response = client.post(url(person), {"ally": str(adversary.pk), "given_on": "2026-03-02"})
 
-    assert b"Harbour Shelter (Ally)" in page.content
-    assert b"Blue Door Crew" not in page.content
-    assert f'value="{ally.pk}"'.encode() in page.content
-    assert f'value="{adversary.pk}"'.encode() not in page.content
+    # The form lists no actor: "Find" shows those one may share with, as does the picker's search.
+    assert page.status_code == found.status_code == searched.status_code == 200
+    assert b"Harbour Shelter" not in page.content and b'name="ally_find"' in page.content
+    for offered in (found, searched):
+        assert b"Harbour Shelter (Ally)" in offered.content
+        assert f'value="{neutral.pk}"'.encode() in offered.content
+        assert b"Blue Door Crew" not in offered.content
+        assert f'value="{adversary.pk}"'.encode() not in offered.content
+    assert f'value="{ally.pk}"'.encode() in found.content
     assert b"Select a valid choice." in response.content
     assert not SharingConsent.objects.exists()
 

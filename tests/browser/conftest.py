@@ -283,6 +283,16 @@ def pia(app: App) -> Persona:
 
 
 @pytest.fixture(scope="session")
+def fay(app: App) -> Persona:
+    return app.personas["fay"]
+
+
+@pytest.fixture(scope="session")
+def finn(app: App) -> Persona:
+    return app.personas["finn"]
+
+
+@pytest.fixture(scope="session")
 def yara(app: App) -> Persona:
     return app.personas["yara"]
 

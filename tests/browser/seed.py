@@ -50,6 +50,10 @@ PERSONAS = [
     # Pia, staff: logs an incident from her phone, finding the place and who was affected by
     # typing, with JavaScript and without.
     PersonaSpec("pia", "Pia", "Staff", authenticator=True, backup_codes=False),
+    # Fay and Finn, staff: filter the incident list by a place found by typing, Fay with
+    # JavaScript and Finn without.
+    PersonaSpec("fay", "Fay", "Staff", authenticator=True, backup_codes=False),
+    PersonaSpec("finn", "Finn", "Staff", authenticator=True, backup_codes=False),
     # Yara, staff who does not take part in the station outreach: its safety plan is not hers.
     PersonaSpec("yara", "Yara", "Staff", authenticator=True, backup_codes=False),
     # Zoe, staff: starts a check-in from her phone before going out, and misses it.

@@ -1,6 +1,7 @@
 """The log form's pickers on a small phone: a place and who was affected, found by typing a few
 letters, with JavaScript (matches come as one types) and without (a "Find" that sends the form
-and brings it back with everything typed)."""
+and brings it back with everything typed); and the incident list's place filter, whose search
+never lands in an address."""
 
 import re
 
@@ -88,3 +89,39 @@ def test_without_javascript_find_brings_the_form_back_with_the_matches(
 
     expect(page).to_have_url(INCIDENT_PAGE)
     expect(page.get_by_role("main")).to_contain_text("Safe house")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_incident_lists_place_filter_finds_by_typing_and_keeps_it_out_of_the_address(
+    browser: Browser, app: App, fay: Persona, finn: Persona, javascript: bool
+) -> None:
+    context = browser.new_context(
+        base_url=app.url, locale="en", java_script_enabled=javascript, **SMALL_PHONE
+    )
+    page = context.new_page()
+    sign_in(page, fay if javascript else finn)
+    addresses: list[str] = []
+    page.on("request", lambda request: addresses.append(request.url))
+    page.goto("/incidents/")
+    page.get_by_text("Filter", exact=True).click()
+
+    search = page.get_by_label("Find a place: type part of its name, or its kind")
+    if javascript:
+        search.press_sequentially("outre")
+    else:
+        search.fill("outre")
+        page.get_by_role("group", name="Place").get_by_role("button", name="Find").click()
+    station = page.get_by_label("Station outreach (Outreach site)")
+    expect(station).to_be_visible()
+    expect(page.get_by_text("Safe house (Shelter)")).to_have_count(0)
+    station.check()
+    assert_no_sideways_scrolling(page)
+    page.screenshot(
+        path=SCREENSHOTS / f"incident-filter-picker-{'js' if javascript else 'no-js'}-360x640.png"
+    )
+    page.get_by_role("button", name="Show", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/incidents/\?(.*&)?place=[0-9a-f-]{36}"))
+    expect(page.get_by_label("Station outreach (Outreach site)")).to_be_checked()
+    # What was typed went in the body of a POST, never in an address.
+    assert addresses and not [url for url in addresses if "outre" in url.casefold()]

@@ -148,7 +148,7 @@ def test_bad_input_keeps_what_was_typed(client: Client, coordinator: User) -> No
 
     assert response.status_code == 200
     assert "trigger" in response.context["form"].errors
-    assert f'value="{incident.pk}" id="id_linked_incidents_0" checked'.encode() in response.content
+    assert f'name="linked_incidents" value="{incident.pk}" checked'.encode() in response.content
     assert not Assessment.objects.exists()
 
 

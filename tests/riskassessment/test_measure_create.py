@@ -1,3 +1,4 @@
+import html
 import re
 from typing import Any
 
@@ -100,26 +101,44 @@ def test_a_measure_may_be_added_before_any_assessment(client: Client, administra
     assert (measure.owner, measure.threat, measure.ally) == (None, None, None)
 
 
-def test_only_allies_are_offered_and_the_busy_ones_say_so(
-    client: Client, coordinator: User
-) -> None:
+def found(content: bytes, name: str) -> dict[str, str]:
+    """What a picker `name` shows, chosen or found: value to label."""
+    return dict(
+        re.findall(rf'name="{name}" value="([^"]*)"[^>]*>([^<]*)</label>', content.decode())
+    )
+
+
+def test_only_allies_are_found_and_the_busy_ones_say_so(client: Client, coordinator: User) -> None:
     quiet = ActorFactory(name="Harbour Shelter")
     busy = ActorFactory(name="Night Clinic")
     EngagementFactory.create_batch(4, actor=busy)
     adversary = AdversaryFactory()
     neutral = ActorFactory(stance="neutral", trust=None, in_directory=False)
     archived = ActorFactory(archived=True, in_directory=False)
+    situation = RiskSituationFactory()
+    sign_in(client, coordinator)
 
-    response = sign_in(client, coordinator).get(url(RiskSituationFactory()))
+    page = client.get(url(situation))
+    sent = client.post(url(situation), form_data(find="ally"))
+    picker = re.search(r'data-picker="([^"]+)"', page.content.decode())
+    assert picker is not None
+    searched = client.post(html.unescape(picker.group(1)), {"name": "ally", "q": ""})
 
-    offered = options(response.content, "ally")
-    assert offered == {
+    # The form lists no actor: "Find" shows the allies, as does the picker's search.
+    assert page.status_code == sent.status_code == searched.status_code == 200
+    assert found(page.content, "ally") == {"": "No ally"}
+    assert found(sent.content, "ally") == {
         "": "No ally",
         str(quiet.pk): "Harbour Shelter",
         str(busy.pk): "Night Clinic (asked often lately)",
     }
-    assert str(adversary.pk) not in offered and str(neutral.pk) not in offered
-    assert str(archived.pk) not in offered
+    assert found(searched.content, "ally") == {
+        str(quiet.pk): "Harbour Shelter",
+        str(busy.pk): "Night Clinic (asked often lately)",
+    }
+    for response in (page, sent, searched):
+        for other in (adversary, neutral, archived):
+            assert str(other.pk) not in response.content.decode()
 
 
 def test_an_adversary_cannot_be_named_as_the_ally(client: Client, coordinator: User) -> None:

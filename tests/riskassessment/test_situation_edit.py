@@ -250,19 +250,28 @@ def test_the_incident_picker_says_what_happened_and_the_look_names_each_incident
         occurred_on=timezone.localdate() - timedelta(days=400), summary="Stolen bicycle"
     )
     situation = RiskSituationFactory(incidents=[linked, hidden])
+    sign_in(client, coordinator)
 
-    response = sign_in(client, coordinator).get(url(situation))
+    response = client.get(url(situation))
+    sent = form_as_sent(response.content)
+    found = client.post(url(situation), {**sent, "find": ["incidents"]})
 
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert f'<span class="suggestion-reference">{offered.reference}</span>' in page
-    assert "Messages from an unknown number" in page and "Car at the gate" in page
-    assert "Call to her sister" not in page and "Stolen bicycle" not in page
-    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
-    assert event.object_id == str(situation.pk)
-    shown = set(event.shown)
-    assert {f"incidents.incident:{i.pk}" for i in (offered, linked)} <= shown
-    assert not {f"incidents.incident:{i.pk}" for i in (hidden, too_old)} & shown
+    # The form shows what is linked; "Find" the other incidents one may link, never listed.
+    assert response.status_code == found.status_code == 200
+    page, search = response.content.decode(), found.content.decode()
+    assert f'<span class="suggestion-reference">{linked.reference}</span>' in page
+    assert "Car at the gate" in page and "Messages from an unknown number" not in page
+    assert f'<span class="suggestion-reference">{offered.reference}</span>' in search
+    assert "Messages from an unknown number" in search and "Car at the gate" in search
+    for shown_page in (page, search):
+        assert "Call to her sister" not in shown_page and "Stolen bicycle" not in shown_page
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).order_by("seq")
+    assert [event.object_id for event in events] == [str(situation.pk)] * 2
+    assert {f"incidents.incident:{linked.pk}"} <= set(events[0].shown)
+    assert f"incidents.incident:{offered.pk}" not in events[0].shown
+    assert {f"incidents.incident:{i.pk}" for i in (offered, linked)} <= set(events[1].shown)
+    for event in events:
+        assert not {f"incidents.incident:{i.pk}" for i in (hidden, too_old)} & set(event.shown)
 
 
 def test_the_form_makes_as_many_queries_for_80_incidents_as_for_3(
@@ -279,4 +288,5 @@ def test_the_form_makes_as_many_queries_for_80_incidents_as_for_3(
         response = client.get(url(situation))
 
     assert len(many) == len(few)
-    assert response.content.count(b'name="incidents"') == 80
+    # The two linked: the other incidents are found by typing, never listed.
+    assert response.content.count(b'name="incidents" value=') == 2
