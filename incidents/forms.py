@@ -372,9 +372,7 @@ class EntryForm(forms.ModelForm):
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("engagement") and cleaned.get("kind") != EntryKind.ALLY_CONTACTED:
-            self.add_error(
-                "engagement", _("Link a contact only to an “Ally contacted” entry.")
-            )
+            self.add_error("engagement", _("Link a contact only to an “Ally contacted” entry."))
         return cleaned
 
 

@@ -103,9 +103,7 @@ def incident_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     draft = draft_of(user=request.user, form=services.LOG_FORM)
     if request.method == "POST" and "save_draft" in request.POST:
         draft_save(user=request.user, form=services.LOG_FORM, data=request.POST)
-        messages.success(
-            request, _("Your draft is saved. Open “Log an incident” to finish it.")
-        )
+        messages.success(request, _("Your draft is saved. Open “Log an incident” to finish it."))
         return redirect("home")
     if request.method == "POST" and "find" in request.POST:
         form = searched_form(IncidentForm, request.POST, user=request.user)

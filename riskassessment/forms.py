@@ -386,8 +386,7 @@ class ThreatForm(KeepsHiddenIncidents, ItemForm):
             "likelihood": _("1: very unlikely. 5: almost certain."),
             "impact": _("1: little harm. 5: a life or the organization at stake."),
             "residual_likelihood": _(
-                "Once the planned measures are in place. "
-                "Leave as “-” to keep the rating above."
+                "Once the planned measures are in place. Leave as “-” to keep the rating above."
             ),
         }
 
