@@ -248,11 +248,41 @@ def test_it_backs_up_the_database_it_migrated(installed: Installed, prepared: Pr
     assert len(list((installed.run / "backups").glob("*.tar.gz"))) == 1
 
 
-def test_the_worker_command_is_there(installed: Installed) -> None:
-    worker = installed.safespaces("worker", "--help")
+def test_its_deployment_checks_pass_with_the_environment_over_the_env_file(
+    installed: Installed,
+) -> None:
+    # The env file turns the HTTPS redirect off for the plain-HTTP server below; the environment
+    # wins over it, as a service's own variables do.
+    result = subprocess.run(
+        [installed.venv / "bin" / "safespaces", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=installed.run,
+        env=installed.env | {"SECURE_SSL_REDIRECT": "true", "ALLOWED_HOSTS": "example.org"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
-    assert worker.returncode == 0, worker.stderr
-    assert "--worker-id" in worker.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_worker_runs_what_is_due_and_beats_its_heartbeat(
+    installed: Installed, prepared: Prepared
+) -> None:
+    assert prepared.migrated.returncode == 0
+
+    worker = installed.safespaces(
+        "worker", "--batch", "--interval=0", "--no-startup-delay", "--worker-id=package"
+    )
+    beats = installed.safespaces(
+        "shell",
+        "-c",
+        "from safespaces.worker.models import Heartbeat as H; print(H.objects.count())",
+    )
+
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    assert beats.returncode == 0, beats.stderr
+    assert beats.stdout.split()[-1] == "1"
 
 
 def test_gunicorn_accepts_the_configuration(installed: Installed) -> None:
