@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 N ?= 2000
 REQUESTS ?= 20
 
-.PHONY: help run test test-browser lint typecheck check-deploy bench install env messages migrate seed keys clean
+.PHONY: help run test test-browser test-package lint typecheck check-deploy bench install env messages migrate seed keys clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,7 +64,7 @@ browser:
 	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for Postgres)
-	$(PY) -m pytest -m "not browser" --create-db --numprocesses=auto
+	$(PY) -m pytest -m "not browser and not package" --create-db --numprocesses=auto
 	@# The browser tests serve the app from a SQLite database of their own, whatever DATABASE_URL
 	@# says: on Postgres they would only repeat themselves.
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
@@ -73,6 +73,12 @@ test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for P
 
 test-browser: env browser ## Run only the browser tests (Debian's chromium)
 	$(PY) -m pytest -m browser
+
+# Builds the wheel (pip fetches setuptools for the build once), installs it into a fresh virtual
+# environment in a temporary folder and runs it from there: SAFESPACES_PACKAGE_FULL=1 also
+# installs its dependencies from the package index.
+test-package: install ## Build the wheel, install it outside the checkout, migrate and serve from it
+	$(PY) -m pytest -m package
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,8 @@ set; `make run` writes a local `.env` with DEBUG on and fresh keys. Production d
 environment values: see `.env.example` and docs/operations.md.
 """
 
+import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,12 +18,28 @@ from safespaces.configuration import Configuration
 from safespaces.crypto.keys import key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# templates/, static/ and locale/ sit at the root of a checkout; a built package carries them in
+# safespaces/bundled/ (setup.py). Installed, BASE_DIR is site-packages: nothing is written there,
+# and no file is read from it.
+BUNDLED = Path(__file__).resolve().parent / "bundled"
+INSTALLED = BUNDLED.is_dir()
+PROJECT_FILES = BUNDLED if INSTALLED else BASE_DIR
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The environment first; then the file SAFESPACES_ENV_FILE names, or a checkout's own .env
+# (`make run` writes it). An installed package reads no file unless one is named: which
+# configuration a command gets must not depend on the folder it was started in.
+ENV_FILE = os.environ.get("SAFESPACES_ENV_FILE", "")
 # Typed values, each checked as it is read; every problem is reported at the end of this file,
 # all at once, naming its variable (safespaces.configuration).
 config = Configuration(env)
+if ENV_FILE and not Path(ENV_FILE).is_file():
+    config.problems.append(
+        "SAFESPACES_ENV_FILE names a file that does not exist or cannot be read. "
+        "Name the configuration file (such as /etc/safespaces/env), or unset it."
+    )
+elif ENV_FILE or not INSTALLED:
+    environ.Env.read_env(Path(ENV_FILE) if ENV_FILE else BASE_DIR / ".env", overwrite=False)
 
 DEBUG = config.boolean("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -122,7 +140,7 @@ WSGI_APPLICATION = "safespaces.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PROJECT_FILES / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -142,7 +160,9 @@ TEMPLATES = [
 # Unset, development uses db.sqlite3 in the project folder; production refuses to start.
 DATABASES = {
     "default": config.database(
-        "DATABASE_URL", debug=DEBUG, development_file=BASE_DIR / "db.sqlite3"
+        "DATABASE_URL",
+        debug=DEBUG,
+        development_file=(Path.cwd() if INSTALLED else BASE_DIR) / "db.sqlite3",
     )
 }
 # Every request runs in one transaction, so an audit event and the action it records commit or
@@ -389,14 +409,28 @@ LANGUAGES = [
     (code, LANGUAGE_NAMES.get(code, code))
     for code in env.list("LANGUAGES", default=list(LANGUAGE_NAMES))
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [PROJECT_FILES / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# What collectstatic writes and the app serves. Installed, the collected files belong to the
+# installed release, so they default to a folder of its virtual environment: a new environment
+# per release collects its own, and going back to the previous one finds its files as they were.
+STATIC_ROOT = Path(
+    env.str("STATIC_ROOT", default="")
+    or (Path(sys.prefix) / "staticfiles" if INSTALLED else BASE_DIR / "staticfiles")
+)
+STATICFILES_DIRS = [PROJECT_FILES / "static"]
+# env.str, not env.path: an empty ATTACHMENTS_DIR= must mean the default, not the cwd. Installed
+# there is no default: attachments are data, and must outlive the environment of one release.
+ATTACHMENTS_DIR = Path(env.str("ATTACHMENTS_DIR", default="") or BASE_DIR / "attachments")
+if INSTALLED and not env.str("ATTACHMENTS_DIR", default=""):
+    config.problems.append(
+        "ATTACHMENTS_DIR is not set. Set it to a folder for the encrypted attachments that "
+        "outlives upgrades, such as /var/lib/safespaces/attachments."
+    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Production serves hashed, compressed copies made by collectstatic; development serves the
@@ -414,8 +448,7 @@ STORAGES = {
     "attachments": {
         "BACKEND": "safespaces.files.PrivateFileSystemStorage",
         "OPTIONS": {
-            # env.str, not env.path: an empty ATTACHMENTS_DIR= must mean the default, not the cwd.
-            "location": Path(env.str("ATTACHMENTS_DIR", default="") or BASE_DIR / "attachments"),
+            "location": ATTACHMENTS_DIR,
             "file_permissions_mode": 0o600,
             "directory_permissions_mode": 0o700,
         },

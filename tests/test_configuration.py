@@ -171,3 +171,33 @@ def test_a_database_url_that_is_not_an_address_stops_it_without_a_key_error() ->
     assert result.returncode != 0
     assert "- DATABASE_URL is not a database address SafeSpaces can use." in result.stderr
     assert "KeyError" not in result.stderr
+
+
+def test_the_file_safespaces_env_file_names_is_read(tmp_path: Path) -> None:
+    env_file = tmp_path / "env"
+    env_file.write_text("SECURE_COOKIES=false\n")
+
+    result = start_django(SAFESPACES_ENV_FILE=str(env_file))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["session", "False"]
+
+
+def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / "env"
+    env_file.write_text("SECURE_COOKIES=false\n")
+
+    result = start_django(SAFESPACES_ENV_FILE=str(env_file), SECURE_COOKIES="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["__Host-session", "True"]
+
+
+def test_an_env_file_that_is_not_there_is_named_instead_of_ignored(tmp_path: Path) -> None:
+    result = start_django(SAFESPACES_ENV_FILE=str(tmp_path / "missing"))
+
+    assert result.returncode != 0
+    assert "- SAFESPACES_ENV_FILE names a file that does not exist or cannot be read." in (
+        result.stderr
+    )
+    assert "missing" not in result.stderr.split("SafeSpaces cannot start:")[1]
