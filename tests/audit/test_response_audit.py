@@ -26,7 +26,7 @@ from safespaces.audit.disclosure import record_name
 from safespaces.audit.middleware import ResponseAuditMiddleware
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.selectors import audit_events_filtered
-from safespaces.audit.services import audit_chain_verify, audit_record, audit_view
+from safespaces.audit.services import audit_chain_verify, audit_record, audit_seal, audit_view
 from safespaces.crypto.fields import EncryptedJSONField, encrypted_fields
 from tests.conftest import sign_in
 from tests.factories import (
@@ -267,9 +267,11 @@ def test_the_audit_log_finds_a_record_among_those_a_page_showed(staff: User) -> 
 
 
 def test_the_records_shown_are_part_of_the_chain(staff: User) -> None:
-    event = audit_record(
+    recorded = audit_record(
         action=AuditEvent.Action.LIST, actor=staff, shown=[f"places.place:{uuid.uuid4()}"]
     )
+    audit_seal()
+    event = AuditEvent.objects.get(pk=recorded.pk)
     plain = {k: getattr(event, k) for k in ("seq", "at", "action", "object_type", "object_id")}
     plain |= {"actor_id": event.actor_id, "fields": [], "prev_mac": event.prev_mac}
 
