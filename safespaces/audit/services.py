@@ -122,7 +122,10 @@ def _seal_soon() -> None:
     """
     if connection.vendor == "sqlite":
         audit_seal()
-    else:
+    elif not any(entry[1] is _seal_after_commit for entry in connection.run_on_commit):
+        # Once per transaction, however many events it appends (a seed writes thousands): one
+        # sealer seals them all. Callbacks of a savepoint rolled back are dropped with it, so a
+        # later event in the same transaction registers it again.
         transaction.on_commit(_seal_after_commit)
 
 

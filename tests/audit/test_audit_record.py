@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from safespaces.accounts.models import User
+from safespaces.audit import services
 from safespaces.audit.models import GENESIS_MAC, AuditEvent
 from safespaces.audit.services import ChainCheck, audit_chain_verify, audit_record, audit_seal
 
@@ -169,3 +170,32 @@ def test_sealing_with_nothing_pending_writes_nothing(administrator: User) -> Non
 
     assert not any(query["sql"].startswith("UPDATE") for query in queries.captured_queries)
     assert AuditEvent.objects.get().seq == 1
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite seals in the transaction")
+def test_a_transaction_that_appends_many_events_is_sealed_once_after_commit(
+    administrator: User,
+) -> None:
+    def sealers() -> int:
+        return sum(entry[1] is services._seal_after_commit for entry in connection.run_on_commit)
+
+    with transaction.atomic():
+        for _ in range(3):
+            audit_record(action=AuditEvent.Action.LIST, actor=administrator)
+        assert sealers() == 1
+        with pytest.raises(RuntimeError), transaction.atomic():
+            raise RuntimeError("a refused save rolls back its savepoint")
+        assert sealers() == 1
+
+
+def test_sealing_after_commit_never_fails_the_request(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(**kwargs: object) -> int:
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(services, "audit_seal", broken)
+
+    services._seal_after_commit()  # returns: the event has committed, the answer stands
+
+    assert "Sealing the audit trail failed" in caplog.text
