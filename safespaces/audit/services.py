@@ -153,7 +153,8 @@ def audit_seal(*, batch: int = SEAL_BATCH) -> int:
             if not _sealer_lock(wait=False):
                 return sealed
             head = _head()
-            key = current_audit_key() if head is None else _continuing_key(head, audit_keys()[:1])
+            current = current_audit_key()
+            key = current if head is None else _continuing_key(head, [current])
             if key is None:
                 _alert(KEY_MISMATCH)
                 raise AuditKeyMismatch(KEY_MISMATCH)
