@@ -37,7 +37,6 @@ from riskassessment.scoring import Ratings, index_level, overall_level, threat_l
 from safespaces import demo
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
-from safespaces.audit.services import audit_chain_lock
 from safespaces.people.models import Person
 from safespaces.places.models import Place, PlaceKind
 
@@ -125,7 +124,6 @@ def personas_seed() -> dict[str, User]:
         TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, key=TOTP_KEY)
         users[row.username] = user
     with transaction.atomic():
-        audit_chain_lock()
         cast = demo.Cast(stand_in=users[demo.COORDINATOR])
         demo.people_and_places_seed(by=cast[demo.ADMINISTRATOR])
         demo.apps_seed(cast[demo.COORDINATOR])

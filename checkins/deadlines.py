@@ -18,7 +18,7 @@ from django_tasks import task
 from checkins.alerts import escalated_tell, missed_tell
 from checkins.models import CheckIn, CheckInEntry
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_chain_lock, audit_record
+from safespaces.audit.services import audit_record
 
 # Nobody acknowledged the watchers' alert in this time: everyone who can help is told.
 ESCALATE_AFTER = timedelta(minutes=10)
@@ -42,7 +42,6 @@ def escalation_schedule(check_in: CheckIn) -> None:
 def check_in_lapse(check_in_id: str, due_at: str) -> None:
     now = timezone.now()
     with transaction.atomic():
-        audit_chain_lock()  # before the row's lock: one lock order with the app's requests
         raised = CheckIn.objects.filter(
             pk=check_in_id, status=CheckIn.Status.ACTIVE, due_at=datetime.fromisoformat(due_at)
         ).update(
@@ -70,7 +69,6 @@ def check_in_lapse(check_in_id: str, due_at: str) -> None:
 def check_in_escalate(check_in_id: str) -> None:
     now = timezone.now()
     with transaction.atomic():
-        audit_chain_lock()  # before the row's lock: one lock order with the app's requests
         raised = CheckIn.objects.filter(
             pk=check_in_id,
             status=CheckIn.Status.ALARM,

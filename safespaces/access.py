@@ -9,14 +9,11 @@ A view of one object (a URL with a `code`) also names the helper that finds it f
 before their role is checked, so no answer tells them it exists.
 """
 
-import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeGuard, TypeVar, cast
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -24,7 +21,7 @@ from django.utils.decorators import method_decorator
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_chain_lock, audit_record
+from safespaces.audit.services import audit_record
 
 
 class Access(StrEnum):
@@ -59,53 +56,10 @@ def signed_in(request: HttpRequest) -> TypeGuard[AuthenticatedHttpRequest]:
     return request.user.is_authenticated
 
 
-# Methods that ask for nothing to be changed (as CSRF protection counts them); any other method
-# may write. Every request runs in one transaction (ATOMIC_REQUESTS).
-#
-# The lock order (see audit_chain_lock): the chain's lock comes before any row this transaction
-# locks or writes. Unsafe requests of signed-in people take it first thing. Safe requests do not,
-# and some of them do write before or without an event: the enrolment page replaces the session's
-# pending authenticator (authenticator_enrolment_start), the incident form drops the user's expired
-# draft (draft_of), and quick exit deletes the session's row (session_end). None of them can
-# deadlock: quick exit appends its event before it deletes anything, and the other two append
-# nothing in that transaction (what a page showed is recorded by ResponseAuditMiddleware after the
-# view's transaction has committed), so they never wait for the chain while holding a row; a
-# writer that holds the chain and needs their row only waits for them to commit. A safe request
-# that writes a row and then appends an event in the same transaction must call
-# audit_chain_lock() before the write.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-
-# A statement that writes rows (INSERT, UPDATE, DELETE) or locks them (select_for_update).
-_WRITES_OR_LOCKS = re.compile(
-    r"^\s*(INSERT|UPDATE|DELETE)\b|\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b",
-    re.IGNORECASE,
-)
-
-
-@contextmanager
-def chain_locked_before_first_write() -> Iterator[None]:
-    """Take the chain's lock just before the first statement that writes or locks a row.
-
-    For unsafe requests to PUBLIC views, which anyone can send: the sign-in's password check and
-    the check of a set-up code read only, so they run before the app-wide lock and a flood of
-    sign-ins cannot hold up everyone's writes. What these views write comes after the lock all
-    the same, so the lock order holds: the throttle's rows, which django-axes writes once a
-    password has failed and which a signed-in password confirmation writes under the lock too;
-    the set-up link's row, which an administrator issuing a new link updates under the lock; the
-    draft the quick exit keeps before it ends the session, which the form's own view writes
-    under the lock.
-    """
-    taken = False
-
-    def lock_first(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
-        nonlocal taken
-        if not taken and _WRITES_OR_LOCKS.search(sql):
-            taken = True  # first: the lock's own statement passes through here too
-            audit_chain_lock()
-        return execute(sql, *args)
-
-    with connection.execute_wrapper(lock_first):
-        yield
+# Every request runs in one transaction (ATOMIC_REQUESTS), and none takes an app-wide lock: an
+# audit event is inserted under no lock and sealed into the chain after commit
+# (safespaces.audit.services.audit_seal), so audited writes wait only for the rows they
+# themselves touch, and the trail adds no lock to order against theirs.
 
 
 def forbidden(request: HttpRequest) -> HttpResponse:
@@ -140,22 +94,9 @@ def access(rule: Access, *, of: Helper | None = None) -> Callable[[V], V]:
 
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method in SAFE_METHODS:
-                return allowed(request, *args, **kwargs)
-            if rule is Access.PUBLIC:
-                with chain_locked_before_first_write():
-                    return allowed(request, *args, **kwargs)
-            # Before the view locks or writes any row, so audited writes cannot deadlock (see
-            # audit_chain_lock). Only signed-in people get here, and what a view does before its
-            # first row lock is cheap: second-factor codes are checked under the device's lock.
-            audit_chain_lock()
-            return allowed(request, *args, **kwargs)
-
-        def allowed(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if of is not None:
                 # A plain read, before the role check: an outsider's answer must not depend
-                # on their role. Middleware has let only signed-in people this far; for unsafe
-                # requests the chain's lock is already taken.
+                # on their role. Middleware has let only signed-in people this far.
                 found = of(cast(AuthenticatedHttpRequest, request), kwargs.pop("code"))
                 args = (found, *args)
             role = ROLE_FOR_RULE.get(rule)

@@ -1,5 +1,4 @@
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -8,11 +7,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from safespaces.access import SAFE_METHODS
 from safespaces.accounts.roles import Role, has_role
 from safespaces.accounts.services import session_end
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_chain_lock, audit_record
+from safespaces.audit.services import audit_record
 from safespaces.branding import neutral_name
 
 ViewT = TypeVar("ViewT", bound=Callable[..., HttpResponseBase])
@@ -38,19 +36,6 @@ class SafeSpacesAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and user.is_verified() and has_role(user, Role.ADMINISTRATOR))
-
-    def admin_view(self, view: ViewT, cacheable: bool = False) -> ViewT:
-        """Every admin page; saves take the audit chain's lock before any row, as in `access`."""
-
-        @wraps(view)
-        def chain_locked_first(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if request.method not in SAFE_METHODS:
-                audit_chain_lock()
-            return view(request, *args, **kwargs)
-
-        # The stubs promise the view's own type back, which no wrapper (Django's included) is:
-        # it is a new function that takes the same arguments.
-        return super().admin_view(chain_locked_first, cacheable)  # type: ignore[return-value]
 
     # The stubs say these return a TemplateResponse; Django's own versions redirect too.
     def password_change(  # type: ignore[override]

@@ -172,7 +172,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at the
-            # start of a transaction so two requests never fork the audit chain.
+            # start of a transaction, so a writer never fails halfway on a lock another holds, and
+            # the audit sealer can seal in the writer's own transaction (audit_seal).
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

@@ -22,7 +22,7 @@ RECENT_ACTIVITY = 10
 @access(Access.SIGNED_IN)
 @require_safe
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    recent = AuditEvent.objects.filter(actor=request.user).order_by("-seq")[:RECENT_ACTIVITY]
+    recent = AuditEvent.objects.filter(actor=request.user).order_by("-id")[:RECENT_ACTIVITY]
     context = {
         "recent": recent,
         "has_authenticator": has_confirmed_authenticator(request.user),

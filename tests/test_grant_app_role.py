@@ -1,5 +1,6 @@
 """grant_app_role: the app's database role writes the app's tables, but may only read and append
-to the audit trail, and cannot switch off the triggers that guard it (Postgres).
+to the audit trail and seal what it appended, and cannot switch off the triggers that guard it
+(Postgres).
 
 The test makes a database and two roles of its own: an owner that runs migrate and an app role
 that the app would connect as. It drops them again at the end.
@@ -27,7 +28,10 @@ REFUSED = [
     "UPDATE audit_auditevent SET action = 'logout'",
     "DELETE FROM audit_auditevent",
     "TRUNCATE audit_auditevent",
-    "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_update_delete",
+    "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_only_sealing",
+    # The sealer's columns only: every other one of a row stays as it was written.
+    "UPDATE audit_auditevent SET object_id = 'x'",
+    "UPDATE audit_auditevent SET at = now(), seq = NULL, mac = '', prev_mac = ''",
     "ALTER TABLE audit_auditevent DISABLE TRIGGER USER",
     "DROP TRIGGER audit_no_truncate ON audit_auditevent",
     "CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql "
@@ -148,13 +152,14 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
                 cursor.execute(statement)
             app.rollback()
         with app.cursor() as cursor:
-            cursor.execute("SELECT count(*), min(action) FROM audit_auditevent")
-            assert cursor.fetchone() == (1, "create")
+            # Sealed by the app role itself, right after its commit.
+            cursor.execute("SELECT count(*), min(action), min(seq) FROM audit_auditevent")
+            assert cursor.fetchone() == (1, "create", 1)
             cursor.execute(
                 "SELECT task_path, status FROM django_tasks_database_dbtaskresult ORDER BY 1"
             )
             assert cursor.fetchall() == [
-                *[("safespaces.worker.tasks.recurring_run", "READY")] * 4,
+                *[("safespaces.worker.tasks.recurring_run", "READY")] * 5,
                 ("tests.worker.tasks.count_a_run", "SUCCESSFUL"),
             ]
             cursor.execute("SELECT name FROM worker_recurringtask ORDER BY 1")
@@ -162,6 +167,7 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
                 ("incidents.tasks.attachment_orphans_sweep",),
                 ("riskassessment.alerts.measures_overdue_digest",),
                 ("riskassessment.alerts.situations_due_digest",),
+                ("safespaces.audit.tasks.audit_seal_pending",),
                 ("safespaces.worker.tasks.task_results_prune",),
             ]
             cursor.execute("SELECT worker_id FROM worker_heartbeat")

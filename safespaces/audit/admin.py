@@ -8,7 +8,7 @@ from safespaces.audit.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is append-only, and only the app writes it."""
 
-    list_display = ["seq", "at", "actor", "action", "object_type", "object_id"]
+    list_display = ["id", "seq", "at", "actor", "action", "object_type", "object_id"]
     list_filter = ["action"]
     list_select_related = ["actor"]
 

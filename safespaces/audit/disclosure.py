@@ -65,7 +65,7 @@ def note_written(event: AuditEvent) -> None:
     names = {name_of(text) for text in event.shown or []}
     if event.object_id:
         names.add((event.object_type, event.object_id))
-    disclosure.written[event.seq] = names
+    disclosure.written[event.pk] = names
 
 
 def _named(disclosure: Disclosure) -> set[Name]:
@@ -73,8 +73,8 @@ def _named(disclosure: Disclosure) -> set[Name]:
     savepoint (a refused save) names nothing."""
     if not disclosure.written:
         return set()
-    standing = AuditEvent.objects.filter(seq__in=disclosure.written).values_list("seq", flat=True)
-    return {name for seq in standing for name in disclosure.written[seq]}
+    standing = AuditEvent.objects.filter(pk__in=disclosure.written).values_list("pk", flat=True)
+    return {name for pk in standing for name in disclosure.written[pk]}
 
 
 def opened_names() -> set[Name]:

@@ -8,9 +8,12 @@ GENESIS_MAC = "0" * 64
 class AuditEvent(models.Model):
     """One thing that happened: who, when, what, to which object. Never a value or a name.
 
-    Rows are only ever inserted (a database trigger refuses UPDATE, DELETE and TRUNCATE) and each
-    carries an HMAC over its content and the previous row's MAC, so `audit_verify` finds any
-    row that was altered, removed or slipped in.
+    A request only inserts its event, with no chain fields and no lock, so requests never wait on
+    each other; its arrival order is `id`. The sealer (`audit_seal`, right after each commit and
+    on the worker's schedule) then gives each pending row its place in the chain: `seq`, the
+    previous row's MAC and an HMAC over its content and that MAC, so `audit_verify` finds any
+    sealed row that was altered, removed or slipped in. Database triggers refuse DELETE, TRUNCATE
+    and every UPDATE but that one sealing update of a pending row.
     """
 
     class Action(models.TextChoices):
@@ -46,7 +49,8 @@ class AuditEvent(models.Model):
         AUDIT_KEY_ROTATION = "audit_key_rotation", _("Audit key rotated")
         ERASURE = "erasure", _("Erased")
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    # The row's place in the MAC chain; null until the row is sealed.
+    seq = models.PositiveBigIntegerField(unique=True, null=True, blank=True, editable=False)
     at = models.DateTimeField(editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -64,17 +68,32 @@ class AuditEvent(models.Model):
     # Other records the response showed, as "label:id"; null when none. Nullable without a
     # default so adding it alters the append-only table without rewriting its rows.
     shown = models.JSONField(null=True, blank=True, editable=False)
-    prev_mac = models.CharField(max_length=64, editable=False)
-    mac = models.CharField(max_length=64, editable=False)
+    # Both empty until the row is sealed.
+    prev_mac = models.CharField(max_length=64, blank=True, editable=False)
+    mac = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
-        ordering = ["-seq"]
+        # Arrival order: pending rows have no `seq` yet, and screens show them too.
+        ordering = ["-id"]
         indexes = [
-            models.Index(fields=["actor", "-seq"]),
+            models.Index(fields=["actor", "-id"], name="audit_actor_newest_idx"),
             models.Index(fields=["object_type", "object_id"]),
-            models.Index(fields=["action", "-seq"]),
+            models.Index(fields=["action", "-id"], name="audit_action_newest_idx"),
             models.Index(fields=["at"]),
+            # The sealer's queue: small, whatever the size of the trail.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_pending_idx"
+            ),
+        ]
+        constraints = [
+            # Sealed means all three chain fields, pending none: the sealer and the triggers
+            # tell the two apart by them.
+            models.CheckConstraint(
+                condition=models.Q(seq__isnull=True, prev_mac="", mac="")
+                | (models.Q(seq__isnull=False) & ~models.Q(prev_mac="") & ~models.Q(mac="")),
+                name="audit_sealed_whole_or_pending",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"audit event {self.seq}"
+        return f"audit event {self.pk}"

@@ -8,7 +8,7 @@ from safespaces.audit.models import AuditEvent
 
 
 def audit_events_filtered(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.select_related("actor").order_by("-seq")
+    events = AuditEvent.objects.select_related("actor").order_by("-id")
     if filters.get("actor"):
         events = events.filter(actor=filters["actor"])
     if filters.get("action"):

@@ -21,35 +21,29 @@ RECORD_NAME = re.compile(r"^[a-z_][a-z0-9_.]*:[A-Za-z0-9-]+$")
 
 logger = logging.getLogger(__name__)
 
-# Any constant shared by all app servers: the advisory lock that serialises chain appends.
-_CHAIN_LOCK_ID = 0x5AFE_A0D1
+# Any constant shared by all app servers: the advisory lock that lets one sealer run at a time.
+_SEALER_LOCK_ID = 0x5AFE_A0D1
+# Rows sealed per transaction: one UPDATE and a few milliseconds of HMACs, so the sealer's lock
+# and its row locks are short, and a backlog is worked through in steps.
+SEAL_BATCH = 500
 
 
-def _lock_chain() -> None:
-    """Serialise appends so two transactions never link to the same previous row.
+def _sealer_lock(*, wait: bool) -> bool:
+    """Take the sealer's lock for this transaction; without `wait`, only if it is free.
 
+    Only sealers take it, never a request's own transaction, so no request waits for it.
     Postgres: a transaction-scoped advisory lock. SQLite: transactions start IMMEDIATE (see
     settings), which already holds the single write lock.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
-
-
-def audit_chain_lock() -> None:
-    """Take the chain's lock now, before this transaction locks or writes any row.
-
-    `audit_record` takes the lock when it appends, which is after the action's own writes. Two
-    transactions could then each hold what the other waits for (one the lock, the other a row
-    it has updated or referenced by a foreign key), and Postgres would kill one of them: a lost
-    write. Taking the lock first in every transaction that writes and audits gives one lock
-    order, which cannot deadlock. The lock is re-entrant: `audit_record` takes it again at no
-    cost but a round trip. `access` takes it first thing for unsafe requests of signed-in people
-    and, for PUBLIC views, just before their first write (`chain_locked_before_first_write`); the
-    admin site takes it for unsafe requests; code that writes outside a request (commands, the
-    shell) calls it at the start of its transaction.
-    """
-    _lock_chain()
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEALER_LOCK_ID])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_SEALER_LOCK_ID])
+        row = cursor.fetchone()
+        return bool(row and row[0])
 
 
 def audit_record(
@@ -63,6 +57,10 @@ def audit_record(
     shown: Iterable[str] = (),
 ) -> AuditEvent:
     """Append one event in the caller's transaction; if it cannot be written, the caller fails.
+
+    The event is inserted with its content only, under no lock: its place in the chain is given
+    by `audit_seal` once the caller has committed (see `_seal_soon`), so concurrent requests
+    never wait on each other for the trail.
 
     `target` names the object by model label and public code (or primary key); `fields` are the
     names of changed fields; `shown` names other records a response showed ("label:id"). Never
@@ -80,16 +78,14 @@ def audit_record(
         raise ValueError("audit_record takes record names (label:id), never values")
     signed_in = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
-        _lock_chain()
-        last = _head()
-        # A row MACed under a wrong key could never verify, and nobody can remove it: check the
-        # key against the row it would link to (one row, one HMAC) and refuse instead.
-        problem = _head_problem(last)
+        # A row that could never be sealed under this AUDIT_KEY would sit in the trail unlinked,
+        # and nobody can remove it: check the key against the sealed head (a read, one HMAC) and
+        # refuse the action instead, as before any event is written.
+        problem = _head_problem(_head())
         if problem is not None:
             _alert(problem)
             raise AuditKeyMismatch(problem)
         event = AuditEvent(
-            seq=(last.seq + 1) if last else 1,
             at=timezone.now(),
             actor=signed_in,
             action=action,
@@ -97,10 +93,9 @@ def audit_record(
             object_id=object_id,
             fields=fields,
             shown=shown or None,
-            prev_mac=last.mac if last else GENESIS_MAC,
         )
-        event.mac = _mac_of(event)
         event.save(force_insert=True)
+        _seal_soon()
     disclosure.note_written(event)
     return event
 
@@ -113,7 +108,76 @@ KEY_MISMATCH = "AUDIT_KEY does not match the audit trail's last entry"
 
 
 def _head() -> AuditEvent | None:
-    return AuditEvent.objects.order_by("-seq").first()
+    """The last sealed row: the one the next row to be sealed links to."""
+    return AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
+
+
+def _seal_soon() -> None:
+    """See that the event just inserted is sealed within moments of its commit.
+
+    SQLite: this transaction has held the database's one write lock since it began (IMMEDIATE),
+    so sealing in it makes no one wait, and the row is sealed when it commits. Postgres: right
+    after the caller commits, in a transaction of its own, by whichever writer gets the sealer's
+    lock first; the worker's recurring `audit_seal_pending` catches what no writer sealed.
+    """
+    if connection.vendor == "sqlite":
+        audit_seal()
+    elif not any(entry[1] is _seal_after_commit for entry in connection.run_on_commit):
+        # Once per transaction, however many events it appends (a seed writes thousands): one
+        # sealer seals them all. Callbacks of a savepoint rolled back are dropped with it, so a
+        # later event in the same transaction registers it again.
+        transaction.on_commit(_seal_after_commit)
+
+
+def _seal_after_commit() -> None:
+    # The event has committed: nothing here may fail the request, whose answer stands.
+    try:
+        audit_seal()
+    except AuditKeyMismatch:
+        pass  # alerted already; the rows wait, unsealed, for the right key
+    except Exception:
+        logger.exception("Sealing the audit trail failed; the worker's next run tries again.")
+
+
+def audit_seal(*, batch: int = SEAL_BATCH) -> int:
+    """Link pending rows into the MAC chain in order of arrival; return how many were sealed.
+
+    Each batch is one short transaction under the sealer's lock, taken without waiting: when
+    another sealer holds it, that one (or the next) seals these rows, and this returns at once.
+    Raises AuditKeyMismatch, after alerting, when AUDIT_KEY does not continue the chain: the
+    rows then wait, unsealed, until the right key is back or `rotate_audit_key` has run.
+    """
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            if not _sealer_lock(wait=False):
+                return sealed
+            head = _head()
+            current = current_audit_key()
+            key = current if head is None else _continuing_key(head, [current])
+            if key is None:
+                _alert(KEY_MISMATCH)
+                raise AuditKeyMismatch(KEY_MISMATCH)
+            _, count = _seal_pending(head=head, key=key, limit=batch)
+        sealed += count
+        if count < batch:
+            return sealed
+
+
+def _seal_pending(
+    *, head: AuditEvent | None, key: bytes, limit: int
+) -> tuple[AuditEvent | None, int]:
+    """Seal up to `limit` pending rows after `head` under `key`, in one UPDATE; the caller
+    holds the sealer's lock. Returns the new head and how many rows were sealed."""
+    pending = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:limit])
+    for event in pending:
+        event.seq = _seq_of(head) + 1 if head else 1
+        event.prev_mac = head.mac if head else GENESIS_MAC
+        event.mac = _mac_of(event, key=key)
+        head = event
+    # The triggers let exactly this through: the chain fields of a pending row, nothing else.
+    AuditEvent.objects.bulk_update(pending, ["seq", "prev_mac", "mac"])
+    return head, len(pending)
 
 
 def _continuing_key(head: AuditEvent, keys: list[bytes]) -> bytes | None:
@@ -153,11 +217,14 @@ def audit_key_rotate() -> AuditEvent | None:
 
     The checkpoint is MACed under the key that continues the chain so far (one of
     AUDIT_KEY_PREVIOUS) and names the new key by its fingerprint; rows after it are MACed under
-    the new key. Returns None when the chain already continues under AUDIT_KEY (or is empty);
-    raises AuditKeyMismatch when no configured key continues it.
+    the new key. Rows still pending were appended before the key changed: they are sealed first,
+    under the old key, so the checkpoint comes after every one of them. All of it under the
+    sealer's lock (waited for: this is an operator's command, and sealers are quick). Returns
+    None when the chain already continues under AUDIT_KEY (or is empty); raises
+    AuditKeyMismatch when no configured key continues it.
     """
     with transaction.atomic():
-        _lock_chain()
+        _sealer_lock(wait=True)
         head = _head()
         if head is None or _head_problem(head) is None:
             return None
@@ -167,8 +234,13 @@ def audit_key_rotate() -> AuditEvent | None:
                 "neither AUDIT_KEY nor any key in AUDIT_KEY_PREVIOUS matches the audit trail's "
                 "last entry"
             )
+        count = SEAL_BATCH
+        while count == SEAL_BATCH:
+            sealed_head, count = _seal_pending(head=head, key=old, limit=SEAL_BATCH)
+            assert sealed_head is not None
+            head = sealed_head
         event = AuditEvent(
-            seq=head.seq + 1,
+            seq=_seq_of(head) + 1,
             at=timezone.now(),
             action=AuditEvent.Action.AUDIT_KEY_ROTATION,
             object_type="audit.key",
@@ -255,10 +327,16 @@ def response_audit(*, request: HttpRequest, response: HttpResponseBase) -> Audit
     )
 
 
+def _seq_of(event: AuditEvent) -> int:
+    if event.seq is None:
+        raise ValueError("a pending audit row has no place in the chain yet")
+    return event.seq
+
+
 def _mac_of(event: AuditEvent, *, key: bytes | None = None) -> str:
     return event_mac(
         key=key,
-        seq=event.seq,
+        seq=_seq_of(event),
         at=event.at,
         actor_id=event.actor_id,
         action=event.action,
@@ -275,20 +353,36 @@ class ChainCheck:
     rows_checked: int
     first_broken_seq: int | None = None
     reason: str = ""
+    # Rows not yet sealed when the check ran (another sealer held the lock, or the key is
+    # wrong): not yet part of the chain, so not checked.
+    pending: int = 0
 
 
 def audit_chain_verify(*, progress: Callable[[int], None] = lambda n: None) -> ChainCheck:
-    """Recompute the chain from the first row; stop at the first row that does not fit.
+    """Seal what is pending, then recompute the chain from the first row; stop at the first row
+    that does not fit.
 
     The first row may be MACed under any configured audit key (the trail may predate a
     rotation); from then on each row must be MACed under the key the chain continues under,
     which only a checkpoint row changes.
     """
+    try:
+        audit_seal()
+    except AuditKeyMismatch:
+        pass  # alerted; the chain so far is still worth checking
+    pending = AuditEvent.objects.filter(seq__isnull=True).count()
+    check = _chain_check(progress)
+    check.pending = pending
+    return check
+
+
+def _chain_check(progress: Callable[[int], None]) -> ChainCheck:
     keys = audit_keys()
     expected_seq, prev_mac, checked = 1, GENESIS_MAC, 0
     chain_key: bytes | None = None
     named_next = ""
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+    sealed = AuditEvent.objects.filter(seq__isnull=False).order_by("seq")
+    for event in sealed.iterator(chunk_size=2000):
         checked += 1
         progress(1)
         if event.seq != expected_seq:
@@ -318,5 +412,5 @@ def audit_chain_verify(*, progress: Callable[[int], None] = lambda n: None) -> C
         if event.action == AuditEvent.Action.AUDIT_KEY_ROTATION:
             chain_key = _continuing_key(event, keys)
             named_next = event.object_id if chain_key is None else ""
-        expected_seq, prev_mac = event.seq + 1, event.mac
+        expected_seq, prev_mac = expected_seq + 1, event.mac
     return ChainCheck(checked)

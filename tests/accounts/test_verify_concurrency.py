@@ -1,10 +1,9 @@
 """Second-factor codes checked at the same moment for several sessions, on real threads.
 
 The threads call `second_factor_verify` itself, each in its own transaction on its own database
-connection, as requests on several workers do. They skip the view on purpose: every POST there
-takes the audit chain's lock first (see `access`), which would make the sessions take turns
-even without the device lock this proves. A code works once and every check counts towards the
-back-off because the device row is locked while a code is checked.
+connection, as requests on several workers do, so that nothing but the device lock could make
+them take turns. A code works once and every check counts towards the back-off because the
+device row is locked while a code is checked.
 """
 
 import threading

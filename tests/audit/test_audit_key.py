@@ -6,8 +6,10 @@ import logging
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from safespaces.accounts.models import User
+from safespaces.audit import services
 from safespaces.audit.chain import fingerprint
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import (
@@ -17,6 +19,7 @@ from safespaces.audit.services import (
     audit_chain_verify,
     audit_key_status,
     audit_record,
+    audit_seal,
 )
 from tests.conftest import sign_in
 
@@ -27,12 +30,12 @@ WRONG_KEY = base64.urlsafe_b64encode(b"w" * 32).decode()
 
 @pytest.fixture
 def trail(administrator: User) -> list[AuditEvent]:
-    """Two events written under the old key."""
+    """Two events written and sealed under the old key."""
     with override_settings(AUDIT_KEY=OLD_KEY):
-        return [
-            audit_record(action=AuditEvent.Action.LOGIN, actor=administrator),
-            audit_record(action=AuditEvent.Action.LOGOUT, actor=administrator),
-        ]
+        audit_record(action=AuditEvent.Action.LOGIN, actor=administrator)
+        audit_record(action=AuditEvent.Action.LOGOUT, actor=administrator)
+        audit_seal()
+    return list(AuditEvent.objects.order_by("seq"))
 
 
 def rotate() -> str:
@@ -77,6 +80,7 @@ def test_a_request_under_a_wrong_key_gets_the_503_page_and_saves_nothing(
 ) -> None:
     sign_in(client, administrator)
     audit_record(action=AuditEvent.Action.LOGIN, actor=administrator)
+    audit_seal()
 
     with override_settings(AUDIT_KEY=WRONG_KEY):
         response = client.post("/logout/")
@@ -152,3 +156,44 @@ def test_rotation_without_the_old_key_is_refused(trail: list[AuditEvent]) -> Non
             call_command("rotate_audit_key")
 
     assert AuditEvent.objects.count() == 2
+
+
+def test_rotation_seals_rows_still_pending_under_the_old_key_before_its_checkpoint(
+    trail: list[AuditEvent], administrator: User
+) -> None:
+    # Appended under the old key and not sealed yet (on Postgres, sealing follows the commit)
+    # when the servers restarted with the new one.
+    late = AuditEvent.objects.create(
+        at=timezone.now(), actor=administrator, action=AuditEvent.Action.LOGOUT
+    )
+
+    output = rotate()
+
+    late.refresh_from_db()
+    checkpoint = AuditEvent.objects.get(action=AuditEvent.Action.AUDIT_KEY_ROTATION)
+    assert (late.seq, checkpoint.seq) == (3, 4)
+    assert checkpoint.prev_mac == late.mac
+    assert "Checkpoint written at row 4" in output
+    with override_settings(AUDIT_KEY=OLD_KEY):
+        assert late.mac == services._mac_of(late)  # sealed under the old key
+    with override_settings(AUDIT_KEY=NEW_KEY, AUDIT_KEY_PREVIOUS=OLD_KEY):
+        audit_record(action=AuditEvent.Action.LOGIN, actor=administrator)
+        assert audit_chain_verify() == ChainCheck(rows_checked=5)
+
+
+def test_a_wrong_key_seals_nothing_and_the_rows_wait_for_the_right_one(
+    trail: list[AuditEvent], administrator: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    late = AuditEvent.objects.create(
+        at=timezone.now(), actor=administrator, action=AuditEvent.Action.LOGOUT
+    )
+
+    with override_settings(AUDIT_KEY=WRONG_KEY), pytest.raises(AuditKeyMismatch):
+        audit_seal()
+
+    late.refresh_from_db()
+    assert late.seq is None
+    assert KEY_MISMATCH in caplog.text
+    with override_settings(AUDIT_KEY=OLD_KEY):
+        assert audit_seal() == 1
+        assert audit_chain_verify() == ChainCheck(rows_checked=3)

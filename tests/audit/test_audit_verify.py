@@ -9,14 +9,17 @@ import base64
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from safespaces.accounts.models import User
 from safespaces.audit.chain import event_mac
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import ChainCheck, audit_chain_verify, audit_record
+from safespaces.audit.services import ChainCheck, audit_chain_verify, audit_record, audit_seal
+from safespaces.audit.tasks import audit_seal_pending
 
 # A well-formed key that is not the app's: what someone without AUDIT_KEY would have to use.
 WRONG_KEY = base64.urlsafe_b64encode(b"w" * 32).decode()
@@ -24,11 +27,17 @@ WRONG_KEY = base64.urlsafe_b64encode(b"w" * 32).decode()
 
 @pytest.fixture
 def chain(administrator: User, staff: User) -> list[AuditEvent]:
-    return [
-        audit_record(action=AuditEvent.Action.LOGIN, actor=administrator),
-        audit_record(action=AuditEvent.Action.VIEW, actor=administrator, target=staff),
-        audit_record(action=AuditEvent.Action.LOGOUT, actor=administrator),
-    ]
+    """Three sealed events."""
+    audit_record(action=AuditEvent.Action.LOGIN, actor=administrator)
+    audit_record(action=AuditEvent.Action.VIEW, actor=administrator, target=staff)
+    audit_record(action=AuditEvent.Action.LOGOUT, actor=administrator)
+    audit_seal()
+    return list(AuditEvent.objects.order_by("seq"))
+
+
+def pending_append(actor: User) -> AuditEvent:
+    """An event as a request appends it on Postgres, before any sealer has run."""
+    return AuditEvent.objects.create(at=timezone.now(), actor=actor, action="login")
 
 
 @pytest.fixture
@@ -38,9 +47,10 @@ def triggers_off(db: None) -> Iterator[None]:
             # Foreign-key checks on inserted rows are deferred, and ALTER TABLE refuses to run
             # while any are pending on the table: run them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_update_delete")
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_only_sealing")
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_delete")
         else:
-            cursor.execute("DROP TRIGGER audit_no_update")
+            cursor.execute("DROP TRIGGER audit_only_sealing")
             cursor.execute("DROP TRIGGER audit_no_delete")
     yield
 
@@ -52,6 +62,54 @@ def run_sql(sql: str, params: list[object]) -> None:
 
 def test_it_reports_an_intact_chain_with_the_rows_checked(chain: list[AuditEvent]) -> None:
     assert audit_chain_verify() == ChainCheck(rows_checked=3)
+
+
+def test_it_seals_pending_rows_before_it_checks_them(
+    chain: list[AuditEvent], administrator: User
+) -> None:
+    pending_append(administrator)
+
+    assert audit_chain_verify() == ChainCheck(rows_checked=4)
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+
+
+def test_it_reports_rows_it_could_not_seal_as_pending(
+    chain: list[AuditEvent], administrator: User
+) -> None:
+    pending_append(administrator)
+
+    # A wrong key seals nothing: the sealed chain is still checked, and the rest counted.
+    with override_settings(AUDIT_KEY=WRONG_KEY, AUDIT_KEY_PREVIOUS=""):
+        result = audit_chain_verify()
+
+    assert result.pending == 1
+    assert result.first_broken_seq == 1  # no configured key opens the chain either
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 1
+
+
+def test_the_workers_task_seals_what_no_writer_sealed(
+    chain: list[AuditEvent], administrator: User
+) -> None:
+    late = pending_append(administrator)
+
+    assert audit_seal_pending.call() == 1
+
+    late.refresh_from_db()
+    assert late.seq == 4
+    assert late.prev_mac == chain[-1].mac
+    assert audit_chain_verify() == ChainCheck(rows_checked=4)
+
+
+def test_the_workers_task_seals_nothing_under_a_wrong_key(
+    chain: list[AuditEvent], administrator: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    pending_append(administrator)
+
+    with override_settings(AUDIT_KEY=WRONG_KEY):
+        assert audit_seal_pending.call() == 0
+
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 1
+    assert "Refused to write to the audit trail" in caplog.text
 
 
 def test_it_reports_an_empty_trail_as_intact(db: None) -> None:
@@ -174,6 +232,32 @@ def test_the_command_says_the_chain_is_intact_with_the_row_count(
     assert "The audit chain is intact. Rows checked: 3." in capsys.readouterr().out
 
 
+def test_the_command_seals_pending_rows_and_counts_them(
+    chain: list[AuditEvent], administrator: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pending_append(administrator)
+
+    call_command("audit_verify")
+
+    out = capsys.readouterr().out
+    assert "The audit chain is intact. Rows checked: 4." in out
+    assert "not yet sealed" not in out
+
+
+def test_the_command_names_rows_not_yet_sealed(
+    chain: list[AuditEvent], administrator: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pending_append(administrator)
+
+    # The chain so far verifies under a previous key, but AUDIT_KEY does not continue it.
+    with override_settings(AUDIT_KEY=WRONG_KEY, AUDIT_KEY_PREVIOUS=settings.AUDIT_KEY):
+        call_command("audit_verify")
+
+    out = capsys.readouterr().out
+    assert "The audit chain is intact. Rows checked: 3." in out
+    assert "1 row is not yet sealed" in out
+
+
 def test_the_command_fails_naming_the_first_broken_row(
     chain: list[AuditEvent], triggers_off: None
 ) -> None:
@@ -195,7 +279,8 @@ def test_the_append_only_triggers_are_back_after_the_tampering_tests(
             )
             # "O": enabled in the ordinary way.
             assert set(cursor.fetchall()) == {
-                ("audit_no_update_delete", "O"),
+                ("audit_only_sealing", "O"),
+                ("audit_no_delete", "O"),
                 ("audit_no_truncate", "O"),
             }
         else:
@@ -204,7 +289,7 @@ def test_the_append_only_triggers_are_back_after_the_tampering_tests(
                 "WHERE type = 'trigger' AND tbl_name = 'audit_auditevent'"
             )
             assert {name for (name,) in cursor.fetchall()} == {
-                "audit_no_update",
+                "audit_only_sealing",
                 "audit_no_delete",
             }
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

@@ -1,10 +1,11 @@
 """Give the app's database role what the app needs and nothing more (Postgres).
 
 Run by the role that owns the schema (the one that runs `migrate`), after every `migrate`. The
-app role may read and write every table but may only read and append to the audit trail: it
-owns nothing, so it cannot alter the table or switch off the triggers that refuse UPDATE,
-DELETE and TRUNCATE. It creates nothing either: a function or table it could put in the schema
-would be found on the owner's search path, and the owner runs migrate.
+app role may read and write every table but may only read and append to the audit trail, and
+set the chain fields of the rows it appended (the sealer runs as the app): it owns nothing, so
+it cannot alter the table or switch off the triggers that refuse DELETE, TRUNCATE and every
+UPDATE but the sealing of a pending row. It creates nothing either: a function or table it
+could put in the schema would be found on the owner's search path, and the owner runs migrate.
 """
 
 import re
@@ -51,6 +52,9 @@ def app_role_grants(*, role: str, schema: str) -> list[str]:
         # Last, so a rerun after a migration that made the table anew narrows it again.
         f"REVOKE ALL ON {audit} FROM {name}",
         f"GRANT SELECT, INSERT ON {audit} TO {name}",
+        # The sealer runs as the app: it may set a row's chain fields and no other column, and
+        # the trigger lets that through once, for a row not yet sealed.
+        f"GRANT UPDATE (seq, prev_mac, mac) ON {audit} TO {name}",
         f"REVOKE ALL ON {migrations} FROM {name}",
         f"GRANT SELECT ON {migrations} TO {name}",
     ]
@@ -59,7 +63,8 @@ def app_role_grants(*, role: str, schema: str) -> list[str]:
 class Command(BaseCommand):
     help = (
         "Grant the app's database role the rights it needs: read and write every table, but "
-        "only read and append to the audit trail. Run as the schema's owner after every migrate."
+        "only read and append to the audit trail (and seal what it appended). Run as the "
+        "schema's owner after every migrate."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -105,7 +110,7 @@ class Command(BaseCommand):
                 )
         self.stdout.write(
             f"{role} may now read and write the app's tables, and only read and append to the "
-            f"audit trail. Run this again after every migrate."
+            f"audit trail (and seal what it appended). Run this again after every migrate."
         )
 
 

@@ -9,7 +9,6 @@ from django.db import transaction
 from safespaces import demo
 from safespaces.accounts.models import User
 from safespaces.accounts.services import backup_codes_regenerate
-from safespaces.audit.services import audit_chain_lock
 from safespaces.notifications.models import Address
 
 
@@ -59,8 +58,6 @@ class Command(BaseCommand):
             "then type one backup code. Each code works once; then set up an authenticator app.",
         ]
         with transaction.atomic():
-            # Before any row, as requests do: the app may be serving while this runs.
-            audit_chain_lock()
             for row in demo.USERS:
                 lines += login_lines(row)
             cast = demo.Cast(stand_in=User.objects.get(username=demo.COORDINATOR))
