@@ -401,6 +401,7 @@ LANGUAGE_NAMES = {
     "es": _("Spanish"),
     "fr": _("French"),
     "ar": _("Arabic"),
+    "pt": _("Portuguese"),
     "tl": _("Filipino"),
     "th": _("Thai"),
 }

@@ -65,7 +65,7 @@ def problems(catalogue: polib.POFile) -> list[str]:
 
 
 def test_there_are_catalogues_to_check() -> None:
-    assert {language(path) for path in CATALOGUES} >= {"es", "fr", "ar", "tl", "th"}
+    assert {language(path) for path in CATALOGUES} >= {"es", "fr", "ar", "pt", "tl", "th"}
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=language)

@@ -22,7 +22,7 @@ def test_the_sign_in_page_offers_every_language_in_its_own_words(client: Client)
 
     assert page.status_code == 200
     text = page.content.decode()
-    for name in ["English", "Español", "Français", "العربية", "ไทย", "Filipino"]:
+    for name in ["English", "Español", "Français", "العربية", "ไทย", "Filipino", "Português"]:
         assert name in text
     assert 'action="/login/language/"' in text
 
