@@ -24,7 +24,7 @@ from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.people.forms import PersonChoiceField, people_for_picking
 from safespaces.people.models import Person
 from safespaces.pickers import FILTER_FIND, Matches, PickerField, use_picker
-from safespaces.places.forms import PlaceChoiceField, PlaceMultipleChoiceField
+from safespaces.places.forms import PlaceChoiceField, PlaceMultipleChoiceField, use_place_picker
 from safespaces.places.models import Place
 
 POWER_CHOICES = [
@@ -129,11 +129,7 @@ class ActorForm(VersionedModelForm):
             )
             self.fields["areas"].initial = list(current)
         # Found by typing, never listed (see safespaces.pickers).
-        use_picker(
-            self.fields["areas"],
-            url=reverse("places:pick"),
-            search_label=_("Find a place: type part of its name, or its kind"),
-        )
+        use_place_picker(self.fields["areas"])
 
     @cached_property
     def changed_data(self) -> list[str]:
@@ -252,13 +248,7 @@ class ActorFilterForm(forms.Form):
             # Found by typing, never listed (see safespaces.pickers): the filter shows the area
             # chosen, and what a search finds.
             area = field_of(self, "area", PlaceChoiceField)
-            use_picker(
-                area,
-                url=reverse("places:pick"),
-                search_label=_("Find a place: type part of its name, or its kind"),
-                empty_label=area.empty_label,
-                find_form=FILTER_FIND,
-            )
+            use_place_picker(area, find_form=FILTER_FIND)
 
     def filter(self, actors: QuerySet[Actor]) -> QuerySet[Actor]:
         if not self.is_valid():

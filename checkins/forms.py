@@ -2,7 +2,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +10,7 @@ from riskassessment.models import RiskSituation
 from safespaces.accounts.forms import UserMultipleChoiceField, team_members
 from safespaces.accounts.models import User
 from safespaces.forms import field_of
-from safespaces.pickers import use_picker
-from safespaces.places.forms import PlaceChoiceField
+from safespaces.places.forms import PlaceChoiceField, use_place_picker
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 
@@ -98,12 +96,7 @@ class StartForm(forms.Form):
             # The situation's place stays offered even if archived since.
             place.queryset = places_for_picking() | Place.objects.filter(pk=situation.place_id)
         # Found by typing, never listed (see safespaces.pickers).
-        use_picker(
-            place,
-            url=reverse("places:pick"),
-            search_label=_("Find a place: type part of its name, or its kind"),
-            empty_label=place.empty_label,
-        )
+        use_place_picker(place)
 
     def clean_by(self) -> datetime:
         at: time = self.cleaned_data["by"]

@@ -48,7 +48,7 @@ from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
 from safespaces.pickers import FILTER_FIND, Matches, PickerField, is_searching, use_picker
-from safespaces.places.forms import PlaceChoiceField
+from safespaces.places.forms import PlaceChoiceField, use_place_picker
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 
@@ -254,12 +254,7 @@ class IncidentForm(VersionedModelForm):
         thousands, and each name listed would be decrypted on every page (safespaces.pickers).
         Only what the incident names is shown, and what a search finds."""
         place = field_of(self, "place", PlaceChoiceField)
-        use_picker(
-            place,
-            url=reverse("places:pick"),
-            search_label=_("Find a place: type part of its name, or its kind"),
-            empty_label=place.empty_label,
-        )
+        use_place_picker(place)
         people = field_of(self, "affected_people", PersonMultipleChoiceField)
         use_picker(
             people,
@@ -452,13 +447,7 @@ class IncidentFilterForm(forms.Form):
         # Found by typing, never listed (see safespaces.pickers): the filter shows the place and
         # the source chosen, and what a search finds.
         place = field_of(self, "place", PlaceChoiceField)
-        use_picker(
-            place,
-            url=reverse("places:pick"),
-            search_label=_("Find a place: type part of its name, or its kind"),
-            empty_label=place.empty_label,
-            find_form=FILTER_FIND,
-        )
+        use_place_picker(place, find_form=FILTER_FIND)
         use_picker(
             source,
             url=reverse("allies:pick"),

@@ -38,7 +38,7 @@ from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
 from safespaces.models import Factor
 from safespaces.people.forms import PersonMultipleChoiceField, people_for_picking
 from safespaces.pickers import FILTER_FIND, Match, Matches, PickerField, use_picker
-from safespaces.places.forms import PlaceChoiceField
+from safespaces.places.forms import PlaceChoiceField, use_place_picker
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 
@@ -247,12 +247,7 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
         else:
             del self.fields["status"]
         # Found by typing, never listed (see safespaces.pickers).
-        use_picker(
-            place,
-            url=reverse("places:pick"),
-            search_label=_("Find a place: type part of its name, or its kind"),
-            empty_label=place.empty_label,
-        )
+        use_place_picker(place)
         use_picker(
             field_of(self, "people", PersonMultipleChoiceField),
             url=reverse("people:pick"),
@@ -666,13 +661,7 @@ class RegisterFilterForm(forms.Form):
         # Found by typing, never listed (see safespaces.pickers): the filter shows the place
         # chosen, and what a search finds.
         place = field_of(self, "place", PlaceChoiceField)
-        use_picker(
-            place,
-            url=reverse("places:pick"),
-            search_label=_("Find a place: type part of its name, or its kind"),
-            empty_label=place.empty_label,
-            find_form=FILTER_FIND,
-        )
+        use_place_picker(place, find_form=FILTER_FIND)
 
     def filter(
         self, situations: QuerySet[LatestSituation], user: User

@@ -2,10 +2,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safespaces.editing import VersionedModelForm
-from safespaces.pickers import Matches, PickerField
+from safespaces.pickers import Matches, PickerField, use_picker
 from safespaces.places.models import Place
 from safespaces.places.selectors import (
     place_label,
@@ -86,3 +87,15 @@ class PlaceMultipleChoiceField(PickerField, forms.ModelMultipleChoiceField):
 
     def matches(self, query: str) -> Matches:
         return place_matches(self.offered(), query)
+
+
+def use_place_picker(field: forms.Field, *, find_form: str | None = None) -> None:
+    """Let `field` find places by typing, never by listing them all (safespaces.pickers); a
+    filter names the POST form its search belongs to, `find_form`."""
+    use_picker(
+        field,
+        url=reverse("places:pick"),
+        search_label=_("Find a place: type part of its name, or its kind"),
+        empty_label=getattr(field, "empty_label", None),
+        find_form=find_form,
+    )
