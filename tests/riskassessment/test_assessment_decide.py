@@ -78,7 +78,7 @@ def test_a_coordinator_decides_with_the_ways_considered(client: Client, coordina
         ("Only by phone.", Level.MODERATE),
         ("Through the clinic's nurse.", Level.LOW),
     ]
-    changes = AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).order_by("seq")
+    changes = AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).order_by("id")
     assert [event.fields for event in changes] == [
         ["decided_by", "decision", "rationale", "valid_until"],
         ["alternatives"],

@@ -265,7 +265,7 @@ def test_the_incident_picker_says_what_happened_and_the_look_names_each_incident
     assert "Messages from an unknown number" in search and "Car at the gate" in search
     for shown_page in (page, search):
         assert "Call to her sister" not in shown_page and "Stolen bicycle" not in shown_page
-    events = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).order_by("seq")
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW).order_by("id")
     assert [event.object_id for event in events] == [str(situation.pk)] * 2
     assert {f"incidents.incident:{linked.pk}"} <= set(events[0].shown)
     assert f"incidents.incident:{offered.pk}" not in events[0].shown
