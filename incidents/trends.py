@@ -199,10 +199,31 @@ def _review_bucket() -> Case:
 
 
 # Five groupings of the same rows, read once: the incidents the user may see are scanned one
-# time, not once per chart. Written as SQL because the ORM has no WITH; the inner query is the
-# ORM's, with its parameters, so visibility is decided in one place as everywhere else. Keys
-# come back as text, the one type both databases can UNION.
-_GROUPINGS = """
+# time, not once per chart. Written as SQL because the ORM has neither GROUPING SETS nor WITH;
+# the inner query is the ORM's, with its parameters, so visibility is decided in one place as
+# everywhere else. Each row comes back as (grouping, key, detail, count), keys as text, the one
+# type every grouping can share.
+_GROUPINGS = {
+    # Postgres groups the rows five ways in one pass, without keeping them.
+    "postgresql": """
+SELECT
+    CASE WHEN GROUPING(month) = 0 THEN 'month' WHEN GROUPING(place_id) = 0 THEN 'place'
+        WHEN GROUPING(source_id) = 0 THEN 'source' WHEN GROUPING(severity) = 0 THEN 'severity'
+        ELSE 'review' END,
+    CASE WHEN GROUPING(month) = 0 THEN CAST(month AS TEXT)
+        WHEN GROUPING(place_id) = 0 THEN CAST(place_id AS TEXT)
+        WHEN GROUPING(source_id) = 0 THEN CAST(source_id AS TEXT)
+        WHEN GROUPING(severity) = 0 THEN CAST(severity AS TEXT) ELSE review END,
+    CASE WHEN GROUPING(month) = 0 THEN category
+        WHEN GROUPING(source_id) = 0 AND source_shown THEN 'shown' ELSE '' END,
+    COUNT(*)
+FROM ({picked}) AS picked
+GROUP BY GROUPING SETS (
+    (month, category), (place_id), (source_id, source_shown), (severity), (review)
+)
+""",
+    # SQLite has no GROUPING SETS: the rows are kept once (WITH) and grouped five times.
+    "sqlite": """
 WITH picked AS ({picked})
 SELECT 'month', CAST(month AS TEXT), category, COUNT(*) FROM picked GROUP BY month, category
 UNION ALL
@@ -214,7 +235,8 @@ UNION ALL
 SELECT 'severity', CAST(severity AS TEXT), '', COUNT(*) FROM picked GROUP BY severity
 UNION ALL
 SELECT 'review', review, '', COUNT(*) FROM picked GROUP BY review
-"""
+""",
+}
 
 
 def counts_of(incidents: QuerySet[Incident], actors: QuerySet[Actor]) -> Counts:
@@ -231,8 +253,9 @@ def counts_of(incidents: QuerySet[Incident], actors: QuerySet[Actor]) -> Counts:
     )
     sql, params = picked.query.sql_with_params()
     counts = Counts({}, {}, {}, {}, {})
-    with connections[incidents.db].cursor() as cursor:
-        cursor.execute(_GROUPINGS.format(picked=sql), params)
+    connection = connections[incidents.db]
+    with connection.cursor() as cursor:
+        cursor.execute(_GROUPINGS[connection.vendor].format(picked=sql), params)
         for grouping, key, detail, count in cursor.fetchall():
             if grouping == "month":
                 counts.by_month[(date.fromisoformat(key[:10]), detail)] = count
