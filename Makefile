@@ -58,10 +58,12 @@ run: seed ## Set everything up and serve on http://127.0.0.1:8000, with a backgr
 	$(PY) manage.py worker & worker=$$!; \
 	$(PY) manage.py runserver $(HOST)
 
+# Debian's chromium, and a Thai font: Debian's default fonts have none, and Thai pages would show
+# boxes in the browser tests' screenshots.
 browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	@{ command -v chromium >/dev/null && [ -d /usr/share/fonts/truetype/tlwg ]; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg; \
+	  else echo "The browser tests need Debian's chromium and a Thai font: sudo apt-get install chromium fonts-thai-tlwg"; exit 1; fi; }
 
 test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for Postgres)
 	$(PY) -m pytest -m "not browser and not package" --create-db --numprocesses=auto

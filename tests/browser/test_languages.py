@@ -1,0 +1,46 @@
+"""Arabic and Thai on a cheap phone: the pages a field worker and a coordinator use most, in
+their language, fit 360 px, pass axe, and keep left-to-right values (phone numbers, references)
+left to right. One load of each page."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.browser.conftest import OpenPage
+from tests.browser.test_checkins import PHONE, assert_fits_the_phone, screenshot
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["login", "home", "incident-form", "incidents", "incident", "trends", "directory"]
+# Where a left-to-right value sits in each page, when it has one.
+LEFT_TO_RIGHT = {
+    "incident": ".reference",
+    "directory": 'a[href^="tel:"]',
+    "actor-form": "#id_phone",
+}
+
+
+def check_page(open_page: OpenPage, name: str, language: str, direction: str) -> None:
+    axe = Axe()
+    page = open_page(name)
+
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("html")).to_have_attribute("dir", direction)
+    assert_fits_the_phone(page, axe)
+    if name in LEFT_TO_RIGHT:
+        value = page.locator(LEFT_TO_RIGHT[name]).first
+        assert value.evaluate("e => getComputedStyle(e).direction") == "ltr", name
+    screenshot(page, f"{name}-{language}-360x640")
+    page.context.close()
+
+
+@pytest.mark.browser_context_args(**PHONE, locale="ar")
+@pytest.mark.parametrize("name", [*PAGES, "actor-form"])
+def test_arabic_pages_read_right_to_left_on_a_small_phone(open_page: OpenPage, name: str) -> None:
+    check_page(open_page, name, "ar", "rtl")
+
+
+@pytest.mark.browser_context_args(**PHONE, locale="th")
+@pytest.mark.parametrize("name", PAGES)
+def test_thai_pages_fit_a_small_phone(open_page: OpenPage, name: str) -> None:
+    check_page(open_page, name, "th", "ltr")
