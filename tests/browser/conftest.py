@@ -127,7 +127,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         "QUICK_EXIT_URL": NEUTRAL_SITE,
         # No worker runs here: administrators' pages would change two minutes into the run.
         "WORKER_HEALTH_CHECKS": "false",
-        # Arabic and Thai too: pages turn right to left, and Thai text fits a phone (test_languages).
+        # Arabic and Thai too: pages turn right to left; Thai fits a phone (test_languages).
         "LANGUAGES": "en,ar,th",
         "DJANGO_SETTINGS_MODULE": "safespaces.settings",
         "PYTHONUNBUFFERED": "1",
