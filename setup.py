@@ -45,10 +45,9 @@ def compile_catalogues() -> None:
     requirement; `make messages` does the same with GNU gettext in a checkout)."""
     import polib
 
+    # Every time, not by the files' dates: a checkout can leave an old .mo newer than its .po.
     for catalogue in ROOT.glob("locale/*/LC_MESSAGES/*.po"):
-        compiled = catalogue.with_suffix(".mo")
-        if not compiled.exists() or compiled.stat().st_mtime < catalogue.stat().st_mtime:
-            polib.pofile(str(catalogue)).save_as_mofile(str(compiled))
+        polib.pofile(str(catalogue)).save_as_mofile(str(catalogue.with_suffix(".mo")))
 
 
 compile_catalogues()

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from allies.models import (
@@ -362,6 +362,7 @@ def directory(
                 F("actor__trust").desc(nulls_last=True),
                 F("actor__last_verified").desc(nulls_last=True),
                 F("actor__created_at"),
+                F("actor_id"),  # the same few every time, whatever the ties
             ],
         ),
         total=Window(Count("pk"), partition_by=F("capability")),
@@ -473,7 +474,8 @@ def recent_engagements() -> QuerySet[Engagement]:
 
 def engagement_label(day: date, actor_name: str, kind: str) -> str:
     """A contact as a picker shows it: its date, the actor and the kind of contact."""
-    return f"{day:%d %b %Y}: {actor_name} ({Engagement.Kind(kind).label})"
+    when = formats.date_format(day, "j M Y")  # the month's name in the reader's language
+    return f"{when}: {actor_name} ({Engagement.Kind(kind).label})"
 
 
 def engagement_matches(engagements: QuerySet[Engagement], query: str) -> Matches:

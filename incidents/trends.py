@@ -251,7 +251,7 @@ def counts_of(incidents: QuerySet[Incident], actors: QuerySet[Actor]) -> Counts:
         )
         .values("month", "category", "place_id", "source_id", "source_shown", "severity", "review")
     )
-    sql, params = picked.query.sql_with_params()
+    sql, params = picked.query.get_compiler(using=incidents.db).as_sql()
     counts = Counts({}, {}, {}, {}, {})
     connection = connections[incidents.db]
     with connection.cursor() as cursor:

@@ -6,8 +6,12 @@ the offered ones falls back to the organization's language (LANGUAGE_CODE). See
 docs/translation.md.
 """
 
+from typing import Literal, cast
+
 from django.conf import settings
 from django.http import HttpResponseBase
+
+SameSite = Literal["Lax", "Strict", "None"]
 
 # Each language in its own words, as its speakers look for it in a list. Not translated: a reader
 # who cannot read the page's language still finds their own. (Django names Filipino "Tagalog"
@@ -39,7 +43,13 @@ def language_of_choice(code: str) -> str:
 
 def remember(response: HttpResponseBase, code: str) -> None:
     """Keep the choice in this browser, as Django's LocaleMiddleware reads it: a language code is
-    all the cookie holds."""
+    all the cookie holds. An empty code forgets it: the browser's own language applies again."""
+    samesite = cast(SameSite, settings.LANGUAGE_COOKIE_SAMESITE)
+    if not code:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH, samesite=samesite
+        )
+        return
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,
@@ -47,5 +57,5 @@ def remember(response: HttpResponseBase, code: str) -> None:
         path=settings.LANGUAGE_COOKIE_PATH,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite="Strict",  # as LANGUAGE_COOKIE_SAMESITE: never sent from another site
+        samesite=samesite,
     )

@@ -211,7 +211,8 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class LanguageForm(forms.Form):
     """A language among those offered, each named in its own words. With `keep_default`, also
-    "the organization's language", which My account offers and the sign-in page does not."""
+    "your browser's language" (none chosen), which My account offers and the sign-in page does
+    not."""
 
     language = forms.ChoiceField(label=_("Language"))
 
@@ -219,7 +220,7 @@ class LanguageForm(forms.Form):
         super().__init__(*args, **kwargs)
         default: list[tuple[str, str]] = []
         if keep_default:
-            default = [("", str(_("The organization's language")))]
+            default = [("", str(_("Your browser's language")))]
         field = self.fields["language"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = default + offered()

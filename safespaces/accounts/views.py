@@ -47,7 +47,7 @@ from safespaces.accounts.selectors import (
 from safespaces.accounts.sessions import SESSION_RECORD_KEY
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
-from safespaces.languages import language_of_choice, remember
+from safespaces.languages import remember
 
 
 @access(Access.PUBLIC)
@@ -311,10 +311,11 @@ def account_language(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("accounts:account")
     language = form.cleaned_data["language"]
     services.language_choose(user=request.user, language=language)
-    translation.activate(language_of_choice(language))
+    if language:
+        translation.activate(language)
     messages.success(request, _("Your language is saved."))
     response = redirect("accounts:account")
-    remember(response, language_of_choice(language))
+    remember(response, language)
     return response
 
 

@@ -118,7 +118,8 @@ def _seal_soon() -> None:
     SQLite: this transaction has held the database's one write lock since it began (IMMEDIATE),
     so sealing in it makes no one wait, and the row is sealed when it commits. Postgres: right
     after the caller commits, in a transaction of its own, by whichever writer gets the sealer's
-    lock first; the worker's recurring `audit_seal_pending` catches what no writer sealed.
+    lock first; the worker's recurring `audit_seal_pending` catches what no writer sealed, so
+    no row waits longer than its interval (SEAL_EVERY in safespaces.audit.apps).
     """
     if connection.vendor == "sqlite":
         audit_seal()
