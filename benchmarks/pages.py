@@ -117,7 +117,8 @@ def server_environment(database_url: str, *, reuse: bool) -> dict[str, str]:
     can open what an earlier run sealed."""
     from safespaces.crypto.keys import fresh_environment
 
-    kept = RESULTS / "bench-keys.env"
+    # One file per database: the CI smoke run's database must not take another's keys.
+    kept = RESULTS / f"keys-{Path(urllib.parse.urlsplit(database_url).path).name}.env"
     if not (reuse and kept.exists()):
         RESULTS.mkdir(parents=True, exist_ok=True)
         kept.write_text(fresh_environment())
