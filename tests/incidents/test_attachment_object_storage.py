@@ -119,7 +119,7 @@ def test_a_missing_object_is_named_by_the_encryption_check(db: None, bucket: Buc
 
 
 def test_storage_that_does_not_answer_refuses_the_upload_and_keeps_nothing(
-    client: Client, staff: User, settings: Settings, server: ObjectStorageServer
+    client: Client, staff: User, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     nowhere = Bucket(f"http://127.0.0.1:{free_port()}", "safespaces-nowhere")
     settings.STORAGES = {**settings.STORAGES, "attachments": nowhere.storage()}
@@ -131,5 +131,6 @@ def test_storage_that_does_not_answer_refuses_the_upload_and_keeps_nothing(
     assert b"Nothing was added." in response.content
     assert attachment is None
     assert not Attachment.objects.exists()
+    assert "An attachment could not be stored: EIO" in caplog.messages
     with pytest.raises(ObjectStorageError, match="EndpointConnectionError"):
         attachment_storage().listdir("")
