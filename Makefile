@@ -91,7 +91,7 @@ caddy:
 # Two gunicorn servers behind Caddy, on a database of the test's own on the Postgres server at
 # 127.0.0.1:5432 (created and dropped by the test) and a local S3 server (moto): about 25 s.
 test-scaleout: env caddy ## Run two app servers behind Caddy on one Postgres and object storage
-	$(PY) -m pytest -m scaleout
+	$(PY) -m pytest -m scaleout tests/test_scale_out.py
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check .

@@ -242,6 +242,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # permanent lock, and never on the username alone, which an abuser could use to shut an advocate
 # out of her own account.
 AXES_FAILURE_LIMIT = config.integer("AXES_FAILURE_LIMIT", default=5, minimum=1)
+# Failures are counted in the database, which every app server shares: a count kept in one
+# server's memory (axes' cache handler with Django's default local-memory cache) would let each
+# server allow its own five tries.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
@@ -169,18 +169,39 @@ def app_env(database: str, bucket: Bucket) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(port: int, env: dict[str, str], log: Path) -> Iterator[str]:
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "safespaces.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--timeout", "30"],
-            cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+def gunicorns(ports: Sequence[int], env: dict[str, str], folder: Path) -> Iterator[list[str]]:
+    """An app server on each port, one gunicorn worker each; all stopped together at the end."""
+    servers = []
+    for port in ports:
+        with (folder / f"app-{port}.log").open("wb") as output:
+            servers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "safespaces.wsgi",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        "1",
+                        "--timeout",
+                        "30",
+                    ],
+                    cwd=PROJECT,
+                    env=env,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            )
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield [f"http://127.0.0.1:{port}" for port in ports]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        # Each takes a moment to stop its worker: side by side, not one after the other.
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
 
 
 def wait_until_serving(base: str, log: Path) -> None:
@@ -212,17 +233,14 @@ def cluster(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             [sys.executable, "-c", SET_UP], cwd=PROJECT, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
-        logs = [folder / "first.log", folder / "second.log"]
-        first, second = (
-            stack.enter_context(gunicorn(port, env, log))
-            for port, log in zip(two_ports(), logs, strict=True)
-        )
+        ports = two_ports()
+        first, second = stack.enter_context(gunicorns(ports, env, folder))
         upstreams = [urllib.parse.urlsplit(server).netloc for server in (first, second)]
         balancer = stack.enter_context(caddy_balancing(upstreams, folder / "caddy"))
         out, err = set_up.communicate(timeout=120)
         assert set_up.returncode == 0, err
-        for server, log in zip((first, second), logs, strict=True):
-            wait_until_serving(server, log)
+        for server, port in zip((first, second), ports, strict=True):
+            wait_until_serving(server, folder / f"app-{port}.log")
         made = json.loads(out)
         yield Cluster(
             (first, second), balancer, bucket, bytes.fromhex(made["key"]), made["incident"]
