@@ -89,7 +89,8 @@ caddy:
 	  else echo "The scale-out test needs Debian's caddy: sudo apt-get install caddy"; exit 1; fi; }
 
 # Two gunicorn servers behind Caddy, on a database of the test's own on the Postgres server at
-# 127.0.0.1:5432 (created and dropped by the test) and a local S3 server (moto): about 25 s.
+# 127.0.0.1:5432 (created and dropped by the test) and a local S3 server (moto): about 25 s on two
+# idle cores.
 test-scaleout: env caddy ## Run two app servers behind Caddy on one Postgres and object storage
 	$(PY) -m pytest -m scaleout tests/test_scale_out.py
 

@@ -7,8 +7,8 @@ the end), starts a local S3 server (tests.objectstorage), migrates, and serves t
 Someone signs in on the first server (password, then a code from the authenticator), adds a file
 through the second and downloads it from the first; through the balancer, whose answers say
 which server gave them, both servers give the same file. Failed sign-ins sent to both servers
-count together towards the pause. About 20 s, most of it the migrations: a step of its own
-(`make test-scaleout`, in CI), not part of every `make test`.
+count together towards the pause. About 25 s on two idle cores, most of it the migrations: a
+step of its own (`make test-scaleout`, in CI), not part of every `make test`.
 """
 
 import json
