@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from tests.servers import free_port
 
@@ -83,6 +82,9 @@ class ObjectStorageServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        # Imported here: half a second that modules importing this one pay only when they serve.
+        from moto.server import ThreadedMotoServer
+
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
 
     def new_bucket(self) -> Bucket:
