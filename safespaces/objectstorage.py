@@ -25,11 +25,13 @@ from django.utils.deconstruct import deconstructible
 from storages.backends.s3 import S3Storage
 
 # Seconds: a storage that takes longer to accept a connection is treated as down; a read that
-# stalls this long as failed. Both well below gunicorn's 30 s.
-CONNECT_TIMEOUT = 5
-READ_TIMEOUT = 20
-# Attempts in all, the first included: the standard mode retries throttling and 5xx answers.
-ATTEMPTS = 3
+# waits this long for the next bytes as failed. Tried twice in all (the standard mode retries
+# network failures, throttling and 5xx answers, after up to a second): at worst 2 x (3 + 8) + 1
+# = 23 s, so a request that meets a stalled storage fails with its own page before gunicorn
+# kills the worker at 30 s.
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 8
+ATTEMPTS = 2
 
 
 class ObjectStorageError(OSError):
