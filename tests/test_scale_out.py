@@ -6,8 +6,9 @@ The test creates a database of its own on the shared Postgres server (127.0.0.1:
 the end), starts a local S3 server (tests.objectstorage), migrates, and serves the app twice.
 Someone signs in on the first server (password, then a code from the authenticator), adds a file
 through the second and downloads it from the first; through the balancer, whose answers say
-which server gave them, both servers give the same file. Failed sign-ins sent to both servers
-count together towards the pause. About 25 s on two idle cores, most of it the migrations: a
+which server gave them, both servers give the same file. A place renamed on one server is found
+by its new name on the other, whose picker had kept the old one. Failed sign-ins sent to both
+servers count together towards the pause. About 25 s on two idle cores, most of it the migrations: a
 step of its own (`make test-scaleout`, in CI), not part of every `make test`.
 """
 
@@ -31,6 +32,7 @@ import psycopg2
 import pytest
 from django_otp.oath import totp
 
+from tests.browsing import form_as_sent
 from tests.caddy import CADDY, UPSTREAM_HEADER, caddy_balancing
 from tests.factories import PASSWORD
 from tests.incidents import samples
@@ -50,20 +52,21 @@ pytestmark = [
     pytest.mark.skipif(CADDY is None, reason="Caddy is not installed (apt-get install caddy)"),
 ]
 
-# Migrate; a staff member with an authenticator, a coordinator and an incident. Prints the staff
-# member's authenticator key and the incident's code.
+# Migrate; a coordinator with an authenticator, a staff member, an incident and a place. Prints
+# the coordinator's authenticator key and the codes of the incident and the place.
 SET_UP = """
 import json, django; django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from safespaces.accounts.roles import Role
-from tests.factories import IncidentFactory, UserFactory
-staff = UserFactory(username="lin", role=Role.STAFF)
-UserFactory(username="rosa", role=Role.COORDINATOR)
+from tests.factories import IncidentFactory, PlaceFactory, UserFactory
+coordinator = UserFactory(username="rosa", role=Role.COORDINATOR)
+UserFactory(username="lin", role=Role.STAFF)
 incident = IncidentFactory()
-key = TOTPDevice.objects.get(user=staff).bin_key.hex()
-print(json.dumps({"key": key, "incident": str(incident.pk)}))
+place = PlaceFactory(name="Lantern House")
+key = TOTPDevice.objects.get(user=coordinator).bin_key.hex()
+print(json.dumps({"key": key, "incident": str(incident.pk), "place": str(place.pk)}))
 """
 
 
@@ -72,8 +75,9 @@ class Cluster:
     servers: tuple[str, str]  # each app server's own address
     balancer: str  # Caddy's, round robin over both
     bucket: Bucket
-    key: bytes  # the staff member's authenticator key
-    incident: str  # the code of an incident the staff member may see
+    key: bytes  # the coordinator's authenticator key
+    incident: str  # the code of an incident the coordinator may see
+    place: str  # the code of a shelter named "Lantern House"
 
 
 @dataclass(frozen=True)
@@ -242,26 +246,31 @@ def cluster(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         for server, port in zip((first, second), ports, strict=True):
             wait_until_serving(server, folder / f"app-{port}.log")
         made = json.loads(out)
-        yield Cluster(
-            (first, second), balancer, bucket, bytes.fromhex(made["key"]), made["incident"]
-        )
+        key = bytes.fromhex(made["key"])
+        yield Cluster((first, second), balancer, bucket, key, made["incident"], made["place"])
 
 
 def signed_in(server: str, key: bytes) -> Visitor:
     """Password, then the authenticator's code, both on `server`."""
     visitor = Visitor()
-    answer = visitor.post(f"{server}/login/", username="lin", password=PASSWORD)
+    answer = visitor.post(f"{server}/login/", username="rosa", password=PASSWORD)
     assert (answer.status, answer.body) == (302, b"")
     answer = visitor.post(f"{server}/login/verify/", code=f"{totp(key):06d}")
     assert answer.status == 302
     return visitor
 
 
+@pytest.fixture(scope="module")
+def visitor(cluster: Cluster) -> Visitor:
+    """The coordinator, signed in on the first server once: each authenticator code works once,
+    and a second sign-in would have to wait for the next."""
+    return signed_in(cluster.servers[0], cluster.key)
+
+
 def test_signed_in_on_one_server_a_file_added_through_the_other_comes_back_from_both(
-    cluster: Cluster,
+    cluster: Cluster, visitor: Visitor
 ) -> None:
     first, second = cluster.servers
-    visitor = signed_in(first, cluster.key)
 
     added = visitor.post_file(
         f"{second}/incidents/{cluster.incident}/attachments/new/", "file", "s.pdf", STATEMENT
@@ -297,10 +306,10 @@ def test_failed_sign_ins_on_both_servers_count_together_towards_the_pause(
     token = visitor.token(login)
 
     failures = [
-        visitor.post(login, token, username="rosa", password="not her password")
+        visitor.post(login, token, username="lin", password="not her password")
         for _ in range(FAILURE_LIMIT)
     ]
-    right = visitor.post(login, token, username="rosa", password=PASSWORD)
+    right = visitor.post(login, token, username="lin", password=PASSWORD)
 
     first, second = failures
     # The second failure, on the other server, is the one that reaches the limit: both servers
@@ -313,3 +322,29 @@ def test_failed_sign_ins_on_both_servers_count_together_towards_the_pause(
     # The server that saw only one failure itself refuses the right password during the pause.
     assert right.upstream == first.upstream
     assert right.status == 429
+
+
+def matches(answer: Answer) -> list[str]:
+    """The labels a picker's search shows."""
+    assert answer.status == 200, answer.page
+    return re.findall(r'value="[^"]+">([^<]+)</label>', answer.page)
+
+
+def test_a_place_renamed_on_one_server_is_found_by_its_new_name_on_the_other(
+    cluster: Cluster, visitor: Visitor
+) -> None:
+    first, second = cluster.servers
+    edit = f"{first}/places/{cluster.place}/edit/"
+    token = visitor.token(f"{second}/places/")
+    # The second server decrypts the names once and keeps them (safespaces.pickers).
+    before = visitor.post(f"{second}/places/pick/", token, q="lantern", name="place")
+    form = form_as_sent(visitor.request(edit).body)
+    form["name"] = ["Lantern Lighthouse"]
+    renamed = visitor.request(
+        edit, urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}, doseq=True).encode()
+    )
+    after = visitor.post(f"{second}/places/pick/", token, q="lighthouse", name="place")
+
+    assert matches(before) == ["Lantern House (Shelter)"]
+    assert renamed.status == 302
+    assert matches(after) == ["Lantern Lighthouse (Shelter)"]
