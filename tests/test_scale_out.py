@@ -18,7 +18,6 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,7 +36,7 @@ from tests.caddy import CADDY, UPSTREAM_HEADER, caddy_balancing
 from tests.factories import PASSWORD
 from tests.incidents import samples
 from tests.objectstorage import Bucket, object_storage_server
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_serving
 from tests.test_outage_page import HiddenFields
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -206,16 +205,6 @@ def gunicorns(ports: Sequence[int], env: dict[str, str], folder: Path) -> Iterat
             server.terminate()
         for server in servers:
             server.wait(timeout=30)
-
-
-def wait_until_serving(base: str, log: Path) -> None:
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).close()  # noqa: S310
-            return
-        except OSError:
-            time.sleep(0.05)  # the server is starting: no clock to move on here
-    pytest.fail(f"gunicorn did not serve:\n{log.read_text()}")
 
 
 def two_ports() -> tuple[int, int]:
