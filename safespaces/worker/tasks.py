@@ -8,8 +8,11 @@ from django_tasks_db.models import DBTaskResult
 
 from safespaces.worker.recurring import recurring_registered, recurring_schedule_next
 
-# Long enough to look into a failure reported after a weekend and a holiday.
+# A failure: long enough to look into one reported after a weekend and a holiday.
 KEEP_FINISHED_RESULTS = timedelta(days=14)
+# A success says only that it ran: the audit sealer's, every 10 seconds, would otherwise keep
+# 120,000 rows in the queue's table. A day is enough to see that a task ran last night.
+KEEP_SUCCESSFUL_RESULTS = timedelta(days=1)
 
 
 @task(takes_context=True)
@@ -25,10 +28,15 @@ def recurring_run(context: TaskContext, name: str) -> None:
 
 @task()
 def task_results_prune() -> int:
-    """Remove finished task results older than KEEP_FINISHED_RESULTS; return how many.
+    """Remove successful task results older than KEEP_SUCCESSFUL_RESULTS and any other finished
+    ones older than KEEP_FINISHED_RESULTS; return how many.
 
     Every deadline and every run leaves a row; without this the queue's table only grows.
     """
-    cutoff = timezone.now() - KEEP_FINISHED_RESULTS
-    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
-    return deleted
+    now = timezone.now()
+    finished = DBTaskResult.objects.finished()
+    succeeded, _ = (
+        finished.successful().filter(finished_at__lt=now - KEEP_SUCCESSFUL_RESULTS).delete()
+    )
+    others, _ = finished.filter(finished_at__lt=now - KEEP_FINISHED_RESULTS).delete()
+    return succeeded + others

@@ -1,4 +1,5 @@
-"""The platform's own recurring task: finished task results go after two weeks."""
+"""The platform's own recurring task: successful task results go after a day, failures after two
+weeks."""
 
 from datetime import time, timedelta
 
@@ -23,18 +24,20 @@ def finished(*, at: object, status: str = TaskResultStatus.SUCCESSFUL) -> DBTask
     return row
 
 
-def test_finished_results_older_than_two_weeks_are_removed() -> None:
-    old = finished(at=NOW - timedelta(days=14, minutes=1))
-    old_failure = finished(at=NOW - timedelta(days=15), status=TaskResultStatus.FAILED)
-    recent = finished(at=NOW - timedelta(days=13, hours=23))
+def test_successes_go_after_a_day_and_failures_after_two_weeks() -> None:
+    old_success = finished(at=NOW - timedelta(days=1, minutes=1))
+    recent_success = finished(at=NOW - timedelta(hours=23))
+    old_failure = finished(at=NOW - timedelta(days=14, minutes=1), status=TaskResultStatus.FAILED)
+    recent_failure = finished(at=NOW - timedelta(days=13, hours=23), status=TaskResultStatus.FAILED)
     waiting = DBTaskResult.objects.get(id=tasks.count_a_run.enqueue().id)
 
     with time_machine.travel(NOW, tick=False):
         deleted = task_results_prune.call()
 
     assert deleted == 2
-    assert set(DBTaskResult.objects.values_list("id", flat=True)) == {recent.id, waiting.id}
-    assert not DBTaskResult.objects.filter(id__in=[old.id, old_failure.id]).exists()
+    kept = {recent_success.id, recent_failure.id, waiting.id}
+    assert set(DBTaskResult.objects.values_list("id", flat=True)) == kept
+    assert not DBTaskResult.objects.filter(id__in=[old_success.id, old_failure.id]).exists()
 
 
 def test_the_app_registers_it_for_every_night(registry: dict[str, Recurring]) -> None:
