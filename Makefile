@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 N ?= 2000
 REQUESTS ?= 20
 
-.PHONY: help run test test-browser test-package lint typecheck check-deploy bench install env messages migrate seed keys clean
+.PHONY: help run test test-browser test-package test-deploy caddy lint typecheck check-deploy bench install env messages migrate seed keys clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,7 +66,7 @@ browser:
 	  else echo "The browser tests need Debian's chromium and a Thai font: sudo apt-get install chromium fonts-thai-tlwg"; exit 1; fi; }
 
 test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for Postgres)
-	$(PY) -m pytest -m "not browser and not package" --create-db --numprocesses=auto
+	$(PY) -m pytest -m "not browser and not package and not deploy" --create-db --numprocesses=auto
 	@# The browser tests serve the app from a SQLite database of their own, whatever DATABASE_URL
 	@# says: on Postgres they would only repeat themselves.
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
@@ -81,6 +81,18 @@ test-browser: env browser ## Run only the browser tests (Debian's chromium)
 # installs its dependencies from the package index.
 test-package: install ## Build the wheel, install it outside the checkout, migrate and serve from it
 	$(PY) -m pytest -m package
+
+# Debian's caddy (2.6), the reverse proxy of deploy/Caddyfile. Installing it does not start it here
+# (no systemd in a container); the test starts its own on free ports.
+caddy:
+	@command -v caddy >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy; \
+	  else echo "The deployment test needs Debian's caddy: sudo apt-get install caddy"; exit 1; fi; }
+
+# Needs the Postgres server on 127.0.0.1:5432 (user postgres, as CI runs it): the test makes a
+# database and two roles of its own there, with deploy/database.sql, and drops them at the end.
+test-deploy: install caddy ## Deploy the wheel with deploy/'s files on Postgres behind Caddy, over HTTPS
+	$(PY) -m pytest -m deploy
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check .

@@ -36,14 +36,16 @@ import pytest
 from django_otp.oath import TOTP
 
 from safespaces.crypto.keys import fresh_environment
-from tests.caddy import Caddy, caddy_serving
+from tests.caddy import Caddy, caddy_binary, caddy_serving
 from tests.servers import free_port
 from tests.wheel import PROJECT, Installed, installed_in
 
 pytestmark = pytest.mark.deploy
 
 DEPLOY = PROJECT / "deploy"
-UNITS = ["safespaces.service", "safespaces-worker.service"]
+# The services this test starts; systemd checks these and the backup's units.
+SERVICES = ["safespaces.service", "safespaces-worker.service"]
+UNITS = [*SERVICES, "safespaces-backup.service", "safespaces-backup.timer"]
 # The shared server every test uses; this test makes and drops a database and roles of its own.
 SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 APP_START_SECONDS = 40
@@ -228,7 +230,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             # Two gunicorn workers on two cores, not the unit's default three.
             "WEB_CONCURRENCY": "2",
         }
-        for name in UNITS:
+        for name in SERVICES:
             stack.enter_context(
                 started(
                     unit_command(name, paths),
@@ -434,7 +436,7 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
     is only there once installed (an unknown or misspelt setting is a warning: none is allowed)."""
     for name in UNITS:
         text = (DEPLOY / name).read_text()
-        assert "/srv/safespaces/current/bin/safespaces" in text
+        assert name.endswith(".timer") or "/srv/safespaces/current/bin/safespaces" in text
         (tmp_path / name).write_text(
             text.replace("/srv/safespaces/current/bin/safespaces", "/bin/true")
         )
@@ -448,3 +450,25 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout + result.stderr == ""
+
+
+def test_caddy_accepts_the_caddyfile_as_shipped(tmp_path: Path) -> None:
+    """With its own host name and upstream, as an operator starts from it (the test above
+    serves it with this machine's)."""
+    result = subprocess.run(
+        [
+            caddy_binary(),
+            "validate",
+            "--config",
+            str(DEPLOY / "Caddyfile"),
+            "--adapter",
+            "caddyfile",
+        ],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Valid configuration" in result.stdout + result.stderr
