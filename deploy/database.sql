@@ -1,13 +1,14 @@
--- The SafeSpaces database and its two roles (docs/operations.md, Database roles), for psql, as an
--- administrator of the database server. On the same machine, with Debian's postgresql:
+-- The SafeSpaces database and its two roles (docs/operations.md, Database roles), for psql 15 or
+-- newer, as an administrator of the database server. On the same machine, with Debian's postgresql
+-- (docs/operations.md, From a fresh Debian machine, step 4):
 --
---   export SAFESPACES_OWNER_PASSWORD="$(openssl rand -hex 24)" SAFESPACES_APP_PASSWORD="$(openssl rand -hex 24)"
---   sudo --preserve-env=SAFESPACES_OWNER_PASSWORD,SAFESPACES_APP_PASSWORD -u postgres \
---     psql -v database=safespaces -v owner=safespaces_owner -v app=safespaces_app -f database.sql
+--   export SAFESPACES_OWNER_PASSWORD=... SAFESPACES_APP_PASSWORD=...
+--   runuser -u postgres -- psql -v database=safespaces -v owner=safespaces_owner \
+--     -v app=safespaces_app < deploy/database.sql
 --
--- The passwords come from the environment (\getenv), so they are not on any command line. Put the
--- app role's into DATABASE_URL in /etc/safespaces/env; keep the owner's with the operator, in the
--- password manager, not on the machine. Then, as the owner: `safespaces migrate` and
+-- The passwords come from the environment (\getenv), so they are on no command line. Put the app
+-- role's into DATABASE_URL in /etc/safespaces/env; keep the owner's with the operator, in the
+-- password manager, not on the machine. Then, as the owner, `safespaces migrate` and
 -- `safespaces grant_app_role safespaces_app`, which gives the app role its rights.
 
 \set ON_ERROR_STOP on

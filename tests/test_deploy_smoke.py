@@ -84,7 +84,7 @@ def database_and_roles() -> Iterator[Roles]:
         app_password=secrets.token_hex(16),
     )
     command = ["psql", "-X", "-q", "-h", SERVER["host"], "-p", str(SERVER["port"])]
-    command += ["-U", SERVER["user"], "-d", "postgres", "-f", str(DEPLOY / "database.sql")]
+    command += ["-U", SERVER["user"], "-d", "postgres"]
     for name in ("database", "owner", "app"):
         command += ["-v", f"{name}={getattr(roles, name)}"]
     passwords = {
@@ -92,9 +92,15 @@ def database_and_roles() -> Iterator[Roles]:
         "SAFESPACES_APP_PASSWORD": roles.app_password,
     }
     try:
-        created = subprocess.run(
-            command, env={"PATH": "/usr/bin:/bin", **passwords}, capture_output=True, text=True
-        )
+        # The script on psql's standard input, as docs/operations.md runs it.
+        with (DEPLOY / "database.sql").open() as script:
+            created = subprocess.run(
+                command,
+                stdin=script,
+                env={"PATH": "/usr/bin:/bin", **passwords},
+                capture_output=True,
+                text=True,
+            )
         assert created.returncode == 0, created.stderr
         yield roles
     finally:
