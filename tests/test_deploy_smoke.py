@@ -10,8 +10,8 @@ that authority: the administrator made by createsuperuser signs in, sets up the 
 signs in again with password and code, logs an incident and opens it; /healthz says ok; and
 `safespaces check --deploy` passes with the same configuration. Everything is dropped at the end.
 
-About 25 s on two idle cores, most of it the migrations and the build: a step of its own
-(`make test-deploy`).
+About 35 s on two idle cores (up to a minute on busy ones), most of it the build and the
+migrations: a step of its own (`make test-deploy`).
 """
 
 import base64
@@ -20,7 +20,6 @@ import http.cookiejar
 import re
 import secrets
 import shlex
-import shutil
 import subprocess
 import time
 import urllib.error
@@ -28,7 +27,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
@@ -56,8 +55,8 @@ class Roles:
     database: str
     owner: str
     app: str
-    owner_password: str
-    app_password: str
+    owner_password: str = field(repr=False)
+    app_password: str = field(repr=False)
 
     def url(self, role: str, password: str) -> str:
         return f"postgres://{role}:{password}@{SERVER['host']}:{SERVER['port']}/{self.database}"
@@ -101,7 +100,10 @@ def database_and_roles() -> Iterator[Roles]:
                 capture_output=True,
                 text=True,
             )
-        assert created.returncode == 0, created.stderr
+        said = created.stderr
+        for password in passwords.values():
+            said = said.replace(password, "<password>")
+        assert created.returncode == 0, said
         yield roles
     finally:
         # Not `with connect()`, which would wrap DROP DATABASE in a transaction it refuses.
@@ -158,31 +160,39 @@ class Deployment:
     roles: Roles
     caddy: Caddy
     admin: str
-    admin_password: str
+    admin_password: str = field(repr=False)
     logs: Path
 
     def log_tails(self) -> str:
-        return "\n".join(
-            f"--- {log.name}\n{log.read_text()[-2000:]}" for log in sorted(self.logs.glob("*.log"))
-        )
+        """What the services and Caddy said, for a failure's message: no request is logged,
+        and nothing the test typed."""
+        logs = [*sorted(self.logs.glob("*.log")), self.caddy.log]
+        return "\n".join(f"--- {log.name}\n{log.read_text()[-2000:]}" for log in logs)
 
 
-def started(command: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> ExitStack:
-    """A service's process, stopped (SIGTERM, as systemd stops it) when the stack closes."""
-    stack = ExitStack()
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
-
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    stack.callback(stop)
-    return stack
+@contextmanager
+def services_running(
+    commands: dict[str, list[str]], *, cwd: Path, env: dict[str, str], logs: Path
+) -> Iterator[None]:
+    """Each service's process, its output in `logs`/<name>.log; at the end all are sent SIGTERM
+    at once, as systemd stops them, and waited for."""
+    processes = []
+    try:
+        for name, command in commands.items():
+            with (logs / f"{name}.log").open("wb") as output:
+                processes.append(
+                    subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
+                )
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def succeeded(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -236,17 +246,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             # Two gunicorn workers on two cores, not the unit's default three.
             "WEB_CONCURRENCY": "2",
         }
-        for name in SERVICES:
-            stack.enter_context(
-                started(
-                    unit_command(name, paths),
-                    cwd=installed.run,
-                    env=service_env,
-                    log=logs / f"{name}.log",
-                )
+        stack.enter_context(
+            services_running(
+                {name: unit_command(name, paths) for name in SERVICES},
+                cwd=installed.run,
+                env=service_env,
+                logs=logs,
             )
+        )
         caddy = stack.enter_context(caddy_serving(folder / "caddy", [address]))
-        shutil.copy(caddy.log, logs / "caddy.log")
         deployment = Deployment(installed, roles, caddy, admin, admin_password, logs)
         wait_until_the_app_answers(deployment)
         yield deployment
