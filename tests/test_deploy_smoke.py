@@ -279,6 +279,7 @@ class Page:
     status: int
     url: str
     text: str
+    headers: dict[str, str]
 
     def csrf_token(self) -> str:
         found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.text)
@@ -305,12 +306,16 @@ class Browser:
     def _open(self, request: urllib.request.Request) -> Page:
         try:
             with self.opener.open(request, timeout=20) as response:
-                return Page(response.status, response.url, response.read().decode())
+                # A compressed static file is not text: it is looked at by its headers only.
+                body = response.read().decode(errors="replace")
+                return Page(response.status, response.url, body, dict(response.headers))
         except urllib.error.HTTPError as error:
-            return Page(error.code, error.url, error.read().decode())
+            body = error.read().decode(errors="replace")
+            return Page(error.code, error.url, body, dict(error.headers))
 
-    def get(self, path: str) -> Page:
-        return self._open(urllib.request.Request(self.base + path))  # noqa: S310 - https://
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Page:
+        url = self.base + path
+        return self._open(urllib.request.Request(url, headers=headers or {}))  # noqa: S310
 
     def submit(self, page: Page, fields: dict[str, str]) -> Page:
         """Post `fields` to the page's own address, with the page's form token."""
@@ -354,6 +359,12 @@ def test_the_first_administrator_signs_in_with_a_second_factor_and_logs_an_incid
     assert home.status == 200
     assert home.url == f"{deployment.caddy.url}/"
     assert home.heading() == f"Hello, {deployment.admin}"
+    # Production's cookies and headers, through the proxy.
+    assert {cookie.name for cookie in browser.cookies if cookie.secure} >= {
+        "__Host-session",
+        "__Host-csrftoken",
+    }
+    assert home.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
     form = browser.get("/incidents/new/")
     today = re.search(r'name="occurred_on" value="([\d-]+)"', form.text)
@@ -394,6 +405,21 @@ def test_healthz_says_ok_over_https_and_the_worker_beats(deployment: Deployment)
     assert health.status == 200
     assert health.text == "ok"
     assert beats == 1, deployment.log_tails()
+
+
+def test_pages_go_out_uncompressed_and_static_files_compressed(deployment: Deployment) -> None:
+    """No `encode` in the Caddyfile: a page's length must not leak its secrets (BREACH)."""
+    browser = Browser(deployment.caddy)
+    gzip = {"Accept-Encoding": "gzip, br"}
+    page = browser.get("/login/", gzip)
+    stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page.text)
+    assert stylesheet, "the page links the hashed stylesheet"
+    css = browser.get(stylesheet.group(1), gzip)
+
+    assert page.status == 200
+    assert "Content-Encoding" not in page.headers
+    assert css.status == 200
+    assert css.headers.get("Content-Encoding") in ("gzip", "br")
 
 
 def test_plain_http_is_sent_to_https(deployment: Deployment) -> None:
