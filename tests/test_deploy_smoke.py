@@ -243,8 +243,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         service_env = environment_file(Path(installed.env["SAFESPACES_ENV_FILE"])) | {
             "PATH": installed.env["PATH"],
             "HOME": str(installed.run),
-            # Two gunicorn workers on two cores, not the unit's default three.
-            "WEB_CONCURRENCY": "2",
+            # One gunicorn worker, not the unit's default three: the test sends one request at a
+            # time, on two cores that other tests share.
+            "WEB_CONCURRENCY": "1",
         }
         stack.enter_context(
             services_running(
