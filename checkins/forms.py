@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from checkins.models import CheckIn
 from riskassessment.models import RiskSituation
-from safespaces.accounts.forms import UserMultipleChoiceField, team_members
+from safespaces.accounts.forms import UserMultipleChoiceField, team_members, use_colleague_picker
 from safespaces.accounts.models import User
 from safespaces.forms import field_of
 from safespaces.places.forms import PlaceChoiceField, use_place_picker
@@ -65,7 +65,6 @@ class StartForm(forms.Form):
     watchers = UserMultipleChoiceField(
         queryset=User.objects.none(),
         label=_("Who watches?"),
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("A buddy, the coordinator on duty, or both. They are alerted if you miss it."),
     )
     grace_minutes = forms.IntegerField(
@@ -88,9 +87,9 @@ class StartForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.user = user
-        field_of(self, "watchers", UserMultipleChoiceField).queryset = team_members().exclude(
-            pk=user.pk
-        )
+        watchers = field_of(self, "watchers", UserMultipleChoiceField)
+        watchers.queryset = team_members().exclude(pk=user.pk)
+        use_colleague_picker(watchers)
         place = field_of(self, "place", PlaceChoiceField)
         if situation is not None and situation.place_id:
             # The situation's place stays offered even if archived since.

@@ -6,10 +6,16 @@ while its text keeps the page's size and stays readable. Right to left, every po
 and text anchors keep their meaning, because SVG text inherits the page's direction.
 
 Everything here is plain arithmetic on numbers already counted: no database, no request.
+
+The attributes a shape needs come written out (`box`, `at`): a chart draws hundreds of shapes, and
+formatting each number through a template filter cost more than the rest of the trends page.
 """
 
 import math
 from dataclasses import dataclass
+
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 # Column chart (counts per month, stacked).
 COLUMN_TOP = 14  # room above the highest tick's label
@@ -70,6 +76,15 @@ class Segment:
     y: float  # px
     height: float  # px
 
+    @property
+    def box(self) -> SafeString:
+        return _attributes(
+            x=f"{self.x:.2f}%",
+            y=f"{self.y:.1f}",
+            width=f"{self.width:.2f}%",
+            height=f"{self.height:.1f}",
+        )
+
 
 @dataclass(frozen=True)
 class Column:
@@ -85,11 +100,23 @@ class Column:
     def middle(self) -> float:
         return round(self.x + self.width / 2, 2)
 
+    @property
+    def middle_x(self) -> SafeString:
+        return _attributes(x=f"{self.middle:.2f}%")
+
 
 @dataclass(frozen=True)
 class Tick:
     value: int
     y: float  # px
+
+    @property
+    def line_y(self) -> SafeString:
+        return _attributes(y1=f"{self.y:.1f}", y2=f"{self.y:.1f}")
+
+    @property
+    def at(self) -> SafeString:
+        return _attributes(y=f"{self.y:.1f}")
 
 
 @dataclass(frozen=True)
@@ -108,6 +135,22 @@ class ColumnChart:
     @property
     def total(self) -> int:
         return sum(column.total for column in self.columns)
+
+    @property
+    def grid_x(self) -> SafeString:
+        return _attributes(x1=f"{self.grid_start:.2f}%", x2=f"{self.grid_end:.2f}%")
+
+    @property
+    def axis_at(self) -> SafeString:
+        return _attributes(x=f"{self.axis_x:.2f}%")
+
+    @property
+    def tick_at(self) -> SafeString:
+        return _attributes(y=f"{self.tick_y:.1f}")
+
+    @property
+    def year_at(self) -> SafeString:
+        return _attributes(y=f"{self.year_y:.1f}")
 
 
 @dataclass(frozen=True)
@@ -130,12 +173,25 @@ class Bar:
         """The middle of the bar, where its count is written."""
         return self.bar_y + BAR_HEIGHT / 2
 
+    @property
+    def label_at(self) -> SafeString:
+        return _attributes(x=f"{self.label_x:.2f}%", y=f"{self.label_y:.1f}")
+
+    @property
+    def box(self) -> SafeString:
+        return _attributes(
+            x=f"{self.x:.2f}%", y=f"{self.bar_y:.1f}", width=f"{self.width:.2f}%", height=BAR_HEIGHT
+        )
+
+    @property
+    def value_at(self) -> SafeString:
+        return _attributes(x=f"{self.value_x:.2f}%", dx=self.value_dx, y=f"{self.value_y:.1f}")
+
 
 @dataclass(frozen=True)
 class BarChart:
     height: int
     bars: list[Bar]
-    bar_height: int = BAR_HEIGHT
 
     @property
     def total(self) -> int:
@@ -155,6 +211,11 @@ class Entry:
     label: str
     value: int
     leftover: bool = False
+
+
+def _attributes(**values: object) -> SafeString:
+    """SVG attributes of numbers: x="12.50%" y="30.0"."""
+    return format_html_join(" ", '{}="{}"', values.items())
 
 
 def nice_ticks(largest: int, most: int = MOST_TICKS) -> list[int]:

@@ -41,7 +41,11 @@ from incidents.models import (
 )
 from incidents.references import reference_is
 from incidents.selectors import PatternSuggestion, incidents_visible_to, links_of
-from safespaces.accounts.forms import UserMultipleChoiceField, team_members
+from safespaces.accounts.forms import (
+    UserMultipleChoiceField,
+    team_members,
+    use_colleague_picker,
+)
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
@@ -219,6 +223,7 @@ class IncidentForm(VersionedModelForm):
         reporter = self.instance.reporter_id or user.pk
         shared_with = field_of(self, "shared_with", UserMultipleChoiceField)
         shared_with.queryset = _colleagues(but=reporter)
+        use_colleague_picker(shared_with)
         shared_with.widget.attrs["data-show-when"] = f"visibility={Visibility.NAMED}"
         self._keep_current_choices(user)
         self._search_instead_of_listing()
@@ -663,7 +668,6 @@ class ReviewForm(forms.ModelForm):
         queryset=User.objects.none(),
         label=_("Who took part"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -681,7 +685,9 @@ class ReviewForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field_of(self, "participants", UserMultipleChoiceField).queryset = team_members()
+        participants = field_of(self, "participants", UserMultipleChoiceField)
+        participants.queryset = team_members()
+        use_colleague_picker(participants)
         without_blank_choice(self, "decision")
         if not self.is_bound:
             # The form's own initial values, which the empty review's would otherwise override.

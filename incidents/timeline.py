@@ -16,6 +16,10 @@ from django.db.models import Q, QuerySet
 from incidents.models import Incident
 
 PAGE_SIZE = 25
+# The list counts the incidents up to here and says "more than" beyond: an exact count reads every
+# visible row (tens of milliseconds at 100,000), and nobody needs to know it was 81,212, not
+# 81,213. Filters narrow it to an exact figure.
+COUNTED_UP_TO = 1000
 # Newest first; the id settles incidents logged at the same moment, so every row has one place.
 NEWEST_FIRST = ("-occurred_on", "-created_at", "-id")
 OLDEST_FIRST = ("occurred_on", "created_at", "id")
@@ -26,7 +30,8 @@ class TimelinePage:
     """One page of incidents and the codes of the incidents the pages beside it start from."""
 
     incidents: list[Incident]
-    count: int  # every incident matching, on all pages
+    count: int  # every incident matching, on all pages, up to COUNTED_UP_TO
+    more: bool  # more than `count` match
     # The last incident shown, for "Older"; the first, for "Newer". None: no page that way.
     older_than: UUID | None = None
     newer_than: UUID | None = None
@@ -64,7 +69,8 @@ def timeline_page(
 ) -> TimelinePage:
     """The page of `incidents` (filtered, visible to the user) older or newer than the incident
     whose code is given, or the first page. Three queries: the edge, the rows, the count."""
-    count = incidents.count()
+    counted = incidents.order_by()[: COUNTED_UP_TO + 1].count()
+    count, more = min(counted, COUNTED_UP_TO), counted > COUNTED_UP_TO
     # One direction: the older link wins over a newer one in an address made by hand.
     if older:
         newer = None
@@ -73,7 +79,7 @@ def timeline_page(
         rows = list(newer_than(shown_of(incidents), edge)[: PAGE_SIZE + 1])
         if len(rows) > PAGE_SIZE:
             shown = rows[:PAGE_SIZE][::-1]
-            return TimelinePage(shown, count, older_than=shown[-1].pk, newer_than=shown[0].pk)
+            return TimelinePage(shown, count, more, older_than=shown[-1].pk, newer_than=shown[0].pk)
         # Fewer than a page is newer: that is the first page, full.
         edge = None
     rows = list(older_than(shown_of(incidents), edge)[: PAGE_SIZE + 1]) if edge else []
@@ -84,6 +90,7 @@ def timeline_page(
     return TimelinePage(
         shown,
         count,
+        more,
         older_than=shown[-1].pk if len(rows) > PAGE_SIZE else None,
         newer_than=shown[0].pk if edge is not None else None,
     )

@@ -402,7 +402,12 @@ def assessment_edit(request: AuthenticatedHttpRequest, found: IncidentAccess) ->
 def review_create(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     """The team looked at the incident together: when, who, and what it decided."""
     incident = found.incident
-    form = ReviewForm(request.POST or None, instance=Review(incident=incident), user=request.user)
+    review = Review(incident=incident)
+    if "find" in request.POST:
+        # A picker's "Find", without JavaScript: the form again, with its matches.
+        form = searched_form(ReviewForm, request.POST, instance=review, user=request.user)
+        return render(request, "incidents/review_form.html", {"form": form, "incident": incident})
+    form = ReviewForm(request.POST or None, instance=review, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.review_record(
             review=form.save(commit=False),

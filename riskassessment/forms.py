@@ -31,7 +31,12 @@ from riskassessment.models import (
 )
 from riskassessment.scoring import Level
 from riskassessment.selectors import LatestSituation, with_due_flag
-from safespaces.accounts.forms import UserChoiceField, UserMultipleChoiceField, team_members_and
+from safespaces.accounts.forms import (
+    UserChoiceField,
+    UserMultipleChoiceField,
+    team_members_and,
+    use_colleague_picker,
+)
 from safespaces.accounts.models import User
 from safespaces.editing import VersionedModelForm
 from safespaces.forms import FieldGroups, Legend, field_of, without_blank_choice
@@ -174,7 +179,6 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
         queryset=User.objects.none(),
         label=_("Staff taking part"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("They can open the safety plan."),
     )
     people = PersonMultipleChoiceField(
@@ -234,6 +238,8 @@ class SituationForm(KeepsHiddenIncidents, VersionedModelForm):
         check_in = field_of(self, "check_in_with", UserChoiceField)
         check_in.queryset = team_members_and(Q(pk=situation.check_in_with_id))
         check_in.empty_label = _("Nobody named yet")
+        use_colleague_picker(participants)
+        use_colleague_picker(check_in)
         without_blank_choice(self, "kind", "status")
         place = field_of(self, "place", PlaceChoiceField)
         place.required = False
@@ -605,6 +611,7 @@ class MeasureForm(VersionedModelForm):
         owner = field_of(self, "owner", UserChoiceField)
         owner.queryset = team_members_and(Q(pk=measure.owner_id))
         owner.empty_label = _("Nobody yet")
+        use_colleague_picker(owner)
         # The current ally stays offered even if archived or no longer an ally, so an unrelated
         # edit never drops it unseen.
         ally = field_of(self, "ally", AllyChoiceField)

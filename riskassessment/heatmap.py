@@ -5,6 +5,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import ngettext
+
 from riskassessment.models import Threat
 from riskassessment.scoring import RATINGS, Level, threat_level
 
@@ -28,6 +30,28 @@ class Cell:
     @property
     def score(self) -> int:
         return self.likelihood * self.impact
+
+    @property
+    def title(self) -> str:
+        """What the square says to a screen reader and on hover. Written here, not in the
+        template: fifty squares a page each rendering a plural translation tag cost more than
+        the rest of the page's assessment."""
+        return ngettext(
+            "Likelihood %(l)s, impact %(i)s (score %(s)s, %(level)s): %(n)s threat",
+            "Likelihood %(l)s, impact %(i)s (score %(s)s, %(level)s): %(n)s threats",
+            self.count,
+        ) % {
+            "l": self.likelihood,
+            "i": self.impact,
+            "s": self.score,
+            "level": self.level.label,
+            "n": self.count,
+        }
+
+    @property
+    def middle(self) -> tuple[int, int]:
+        """Where the count's circle goes: the square's centre."""
+        return self.x + CELL // 2, self.y + CELL // 2
 
     @property
     def fill(self) -> str:

@@ -3,6 +3,7 @@
 app has to remember to write it."""
 
 import calendar
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -500,13 +501,19 @@ def due_reasons(situation: RiskSituation) -> list[str]:
     return [str(text) for reason, text in DUE_REASONS.items() if getattr(situation, reason, False)]
 
 
-def situation_due(situation: RiskSituation, user: User) -> list[str]:
-    """Why one situation is due for reassessment, as the user may know it (see with_due). It
-    reads only the columns the rules need: the situation itself is already loaded."""
-    rules = RiskSituation.objects.filter(pk=situation.pk).only(
-        "id", "status", "review_every_months", "place_id"
-    )
-    return due_reasons(with_due(rules, user)[0])
+def situation_due(
+    situation: RiskSituation, user: User, versions: Sequence[Assessment]
+) -> list[str]:
+    """Why one situation is due for reassessment, as the user may know it (see with_due), from
+    its versions as its page has read them already, newest first (assessments_of): what
+    with_latest would ask the database for is at hand."""
+    latest = versions[0] if versions else None
+    decided = next((version for version in versions if version.decision), None)
+    row = cast(DueSituation, copy.copy(situation))
+    row.latest_id = latest.pk if latest else None
+    row.latest_at = latest.created_at if latest else None
+    row.latest_valid_until = decided.valid_until if decided else None
+    return due_reasons(due_of([row], user)[0])
 
 
 def register_of(user: User) -> "QuerySet[LatestSituation]":

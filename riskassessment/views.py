@@ -133,7 +133,7 @@ def situation_detail(request: AuthenticatedHttpRequest, found: SituationAccess) 
     latest = versions[0] if versions else None
     context: dict[str, Any] = {
         "situation": situation,
-        "due": situation_due(situation, request.user),
+        "due": situation_due(situation, request.user, versions),
         "versions": versions,
         "latest": latest,
         "participants": situation.participants.all(),

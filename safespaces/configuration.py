@@ -10,6 +10,7 @@ Django starts. Messages never repeat a value: a DATABASE_URL holds a password.
 Like safespaces.crypto.keys, this module reads no Django settings, so settings.py can use it.
 """
 
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ DATABASE_SCHEMES = {
 # A Postgres duration as `-c statement_timeout=` takes it: a number and an optional unit, no
 # space (the value goes into a connection option where a space would split it). 0 is "no limit".
 POSTGRES_DURATION = re.compile(r"^[0-9]+(ms|s|min)?$")
+# S3's rules for a bucket's name; other S3-compatible servers follow them too.
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+ENDPOINT_URL = re.compile(r"^https?://[^/\s?#]+/?$")
+ADDRESSING_STYLES = ("auto", "path", "virtual")
 DATABASE_EXAMPLES = (
     "postgres://user:password@host:5432/name, or on a single machine "
     "sqlite:////var/lib/safespaces/db.sqlite3 (four slashes before an absolute path)"
@@ -120,3 +125,50 @@ class Configuration:
             )
             return environ.Env.db_url_config(f"sqlite:///{development_file}")
         return config
+
+    def object_storage(self, prefix: str) -> dict[str, Any] | None:
+        """The options of S3-compatible object storage named by the variables starting with
+        `prefix` (`<prefix>BUCKET`, `<prefix>ENDPOINT_URL`, ...), or None when no bucket is set.
+        Messages never repeat the secret key."""
+        bucket = self._raw(f"{prefix}BUCKET") or ""
+        if not bucket:
+            return None
+        if not BUCKET_NAME.match(bucket) or ".." in bucket:
+            self.problems.append(
+                f"{prefix}BUCKET must be a bucket's name alone (3 to 63 lower-case letters, "
+                "digits, dots and hyphens, such as safespaces-attachments), not an address."
+            )
+        endpoint = self._raw(f"{prefix}ENDPOINT_URL") or None
+        if endpoint is not None and not ENDPOINT_URL.match(endpoint):
+            self.problems.append(
+                f"{prefix}ENDPOINT_URL must be the storage's address, such as "
+                "https://s3.eu-central-1.amazonaws.com or https://objects.example.org:9000, "
+                "or empty for Amazon S3 in the region set."
+            )
+            endpoint = None
+        style = (self._raw(f"{prefix}ADDRESSING_STYLE") or "auto").lower()
+        if style not in ADDRESSING_STYLES:
+            self.problems.append(f"{prefix}ADDRESSING_STYLE must be one of path, virtual, auto.")
+            style = "auto"
+        access_key = self._raw(f"{prefix}ACCESS_KEY_ID") or None
+        secret_key = self._raw(f"{prefix}SECRET_ACCESS_KEY") or None
+        if (access_key is None) != (secret_key is None):
+            self.problems.append(
+                f"{prefix}ACCESS_KEY_ID and {prefix}SECRET_ACCESS_KEY are set together, or "
+                "neither (then the server's own credentials are used: an instance role, or "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)."
+            )
+        # The library is an optional extra: a single machine on a local folder needs none of it.
+        if not all(importlib.util.find_spec(library) for library in ("boto3", "storages")):
+            self.problems.append(
+                f"{prefix}BUCKET is set, but the object storage library is not installed: "
+                "pip install 'safespaces[s3]' in the app's environment."
+            )
+        return {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint,
+            "region_name": self._raw(f"{prefix}REGION") or None,
+            "addressing_style": style,
+            "access_key": access_key,
+            "secret_key": secret_key,
+        }

@@ -222,6 +222,8 @@ class Picker(forms.Widget):
             "query": self.query or "",
             "matches": matches,
             "required": self.is_required,
+            # Shown only while another answer holds a value (static/js/show-when.js).
+            "show_when": self.attrs.get("data-show-when"),
         }
         return context
 

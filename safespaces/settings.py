@@ -242,6 +242,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # permanent lock, and never on the username alone, which an abuser could use to shut an advocate
 # out of her own account.
 AXES_FAILURE_LIMIT = config.integer("AXES_FAILURE_LIMIT", default=5, minimum=1)
+# Failures are counted in the database, which every app server shares: a count kept in one
+# server's memory (axes' cache handler with Django's default local-memory cache) would let each
+# server allow its own five tries.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -425,13 +429,23 @@ STATIC_ROOT = Path(
     or (Path(sys.prefix) / "staticfiles" if INSTALLED else BASE_DIR / "staticfiles")
 )
 STATICFILES_DIRS = [PROJECT_FILES / "static"]
+# Attachments go to a bucket of S3-compatible object storage when ATTACHMENTS_S3_BUCKET is set
+# (several app servers share it), else to the folder ATTACHMENTS_DIR. One or the other: a server
+# configured with both would leave it to chance where evidence is kept.
+ATTACHMENTS_BUCKET = config.object_storage("ATTACHMENTS_S3_")
 # env.str, not env.path: an empty ATTACHMENTS_DIR= must mean the default, not the cwd. Installed
 # there is no default: attachments are data, and must outlive the environment of one release.
 ATTACHMENTS_DIR = Path(env.str("ATTACHMENTS_DIR", default="") or BASE_DIR / "attachments")
-if INSTALLED and not env.str("ATTACHMENTS_DIR", default=""):
+if ATTACHMENTS_BUCKET and env.str("ATTACHMENTS_DIR", default=""):
+    config.problems.append(
+        "ATTACHMENTS_DIR and ATTACHMENTS_S3_BUCKET are both set. Set ATTACHMENTS_S3_BUCKET for "
+        "object storage or ATTACHMENTS_DIR for a folder, and leave the other empty."
+    )
+elif INSTALLED and not ATTACHMENTS_BUCKET and not env.str("ATTACHMENTS_DIR", default=""):
     config.problems.append(
         "ATTACHMENTS_DIR is not set. Set it to a folder for the encrypted attachments that "
-        "outlives upgrades, such as /var/lib/safespaces/attachments."
+        "outlives upgrades, such as /var/lib/safespaces/attachments, or set "
+        "ATTACHMENTS_S3_BUCKET for object storage."
     )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -443,11 +457,17 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
     # Incident attachments, encrypted by the app before they are written (incidents.attachments):
-    # only ciphertext under random names lands here. Production may point this alias at
-    # S3-compatible object storage for the same reason. Never served by URL, only by the
-    # authorised download view; on a local disk each file is owner-only from its first byte, and
-    # a write that fails (a full disk) leaves no partial file (safespaces.files).
+    # only ciphertext under random names lands here. Never served by URL, only by the authorised
+    # download view. On a local disk each file is owner-only from its first byte, and a write
+    # that fails (a full disk) leaves no partial file (safespaces.files); in a bucket each
+    # object is written whole or not at all, once, under the bucket's private ACL
+    # (safespaces.objectstorage).
     "attachments": {
+        "BACKEND": "safespaces.objectstorage.PrivateS3Storage",
+        "OPTIONS": ATTACHMENTS_BUCKET,
+    }
+    if ATTACHMENTS_BUCKET
+    else {
         "BACKEND": "safespaces.files.PrivateFileSystemStorage",
         "OPTIONS": {
             "location": ATTACHMENTS_DIR,

@@ -1,6 +1,7 @@
 """Real servers on this machine for the messages that leave the app, recording what arrives and
 when: an SMTP server (aiosmtpd) and an alert relay (http.server). The check-in drill and the
-deadline benchmark point a real worker at them through EMAIL_URL and WEBHOOK_URL."""
+deadline benchmark point a real worker at them through EMAIL_URL and WEBHOOK_URL. And the wait
+for an app server a test started."""
 
 import asyncio
 import email
@@ -9,12 +10,15 @@ import logging
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -26,6 +30,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_until_serving(base: str, log: Path, *, seconds: float = 30) -> None:
+    """Wait for the app server at `base` to answer /healthz; fail with its log if it never does."""
+    for _ in range(int(seconds / 0.05)):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).close()  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.05)  # the server is starting: no clock to move on here
+    pytest.fail(f"the app server did not serve:\n{log.read_text()}")
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,7 @@ EXPECTED: dict[str, Access] = {
     "people:list": Access.STAFF,
     "people:create": Access.COORDINATOR,
     "people:pick": Access.STAFF,
+    "accounts:pick_colleague": Access.STAFF,
     "people:grants": Access.ADMINISTRATOR,
     "people:grant_revoke": Access.ADMINISTRATOR,
     "people:detail": Access.STAFF,

@@ -2,6 +2,7 @@
 and says what it should hold, never with a traceback from deep inside a library, a quiet default,
 or a repetition of the value (a DATABASE_URL holds a password)."""
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -201,3 +202,133 @@ def test_an_env_file_that_is_not_there_is_named_instead_of_ignored(tmp_path: Pat
         result.stderr
     )
     assert "missing" not in result.stderr.split("SafeSpaces cannot start:")[1]
+
+
+# --- Object storage for attachments -------------------------------------------------------------
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def test_without_a_bucket_there_is_no_object_storage(read: Reader) -> None:
+    config = read(ATTACHMENTS_S3_ENDPOINT_URL="https://objects.example.org")
+
+    assert config.object_storage("ATTACHMENTS_S3_") is None
+    assert config.problems == []
+
+
+def test_a_bucket_and_the_way_to_it_are_read(read: Reader) -> None:
+    config = read(
+        ATTACHMENTS_S3_BUCKET="safespaces-attachments",
+        ATTACHMENTS_S3_ENDPOINT_URL="https://objects.example.org:9000",
+        ATTACHMENTS_S3_REGION="eu-central-1",
+        ATTACHMENTS_S3_ADDRESSING_STYLE="Path",
+        ATTACHMENTS_S3_ACCESS_KEY_ID="AKIAEXAMPLE",
+        ATTACHMENTS_S3_SECRET_ACCESS_KEY=SECRET,
+    )
+
+    options = config.object_storage("ATTACHMENTS_S3_")
+
+    assert config.problems == []
+    assert options == {
+        "bucket_name": "safespaces-attachments",
+        "endpoint_url": "https://objects.example.org:9000",
+        "region_name": "eu-central-1",
+        "addressing_style": "path",
+        "access_key": "AKIAEXAMPLE",
+        "secret_key": SECRET,
+    }
+
+
+def test_without_keys_of_its_own_the_servers_credentials_are_used(read: Reader) -> None:
+    config = read(ATTACHMENTS_S3_BUCKET="safespaces-attachments")
+
+    options = config.object_storage("ATTACHMENTS_S3_")
+
+    assert config.problems == []
+    assert options is not None
+    assert (options["access_key"], options["secret_key"], options["endpoint_url"]) == (
+        None,
+        None,
+        None,
+    )
+    assert options["addressing_style"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("variables", "problem"),
+    [
+        (
+            {"ATTACHMENTS_S3_BUCKET": "s3://safespaces-attachments"},
+            "ATTACHMENTS_S3_BUCKET must be a bucket's name alone",
+        ),
+        (
+            {"ATTACHMENTS_S3_ENDPOINT_URL": "objects.example.org"},
+            "ATTACHMENTS_S3_ENDPOINT_URL must be the storage's address",
+        ),
+        (
+            {"ATTACHMENTS_S3_ADDRESSING_STYLE": "dns"},
+            "ATTACHMENTS_S3_ADDRESSING_STYLE must be one of path, virtual, auto.",
+        ),
+        (
+            {"ATTACHMENTS_S3_SECRET_ACCESS_KEY": SECRET},
+            "ATTACHMENTS_S3_ACCESS_KEY_ID and ATTACHMENTS_S3_SECRET_ACCESS_KEY are set together",
+        ),
+    ],
+)
+def test_object_storage_that_cannot_be_used_is_named_without_its_secret(
+    read: Reader, variables: dict[str, str], problem: str
+) -> None:
+    config = read(**{"ATTACHMENTS_S3_BUCKET": "safespaces-attachments", **variables})
+
+    config.object_storage("ATTACHMENTS_S3_")
+
+    assert len(config.problems) == 1
+    assert config.problems[0].startswith(problem)
+    assert SECRET not in config.problems[0]
+
+
+def test_a_bucket_without_the_library_names_the_extra_to_install(
+    read: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = read(ATTACHMENTS_S3_BUCKET="safespaces-attachments")
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "storages" else found(name)
+    )
+
+    config.object_storage("ATTACHMENTS_S3_")
+
+    assert config.problems == [
+        "ATTACHMENTS_S3_BUCKET is set, but the object storage library is not installed: "
+        "pip install 'safespaces[s3]' in the app's environment."
+    ]
+
+
+ATTACHMENTS_BACKEND = "print(settings.STORAGES['attachments']['BACKEND'])"
+
+
+def test_a_bucket_puts_the_attachments_in_object_storage() -> None:
+    result = start_django(
+        ATTACHMENTS_BACKEND, ATTACHMENTS_DIR="", ATTACHMENTS_S3_BUCKET="safespaces-attachments"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "safespaces.objectstorage.PrivateS3Storage"
+
+
+def test_without_a_bucket_the_attachments_stay_in_a_folder() -> None:
+    result = start_django(ATTACHMENTS_BACKEND, ATTACHMENTS_DIR="", ATTACHMENTS_S3_BUCKET="")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "safespaces.files.PrivateFileSystemStorage"
+
+
+def test_a_folder_and_a_bucket_at_once_are_refused(tmp_path: Path) -> None:
+    result = start_django(
+        ATTACHMENTS_BACKEND,
+        ATTACHMENTS_DIR=str(tmp_path),
+        ATTACHMENTS_S3_BUCKET="safespaces-attachments",
+    )
+
+    assert result.returncode != 0
+    assert "- ATTACHMENTS_DIR and ATTACHMENTS_S3_BUCKET are both set." in result.stderr

@@ -14,7 +14,6 @@ would only repeat it. Run with `-s` to see the figures.
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,7 +28,7 @@ from django_otp.oath import totp
 
 from tests.factories import PASSWORD
 from tests.postgres import OwnPostgres, own_postgres, postgres_binaries
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_serving
 from tests.test_outage_page import HiddenFields
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -128,14 +127,7 @@ def app(database: OwnPostgres, tmp_path: Path) -> Iterator[tuple[str, bytes]]:
     assert set_up.returncode == 0, set_up.stderr
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).close()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.05)  # the server is starting: no clock to move on here
-        else:
-            pytest.fail(f"gunicorn did not serve:\n{(tmp_path / 'gunicorn.log').read_text()}")
+        wait_until_serving(base, tmp_path / "gunicorn.log", seconds=15)
         yield base, bytes.fromhex(set_up.stdout.strip())
     finally:
         server.terminate()

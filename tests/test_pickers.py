@@ -1,6 +1,7 @@
-"""The pickers' search views (places, actors, people): at most 20 matches, among the records the
-user may pick only, each shown name audited, what was typed neither in the address nor in the
-audit trail or the logs; and each name decrypted once per process, again after it changes."""
+"""The pickers' search views (places, actors, people, colleagues): at most 20 matches, among
+the records the user may pick only, each shown name audited, what was typed neither in the
+address nor in the audit trail or the logs; and each name decrypted once per process, again
+after it changes."""
 
 import logging
 import re
@@ -16,12 +17,14 @@ from pytest_django import DjangoDbBlocker
 
 from allies.models import Actor
 from safespaces.accounts.models import User
+from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
 from safespaces.crypto.cipher import open_binary, open_sealed
 from safespaces.people.models import Person
 from safespaces.pickers import LIMIT, forget_cached_names
 from safespaces.places.models import Place
 from tests.conftest import sign_in
+from tests.factories import UserFactory
 
 TYPED = "Lantern"
 
@@ -114,6 +117,25 @@ def test_a_person_search_finds_aliases_of_people_not_archived(
     assert found(search(client, "/people/pick/", "gone")) == []
 
 
+def test_a_colleague_search_finds_active_team_members_by_name_and_audits_them(
+    client: Client, staff: User
+) -> None:
+    keeper = UserFactory(display_name="Lantern Keeper", role=Role.COORDINATOR)
+    UserFactory(display_name="Lantern Without Role")
+    UserFactory(display_name="Lantern Gone", role=Role.STAFF, is_active=False)
+    sign_in(client, staff)
+    before = last_event()
+
+    response = search(client, "/colleagues/pick/", "keeper lantern")
+
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert found(response) == ["Lantern Keeper"]
+    event = AuditEvent.objects.get(id__gt=before)
+    assert (event.action, event.object_type) == (AuditEvent.Action.LIST, "accounts.user")
+    assert event.shown == [f"accounts.user:{keeper.pk}"]
+    assert search(client, "/colleagues/pick/", "lantern").content.count(b"<label>") == 1  # type: ignore[attr-defined]
+
+
 def test_what_is_chosen_already_is_not_offered_again(client: Client, staff: User) -> None:
     chosen = str(next(p.pk for p in Place.objects.all() if p.name == "Lantern House 1"))
 
@@ -159,7 +181,9 @@ def test_a_search_that_finds_nothing_records_nothing(client: Client, staff: User
     assert last_event() == before
 
 
-@pytest.mark.parametrize("url", ["/places/pick/", "/allies/pick/", "/people/pick/"])
+@pytest.mark.parametrize(
+    "url", ["/places/pick/", "/allies/pick/", "/people/pick/", "/colleagues/pick/"]
+)
 def test_a_search_takes_a_post_so_what_is_typed_never_lands_in_an_address(
     client: Client, staff: User, url: str
 ) -> None:

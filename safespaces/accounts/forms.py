@@ -6,12 +6,15 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
+from safespaces.crypto.fields import open_unnoted
 from safespaces.languages import offered
+from safespaces.pickers import Matches, PickerField, best_matches, shown, use_picker
 
 NO_ROLE = [("", _("No role (can sign in, sees nothing)"))]
 
@@ -195,18 +198,48 @@ def team_members_and(current: Q) -> QuerySet[User]:
     return User.objects.filter(Q(pk__in=team_members().values("pk")) | current).order_by("username")
 
 
-class UserChoiceField(forms.ModelChoiceField):
-    """Pick a colleague by their display name (decrypted for the few hundred users at most)."""
+def colleague_matches(users: QuerySet[User], query: str) -> Matches:
+    """The colleagues among `users` whose name holds every word typed, best first, at most
+    pickers.LIMIT. Display names are encrypted, so each candidate's is opened to match it: a team
+    is tens of people, a few hundred at most, and only a search someone asked for does this.
+    Only the matches shown count as shown (the audit event names them)."""
+    labels = [
+        (user.pk, open_unnoted(user, "display_name") or user.username)
+        for user in users.only("id", "username", "display_name")
+    ]
+    return shown(User, best_matches(labels, query))
+
+
+class UserChoiceField(PickerField, forms.ModelChoiceField):
+    """Pick a colleague by their display name. Given a picker (`use_colleague_picker`), found by
+    typing: a form lists no names it was not asked for."""
 
     def label_from_instance(self, obj: User) -> str:
         return obj.shown_name
 
+    def matches(self, query: str) -> Matches:
+        return colleague_matches(self.offered(), query)
 
-class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Pick several colleagues, labelled like UserChoiceField."""
+
+class UserMultipleChoiceField(PickerField, forms.ModelMultipleChoiceField):
+    """Pick several colleagues, labelled and found like UserChoiceField."""
 
     def label_from_instance(self, obj: User) -> str:
         return obj.shown_name
+
+    def matches(self, query: str) -> Matches:
+        return colleague_matches(self.offered(), query)
+
+
+def use_colleague_picker(field: forms.Field) -> None:
+    """Let `field` find colleagues by typing (safespaces.pickers). Called once the form has set
+    the field's queryset and empty label."""
+    use_picker(
+        field,
+        url=reverse("accounts:pick_colleague"),
+        search_label=_("Find a colleague: type part of their name"),
+        empty_label=getattr(field, "empty_label", None),
+    )
 
 
 class LanguageForm(forms.Form):

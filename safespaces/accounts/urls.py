@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/authenticator/", views.authenticator, name="authenticator"),
     path("account/backup-codes/", views.backup_codes, name="backup_codes"),
     path("account/sessions/end-others/", views.sessions_end_others, name="sessions_end_others"),
+    path("colleagues/pick/", views.colleague_pick, name="pick_colleague"),
     path("users/", views.user_list, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<uuid:user_id>/role/", views.user_role, name="user_role"),

@@ -32,7 +32,9 @@ from safespaces.accounts.forms import (
     RoleForm,
     SetupCodeForm,
     UserCreateForm,
+    colleague_matches,
     sign_in_pause,
+    team_members,
     wrong_password_message,
 )
 from safespaces.accounts.models import SetupToken, User
@@ -48,6 +50,7 @@ from safespaces.accounts.sessions import SESSION_RECORD_KEY
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_record
 from safespaces.languages import remember
+from safespaces.pickers import matches_response
 
 
 @access(Access.PUBLIC)
@@ -325,6 +328,16 @@ def logout_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.session_end(request=request)
     messages.info(request, _("You are signed out."))
     return redirect("accounts:login")
+
+
+@access(Access.STAFF)
+@require_POST
+@sensitive_post_parameters("q")
+def colleague_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The colleagues whose name matches what was typed, among the team (see team_members), for
+    a picker (see safespaces.pickers). A form's own field checks a choice against what it
+    offers when the form is sent."""
+    return matches_response(request, User, lambda query: colleague_matches(team_members(), query))
 
 
 @access(Access.ADMINISTRATOR)

@@ -288,7 +288,7 @@ def backup_restore(*, archive: Path, steps: Steps | None = None) -> RestoreResul
         # Checked above, so rare (a full disk, the archive changed meanwhile): say what is left.
         raise BackupError(
             f"{error} The restore stopped part way: drop and create the database again, and "
-            "empty the attachments folder, before the next try."
+            "empty the attachments folder or bucket, before the next try."
         ) from error
     counts = database_counts()
     expected_counts = manifest["tables"]
@@ -314,11 +314,13 @@ def backup_restore(*, archive: Path, steps: Steps | None = None) -> RestoreResul
 def _refuse_unless_empty(configured: dict[str, Storage]) -> None:
     for alias, storage in configured.items():
         if next(_storage_files(storage), None) is not None:
-            where = getattr(storage, "location", alias)
+            # A folder by its path, a bucket by its name.
+            where = getattr(storage, "bucket_name", None) or getattr(storage, "location", alias)
             raise BackupError(
                 f"The {alias} storage ({where}) already holds files. Restore into an empty one: "
                 "move those files aside (they may be evidence added after the backup) or set "
-                "ATTACHMENTS_DIR to an empty folder. Nothing was changed."
+                "ATTACHMENTS_DIR to an empty folder (ATTACHMENTS_S3_BUCKET to an empty bucket). "
+                "Nothing was changed."
             )
     tables = database_tables()
     if tables:

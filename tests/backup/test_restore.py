@@ -16,6 +16,7 @@ from pytest_django.fixtures import Settings
 from incidents.models import Attachment
 from tests.backup.conftest import attachments_in
 from tests.backup.support import manifest_for, write_archive
+from tests.objectstorage import object_storage_server
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -70,6 +71,22 @@ def test_an_attachments_folder_that_holds_files_is_refused(
 
     assert f"The attachments storage ({restored_attachments}) already holds files." in message
     assert [p.name for p in restored_attachments.iterdir()] == ["added-since"]
+
+
+def test_a_bucket_that_holds_files_is_refused_by_its_name(
+    tmp_path: Path, settings: Settings
+) -> None:
+    with object_storage_server() as server:
+        bucket = server.new_bucket()
+        settings.STORAGES = {**settings.STORAGES, "attachments": bucket.storage()}
+        bucket.client().put_object(Bucket=bucket.name, Key="added-since", Body=SEALED)
+        archive = write_archive(tmp_path / "b.tar.gz", good_members(), good_manifest())
+
+        message = refusal(archive)
+
+        assert f"The attachments storage ({bucket.name}) already holds files." in message
+        assert "ATTACHMENTS_S3_BUCKET to an empty bucket" in message
+        assert bucket.objects() == {"added-since": SEALED}
 
 
 def test_a_member_altered_after_the_backup_is_refused(

@@ -22,6 +22,7 @@ from tests.backup.conftest import attachments_in
 from tests.backup.support import an_empty_database, members_of
 from tests.factories import IncidentFactory, PersonFactory
 from tests.incidents.test_attachment_download import added
+from tests.objectstorage import object_storage_server
 
 pytestmark = [
     # `backup` copies what is committed, as it does on a live server.
@@ -110,3 +111,26 @@ def test_the_archive_is_its_owners_alone_holds_no_key_and_a_manifest_of_every_me
     keys = [settings.SECRET_KEY, settings.BLIND_INDEX_KEY, settings.AUDIT_KEY, *field_keys]
     assert all(len(key) >= 32 for key in keys)
     assert [key for key in keys if key.encode() in everything] == []
+
+
+def test_a_backup_of_a_bucket_restores_into_an_empty_bucket(
+    tmp_path: Path, settings: Settings
+) -> None:
+    with object_storage_server() as server:
+        live = server.new_bucket()
+        settings.STORAGES = {**settings.STORAGES, "attachments": live.storage()}
+        first = added()
+        archive, manifest = backup_into(tmp_path / "backups")
+        in_the_archive = members_of(archive)
+        fresh = server.new_bucket()
+        settings.STORAGES = {**settings.STORAGES, "attachments": fresh.storage()}
+        with an_empty_database(tmp_path):
+            restored_out = run("restore", str(archive))
+            verified = run("verify_encryption")
+
+        sealed = live.objects()
+        assert manifest["files"] == {"attachments": 1}
+        assert in_the_archive[f"attachments/{first.stored_as}"] == sealed[first.stored_as]
+        assert "The row counts match the manifest." in restored_out
+        assert fresh.objects() == sealed
+        assert "Files checked: 1. Failures: 0." in verified

@@ -218,8 +218,14 @@ def test_it_reports_an_unusable_previous_audit_key() -> None:
     assert problems == [f"AUDIT_KEY_PREVIOUS: entry 2 is not valid base64. {fix()}"]
 
 
-def start_django(**variables: str) -> subprocess.CompletedProcess[str]:
-    """Start Django in a fresh interpreter with these settings and print the cookie settings.
+COOKIE_SETTINGS = "print(settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE)"
+
+
+def start_django(
+    printing: str = COOKIE_SETTINGS, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """Start Django in a fresh interpreter with these settings and run `printing` (by default,
+    print the cookie settings).
 
     settings.py reads .env with overwrite=False, so every variable set here wins over the
     developer's .env; all of them are set so the result does not depend on it.
@@ -236,10 +242,7 @@ def start_django(**variables: str) -> subprocess.CompletedProcess[str]:
         # Required in production; nothing here connects to it.
         "DATABASE_URL": "postgres://safespaces@db.example.org:5432/safespaces",
     } | variables
-    script = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE)"
-    )
+    script = f"import django; django.setup(); from django.conf import settings; {printing}"
     return subprocess.run(
         [sys.executable, "-c", script],
         cwd=PROJECT_ROOT,

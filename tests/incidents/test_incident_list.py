@@ -315,3 +315,19 @@ def test_an_address_naming_both_directions_goes_older(client: Client, staff: Use
     assert both.status_code == 200
     oldest_first = list(Incident.objects.order_by("occurred_on", "created_at", "id"))
     assert [i.pk for i in both.context["page"]] == [i.pk for i in oldest_first[:6]][::-1]
+
+
+def test_beyond_what_is_counted_the_list_says_more_than(client: Client, staff: User) -> None:
+    IncidentFactory.create_batch(4)
+    sign_in(client, staff)
+
+    with patch("incidents.timeline.COUNTED_UP_TO", 3):
+        many = client.get(URL)
+    with patch("incidents.timeline.COUNTED_UP_TO", 4):
+        exactly = client.get(URL)
+
+    assert many.status_code == exactly.status_code == 200
+    assert b"More than 3 incidents you may see." in many.content
+    assert b"4 incidents you may see." in exactly.content
+    assert b"More than" not in exactly.content
+    assert len(shown(many)) == len(shown(exactly)) == 4

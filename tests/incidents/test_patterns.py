@@ -9,7 +9,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from incidents.models import Incident
-from incidents.patterns import SHOWN, WINDOW, pattern_candidates, patterns_in
+from incidents.patterns import (
+    SHOWN,
+    WINDOW,
+    assessment_links,
+    pattern_candidates,
+    patterns_in,
+)
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
 from tests.conftest import sign_in
@@ -159,13 +165,26 @@ def test_only_incidents_that_can_be_in_a_pattern_are_read_from_the_database(db: 
     linked = ThreatAssessmentFactory(incident=IncidentFactory(place=None, source=None))
     linked.linked_incidents.add(alone[0])
 
-    read = {row[0] for row in pattern_candidates(Incident.objects.all(), WINDOW)}
+    everything = Incident.objects.all()
+    links = assessment_links(everything)
+    read = {row[0] for row in pattern_candidates(everything, WINDOW, links)}
 
     assert read == {pair[0].pk, pair[1].pk, linked.incident.pk, alone[0].pk}
     # Exactly the window apart is still within it.
     assert [references(*reversed(pair))] in [
         [[m.reference for m in p.members]] for p in patterns_in(Incident.objects.all())
     ]
+
+
+def test_incidents_of_the_same_day_are_candidates_whatever_their_order(db: None) -> None:
+    shelter, crew = PlaceFactory(), AdversaryFactory()
+    same_day = [IncidentFactory(place=shelter, source=crew, occurred_on=DAY) for _ in range(3)]
+    far = IncidentFactory(place=shelter, source=crew, occurred_on=DAY + 3 * WINDOW)
+
+    read = {row[0] for row in pattern_candidates(Incident.objects.all(), WINDOW, links=[])}
+
+    assert read == {incident.pk for incident in same_day}
+    assert far.pk not in read
 
 
 def test_the_same_place_or_the_same_source_alone_is_no_pattern(db: None) -> None:

@@ -85,20 +85,32 @@ def test_the_first_look_keeps_its_time(client: Client, coordinator: User) -> Non
     assert Incident.objects.get(pk=incident.pk).first_reviewed_at == first_look
 
 
-def test_the_form_lists_everyone_with_a_role_by_name_and_ticks_the_recorder(
+def test_the_form_ticks_the_recorder_and_finds_colleagues_with_a_role_by_name(
     client: Client, coordinator: User, staff: User
 ) -> None:
-    UserFactory(display_name="Without A Role")
+    UserFactory(display_name="Without A Role", role=None)
     UserFactory(display_name="Gone Volunteer", role=Role.STAFF, is_active=False)
+    incident = IncidentFactory()
+    sign_in(client, coordinator)
 
-    response = sign_in(client, coordinator).get(url(IncidentFactory()))
+    page = client.get(url(incident))
+    # "Find" with nothing typed, without JavaScript: the team, by name.
+    searched = client.post(
+        url(incident), {"find": "participants", "participants": [coordinator.pk]}
+    )
 
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "Rosa" in page and "Lin" in page
-    assert "Without A Role" not in page and "Gone Volunteer" not in page
-    assert is_checked(page, "participants", coordinator.pk)
-    assert not is_checked(page, "participants", staff.pk)
+    assert page.status_code == searched.status_code == 200
+    assert is_checked(page.content.decode(), "participants", coordinator.pk)
+    # Only the recorder is named until someone searches.
+    assert re.findall(r'name="participants" value="([^"]+)"', page.content.decode()) == [
+        str(coordinator.pk)
+    ]
+    found = searched.content.decode()
+    assert is_checked(found, "participants", coordinator.pk)
+    assert not is_checked(found, "participants", staff.pk)
+    assert "Lin" in found
+    assert "Without A Role" not in found and "Gone Volunteer" not in found
+    assert not Review.objects.exists()
 
 
 def test_a_review_date_in_the_future_is_refused(client: Client, coordinator: User) -> None:

@@ -11,8 +11,10 @@ from incidents.models import Incident
 from riskassessment.models import Assessment, RiskSituation
 from riskassessment.selectors import (
     DUE_REASONS,
+    assessments_of,
     due_reasons,
     months_before,
+    situation_due,
     with_due,
     with_due_flag,
     with_latest,
@@ -61,6 +63,9 @@ def reasons(situation: RiskSituation, user: User) -> list[str]:
     # The database's answer, which the register filters and the home page picks on, agrees.
     flagged = with_due_flag(with_latest(RiskSituation.objects.filter(pk=situation.pk)), user)
     assert flagged.get().is_due == bool(flags)
+    # And so does the situation's page, which works it out from the versions it has read.
+    loaded = RiskSituation.objects.get(pk=situation.pk)
+    assert situation_due(loaded, user, assessments_of(loaded)) == due_reasons(annotated)
     return flags
 
 
