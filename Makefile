@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 N ?= 2000
 REQUESTS ?= 20
 
-.PHONY: help run test test-browser test-package test-scaleout caddy lint typecheck check-deploy bench install env messages migrate seed keys clean
+.PHONY: help run test test-browser test-package test-scaleout test-deploy caddy lint typecheck check-deploy bench install env messages migrate seed keys clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,7 +66,7 @@ browser:
 	  else echo "The browser tests need Debian's chromium and a Thai font: sudo apt-get install chromium fonts-thai-tlwg"; exit 1; fi; }
 
 test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for Postgres)
-	$(PY) -m pytest -m "not browser and not package and not scaleout" --create-db --numprocesses=auto
+	$(PY) -m pytest -m "not browser and not package and not scaleout and not deploy" --create-db --numprocesses=auto
 	@# The browser tests serve the app from a SQLite database of their own, whatever DATABASE_URL
 	@# says: on Postgres they would only repeat themselves.
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
@@ -82,17 +82,24 @@ test-browser: env browser ## Run only the browser tests (Debian's chromium)
 test-package: install ## Build the wheel, install it outside the checkout, migrate and serve from it
 	$(PY) -m pytest -m package
 
-# Debian's caddy, the load balancer of the scale-out test.
+# Debian's caddy (2.6): the load balancer of the scale-out test and the reverse proxy of
+# deploy/Caddyfile. Installing it does not start it here (no systemd in a container); each test
+# starts its own on free ports.
 caddy:
 	@command -v caddy >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy; \
-	  else echo "The scale-out test needs Debian's caddy: sudo apt-get install caddy"; exit 1; fi; }
+	  else echo "The scale-out and deployment tests need Debian's caddy: sudo apt-get install caddy"; exit 1; fi; }
 
 # Two gunicorn servers behind Caddy, on a database of the test's own on the Postgres server at
 # 127.0.0.1:5432 (created and dropped by the test) and a local S3 server (moto): about 25 s on two
 # idle cores.
 test-scaleout: env caddy ## Run two app servers behind Caddy on one Postgres and object storage
 	$(PY) -m pytest -m scaleout tests/test_scale_out.py
+
+# Needs the Postgres server on 127.0.0.1:5432 (user postgres, as CI runs it): the test makes a
+# database and two roles of its own there, with deploy/database.sql, and drops them at the end.
+test-deploy: install caddy ## Deploy the wheel with deploy/'s files on Postgres behind Caddy, over HTTPS
+	$(PY) -m pytest -m deploy
 
 lint: install ## Check style with ruff
 	$(VENV)/bin/ruff check .

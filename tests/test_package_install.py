@@ -1,28 +1,17 @@
 """The built wheel runs anywhere: installed into a fresh virtual environment outside the checkout,
 started from a folder that is not the checkout, with its configuration in an env file, the
 `safespaces` command checks, migrates, collects the static files, backs up and serves the
-sign-in page with its stylesheet, from the package alone.
-
-The wheel is built by pip from a copy of the checkout's files (git's list, as a fresh clone
-would have them, with changes not yet committed), so nothing left in build/ can slip in. To stay
-fast, the new environment does not download the app's dependencies: a .pth file lends it this
-environment's site-packages, read-only and after its own; the app itself, its templates and its
-static files come only from the wheel, which the test checks. Set SAFESPACES_PACKAGE_FULL=1 to
-install the dependencies from the package index instead (slower, needs the network): that also
-proves the wheel declares every dependency.
+sign-in page with its stylesheet, from the package alone. How the wheel is built and installed
+(fast, borrowing this environment's dependencies, or SAFESPACES_PACKAGE_FULL=1): tests/wheel.py.
 """
 
 import json
-import os
 import re
 import subprocess
-import sys
-import sysconfig
 import time
 import tomllib
 import urllib.error
 import urllib.request
-import venv
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,98 +21,29 @@ import pytest
 
 from safespaces.crypto.keys import fresh_environment
 from tests.servers import free_port
+from tests.wheel import PROJECT, Installed, checkout_files, installed_in
 
-PROJECT = Path(__file__).resolve().parents[1]
 VERSION = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["version"]
 APPS = ["safespaces", "incidents", "allies", "riskassessment", "checkins"]
-FULL = os.environ.get("SAFESPACES_PACKAGE_FULL") == "1"
 # About 30 s on two idle cores, most of it the migrations and the build: a step of its own
 # (`make test-package`), not part of every `make test`.
 pytestmark = pytest.mark.package
 
 
-@dataclass(frozen=True)
-class Installed:
-    wheel: Path
-    venv: Path
-    run: Path  # the folder commands start in, outside the checkout
-    env: dict[str, str]
-
-    def safespaces(self, *arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(self.venv / "bin" / "safespaces"), *arguments],
-            cwd=self.run,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-
-def checkout_files() -> list[Path]:
-    """What a clone with the working tree's changes would hold: tracked and new files, not
-    ignored ones (.env, build/, the local database)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=PROJECT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return [Path(name) for name in listed.split("\0") if name and (PROJECT / name).is_file()]
-
-
-def wheel_build(folder: Path) -> Path:
-    source = folder / "source"
-    for name in checkout_files():
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        (source / name).write_bytes((PROJECT / name).read_bytes())
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", folder, source],
-        check=True,
-        timeout=300,
-    )
-    (wheel,) = folder.glob("safespaces-*.whl")
-    return wheel
-
-
-def venv_install(wheel: Path, target: Path) -> None:
-    if FULL:
-        venv.create(target, with_pip=True)
-        install = [target / "bin" / "python", "-m", "pip", "install", "--quiet", wheel]
-    else:
-        venv.create(target, with_pip=False)
-        site_packages = Path(
-            sysconfig.get_paths(vars={"base": str(target), "platbase": str(target)})["purelib"]
-        )
-        # A path line only: the .pth files there (the checkout's editable install) do not run.
-        (site_packages / "project_dependencies.pth").write_text(
-            sysconfig.get_paths()["purelib"] + "\n"
-        )
-        install = [target / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps"]
-        install += ["--no-index", wheel]
-    subprocess.run(install, check=True, cwd=target, timeout=300)
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     folder = tmp_path_factory.mktemp("package")
-    wheel = wheel_build(folder)
-    venv_install(wheel, folder / "venv")
     run = folder / "run"
-    run.mkdir()
-    env_file = run / "safespaces.env"
-    env_file.write_text(
-        fresh_environment()
+    return installed_in(
+        folder,
+        env_file=fresh_environment()
         + "\nDEBUG=false\n"
         + f"DATABASE_URL=sqlite:///{run / 'db.sqlite3'}\n"
         + f"ATTACHMENTS_DIR={run / 'attachments'}\n"
         + "ALLOWED_HOSTS=127.0.0.1\n"
         # Plain HTTP on a loopback port, with no proxy in front.
-        + "SECURE_SSL_REDIRECT=false\n"
+        + "SECURE_SSL_REDIRECT=false\n",
     )
-    # Nothing of this test's own environment: no settings module, no path to the checkout.
-    env = {"PATH": os.environ["PATH"], "HOME": str(run), "SAFESPACES_ENV_FILE": str(env_file)}
-    return Installed(wheel=wheel, venv=folder / "venv", run=run, env=env)
 
 
 def wheel_names(wheel: Path) -> set[str]:
