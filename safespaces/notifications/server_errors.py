@@ -24,6 +24,10 @@ from safespaces.notifications.tasks import DELIVERY_PRIORITY
 logger = logging.getLogger(__name__)
 
 
+def labelled(label: str, value: object) -> str:
+    return f"{label}: {value}"
+
+
 def server_error_message(report: dict[str, object], *, language: str) -> sending.Message:
     with translation.override(language_of_choice(language)):
         subject = _("%(site)s: a page failed with an error") % {"site": outward_name()}
@@ -33,11 +37,12 @@ def server_error_message(report: dict[str, object], *, language: str) -> sending
                 "typed or saw; the server's log has more under the same request id."
             ),
             "",
-            f"{_('Request id')}: {report['request_id']}",
-            f"{_('Time')}: {report['time']}",
+            labelled(_("Request id"), report["request_id"]),
+            labelled(_("Time"), report["time"]),
         ]
         if not settings.NEUTRAL_MODE:
-            lines += [f"{_('Error')}: {report['error']}", f"{_('Page')}: {report['route']}"]
+            lines.append(labelled(_("Error"), report["error"]))
+            lines.append(labelled(_("Page"), report["route"]))
             lines += ["", _("Where (the last line is where it failed):")]
             frames = report.get("frames")
             for file, line, function in frames if isinstance(frames, list) else []:

@@ -69,7 +69,7 @@ def test_each_administrator_gets_the_error_in_their_language_without_the_request
     assert sorted(by_address) == ["ana@example.org", "bea@example.org"]
     spanish, french = by_address["ana@example.org"], by_address["bea@example.org"]
     assert spanish.subject == "Garden Club: una página falló con un error"
-    assert french.subject == "Garden Club: une page a échoué sur une erreur"
+    assert french.subject == "Garden Club : une page a échoué à cause d'une erreur"
     for message in (spanish, french):
         assert f": {request_id}\n" in message.body
         assert ": RuntimeError\n" in message.body
