@@ -117,6 +117,13 @@ class RequestContextFilter(logging.Filter):
                     route if arg in said else method if arg == request.method else arg
                     for arg in record.args
                 )
+                if record.name == "django.security.csrf":
+                    # "Origin checking failed - <origin> does not match ...": the part after
+                    # the dash quotes the client's Origin or Referer, a full address.
+                    record.args = tuple(
+                        arg.split(" - ", 1)[0] if isinstance(arg, str) else arg
+                        for arg in record.args
+                    )
         elif not hasattr(record, "route") and request_route.get():
             record.route = request_route.get()
         return True
@@ -135,8 +142,8 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        if not hasattr(record, "request_id"):
-            record.request_id = request_id.get()
+        if not getattr(record, "request_id", ""):
+            record.request_id = request_id.get() or "-"
         # Replaces whatever another formatter may have cached on the record.
         record.exc_text = _exception_text(record)
         record.stack_info = None

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 
@@ -47,18 +48,56 @@ def canary() -> str:
     return f"{CANARY}{uuid.uuid4().hex[:12]}"
 
 
+# What a browser would accept in inputs of these types; free text gets a canary.
+TYPED = {
+    "date": "2026-12-01",
+    "datetime-local": "2026-12-01T10:00",
+    "time": "10:00",
+    "number": "1",
+    "email": "zzcanary@example.org",
+    "url": "https://zzcanary.example.org/",
+}
+
+
+class _Filler(_FormReader):
+    """The form reader, also noting each input's type and each list's first choice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.types: dict[str, str] = {}
+        self.first_choice: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        if tag == "input" and attributes.get("name"):
+            self.types[attributes["name"]] = attributes.get("type", "text")
+            if attributes.get("type") == "radio" and self.inside:
+                self.first_choice.setdefault(attributes["name"], attributes.get("value", "on"))
+        if tag == "option" and self.select and attributes.get("value"):
+            self.first_choice.setdefault(self.select, attributes["value"])
+        super().handle_starttag(tag, attrs)
+
+
 def filled(html: bytes) -> dict[str, list[str]] | None:
-    """The page's largest POST form with a canary in every field left empty."""
-    reader = _FormReader()
+    """The page's largest POST form as someone would send it: what it holds, the first choice
+    of each list left unchosen, a valid value in typed inputs and a canary in every other
+    field left empty."""
+    reader = _Filler()
     reader.feed(html.decode())
     if not reader.forms:
         return None
     form = max(reader.forms, key=len)
-    return {
-        name: [value or canary() for value in (values or [""])]
-        for name, values in form.items()
-        if name != "csrfmiddlewaretoken"
-    }
+    for name in reader.first_choice:
+        form.setdefault(name, [])  # a choice of buttons with none chosen
+    sent = {}
+    for name, values in form.items():
+        if name == "csrfmiddlewaretoken":
+            continue
+        if not values and name in reader.first_choice:
+            values = [reader.first_choice[name]]
+        default = TYPED.get(reader.types.get(name, "text"))
+        sent[name] = [value or default or canary() for value in (values or [""])]
+    return sent
 
 
 @pytest.fixture
@@ -74,6 +113,7 @@ class Walk:
         self.users = personas
         self.clients: dict[str, Client] = {}
         self.answers: list[tuple[str, int]] = []  # (X-Request-ID, status)
+        self.saved = 0  # forms accepted (redirected after the POST)
 
     def client(self, persona: str) -> Client:
         if persona not in self.clients:
@@ -82,11 +122,20 @@ class Walk:
             self.clients[persona] = client
         return self.clients[persona]
 
-    def send(self, client: Client, method: str, path: str, **kwargs: object) -> bytes:
-        headers = {"User-Agent": canary(), "Referer": f"https://example.org/{canary()}"}
-        headers["X-Request-ID"] = canary()
-        response = client.generic(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+    def send(
+        self,
+        client: Client,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        **kwargs: object,
+    ) -> bytes:
+        sent = {"User-Agent": canary(), "Referer": f"https://example.org/{canary()}"}
+        sent["X-Request-ID"] = canary()
+        sent.update(headers or {})
+        response = client.generic(method, path, headers=sent, **kwargs)  # type: ignore[arg-type]
         self.answers.append((response["X-Request-ID"], response.status_code))
+        self.saved += method == "POST" and response.status_code == 302
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             return b""
         return response.content
@@ -139,6 +188,19 @@ def test_no_canary_reaches_the_log(
         content_type="application/x-www-form-urlencoded",
     )
     walk_.send(anonymous, canary().upper(), "/login/")
+    # Over HTTPS Django checks the Origin, then the Referer, and its log line quotes them.
+    for header in ("Origin", "Referer"):
+        secure = Client(enforce_csrf_checks=True)
+        walk_.send(secure, "GET", "/login/", secure=True)
+        walk_.send(
+            secure,
+            "POST",
+            "/login/",
+            secure=True,
+            headers={header: f"https://{canary()}.example/{canary()}"},
+            data=f"csrfmiddlewaretoken={secure.cookies[settings.CSRF_COOKIE_NAME].value}",
+            content_type="application/x-www-form-urlencoded",
+        )
 
     def fails(*args: object, **kwargs: object) -> None:
         secret = canary()  # a local variable of the failing frame
@@ -156,6 +218,7 @@ def test_no_canary_reaches_the_log(
     # The walk did what it says: many pages, many forms, and the failure.
     assert len(walk_.answers) > 150
     assert posted > 40
+    assert walk_.saved >= 5
     assert (walk_.answers[-1][1]) == 500
     # A request line for every answer, under the id the answer named, with its status.
     assert sorted((entry["request_id"], entry["status"]) for entry in requests) == sorted(
@@ -172,5 +235,10 @@ def test_no_canary_reaches_the_log(
     assert failure["message"] == "Internal Server Error: RuntimeError"
     assert "in fails" in failure["exception"]
     assert failure["route"] == "home"
+    # Django's lines about refused forms were there, with the route for the path.
+    messages = {entry["message"] for entry in entries}
+    assert "Forbidden (Origin checking failed): accounts:login" in messages
+    assert "Forbidden (Referer checking failed): accounts:login" in messages
+    assert "Forbidden (CSRF cookie not set.): accounts:login" in messages
     # Everything at DEBUG was printed, the queries Django logged included, had they passed.
     assert logging.getLogger().getEffectiveLevel() == logging.DEBUG

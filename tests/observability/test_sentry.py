@@ -14,8 +14,9 @@ import sentry_sdk
 from django.test import Client
 
 from safespaces.accounts.models import User
-from safespaces.observability.sentry import sentry_init, sentry_problem
+from safespaces.observability.sentry import event_scrub, sentry_init, sentry_problem
 from tests.conftest import sign_in
+from tests.observability.conftest import settings_with
 
 CANARY = "zzcanary-a-survivors-words"
 
@@ -111,3 +112,23 @@ def test_a_dsn_without_the_sdk_stops_the_app(monkeypatch: pytest.MonkeyPatch) ->
         "SENTRY_DSN is set, but sentry-sdk is not installed. "
         "Install it with pip install 'safespaces[sentry]', or unset SENTRY_DSN."
     )
+
+
+def test_the_settings_start_reporting_only_when_a_dsn_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SENTRY_DSN", raising=False)
+    before = sentry_sdk.get_client()
+    settings_with(monkeypatch)
+    assert sentry_sdk.get_client() is before
+
+    settings_with(monkeypatch, SENTRY_DSN="http://publickey@127.0.0.1:9/1")
+    try:
+        client = sentry_sdk.get_client()
+        assert client.options["dsn"] == "http://publickey@127.0.0.1:9/1"
+        assert client.options["include_local_variables"] is False
+        assert client.options["max_request_body_size"] == "never"
+        assert client.options["max_breadcrumbs"] == 0
+        assert client.options["before_send"] is event_scrub
+    finally:
+        sentry_sdk.get_client().close()
