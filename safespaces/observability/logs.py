@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from http import HTTPStatus
 
+from django.conf import settings
 from django.http import HttpRequest
 
 # The id of the request being answered, and its route; empty outside a request (the worker, a
@@ -30,10 +31,12 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
 def route_of(request: HttpRequest) -> str:
     """The URL pattern's name ("incidents:detail"), or its route where it has no name: never the
     path, whose codes and tokens (a set-up link's) would be written down. "-" when nothing
-    matched: a mistyped address may hold anything."""
+    matched: a mistyped address may hold anything. "static" for a static file."""
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return "-"
+        # Static files are served before URLs are resolved; their names hold nothing.
+        static = "/" + str(settings.STATIC_URL).lstrip("/")
+        return "static" if request.path.startswith(static) else "-"
     return match.view_name or match.route or "-"
 
 

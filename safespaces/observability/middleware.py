@@ -5,12 +5,24 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import empty
 
 from safespaces.observability.logs import method_of, request_id, request_route, route_of
 
 logger = logging.getLogger("safespaces.requests")
 
 REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def user_id(request: HttpRequest) -> str | None:
+    """The signed-in user's id, if the request has already looked the user up: looking it up
+    here would query the database after the answer, and fail the health check when the
+    database is what failed."""
+    user = getattr(request, "user", None)
+    found = getattr(user, "_wrapped", user)
+    if found is None or found is empty or not found.is_authenticated:
+        return None
+    return str(found.pk)
 
 
 class RequestLogMiddleware:
@@ -20,7 +32,8 @@ class RequestLogMiddleware:
 
     Outermost, so it times and sees every answer, the security redirects and the outage page
     included. An X-Request-ID sent by the client is not taken: it would let anyone write what
-    they like into the log.
+    they like into the log. The duration runs until the answer is handed over: a streamed
+    export goes on being sent after it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -46,13 +59,12 @@ class RequestLogMiddleware:
         request_route.set(route_of(request))
 
     def log(self, request: HttpRequest, response: HttpResponse, seconds: float) -> None:
-        user = getattr(request, "user", None)
         fields = {
             "method": method_of(request),
             "route": route_of(request),
             "status": response.status_code,
             "duration_ms": round(seconds * 1000, 1),
-            "user_id": str(user.pk) if user is not None and user.is_authenticated else None,
+            "user_id": user_id(request),
         }
         logger.info(
             "%s %s %s %sms",

@@ -7,10 +7,13 @@ import logging
 import sys
 
 import pytest
-from django.test import Client
+from django.db import OperationalError
+from django.test import Client, RequestFactory
+from django.utils.functional import SimpleLazyObject
 
 from safespaces.accounts.models import User
 from safespaces.observability.logs import JsonFormatter, TextFormatter
+from safespaces.observability.middleware import user_id
 from tests.conftest import sign_in
 from tests.observability.conftest import Logs, settings_with
 
@@ -110,3 +113,26 @@ def test_an_exception_is_its_class_and_frames_without_its_message(
     assert text.index("ValueError") < text.index("KeyError")
     assert f'File "{__file__}", line ' in text
     assert "in read" in text
+
+
+def test_a_static_file_is_logged_as_static(json_logs: Logs, db: None) -> None:
+    response = Client().get("/static/no-such-file-abc123.css")
+
+    assert response.status_code == 404
+    assert json_logs.requests()[0]["route"] == "static"
+    assert "abc123" not in json_logs.text
+
+
+def test_the_request_line_names_a_user_only_once_the_request_looked_them_up(
+    staff: User,
+) -> None:
+    def unreachable() -> User:
+        raise OperationalError("the database does not answer")
+
+    request = RequestFactory().get("/healthz")
+    request.user = SimpleLazyObject(unreachable)  # type: ignore[assignment]
+    assert user_id(request) is None
+
+    request.user = SimpleLazyObject(lambda: staff)  # type: ignore[assignment]
+    assert request.user.is_authenticated
+    assert user_id(request) == str(staff.pk)
