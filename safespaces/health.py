@@ -6,8 +6,9 @@ every page would fail, so the answer is 503 and a load balancer takes the server
 worker does not: every app server would report it at once, and taking them all out would leave
 people unable to sign in. It is named in a 200 answer instead (docs/operations.md, Health check).
 
-/readyz adds two parts: this server's attachments folder, which decides too (a full or
-read-only disk is this server's own), and the audit sealer, which does not (it is the worker's).
+/readyz adds two parts: this server's attachments folder, which decides too (a missing or
+read-only folder is this server's own), and the audit sealer, which does not (it is the
+worker's).
 """
 
 import os

@@ -466,6 +466,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 # that every line of the request carries (safespaces.observability). LOG_FORMAT=json prints one
 # JSON object a line for a log collector; plain text is for development and journald.
 LOG_FORMAT = config.choice("LOG_FORMAT", ("text", "json"), default="text")
+LOG_LEVEL = config.log_level("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -479,6 +480,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
             "filters": ["request"],
+            "level": LOG_LEVEL,
         },
         # Each unhandled exception, by email to administrators (safespaces.observability.errors).
         "administrators": {
@@ -487,11 +489,16 @@ LOGGING = {
             "filters": ["request"],
         },
     },
-    "root": {"handlers": ["console"], "level": config.log_level("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Replaces Django's own set-up, whose handlers print with DEBUG on only and mail ADMINS.
         # Django's request records name the path: the filter puts the route in its place.
-        "django": {"handlers": ["console", "administrators"], "level": "INFO", "propagate": False},
+        # Errors reach the administrators' handler whatever LOG_LEVEL prints.
+        "django": {
+            "handlers": ["console", "administrators"],
+            "level": "ERROR" if LOG_LEVEL == "CRITICAL" else LOG_LEVEL,
+            "propagate": False,
+        },
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # runserver's own lines print the path and the query string (a search); the request line
         # above says the same without them.

@@ -32,8 +32,10 @@ ErrorReport = dict[str, object]
 def short_path(file: str) -> str:
     """A frame's file from the project or site-packages folder down: the same on every server."""
     path = Path(file)
-    for root in (Path(settings.BASE_DIR), *(Path(entry) for entry in sys.path if entry)):
-        if path.is_relative_to(root) and root != Path("/"):
+    roots = {Path(settings.BASE_DIR), *(Path(entry) for entry in sys.path if entry)}
+    # The deepest first: site-packages may sit inside the standard library's folder.
+    for root in sorted(roots - {Path("/")}, key=lambda root: len(root.parts), reverse=True):
+        if path.is_relative_to(root):
             return str(path.relative_to(root))
     return file
 
