@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
@@ -41,16 +42,14 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.monotonic()
-        id_token = request_id.set(secrets.token_hex(8))
-        route_token = request_route.set("")
-        try:
-            response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = request_id.get()
-            self.log(request, response, time.monotonic() - started)
-            return response
-        finally:
-            request_route.reset(route_token)
-            request_id.reset(id_token)
+        # Left set until the request is finished: Django writes its line about a 4xx answer
+        # ("Not Found", "Method Not Allowed") after the last middleware has returned.
+        request_id.set(secrets.token_hex(8))
+        request_route.set("")
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id.get()
+        self.log(request, response, time.monotonic() - started)
+        return response
 
     def process_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
@@ -74,3 +73,12 @@ class RequestLogMiddleware:
             fields["duration_ms"],
             extra=fields,
         )
+
+
+def request_context_end(**kwargs: object) -> None:
+    """Lines written after the answer was sent belong to no request."""
+    request_id.set("")
+    request_route.set("")
+
+
+request_finished.connect(request_context_end, dispatch_uid="safespaces.observability")

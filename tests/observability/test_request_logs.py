@@ -69,8 +69,21 @@ def test_a_path_that_matches_nothing_is_not_written(json_logs: Logs, db: None) -
 
     assert response.status_code == 404
     assert json_logs.requests()[0]["route"] == "-"
-    assert "Not Found: -" in json_logs.text
+    (django_line,) = [e for e in json_logs.entries() if e["logger"] == "django.request"]
+    assert django_line["message"] == "Not Found: -"
+    # Django writes it after the middleware returned: it still belongs to the request.
+    assert django_line["request_id"] == response["X-Request-ID"]
     assert "setup-code-abc123" not in json_logs.text
+
+
+def test_lines_after_the_request_finished_carry_no_request_id(json_logs: Logs, db: None) -> None:
+    response = Client().get("/login/")
+    logging.getLogger("safespaces.worker").warning("Between requests")
+
+    assert response.status_code == 200
+    between = next(e for e in json_logs.entries() if e["message"] == "Between requests")
+    assert between["request_id"] is None
+    assert "route" not in between
 
 
 def test_the_format_is_plain_text_unless_json_is_asked_for(
