@@ -100,9 +100,9 @@ def safe_traceback(error: BaseException) -> str:
 class RequestContextFilter(logging.Filter):
     """Put the request's id and route on every record, and take the raw path out of the records
     Django writes about a request ("Not Found: /setup/<code>/"): its route stands in for it, and
-    OTHER for a method of the client's invention. When
-    such a record holds an exception, its message becomes the status and the exception's class,
-    since Django's security records use the exception's text, which may quote a file name."""
+    OTHER for a method of the client's invention. When such a record holds an exception, its
+    message becomes the status and the exception's class, since Django's security records use
+    the exception's text, which may quote a file name or a header."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
