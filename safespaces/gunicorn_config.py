@@ -22,13 +22,13 @@ class Logger(GunicornLogger):
         """Never: see the module's docstring."""
 
     def exception(self, msg: object, *args: object, **kwargs: object) -> None:
+        # "Error handling request %s %s": the arguments are the method and the full address.
+        said = str(msg).split(" %s", 1)[0]
         error = sys.exc_info()[1]
         if error is None:
-            self.error_log.error("Error handling request")
+            self.error_log.error(said)
             return
-        self.error_log.error(
-            "Error handling request: %s\n%s", exception_name(error), safe_traceback(error)
-        )
+        self.error_log.error("%s: %s\n%s", said, exception_name(error), safe_traceback(error))
 
     def warning(self, msg: object, *args: object, **kwargs: object) -> None:
         if isinstance(msg, str) and msg.startswith("Invalid request from ip="):
