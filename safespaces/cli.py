@@ -20,6 +20,8 @@ from importlib.metadata import PackageNotFoundError, version
 # a small organization's server has one or two.
 SERVE_BIND = "127.0.0.1:8000"
 SERVE_WORKERS = "3"
+# Keeps gunicorn's access log off and its error lines without request lines (the module says why).
+SERVE_CONFIG = "python:safespaces.gunicorn_config"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -45,9 +47,13 @@ def installed_version() -> str:
 
 
 def serve_command(options: Sequence[str]) -> list[str]:
-    """gunicorn's command line: the app, a default address and number of workers unless the
-    options (or gunicorn's WEB_CONCURRENCY) give their own, then the options as they are."""
+    """gunicorn's command line: the app, our gunicorn settings, a default address and number of
+    workers unless the options (or gunicorn's WEB_CONCURRENCY) give their own, then the options
+    as they are. A configuration file of one's own replaces ours: it should start with
+    `from safespaces.gunicorn_config import *`."""
     defaults = []
+    if not given(options, "-c", "--config"):
+        defaults += ["--config", SERVE_CONFIG]
     if not given(options, "-b", "--bind"):
         defaults += ["--bind", SERVE_BIND]
     if not given(options, "-w", "--workers") and "WEB_CONCURRENCY" not in os.environ:

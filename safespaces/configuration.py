@@ -96,6 +96,13 @@ class Configuration:
             return default
         return raw
 
+    def choice(self, name: str, options: tuple[str, ...], *, default: str) -> str:
+        raw = (self._raw(name) or default).lower()
+        if raw not in options:
+            self.problems.append(f"{name} must be one of {', '.join(options)}.")
+            return default
+        return raw
+
     def database(self, name: str, *, debug: bool, development_file: Path) -> dict[str, Any]:
         """The database of `name`'s URL. Unset, development (DEBUG) gets `development_file`;
         production is refused, never handed a database in the code folder that an upgrade or a

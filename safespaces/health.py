@@ -1,17 +1,26 @@
-"""What /healthz reports: each part the app needs, checked in a few queries, named without a
-secret or an error message (the answer is public).
+"""What /healthz and /readyz report: each part the app needs, checked in a few queries, named
+without a secret or an error message (the answer is public).
 
 The database, the keys and the audit chain decide whether this server can serve: when one fails
 every page would fail, so the answer is 503 and a load balancer takes the server out. A missing
 worker does not: every app server would report it at once, and taking them all out would leave
 people unable to sign in. It is named in a 200 answer instead (docs/operations.md, Health check).
+
+/readyz adds two parts: this server's attachments folder, which decides too (a missing or
+read-only folder is this server's own), and the audit sealer, which does not (it is the
+worker's).
 """
 
+import os
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from django.core.files.storage import InvalidStorageError, storages
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
+from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import audit_key_status
 from safespaces.crypto.keycheck import field_keys_status
 from safespaces.worker.heartbeat import worker_status
@@ -20,6 +29,10 @@ OK = "ok"
 UNKNOWN = "unknown"
 # The parts that take a server out of the load balancer when they fail.
 SERVING_PARTS = ("database", "keys", "audit")
+# For /readyz: the same, and this server's attachments folder.
+READY_PARTS = (*SERVING_PARTS, "storage")
+# The worker seals what no writer sealed every 10 seconds: a row older than this waits for it.
+SEAL_LATE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,10 @@ class Health:
     @property
     def can_serve(self) -> bool:
         return all(self.parts[name] == OK for name in SERVING_PARTS)
+
+    @property
+    def ready(self) -> bool:
+        return all(self.parts[name] == OK for name in READY_PARTS)
 
     @property
     def all_ok(self) -> bool:
@@ -72,3 +89,38 @@ def health_check() -> Health:
         return Health(
             {"database": "unavailable", "keys": UNKNOWN, "audit": UNKNOWN, "worker": UNKNOWN}
         )
+
+
+def storage_part() -> str:
+    """Whether the attachments folder is there and writable. Object storage is not checked here:
+    a request to it per probe would cost more than the probe is worth; watch it where it runs."""
+    try:
+        location = getattr(storages["attachments"], "location", None)
+    except InvalidStorageError:
+        return "not configured"
+    if location is None:
+        return "not checked"
+    # Until the first upload the folder may not exist yet: then the folder it is made in counts.
+    folder = Path(location)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return OK if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK) else "not writable"
+
+
+def sealer_part(now: datetime | None = None) -> str:
+    """Whether audit rows wait to be sealed longer than the worker would let them (one indexed
+    row: pending rows have an index of their own)."""
+    oldest = (
+        AuditEvent.objects.filter(seq__isnull=True).order_by("id").values_list("at", flat=True)
+    ).first()
+    if oldest is None or (now or timezone.now()) - oldest < SEAL_LATE:
+        return OK
+    return f"rows waiting since {oldest.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
+def readiness_check() -> Health:
+    """Every part /readyz names: /healthz's, the attachments folder and the sealer."""
+    health = health_check()
+    parts = {**health.parts, "storage": storage_part()}
+    parts["sealer"] = sealer_part() if parts["database"] == OK else UNKNOWN
+    return Health(parts)

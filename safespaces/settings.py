@@ -101,6 +101,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: times every request and logs its line under a request id
+    # (safespaces.observability).
+    "safespaces.observability.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safespaces.middleware.SecurityHeadersMiddleware",
@@ -306,7 +309,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 # --- Security headers ------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = config.boolean("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 0 if DEBUG else config.integer("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = config.boolean("SECURE_HSTS_PRELOAD", default=True)
@@ -478,18 +481,71 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# --- Logging: never field values, free text or request bodies --------------------------------
+# --- Logging: never field values, free text, paths, queries or request bodies ------------------
+# One line per request (method, route name, status, duration, user id) under a random request id
+# that every line of the request carries (safespaces.observability). LOG_FORMAT=json prints one
+# JSON object a line for a log collector; plain text is for development and journald.
+LOG_FORMAT = config.choice("LOG_FORMAT", ("text", "json"), default="text")
+LOG_LEVEL = config.log_level("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": config.log_level("LOG_LEVEL", default="INFO")},
+    "filters": {"request": {"()": "safespaces.observability.logs.RequestContextFilter"}},
+    "formatters": {
+        "text": {"()": "safespaces.observability.logs.TextFormatter"},
+        "json": {"()": "safespaces.observability.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+            "level": LOG_LEVEL,
+        },
+        # Each unhandled exception, by email to administrators (safespaces.observability.errors).
+        "administrators": {
+            "class": "safespaces.observability.errors.AdministratorsHandler",
+            "level": "ERROR",
+            "filters": ["request"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # Django's request logger prints the path, which is fine: paths carry only random codes.
+        # Replaces Django's own set-up, whose handlers print with DEBUG on only and mail ADMINS.
+        # Django's request records name the path: the filter puts the route in its place.
+        # Errors reach the administrators' handler whatever LOG_LEVEL prints.
+        "django": {
+            "handlers": ["console", "administrators"],
+            "level": "ERROR" if LOG_LEVEL == "CRITICAL" else LOG_LEVEL,
+            "propagate": False,
+        },
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # runserver's own lines print the path and the query string (a search); the request line
+        # above says the same without them.
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # With DEBUG on, Django logs each query with its parameters at DEBUG: never printed.
+        "django.db.backends": {"level": "INFO"},
+        # At DEBUG these print the address of each request made (the relay's, the error server's).
+        "urllib3": {"level": "WARNING"},
+        "sentry_sdk": {"level": "WARNING"},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Error reports to a Sentry-compatible server (optional) ---------------------------------
+# A self-hosted Sentry or GlitchTip: `pip install 'safespaces[sentry]'`, then the project's DSN.
+# Reports hold exception classes, files, lines and functions, the route and the request id only
+# (safespaces.observability.sentry). Unset: nothing is sent anywhere.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+if SENTRY_DSN:
+    from safespaces.observability.sentry import sentry_init, sentry_problem
+
+    _sentry_problem = sentry_problem()
+    if _sentry_problem:
+        config.problems.append(_sentry_problem)
+    else:
+        sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
 
 # Every problem found above, at once, each naming its variable and how to put it right.
 if config.problems:

@@ -6,6 +6,7 @@ from safespaces import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("exit/", views.quick_exit, name="quick_exit"),
     path("", include("safespaces.accounts.urls")),
     path("audit/", include("safespaces.audit.urls")),

@@ -13,7 +13,7 @@ from safespaces.audit.models import AuditEvent
 from safespaces.dashboard import panels_for
 from safespaces.drafts.models import Draft
 from safespaces.drafts.services import draft_keep_on_exit
-from safespaces.health import health_check
+from safespaces.health import health_check, readiness_check
 from safespaces.uploads import post_limit_in_words
 
 RECENT_ACTIVITY = 10
@@ -46,6 +46,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
     if health.all_ok:
         return HttpResponse("ok", content_type="text/plain")
     return JsonResponse(health.parts, status=200 if health.can_serve else 503)
+
+
+@access(Access.PUBLIC)
+@require_safe
+@transaction.non_atomic_requests
+def readyz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and monitoring: a JSON naming every part, always. 503 when this server
+    cannot serve (database, keys, audit chain, attachments folder), else 200, a missing worker or
+    a late sealer included (safespaces.health says why). Public: it names states, never a host,
+    a key, a count of records or an error's text."""
+    health = readiness_check()
+    return JsonResponse(health.parts, status=200 if health.ready else 503)
 
 
 # A GET on purpose: the exit must work from a plain link, without JavaScript or a form token that

@@ -58,6 +58,7 @@ from tests.urlwalk import ADMIN_NAMESPACE, Route, Samples, undeclared, walk
 EXPECTED: dict[str, Access] = {
     "home": Access.SIGNED_IN,
     "healthz": Access.PUBLIC,
+    "readyz": Access.PUBLIC,
     "quick_exit": Access.PUBLIC,
     "accounts:login": Access.PUBLIC,
     "accounts:language_switch": Access.PUBLIC,

@@ -47,6 +47,8 @@ def test_serve_runs_gunicorn_with_the_app_behind_a_local_proxy_by_default(
     assert command[1:] == [
         "-m",
         "gunicorn",
+        "--config",
+        "python:safespaces.gunicorn_config",
         "--bind",
         "127.0.0.1:8000",
         "--workers",
@@ -70,7 +72,13 @@ def test_serve_passes_its_options_through_instead_of_the_defaults(
 
     command = serve_command([*options, "--check-config"])
 
-    assert command[3:] == [*options, "--check-config", "safespaces.wsgi:application"]
+    assert command[3:] == [
+        "--config",
+        "python:safespaces.gunicorn_config",
+        *options,
+        "--check-config",
+        "safespaces.wsgi:application",
+    ]
     assert "127.0.0.1:8000" not in command
 
 

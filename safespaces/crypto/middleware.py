@@ -13,15 +13,15 @@ class KeyCheckMiddleware:
     database's data: every page would otherwise fail with a bare 500.
 
     The check runs on the first request of each process (the database cannot be asked before),
-    and is cached once the keys fit. /healthz reports it in its own JSON instead.
+    and is cached once the keys fit. /healthz and /readyz report it in their own JSON instead.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.healthz = reverse("healthz")
+        self.probes = {reverse("healthz"), reverse("readyz")}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info != self.healthz and field_keys_status() is not None:
+        if request.path_info not in self.probes and field_keys_status() is not None:
             return keys_unavailable(
                 request,
                 problem=_(
