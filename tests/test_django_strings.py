@@ -120,6 +120,11 @@ def texts_of_a_field(field: forms.Field) -> Iterator[object]:
         for _value, label in choices:
             grouped = isinstance(label, list | tuple)  # (group name, [(value, label), ...])
             yield from (inner for _v, inner in label) if grouped else [label]
+    queryset = getattr(field, "queryset", None)
+    if queryset is not None:
+        # Django reads a chosen key with the model's own field first: a key of the wrong form
+        # ("nobody" for a UUID) shows that field's message, not the form field's.
+        yield queryset.model._meta.pk.error_messages["invalid"]
     widget_choices = getattr(field.widget, "choices", None)
     if isinstance(field.widget, forms.NullBooleanSelect) and widget_choices:
         yield from (label for _value, label in widget_choices)

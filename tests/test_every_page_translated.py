@@ -5,7 +5,9 @@ tests/test_authorization.py's `samples`). Each piece of its text (between two ta
 `title`, `aria-label`, `placeholder` or `alt`) is compared with every English sentence of the
 catalogue whose translation differs: a piece that is one of them is English left on the page.
 One-word strings are left out, as data may be one word. Not caught: English inside a longer
-piece, and Django's own strings, which are not in our catalogues. See docs/translation.md.
+piece. Django's own strings are checked by tests/test_django_strings.py, and on the pages of the
+main journeys, error messages included, by tests/test_journeys_translated.py. See
+docs/translation.md.
 """
 
 import html
