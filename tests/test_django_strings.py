@@ -59,6 +59,16 @@ PASSWORD_VALIDATORS: dict[str, list[Message]] = {
         (None, "Your password can’t be entirely numeric.", None),
     ],
 }
+# What a template filter of Django's says, for the filters our templates use. Attachments stay
+# under 20 MB (FILE_UPLOAD_MAX_MEMORY_SIZE), so sizes show in bytes, KB or MB.
+FILTERS: dict[str, list[Message]] = {
+    "filesizeformat": [
+        (None, "%(size)d byte", "%(size)d bytes"),
+        (None, "%s KB", None),
+        (None, "%s MB", None),
+    ],
+}
+FILTER_IN_TEMPLATE = re.compile(r"\|(\w+)")
 # The names a date format letter shows (django.utils.dateformat).
 NAMES: dict[str, Iterable[object]] = {
     "F": dates.MONTHS.values(),
@@ -95,7 +105,12 @@ def message_of(text: object) -> Message | None:
 
 def project_forms() -> set[type[forms.BaseForm]]:
     """The form classes in or used by the project's apps: those their forms and views name."""
-    found = set()
+    return {cls for cls in project_classes() if issubclass(cls, forms.BaseForm)}
+
+
+def project_classes() -> set[type]:
+    """The classes the forms and views modules of the project's apps name."""
+    found: set[type] = set()
     for app in apps.get_app_configs():
         if not Path(app.path).resolve().is_relative_to(PROJECT):
             continue
@@ -104,9 +119,7 @@ def project_forms() -> set[type[forms.BaseForm]]:
                 module = importlib.import_module(f"{app.name}.{part}")
             except ModuleNotFoundError:
                 continue
-            for value in vars(module).values():
-                if inspect.isclass(value) and issubclass(value, forms.BaseForm):
-                    found.add(value)
+            found |= {value for value in vars(module).values() if inspect.isclass(value)}
     return found
 
 
@@ -139,6 +152,22 @@ def texts_of_a_form(form: type[forms.BaseForm]) -> Iterator[object]:
         yield from texts_of_a_field(field)
 
 
+def formset_messages() -> Iterator[object]:
+    """A formset's own messages ("Please submit at most 30 forms."), for each formset."""
+    for formset in project_classes():
+        if issubclass(formset, forms.BaseFormSet):
+            for cls in formset.__mro__:
+                yield from vars(cls).get("default_error_messages", {}).values()
+
+
+def filter_messages() -> set[Message]:
+    used = set()
+    for path in PROJECT.glob("*/**/*.html"):
+        if not path.is_relative_to(PROJECT / "tests"):
+            used |= set(FILTER_IN_TEMPLATE.findall(path.read_text(encoding="utf-8")))
+    return {message for name in used & set(FILTERS) for message in FILTERS[name]}
+
+
 def formats_in_code() -> set[str]:
     """Every date format the code writes."""
     found = set()
@@ -165,6 +194,7 @@ def date_messages(code: str, in_code: set[str]) -> set[Message]:
 
 def messages_our_pages_show(code: str, in_code: set[str]) -> set[Message]:
     found = {message_of(text) for form in project_forms() for text in texts_of_a_form(form)}
+    found |= {message_of(text) for text in formset_messages()} | filter_messages()
     validators = {type(v).__name__ for v in get_default_password_validators()}
     for name in validators:
         found |= set(PASSWORD_VALIDATORS[name])
@@ -207,6 +237,12 @@ def test_the_forms_messages_are_found(shown: dict[str, set[Message]]) -> None:
     assert (None, "This password is too common.", None) in filipino
     assert (None, "December", None) in filipino
     assert (None, "PM", None) in filipino  # the Filipino time format's "g:i A"
+    assert (None, "%s KB", None) in filipino  # an attachment's size
+    assert (
+        None,
+        "Please submit at most %(num)d form.",
+        "Please submit at most %(num)d forms.",
+    ) in (filipino)
     assert len(filipino & django_catalogue()) > 40
 
 
