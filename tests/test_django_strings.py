@@ -283,6 +283,20 @@ def test_a_django_string_we_translate_reaches_the_page() -> None:
         assert [str(e) for e in errors] == ["Maglagay ng tamang petsa.", "Kailangan ito."]
 
 
+def test_portuguese_pages_say_senha_and_arquivo_as_the_glossary_does(
+    shown: dict[str, set[Message]],
+) -> None:
+    catalogue = trans_real.translation("pt")._catalog
+    said = []
+    for context, singular, plural in shown["pt"] & django_catalogue():
+        key = f"{context}\x04{singular}" if context else singular
+        said.append(str(catalogue.get((key, 0) if plural else key, "")))
+    european = [text for text in said if re.search(r"palavra-passe|ficheiro|[Ii]ntroduza", text)]
+
+    assert european == []
+    assert "Informe uma data válida." in said and "Nova senha" in said
+
+
 def test_filipino_dates_and_numbers_follow_philippine_usage() -> None:
     with translation.override("tl"):
         assert formats.date_format(date(2026, 12, 4)) == "Disyembre 4, 2026"
