@@ -13,11 +13,12 @@ from django.utils import translation
 
 from incidents.forms import SEVERITY_WORDS
 from incidents.models import Confidence, Severity
+from riskassessment.models import MeasureStatus
 from riskassessment.scoring import Level
 from tests.test_catalogues import CATALOGUES, language
 
 # The labels that qualify more than one noun: never without a context.
-SHARED = {"Low", "Medium", "Moderate", "High", "Critical", "Minor", "Serious"}
+SHARED = {"Low", "Medium", "Moderate", "High", "Critical", "Minor", "Serious", "Done"}
 
 
 @pytest.mark.parametrize(
@@ -54,6 +55,19 @@ def test_the_level_badge_and_the_severity_scale_each_agree_with_their_noun(
 
         assert f">{badge}</span>" in shown
         assert str(SEVERITY_WORDS[severity][0]) == scale
+
+
+@pytest.mark.parametrize(
+    ("code", "measure", "button"), [("es", "Hecha", "Listo"), ("fr", "Faite", "Terminé")]
+)
+def test_a_done_measure_and_the_done_button_say_it_each_their_way(
+    code: str, measure: str, button: str
+) -> None:
+    with translation.override(code):
+        shown = translation.pgettext("button that leaves the page", "Done")
+
+        assert str(MeasureStatus.DONE.label) == measure
+        assert shown == button
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=language)
