@@ -3,8 +3,9 @@
 Django's own catalogues lack some of them: it ships no Filipino at all, and its Thai and
 Portuguese are incomplete. locale/django/ fills the gaps (docs/translation.md). The strings are
 enumerated from what the pages use: each form's fields (error messages, validators, labels, help
-texts, choices) and the forms' own messages, the password validators in settings, and the month
-and weekday names and the a.m./p.m. of the date formats the code and each language use.
+texts, choices), the forms' and formsets' own messages, the password validators in settings, the
+template filters of Django's our templates use, and the month and weekday names and the
+a.m./p.m. of the date formats the code and each language use.
 """
 
 import importlib
@@ -18,19 +19,19 @@ import polib
 import pytest
 from django import forms
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth.password_validation import get_default_password_validators
 from django.utils import dates, formats, translation
 from django.utils.functional import Promise
 from django.utils.translation import trans_real
 
-from tests.test_catalogues import DJANGO_CATALOGUES, PROJECT, language
+from tests.test_catalogues import CATALOGUES, DJANGO_CATALOGUES, PROJECT, language
 
 # (context, singular, plural): the key of an entry in a catalogue.
 Message = tuple[str | None, str, str | None]
 
 DJANGO = Path(forms.__file__).resolve().parents[1]
-LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+# Every shipped language, whichever of them this deployment's settings offer.
+LANGUAGES = [language(path) for path in CATALOGUES]
 # What each password validator can say: its help text (under the password field) and its error.
 # Django formats them when it calls them, so they cannot be read off the validator.
 PASSWORD_VALIDATORS: dict[str, list[Message]] = {

@@ -11,7 +11,6 @@ the catalogues hold are never typed.
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import polib
@@ -267,9 +266,3 @@ def test_the_english_is_found_whatever_fills_its_placeholders() -> None:
         "This field is required.",
     ]
     assert english.on(in_filipino) == []
-
-
-def test_the_catalogues_checked_are_the_shipped_ones() -> None:
-    assert {Path(p).parents[1].name for p in PROJECT.glob("locale/*/LC_MESSAGES/django.po")} == (
-        set(LANGUAGES)
-    )
