@@ -284,6 +284,24 @@ def test_a_django_string_we_translate_reaches_the_page() -> None:
         assert [str(e) for e in errors] == ["Maglagay ng tamang petsa.", "Kailangan ito."]
 
 
+def test_arabic_plurals_of_django_our_pages_show_say_one_two_and_a_few_differently(
+    shown: dict[str, set[Message]],
+) -> None:
+    # Each counts a noun (a character, a form, a byte), which Arabic says four ways for one, two,
+    # three to ten and eleven on. Django's own Arabic copies some forms from one another ("12
+    # أحرف" where 12 takes "حرفًا"), and locale/django/ar corrects those we show.
+    catalogue = trans_real.translation("ar")._catalog
+    copied = []
+    for context, singular, plural in shown["ar"] & django_catalogue():
+        key = f"{context}\x04{singular}" if context else singular
+        if plural and plural != singular:
+            forms = {catalogue.get((key, form)) for form in (1, 2, 3, 4)}
+            if len(forms) < 4:
+                copied.append(singular)
+
+    assert sorted(copied) == []
+
+
 def test_portuguese_pages_say_senha_and_arquivo_as_the_glossary_does(
     shown: dict[str, set[Message]],
 ) -> None:
