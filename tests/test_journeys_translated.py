@@ -9,67 +9,19 @@ a sentence with placeholders is matched whatever fills them. Data is typed in no
 the catalogues hold are never typed.
 """
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-import polib
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils.translation import trans_real
 
 from riskassessment.models import Assessment, RiskSituation
 from safespaces.accounts.models import User
 from tests.conftest import sign_in
-from tests.test_catalogues import PLACEHOLDER, PROJECT
-from tests.test_django_strings import DJANGO, LANGUAGES
-from tests.test_every_page_translated import SPACE, visible_texts
-
-TAG = re.compile(r"<[a-zA-Z/]")
-
-
-class EnglishSentences:
-    """The English sentences a page in one language must not show: two words or more, ten
-    letters or more besides placeholders, translated differently in that language."""
-
-    def __init__(self, code: str) -> None:
-        self.exact: set[str] = set()
-        patterns: list[str] = []
-        for english in self._untranslated_english(code):
-            parts = PLACEHOLDER.split(english)
-            literal = "".join(parts).strip()
-            if " " not in literal or len(literal) < 10 or TAG.search(english):
-                continue
-            if len(parts) == 1:
-                self.exact.add(english)
-            else:
-                patterns.append(".+?".join(re.escape(part) for part in parts))
-        self.pattern = re.compile("|".join(patterns))
-
-    @staticmethod
-    def _untranslated_english(code: str) -> Iterator[str]:
-        ours = polib.pofile(str(PROJECT / f"locale/{code}/LC_MESSAGES/django.po"))
-        for entry in ours:
-            shown = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
-            if not entry.obsolete and SPACE.sub(" ", shown) != SPACE.sub(" ", entry.msgid):
-                yield SPACE.sub(" ", entry.msgid).strip()
-                if entry.msgid_plural:
-                    yield SPACE.sub(" ", entry.msgid_plural).strip()
-        catalogue = trans_real.translation(code)._catalog
-        for part in ("conf", "contrib/auth"):
-            for entry in polib.pofile(str(DJANGO / part / "locale/en/LC_MESSAGES/django.po")):
-                key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
-                shown = catalogue.get((key, 0) if entry.msgid_plural else key)
-                if shown != entry.msgid:  # untranslated (None) or translated differently
-                    yield SPACE.sub(" ", entry.msgid).strip()
-                    if entry.msgid_plural:
-                        yield SPACE.sub(" ", entry.msgid_plural).strip()
-
-    def on(self, page: str) -> list[str]:
-        texts = visible_texts(page)
-        return sorted(t for t in texts if t in self.exact or self.pattern.fullmatch(t))
+from tests.test_django_strings import LANGUAGES
+from tests.test_every_page_translated import EnglishSentences
 
 
 class Journey:
