@@ -29,8 +29,9 @@ install: $(STAMP) ## Create .venv and install the app with its test tools
 	@{ echo "DEBUG=true"; $(PY) -m safespaces.crypto.keys; } > .env
 	@chmod 600 .env
 
-# The translations, compiled from the catalogues in git (docs/translation.md).
-CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po)
+# The translations, compiled from the catalogues in git (docs/translation.md): ours, and Django's
+# own strings where Django's catalogue lacks them.
+CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po locale/django/*/LC_MESSAGES/django.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
 %.mo: %.po

@@ -46,7 +46,7 @@ def compile_catalogues() -> None:
     import polib
 
     # Every time, not by the files' dates: a checkout can leave an old .mo newer than its .po.
-    for catalogue in ROOT.glob("locale/*/LC_MESSAGES/*.po"):
+    for catalogue in ROOT.glob("locale/**/LC_MESSAGES/*.po"):
         polib.pofile(str(catalogue)).save_as_mofile(str(catalogue.with_suffix(".mo")))
 
 

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allies.forms import ActorChoiceField
 from allies.models import Actor, Engagement
@@ -85,12 +86,22 @@ class KindChoice(forms.RadioSelect):
 
 # The words of each severity on the scale: the full label (Severity) stays every button's name
 # for screen readers; sighted people see the number and its word, and the meaning of their choice.
+# The words agree with the language's word for severity ("gravedad moderada"), not a risk level's.
 SEVERITY_WORDS: dict[int, tuple[Legend, Legend]] = {
-    Severity.MINOR: (_("Minor"), _("No harm done, worth noting.")),
-    Severity.LOW: (_("Low"), _("Unsettling, no lasting harm.")),
-    Severity.MODERATE: (_("Moderate"), _("Someone was harmed or seriously threatened.")),
-    Severity.SERIOUS: (_("Serious"), _("Someone was hurt or is in danger.")),
-    Severity.CRITICAL: (_("Critical"), _("A life or someone's safety is at risk now.")),
+    Severity.MINOR: (pgettext_lazy("severity", "Minor"), _("No harm done, worth noting.")),
+    Severity.LOW: (pgettext_lazy("severity", "Low"), _("Unsettling, no lasting harm.")),
+    Severity.MODERATE: (
+        pgettext_lazy("severity", "Moderate"),
+        _("Someone was harmed or seriously threatened."),
+    ),
+    Severity.SERIOUS: (
+        pgettext_lazy("severity", "Serious"),
+        _("Someone was hurt or is in danger."),
+    ),
+    Severity.CRITICAL: (
+        pgettext_lazy("severity", "Critical"),
+        _("A life or someone's safety is at risk now."),
+    ),
 }
 
 
@@ -252,7 +263,7 @@ class IncidentForm(VersionedModelForm):
         source.queryset = visible.filter(Q(archived=False) | Q(pk=incident.source_id)).only(
             "id", "name", "stance"
         )
-        source.empty_label = _("Unknown")
+        source.empty_label = pgettext_lazy("suspected source", "Unknown")
 
     def _search_instead_of_listing(self) -> None:
         """Places, people and actors are found by typing, never listed: an organization may have
@@ -437,10 +448,14 @@ class IncidentFilterForm(forms.Form):
         empty_label=_("Any source"),
     )
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allies.models import Actor, Engagement
 from safespaces.crypto.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
@@ -82,9 +83,10 @@ class Conclusion(models.TextChoices):
 
 
 class Confidence(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
+    # Agrees with the language's word for confidence ("confianza baja"), not a risk level's.
+    LOW = "low", pgettext_lazy("confidence", "Low")
+    MEDIUM = "medium", pgettext_lazy("confidence", "Medium")
+    HIGH = "high", pgettext_lazy("confidence", "High")
 
 
 class Decision(models.TextChoices):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allies.forms import ActorChoiceField, actor_pick_url
 from allies.models import Actor, Stance
@@ -397,7 +398,8 @@ class ThreatForm(KeepsHiddenIncidents, ItemForm):
         source.queryset = actors_visible_to(user).filter(
             Q(archived=False) | Q(pk=self.instance.source_id)
         )
-        source.empty_label = _("Unknown")
+        # Agrees with the language's word for a source ("fuente desconocida").
+        source.empty_label = pgettext_lazy("suspected source", "Unknown")
         # Found by typing, never listed (see safespaces.pickers).
         use_picker(
             source,

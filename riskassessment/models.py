@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from allies.models import Actor
 from incidents.models import Incident
@@ -68,7 +69,8 @@ class MeasureKind(models.TextChoices):
 class MeasureStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
+    # A state of a measure ("medida hecha"), not the "Done" of a button ("Listo").
+    DONE = "done", pgettext_lazy("measure status", "Done")
     DROPPED = "dropped", _("Dropped")
 
 

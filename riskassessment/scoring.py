@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 RATINGS = range(1, 6)
 # From this likelihood up, a threat counts as credible and current on its own.
@@ -28,10 +28,12 @@ CREDIBLE_LIKELIHOOD = 4
 class Level(models.IntegerChoices):
     """A band of risk. Threats call the second band "medium", the index "moderate"."""
 
-    LOW = 1, gettext_lazy("Low")
-    MODERATE = 2, gettext_lazy("Moderate")
-    HIGH = 3, gettext_lazy("High")
-    CRITICAL = 4, gettext_lazy("Critical")
+    # The context lets a gendered language agree with its word for "risk level" (Portuguese
+    # "nível baixo"), not with a confidence's or a severity's ("confiança baixa").
+    LOW = 1, pgettext_lazy("risk level", "Low")
+    MODERATE = 2, pgettext_lazy("risk level", "Moderate")
+    HIGH = 3, pgettext_lazy("risk level", "High")
+    CRITICAL = 4, pgettext_lazy("risk level", "Critical")
 
 
 def _rating(value: int, name: str) -> int:

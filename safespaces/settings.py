@@ -418,7 +418,12 @@ LANGUAGES = [
     (code, LANGUAGE_NAMES.get(code, code))
     for code in env.list("LANGUAGES", default=list(LANGUAGE_NAMES))
 ]
-LOCALE_PATHS = [PROJECT_FILES / "locale"]
+# Our catalogues first; then Django's own strings that our pages show, where Django's catalogue
+# lacks them (it has no Filipino at all). A folder makemessages never writes to
+# (docs/translation.md).
+LOCALE_PATHS = [PROJECT_FILES / "locale", PROJECT_FILES / "locale" / "django"]
+# Date and number formats for the languages Django has none for (Filipino).
+FORMAT_MODULE_PATH = ["safespaces.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@
 beyond DATA_UPLOAD_MAX_MEMORY_SIZE is told the limit (413), anything else gets a plain 400 page.
 Every page carries the limit, for the script that stops such a form before it is sent."""
 
+from django.conf import settings
 from django.test import Client, override_settings
 
 from incidents.models import Incident
@@ -62,3 +63,16 @@ def test_every_page_carries_the_limit_for_the_script(client: Client, staff: User
     assert f'data-post-limit="{20 * ONE_MB}"' in page
     assert "a form can send at most 20 MB of text." in page
     assert "js/post-limit.js" in page
+
+
+def test_a_form_the_csrf_check_refuses_says_so_in_the_readers_language(staff: User) -> None:
+    client = sign_in(Client(enforce_csrf_checks=True), staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "tl"
+
+    response = client.post(REPORT, report())
+
+    content = response.content.decode()
+    assert response.status_code == 403
+    assert "Hindi naipadala ang form na ito" in content
+    assert "CSRF" not in content and "Forbidden" not in content
+    assert not Incident.objects.exists()

@@ -68,6 +68,7 @@ def test_the_wheel_carries_every_module_template_static_file_and_migration(
     assert {str(f) for f in app_templates} <= names
     # Compiled translations travel, compiled by the build itself; sources stay behind.
     assert "safespaces/bundled/locale/ar/LC_MESSAGES/django.mo" in names
+    assert "safespaces/bundled/locale/django/tl/LC_MESSAGES/django.mo" in names
     assert not [name for name in names if name.endswith(".po")]
 
 

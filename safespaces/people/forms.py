@@ -28,7 +28,7 @@ class PersonForm(VersionedModelForm):
         model = Person
         fields = PROFILE_FIELDS + IDENTITY_FIELDS
         widgets = {
-            "consent_to_store_on": forms.DateInput(attrs={"type": "date"}),
+            "consent_to_store_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "address": forms.Textarea(attrs={"rows": 3}),
             "emergency_contact": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 4}),
@@ -84,7 +84,7 @@ class GrantForm(forms.Form):
     )
     expires_on = forms.DateField(
         label=_("Until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("At most 90 days from today. Access ends at the start of this day."),
     )
 
@@ -107,10 +107,14 @@ class GrantForm(forms.Form):
 
 class DateRangeForm(forms.Form):
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
