@@ -11,6 +11,7 @@ a.m./p.m. of the date formats the code and each language use.
 import importlib
 import inspect
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -112,8 +113,11 @@ def project_forms() -> set[type[forms.BaseForm]]:
 def project_classes() -> set[type]:
     """The classes the forms and views modules of the project's apps name."""
     found: set[type] = set()
+    # The virtual environment may lie inside the checkout (make's .venv): its apps are not ours.
+    installed = Path(sys.prefix).resolve()
     for app in apps.get_app_configs():
-        if not Path(app.path).resolve().is_relative_to(PROJECT):
+        where = Path(app.path).resolve()
+        if not where.is_relative_to(PROJECT) or where.is_relative_to(installed):
             continue
         for part in ("forms", "views"):
             try:
