@@ -56,6 +56,14 @@ def signed_in(request: HttpRequest) -> TypeGuard[AuthenticatedHttpRequest]:
     return request.user.is_authenticated
 
 
+def past_both_factors(request: HttpRequest) -> TypeGuard[AuthenticatedHttpRequest]:
+    """Whether someone is signed in with both factors, for what draws a page: an error page may
+    be drawn before authentication or the second factor's middleware has run (a form refused
+    by the CSRF check), with a user that has no is_verified yet, or none."""
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and getattr(user, "is_verified", lambda: False)())
+
+
 # Every request runs in one transaction (ATOMIC_REQUESTS), and none takes an app-wide lock: an
 # audit event is inserted under no lock and sealed into the chain after commit
 # (safespaces.audit.services.audit_seal), so audited writes wait only for the rows they

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.templatetags.static import static
 
+from safespaces.access import past_both_factors
+
 APP_ICON = "img/favicon.svg"
 NEUTRAL_ICON = "img/notes.svg"
 
@@ -40,16 +42,11 @@ def outward_name() -> str:
     return neutral_name() if settings.NEUTRAL_MODE else str(settings.SITE_TITLE)
 
 
-def _fully_signed_in(request: HttpRequest) -> bool:
-    user = getattr(request, "user", None)
-    return bool(user and user.is_authenticated and getattr(user, "is_verified", lambda: False)())
-
-
 def look_for(request: HttpRequest) -> Look:
     """The look of a page: the app's own only for someone signed in with both factors, and
     never in neutral mode."""
     if settings.NEUTRAL_MODE:
         return Look(neutral_name(), static(NEUTRAL_ICON), titles_name_the_page=False)
-    if not _fully_signed_in(request):
+    if not past_both_factors(request):
         return Look(neutral_name(), static(NEUTRAL_ICON))
     return Look(str(settings.SITE_TITLE), static(APP_ICON))

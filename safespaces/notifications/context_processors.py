@@ -1,14 +1,13 @@
 from django.http import HttpRequest
 
-from safespaces.access import signed_in
+from safespaces.access import past_both_factors
 from safespaces.notifications.selectors import unread_count
 
 
 def unread(request: HttpRequest) -> dict[str, object]:
     """The number of unread notifications for the header: one COUNT, made only when a page
     draws the header for someone past both factors."""
-    # Error pages may render before authentication has run.
-    if not hasattr(request, "user") or not signed_in(request) or not request.user.is_verified():
+    if not past_both_factors(request):
         return {}
     count: list[int] = []
 

@@ -29,7 +29,7 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
 
 
 def route_of(request: HttpRequest) -> str:
-    """The URL pattern's name ("incidents:detail"), or its route where it has no name: never the
+    """The URL pattern's name ("people:detail"), or its route where it has no name: never the
     path, whose codes and tokens (a set-up link's) would be written down. "-" when nothing
     matched: a mistyped address may hold anything. "static" for a static file."""
     match = getattr(request, "resolver_match", None)
