@@ -80,6 +80,8 @@ def test_a_missed_check_in_is_answered_from_a_phone_and_logged_as_an_incident(
     # The heading names the day too when the deadline falls after midnight.
     heading = by if due.date() == now.date() else f"{due:%a} {due.day} {due:%b}, {by}"
     staff.get_by_label("Check in by").fill(by)
+    # Colleagues are found by typing part of their name.
+    staff.get_by_label("Find a colleague: type part of their name").press_sequentially("mar")
     staff.get_by_role("checkbox", name="Mara", exact=True).check()
     staff.get_by_role("button", name="Start", exact=True).click()
 
