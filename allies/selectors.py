@@ -30,7 +30,7 @@ from safespaces.crypto.fields import note_shown
 from safespaces.people.models import Person
 from safespaces.people.naming import NamingRecord, naming_record
 from safespaces.people.selectors import people_visible_to
-from safespaces.pickers import Match, Matches, best_matches, cached_names, shown
+from safespaces.pickers import Match, Matches, best_matches, cached_names, decrypted_names
 from safespaces.places.models import Place
 from safespaces.places.selectors import places_for_picking
 from safespaces.places.selectors import sorted_by_name as sorted_places
@@ -463,7 +463,9 @@ def actor_matches(actors: QuerySet[Actor], query: str) -> Matches:
     """The actors among `actors` whose name or stance holds every word typed, at most
     pickers.LIMIT. Names come from the per-process cache; only the matches count as shown."""
     rows = cached_names(actors, name="name", plain="stance")
-    return shown(Actor, best_matches([(pk, actor_label(n, s)) for pk, n, s in rows], query))
+    return decrypted_names(
+        Actor, best_matches([(pk, actor_label(n, s)) for pk, n, s in rows], query)
+    )
 
 
 def recent_engagements() -> QuerySet[Engagement]:
@@ -525,4 +527,4 @@ def ally_matches(actors: QuerySet[Actor], query: str) -> Matches:
     found = best_matches([(pk, name) for pk, name, _stance in rows], query)
     asked = {str(pk): n for pk, n in requests_in_window([m.value for m in found.found]).items()}
     labelled = [Match(m.value, ally_label(m.label, asked.get(m.value, 0))) for m in found.found]
-    return shown(Actor, Matches(query=found.query, found=labelled, more=found.more))
+    return decrypted_names(Actor, Matches(query=found.query, found=labelled, more=found.more))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -55,6 +55,9 @@ class Matches:
     query: str
     found: list[Match]
     more: bool
+    # The model whose decrypted names label the matches (see `decrypted_names`), or None when
+    # the labels hold nothing encrypted.
+    decrypted: type[models.Model] | None = None
 
 
 Search = Callable[[str], Matches]
@@ -135,12 +138,22 @@ def best_matches(labels: Sequence[tuple[Any, str]], query: str) -> Matches:
     return Matches(query=query, found=shown, more=len(found) > LIMIT)
 
 
-def shown(model: type[models.Model], matches: Matches) -> Matches:
-    """Count matches labelled with decrypted names as shown by this response: its audit event
-    names them. A search over encrypted names returns its matches through this."""
-    for match in matches.found:
-        note_shown(model, match.value)
-    return matches
+def decrypted_names(model: type[models.Model], matches: Matches) -> Matches:
+    """Say that the matches are labelled with decrypted names of `model`'s rows. A search over
+    encrypted names returns its matches through this, so that whatever shows them counts those
+    it shows (see `shown_without`)."""
+    return replace(matches, decrypted=model)
+
+
+def shown_without(matches: Matches, chosen: set[str]) -> Matches:
+    """The matches a picker shows: those not chosen already. Each one labelled with a decrypted
+    name counts as shown by this response, so its audit event names what was seen, not what the
+    search read or what the picker left out."""
+    found = [match for match in matches.found if match.value not in chosen]
+    if matches.decrypted is not None:
+        for match in found:
+            note_shown(matches.decrypted, match.value)
+    return replace(matches, found=found)
 
 
 # --- The widget ------------------------------------------------------------------------------
@@ -201,15 +214,9 @@ class Picker(forms.Widget):
         if not isinstance(field, PickerField):
             raise TypeError("a Picker is given to its field by use_picker")
         chosen = field.chosen(self.chosen_values(value))
-        chosen_values = {match.value for match in chosen}
         matches = None
         if self.query is not None:
-            matches = field.matches(self.query)
-            matches = Matches(
-                query=matches.query,
-                found=[m for m in matches.found if m.value not in chosen_values],
-                more=matches.more,
-            )
+            matches = shown_without(field.matches(self.query), {match.value for match in chosen})
         context["picker"] = {
             "url": self.url,
             "multiple": self.allow_multiple_selected,
@@ -381,11 +388,7 @@ def matches_response(
     if not FIELD_NAME.match(name):
         return HttpResponse(status=400)
     query = str(request.POST.get("q", ""))[:QUERY_MAX]
-    chosen = set(request.POST.getlist("chosen"))
-    found = search(query)
-    matches = Matches(
-        query=query, found=[m for m in found.found if m.value not in chosen], more=found.more
-    )
+    matches = shown_without(search(query), set(request.POST.getlist("chosen")))
     if opened_names():
         # One listing event naming each match shown with its decrypted name.
         audit_list(request, object_type=model._meta.label_lower)

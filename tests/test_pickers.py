@@ -136,6 +136,27 @@ def test_a_colleague_search_finds_active_team_members_by_name_and_audits_them(
     assert search(client, "/colleagues/pick/", "lantern").content.count(b"<label>") == 1  # type: ignore[attr-defined]
 
 
+def test_matches_already_chosen_are_neither_shown_nor_audited(client: Client, staff: User) -> None:
+    keeper = UserFactory(display_name="Lantern Keeper", role=Role.COORDINATOR)
+    sign_in(client, staff)
+    before = last_event()
+
+    all_chosen = search(client, "/colleagues/pick/", "keeper", chosen=[str(keeper.pk)])
+    one_left = search(client, "/places/pick/", "lantern house 2")
+    chosen_place = re.findall(r'value="([0-9a-f-]{36})"', one_left.content.decode())[0]  # type: ignore[attr-defined]
+    after_places = last_event()
+    less = search(client, "/places/pick/", "lantern house 2", chosen=[chosen_place])
+
+    assert all_chosen.status_code == less.status_code == 200  # type: ignore[attr-defined]
+    assert found(all_chosen) == []
+    assert b"Lantern Keeper" not in all_chosen.content  # type: ignore[attr-defined]
+    # Only the places search wrote an event before: the all-chosen one showed no one.
+    assert AuditEvent.objects.filter(id__gt=before, id__lte=after_places).count() == 1
+    event = AuditEvent.objects.get(id__gt=after_places)
+    assert f"places.place:{chosen_place}" not in event.shown
+    assert len(event.shown) == len(found(less)) == 11
+
+
 def test_what_is_chosen_already_is_not_offered_again(client: Client, staff: User) -> None:
     chosen = str(next(p.pk for p in Place.objects.all() if p.name == "Lantern House 1"))
 

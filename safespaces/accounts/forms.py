@@ -14,7 +14,7 @@ from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.crypto.fields import open_unnoted
 from safespaces.languages import offered
-from safespaces.pickers import Matches, PickerField, best_matches, shown, use_picker
+from safespaces.pickers import Matches, PickerField, best_matches, decrypted_names, use_picker
 
 NO_ROLE = [("", _("No role (can sign in, sees nothing)"))]
 
@@ -202,12 +202,12 @@ def colleague_matches(users: QuerySet[User], query: str) -> Matches:
     """The colleagues among `users` whose name holds every word typed, best first, at most
     pickers.LIMIT. Display names are encrypted, so each candidate's is opened to match it: a team
     is tens of people, a few hundred at most, and only a search someone asked for does this.
-    Only the matches shown count as shown (the audit event names them)."""
+    Only the matches a picker shows count as shown (pickers.shown_without)."""
     labels = [
         (user.pk, open_unnoted(user, "display_name") or user.username)
         for user in users.only("id", "username", "display_name")
     ]
-    return shown(User, best_matches(labels, query))
+    return decrypted_names(User, best_matches(labels, query))
 
 
 class UserChoiceField(PickerField, forms.ModelChoiceField):

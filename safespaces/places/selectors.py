@@ -10,7 +10,7 @@ from django.http import Http404
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
-from safespaces.pickers import Matches, best_matches, cached_names, shown
+from safespaces.pickers import Matches, best_matches, cached_names, decrypted_names
 from safespaces.places.models import Place, PlaceKind
 
 
@@ -81,6 +81,9 @@ def place_label(name: str, kind: str) -> str:
 
 def place_matches(places: QuerySet[Place], query: str) -> Matches:
     """The places among `places` whose name or kind holds every word typed, at most
-    pickers.LIMIT. Names come from the per-process cache; only the matches count as shown."""
+    pickers.LIMIT. Names come from the per-process cache; only the matches a picker shows
+    count as shown (pickers.shown_without)."""
     rows = cached_names(places, name="name", plain="kind")
-    return shown(Place, best_matches([(pk, place_label(n, k)) for pk, n, k in rows], query))
+    return decrypted_names(
+        Place, best_matches([(pk, place_label(n, k)) for pk, n, k in rows], query)
+    )
