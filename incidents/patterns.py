@@ -258,7 +258,9 @@ def pattern_candidates(
     links: list[tuple[uuid.UUID, uuid.UUID]],
 ) -> list[tuple[Any, ...]]:
     """The unencrypted columns (COLUMNS) of the incidents that can be in a pattern: those with a
-    neighbour at their place from their source, and those the threat assessments' `links` name.
+    neighbour at their place from their source, and those the threat assessments' `links` name
+    (pairs with both ends among `incidents`, as assessment_links gives them: a link to an
+    incident the user may not see makes no pattern, so its visible end is no candidate for it).
 
     Two queries. An incident's neighbours are the ones just before and after it at its place
     from its source (LAG and LEAD over the index on place, source and date): within `window` of

@@ -33,7 +33,9 @@ DATABASE_SCHEMES = {
 POSTGRES_DURATION = re.compile(r"^[0-9]+(ms|s|min)?$")
 # S3's rules for a bucket's name; other S3-compatible servers follow them too.
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-ENDPOINT_URL = re.compile(r"^https?://[^/\s?#]+/?$")
+# HTTPS, or plain HTTP to a storage on the same machine only (a local test server): keys and
+# object names never cross a network in the clear.
+ENDPOINT_URL = re.compile(r"^(https://[^/\s?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)/?$")
 ADDRESSING_STYLES = ("auto", "path", "virtual")
 DATABASE_EXAMPLES = (
     "postgres://user:password@host:5432/name, or on a single machine "
@@ -148,15 +150,13 @@ class Configuration:
         endpoint = self._raw(f"{prefix}ENDPOINT_URL") or None
         if endpoint is not None and not ENDPOINT_URL.match(endpoint):
             self.problems.append(
-                f"{prefix}ENDPOINT_URL must be the storage's address, such as "
+                f"{prefix}ENDPOINT_URL must be the storage's https:// address, such as "
                 "https://s3.eu-central-1.amazonaws.com or https://objects.example.org:9000, "
-                "or empty for Amazon S3 in the region set."
+                "or empty for Amazon S3 in the region set. Plain http:// is taken only for a "
+                "storage on this machine (127.0.0.1)."
             )
             endpoint = None
-        style = (self._raw(f"{prefix}ADDRESSING_STYLE") or "auto").lower()
-        if style not in ADDRESSING_STYLES:
-            self.problems.append(f"{prefix}ADDRESSING_STYLE must be one of path, virtual, auto.")
-            style = "auto"
+        style = self.choice(f"{prefix}ADDRESSING_STYLE", ADDRESSING_STYLES, default="auto")
         access_key = self._raw(f"{prefix}ACCESS_KEY_ID") or None
         secret_key = self._raw(f"{prefix}SECRET_ACCESS_KEY") or None
         if (access_key is None) != (secret_key is None):

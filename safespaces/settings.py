@@ -245,9 +245,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # permanent lock, and never on the username alone, which an abuser could use to shut an advocate
 # out of her own account.
 AXES_FAILURE_LIMIT = config.integer("AXES_FAILURE_LIMIT", default=5, minimum=1)
-# Failures are counted in the database, which every app server shares: a count kept in one
-# server's memory (axes' cache handler with Django's default local-memory cache) would let each
-# server allow its own five tries.
+# Failures are counted in the database, which every app server shares (axes' default, named
+# here so that it stays so): a count kept in one server's memory, as axes' cache handler with
+# Django's default local-memory cache would, would let each server allow its own five tries.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -443,13 +443,14 @@ STATICFILES_DIRS = [PROJECT_FILES / "static"]
 ATTACHMENTS_BUCKET = config.object_storage("ATTACHMENTS_S3_")
 # env.str, not env.path: an empty ATTACHMENTS_DIR= must mean the default, not the cwd. Installed
 # there is no default: attachments are data, and must outlive the environment of one release.
-ATTACHMENTS_DIR = Path(env.str("ATTACHMENTS_DIR", default="") or BASE_DIR / "attachments")
-if ATTACHMENTS_BUCKET and env.str("ATTACHMENTS_DIR", default=""):
+_attachments_folder = env.str("ATTACHMENTS_DIR", default="")
+ATTACHMENTS_DIR = Path(_attachments_folder or BASE_DIR / "attachments")
+if ATTACHMENTS_BUCKET and _attachments_folder:
     config.problems.append(
         "ATTACHMENTS_DIR and ATTACHMENTS_S3_BUCKET are both set. Set ATTACHMENTS_S3_BUCKET for "
         "object storage or ATTACHMENTS_DIR for a folder, and leave the other empty."
     )
-elif INSTALLED and not ATTACHMENTS_BUCKET and not env.str("ATTACHMENTS_DIR", default=""):
+elif INSTALLED and not ATTACHMENTS_BUCKET and not _attachments_folder:
     config.problems.append(
         "ATTACHMENTS_DIR is not set. Set it to a folder for the encrypted attachments that "
         "outlives upgrades, such as /var/lib/safespaces/attachments, or set "

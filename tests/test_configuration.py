@@ -263,11 +263,15 @@ def test_without_keys_of_its_own_the_servers_credentials_are_used(read: Reader) 
         ),
         (
             {"ATTACHMENTS_S3_ENDPOINT_URL": "objects.example.org"},
-            "ATTACHMENTS_S3_ENDPOINT_URL must be the storage's address",
+            "ATTACHMENTS_S3_ENDPOINT_URL must be the storage's https:// address",
+        ),
+        (
+            {"ATTACHMENTS_S3_ENDPOINT_URL": "http://objects.example.org:9000"},
+            "ATTACHMENTS_S3_ENDPOINT_URL must be the storage's https:// address",
         ),
         (
             {"ATTACHMENTS_S3_ADDRESSING_STYLE": "dns"},
-            "ATTACHMENTS_S3_ADDRESSING_STYLE must be one of path, virtual, auto.",
+            "ATTACHMENTS_S3_ADDRESSING_STYLE must be one of auto, path, virtual.",
         ),
         (
             {"ATTACHMENTS_S3_SECRET_ACCESS_KEY": SECRET},

@@ -26,6 +26,7 @@ from django.utils.functional import Promise
 from django.utils.translation import trans_real
 
 from tests.test_catalogues import CATALOGUES, DJANGO_CATALOGUES, PROJECT, language
+from tests.wheel import checkout_files
 
 # (context, singular, plural): the key of an entry in a catalogue.
 Message = tuple[str | None, str, str | None]
@@ -165,20 +166,27 @@ def formset_messages() -> Iterator[object]:
                 yield from vars(cls).get("default_error_messages", {}).values()
 
 
+def source_files(*suffixes: str) -> list[Path]:
+    """The checkout's own files with these suffixes, the tests' aside: git's list, whatever
+    else lies in the folder (a virtual environment, collected static files, a build)."""
+    return [
+        PROJECT / name
+        for name in checkout_files()
+        if name.suffix in suffixes and name.parts[0] != "tests"
+    ]
+
+
 def filter_messages() -> set[Message]:
     used = set()
-    for path in PROJECT.glob("*/**/*.html"):
-        if not path.is_relative_to(PROJECT / "tests"):
-            used |= set(FILTER_IN_TEMPLATE.findall(path.read_text(encoding="utf-8")))
+    for path in source_files(".html"):
+        used |= set(FILTER_IN_TEMPLATE.findall(path.read_text(encoding="utf-8")))
     return {message for name in used & set(FILTERS) for message in FILTERS[name]}
 
 
 def formats_in_code() -> set[str]:
     """Every date format the code writes."""
     found = set()
-    for path in [*PROJECT.glob("*/**/*.html"), *PROJECT.glob("*/**/*.py")]:
-        if path.is_relative_to(PROJECT / "tests") or ".venv" in path.parts:
-            continue
+    for path in source_files(".html", ".py"):
         for match in FORMAT_IN_CODE.finditer(path.read_text(encoding="utf-8")):
             found.add(match.group(1) or match.group(2))
     return found

@@ -210,9 +210,8 @@ def colleague_matches(users: QuerySet[User], query: str) -> Matches:
     return decrypted_names(User, best_matches(labels, query))
 
 
-class UserChoiceField(PickerField, forms.ModelChoiceField):
-    """Pick a colleague by their display name. Given a picker (`use_colleague_picker`), found by
-    typing: a form lists no names it was not asked for."""
+class _Colleagues(PickerField):
+    """Colleagues labelled by their display name, found by typing it (colleague_matches)."""
 
     def label_from_instance(self, obj: User) -> str:
         return obj.shown_name
@@ -221,14 +220,13 @@ class UserChoiceField(PickerField, forms.ModelChoiceField):
         return colleague_matches(self.offered(), query)
 
 
-class UserMultipleChoiceField(PickerField, forms.ModelMultipleChoiceField):
+class UserChoiceField(_Colleagues, forms.ModelChoiceField):
+    """Pick a colleague. Given a picker (`use_colleague_picker`), found by typing: a form lists
+    no names it was not asked for."""
+
+
+class UserMultipleChoiceField(_Colleagues, forms.ModelMultipleChoiceField):
     """Pick several colleagues, labelled and found like UserChoiceField."""
-
-    def label_from_instance(self, obj: User) -> str:
-        return obj.shown_name
-
-    def matches(self, query: str) -> Matches:
-        return colleague_matches(self.offered(), query)
 
 
 def use_colleague_picker(field: forms.Field) -> None:
