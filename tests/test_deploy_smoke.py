@@ -8,7 +8,9 @@ EnvironmentFile), with the app role's DATABASE_URL, behind Caddy with deploy/Cad
 own certificate authority (`tls internal`, tests/caddy.py). Then, over HTTPS that trusts only
 that authority: the administrator made by createsuperuser signs in, sets up the second factor,
 signs in again with password and code, logs an incident and opens it; /healthz says ok; and
-`safespaces check --deploy` passes with the same configuration. Everything is dropped at the end.
+`safespaces check --deploy` passes with the same configuration. Caddy in front of a closed port
+answers 502 and logs it without the address, the client or the headers. Everything is dropped at
+the end.
 
 About 35 s on two idle cores (up to a minute on busy ones), most of it the build and the
 migrations: a step of its own (`make test-deploy`).
