@@ -15,6 +15,10 @@ from gunicorn.glogging import Logger as GunicornLogger
 from safespaces.observability.logs import exception_name, safe_traceback
 
 accesslog = None
+# No control socket (gunicorn 25.1 and later make one for `gunicornc`, in $HOME/.gunicorn): the
+# service's home is read-only (ProtectSystem=strict), and nothing here uses it. Older gunicorn
+# ignores a setting it does not know.
+control_socket_disable = True
 
 
 class Logger(GunicornLogger):

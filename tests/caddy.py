@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.servers import free_port
+from tests.wheel import PROJECT
 
 CADDY = shutil.which("caddy")
 UPSTREAM_HEADER = "X-Upstream"
-PROJECT = Path(__file__).resolve().parents[1]
 DEPLOY_CADDYFILE = PROJECT / "deploy" / "Caddyfile"
 # What deploy/Caddyfile names, and caddy_serving replaces.
 SITE_HOST = "safespaces.example.org"
@@ -130,22 +130,24 @@ class Caddy:
 
 def caddyfile_for(site: str, upstreams: Sequence[str], *, https_port: int, http_port: int) -> str:
     """`site` on this machine: every certificate from the local authority (`local_certs` is
-    `tls internal` for every site), on free ports of 127.0.0.1, without an admin endpoint."""
+    `tls internal` for every site), on free ports of 127.0.0.1, without an admin endpoint. These
+    options join the file's own global options block (the first line that is a lone `{`), if it
+    has one: Caddy takes only one, at the top."""
     assert SITE_HOST in site and SITE_UPSTREAM in site, "the site names the placeholders"
-    options = "\n".join(
-        [
-            "{",
-            "\tadmin off",
-            "\tlocal_certs",
-            "\tskip_install_trust",
-            f"\thttp_port {http_port}",
-            f"\thttps_port {https_port}",
-            "\tdefault_bind 127.0.0.1",
-            "}",
-        ]
-    )
-    site = site.replace(SITE_HOST, "localhost").replace(SITE_UPSTREAM, " ".join(upstreams))
-    return f"{options}\n\n{site}"
+    options = [
+        "\tadmin off",
+        "\tlocal_certs",
+        "\tskip_install_trust",
+        f"\thttp_port {http_port}",
+        f"\thttps_port {https_port}",
+        "\tdefault_bind 127.0.0.1",
+    ]
+    here = site.replace(SITE_HOST, "localhost").replace(SITE_UPSTREAM, " ".join(upstreams))
+    lines = here.splitlines()
+    if "{" in lines:
+        start = lines.index("{") + 1
+        return "\n".join([*lines[:start], *options, *lines[start:]]) + "\n"
+    return "\n".join(["{", *options, "}", "", *lines]) + "\n"
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """A Postgres server of a test's own: a fresh cluster in a temporary folder on a free port of
-127.0.0.1, which the test may stop and start at will. Never the shared server on port 5432.
+127.0.0.1, which the test may stop and start at will. Never the shared server on port 5432; on
+that one, a test makes a database (and roles) of its own, by random names, dropped at the end.
 
 Postgres refuses to run as root; run as root (as in CI), the cluster belongs to the `postgres`
 system user and its commands run as that user.
@@ -7,16 +8,22 @@ system user and its commands run as that user.
 
 import glob
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg2
 
 from tests.servers import free_port
 
 SERVER_BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+# The shared server every test uses (trust authentication on 127.0.0.1).
+SHARED = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+SHARED_URL = "postgres://postgres@127.0.0.1:5432"
 
 
 def postgres_binaries() -> Path | None:
@@ -76,3 +83,34 @@ def own_postgres(binaries: Path) -> Iterator[OwnPostgres]:
         except subprocess.CalledProcessError:
             pass  # already stopped
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _on_shared_server(*statements: str) -> None:
+    # Not `with connect()`, which would wrap CREATE or DROP DATABASE in a transaction they refuse.
+    admin = psycopg2.connect(dbname="postgres", **SHARED)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        admin.close()
+
+
+def drop_from_shared_server(database: str, roles: Sequence[str] = ()) -> None:
+    """FORCE: the connections app servers kept may not have closed yet."""
+    _on_shared_server(
+        f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
+        *(f'DROP ROLE IF EXISTS "{role}"' for role in roles),
+    )
+
+
+@contextmanager
+def database_on_shared_server(prefix: str) -> Iterator[str]:
+    """A new database `prefix`_<random> on the shared server; yields its URL, drops it after."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    _on_shared_server(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{SHARED_URL}/{name}"
+    finally:
+        drop_from_shared_server(name)

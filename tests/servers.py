@@ -1,17 +1,19 @@
 """Real servers on this machine for the messages that leave the app, recording what arrives and
 when: an SMTP server (aiosmtpd) and an alert relay (http.server). The check-in drill and the
-deadline benchmark point a real worker at them through EMAIL_URL and WEBHOOK_URL. And the wait
-for an app server a test started."""
+deadline benchmark point a real worker at them through EMAIL_URL and WEBHOOK_URL. And the
+processes a test starts (app servers, workers), each with its log, and the wait for an app
+server to serve."""
 
 import asyncio
 import email
 import email.policy
 import logging
 import socket
+import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -32,15 +34,50 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_serving(base: str, log: Path, *, seconds: float = 30) -> None:
-    """Wait for the app server at `base` to answer /healthz; fail with its log if it never does."""
+def wait_until_serving(base: str, log: Path, *, seconds: float = 30, host: str = "") -> None:
+    """Wait for the app server at `base` to answer /healthz (asked for `host`, one of its
+    ALLOWED_HOSTS, when given); fail with its log if it never does."""
+    request = urllib.request.Request(base + "/healthz", headers={"Host": host} if host else {})  # noqa: S310
     for _ in range(int(seconds / 0.05)):
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).close()  # noqa: S310
+            urllib.request.urlopen(request, timeout=1).close()  # noqa: S310
             return
         except OSError:
             time.sleep(0.05)  # the server is starting: no clock to move on here
     pytest.fail(f"the app server did not serve:\n{log.read_text()}")
+
+
+@contextmanager
+def processes_running(
+    commands: Mapping[str, Sequence[str]],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    logs: Path,
+    stop_seconds: float = 40,
+) -> Iterator[dict[str, Path]]:
+    """Each command's process, its output in `logs`/<name>.log; yields those logs. At the end all
+    are sent SIGTERM at once, as systemd stops services (each takes a moment to stop its workers:
+    side by side, not one after the other), and waited for; killed after `stop_seconds`."""
+    processes = []
+    try:
+        for name, command in commands.items():
+            with (logs / f"{name}.log").open("wb") as output:
+                processes.append(
+                    subprocess.Popen(
+                        command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT
+                    )
+                )
+        yield {name: logs / f"{name}.log" for name in commands}
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=stop_seconds)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @dataclass(frozen=True)

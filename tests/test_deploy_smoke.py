@@ -8,7 +8,9 @@ EnvironmentFile), with the app role's DATABASE_URL, behind Caddy with deploy/Cad
 own certificate authority (`tls internal`, tests/caddy.py). Then, over HTTPS that trusts only
 that authority: the administrator made by createsuperuser signs in, sets up the second factor,
 signs in again with password and code, logs an incident and opens it; /healthz says ok; and
-`safespaces check --deploy` passes with the same configuration. Everything is dropped at the end.
+`safespaces check --deploy` passes with the same configuration. Caddy in front of a closed port
+answers 502 and logs it without the address, the client or the headers. Everything is dropped at
+the end.
 
 About 35 s on two idle cores (up to a minute on busy ones), most of it the build and the
 migrations: a step of its own (`make test-deploy`).
@@ -16,15 +18,11 @@ migrations: a step of its own (`make test-deploy`).
 
 import base64
 import configparser
-import http.cookiejar
 import re
 import secrets
 import shlex
 import subprocess
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -32,11 +30,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from django_otp.oath import TOTP
 
 from safespaces.crypto.keys import fresh_environment
+from tests.browsing import Browser, authenticator_code
 from tests.caddy import Caddy, caddy_binary, caddy_serving
-from tests.servers import free_port
+from tests.postgres import SHARED, drop_from_shared_server
+from tests.servers import free_port, processes_running, wait_until_serving
 from tests.wheel import PROJECT, Installed, installed_in
 
 pytestmark = pytest.mark.deploy
@@ -45,9 +44,9 @@ DEPLOY = PROJECT / "deploy"
 # The services this test starts; systemd checks these and the backup's units.
 SERVICES = ["safespaces.service", "safespaces-worker.service"]
 UNITS = [*SERVICES, "safespaces-backup.service", "safespaces-backup.timer"]
-# The shared server every test uses; this test makes and drops a database and roles of its own.
-SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 APP_START_SECONDS = 40
+# In a set-up link's address, its query and a header: none may reach Caddy's log.
+CANARY = "zzcanary-set-up-code"
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class Roles:
     app_password: str = field(repr=False)
 
     def url(self, role: str, password: str) -> str:
-        return f"postgres://{role}:{password}@{SERVER['host']}:{SERVER['port']}/{self.database}"
+        return f"postgres://{role}:{password}@{SHARED['host']}:{SHARED['port']}/{self.database}"
 
     @property
     def owner_url(self) -> str:
@@ -82,8 +81,8 @@ def database_and_roles() -> Iterator[Roles]:
         owner_password=secrets.token_hex(16),
         app_password=secrets.token_hex(16),
     )
-    command = ["psql", "-X", "-q", "-h", SERVER["host"], "-p", str(SERVER["port"])]
-    command += ["-U", SERVER["user"], "-d", "postgres"]
+    command = ["psql", "-X", "-q", "-h", str(SHARED["host"]), "-p", str(SHARED["port"])]
+    command += ["-U", str(SHARED["user"]), "-d", "postgres"]
     for name in ("database", "owner", "app"):
         command += ["-v", f"{name}={getattr(roles, name)}"]
     passwords = {
@@ -106,16 +105,7 @@ def database_and_roles() -> Iterator[Roles]:
         assert created.returncode == 0, said
         yield roles
     finally:
-        # Not `with connect()`, which would wrap DROP DATABASE in a transaction it refuses.
-        admin = psycopg2.connect(dbname="postgres", **SERVER)
-        admin.autocommit = True
-        try:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{roles.database}" WITH (FORCE)')
-                cursor.execute(f'DROP ROLE IF EXISTS "{roles.app}"')
-                cursor.execute(f'DROP ROLE IF EXISTS "{roles.owner}"')
-        finally:
-            admin.close()
+        drop_from_shared_server(roles.database, [roles.app, roles.owner])
 
 
 def env_file_from_example(values: dict[str, str]) -> str:
@@ -170,31 +160,6 @@ class Deployment:
         return "\n".join(f"--- {log.name}\n{log.read_text()[-2000:]}" for log in logs)
 
 
-@contextmanager
-def services_running(
-    commands: dict[str, list[str]], *, cwd: Path, env: dict[str, str], logs: Path
-) -> Iterator[None]:
-    """Each service's process, its output in `logs`/<name>.log; at the end all are sent SIGTERM
-    at once, as systemd stops them, and waited for."""
-    processes = []
-    try:
-        for name, command in commands.items():
-            with (logs / f"{name}.log").open("wb") as output:
-                processes.append(
-                    subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
-                )
-        yield
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 def succeeded(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
@@ -247,131 +212,75 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             # time, on two cores that other tests share.
             "WEB_CONCURRENCY": "1",
         }
-        stack.enter_context(
-            services_running(
+        started = stack.enter_context(
+            processes_running(
                 {name: unit_command(name, paths) for name in SERVICES},
                 cwd=installed.run,
                 env=service_env,
                 logs=logs,
             )
         )
+        wait_until_serving(
+            f"http://{address}",
+            started["safespaces.service"],
+            seconds=APP_START_SECONDS,
+            host="localhost",
+        )
         caddy = stack.enter_context(caddy_serving(folder / "caddy", [address]))
-        deployment = Deployment(installed, roles, caddy, admin, admin_password, logs)
-        wait_until_the_app_answers(deployment)
-        yield deployment
+        yield Deployment(installed, roles, caddy, admin, admin_password, logs)
 
 
 def environment_lines(text: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
-def wait_until_the_app_answers(deployment: Deployment) -> None:
-    browser = Browser(deployment.caddy)
-    deadline = time.monotonic() + APP_START_SECONDS
-    while time.monotonic() < deadline:
-        if browser.get("/healthz").status != 502:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"the app did not answer behind Caddy:\n{deployment.log_tails()}")
+def browser(caddy: Caddy) -> Browser:
+    """HTTPS through Caddy, trusting its local authority only."""
+    return Browser(caddy.url, context=caddy.ssl_context())
 
 
-@dataclass(frozen=True)
-class Page:
-    status: int
-    url: str
-    text: str
-    headers: dict[str, str]
-
-    def csrf_token(self) -> str:
-        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.text)
-        assert found, f"no form on {self.url}"
-        return found.group(1)
-
-    def heading(self) -> str:
-        found = re.search(r"<h1[^>]*>(.*?)</h1>", self.text, re.S)
-        return found.group(1).strip() if found else ""
-
-
-class Browser:
-    """HTTPS through Caddy, trusting its local authority only; keeps cookies, follows
-    redirects, and sends forms with their token and an Origin, as a browser does."""
-
-    def __init__(self, caddy: Caddy) -> None:
-        self.base = caddy.url
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPSHandler(context=caddy.ssl_context()),
-            urllib.request.HTTPCookieProcessor(self.cookies),
-        )
-
-    def _open(self, request: urllib.request.Request) -> Page:
-        try:
-            with self.opener.open(request, timeout=20) as response:
-                # A compressed static file is not text: it is looked at by its headers only.
-                body = response.read().decode(errors="replace")
-                return Page(response.status, response.url, body, dict(response.headers))
-        except urllib.error.HTTPError as error:
-            body = error.read().decode(errors="replace")
-            return Page(error.code, error.url, body, dict(error.headers))
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> Page:
-        url = self.base + path
-        return self._open(urllib.request.Request(url, headers=headers or {}))  # noqa: S310
-
-    def submit(self, page: Page, fields: dict[str, str]) -> Page:
-        """Post `fields` to the page's own address, with the page's form token."""
-        data = urllib.parse.urlencode({"csrfmiddlewaretoken": page.csrf_token(), **fields})
-        request = urllib.request.Request(  # noqa: S310 - the page's own https:// address
-            page.url,
-            data=data.encode(),
-            headers={"Origin": self.base, "Referer": page.url},
-        )
-        return self._open(request)
-
-
-def authenticator_code(secret: str, *, step_ahead: int = 0) -> str:
-    """What an authenticator app shows for the key typed from the set-up page."""
+def typed_key(secret: str) -> bytes:
+    """The key an authenticator app gets when the one on the set-up page is typed into it."""
     key = secret.replace(" ", "")
-    totp = TOTP(base64.b32decode(key + "=" * (-len(key) % 8)))
-    totp.time = (totp.t() + step_ahead) * totp.step
-    return f"{totp.token():06d}"
+    return base64.b32decode(key + "=" * (-len(key) % 8))
 
 
 def test_the_first_administrator_signs_in_with_a_second_factor_and_logs_an_incident(
     deployment: Deployment,
 ) -> None:
-    browser = Browser(deployment.caddy)
+    first = browser(deployment.caddy)
     password = {"username": deployment.admin, "password": deployment.admin_password}
 
-    enrol = browser.submit(browser.get("/login/"), password)
+    enrol = first.submit(first.get("/login/"), password)
     assert enrol.status == 200, deployment.log_tails()
     assert enrol.url.endswith("/login/enrol/")
     secret = re.search(r'<p class="secret"><code>([A-Z2-7 ]+)</code>', enrol.text)
     assert secret, "the set-up page shows the key to type"
-    codes = browser.submit(enrol, {"code": authenticator_code(secret.group(1))})
+    key = typed_key(secret.group(1))
+    codes = first.submit(enrol, {"code": authenticator_code(key)})
     assert codes.status == 200
     assert codes.heading() == "Your backup codes"
     assert len(re.findall(r"[a-z2-9]{5}-[a-z2-9]{5}", codes.text)) >= 10
     # Then from another browser, with the password and the next code the app shows.
-    browser = Browser(deployment.caddy)
-    verify = browser.submit(browser.get("/login/"), password)
+    other = browser(deployment.caddy)
+    verify = other.submit(other.get("/login/"), password)
     assert verify.url.endswith("/login/verify/")
-    home = browser.submit(verify, {"code": authenticator_code(secret.group(1), step_ahead=1)})
+    home = other.submit(verify, {"code": authenticator_code(key, step_ahead=1)})
     assert home.status == 200
     assert home.url == f"{deployment.caddy.url}/"
     assert home.heading() == f"Hello, {deployment.admin}"
     # Production's cookies and headers, through the proxy.
-    assert {cookie.name for cookie in browser.cookies if cookie.secure} >= {
+    assert {cookie.name for cookie in other.cookies if cookie.secure} >= {
         "__Host-session",
         "__Host-csrftoken",
     }
     assert home.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
-    form = browser.get("/incidents/new/")
+    form = other.get("/incidents/new/")
     today = re.search(r'name="occurred_on" value="([\d-]+)"', form.text)
     assert form.status == 200
     assert today, "the form offers today's date"
-    logged = browser.submit(
+    logged = other.submit(
         form,
         {
             "kind": "threat",
@@ -386,13 +295,13 @@ def test_the_first_administrator_signs_in_with_a_second_factor_and_logs_an_incid
         rf"{re.escape(deployment.caddy.url)}/incidents/[0-9a-f-]{{36}}/", logged.url
     )
     assert "The incident is logged as INC-" in logged.text
-    opened = browser.get(logged.url.removeprefix(deployment.caddy.url))
+    opened = other.get(logged.url.removeprefix(deployment.caddy.url))
     assert opened.status == 200
     assert "Followed after the outreach" in opened.text
 
 
 def test_healthz_says_ok_over_https_and_the_worker_beats(deployment: Deployment) -> None:
-    health = Browser(deployment.caddy).get("/healthz")
+    health = browser(deployment.caddy).get("/healthz")
     beats = 0
     deadline = time.monotonic() + 20
     while not beats and time.monotonic() < deadline:
@@ -408,14 +317,25 @@ def test_healthz_says_ok_over_https_and_the_worker_beats(deployment: Deployment)
     assert beats == 1, deployment.log_tails()
 
 
+def test_gunicorn_makes_no_control_socket_in_the_home_folder(deployment: Deployment) -> None:
+    """The unit's home folder is read-only: gunicorn must not try to write there."""
+    health = browser(deployment.caddy).get("/healthz")
+    said = (deployment.logs / "safespaces.service.log").read_text()
+
+    assert health.status == 200
+    assert "Booting worker" in said
+    assert "Control server" not in said
+    assert not (deployment.installed.run / ".gunicorn").exists()
+
+
 def test_pages_go_out_uncompressed_and_static_files_compressed(deployment: Deployment) -> None:
     """No `encode` in the Caddyfile: a page's length must not leak its secrets (BREACH)."""
-    browser = Browser(deployment.caddy)
+    visitor = browser(deployment.caddy)
     gzip = {"Accept-Encoding": "gzip, br"}
-    page = browser.get("/login/", gzip)
+    page = visitor.get("/login/", gzip)
     stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page.text)
     assert stylesheet, "the page links the hashed stylesheet"
-    css = browser.get(stylesheet.group(1), gzip)
+    css = visitor.get(stylesheet.group(1), gzip)
 
     assert page.status == 200
     assert "Content-Encoding" not in page.headers
@@ -424,20 +344,32 @@ def test_pages_go_out_uncompressed_and_static_files_compressed(deployment: Deplo
 
 
 def test_plain_http_is_sent_to_https(deployment: Deployment) -> None:
-    url = f"{deployment.caddy.http_url}/login/"
-    request = urllib.request.Request(url, method="HEAD")  # noqa: S310 - our own http://
-    opener = urllib.request.build_opener(NoRedirects())
+    answer = Browser(deployment.caddy.http_url, follow_redirects=False).get("/login/")
 
-    with pytest.raises(urllib.error.HTTPError) as answer:
-        opener.open(request, timeout=10)
-
-    assert answer.value.code == 308
-    assert answer.value.headers["Location"].startswith("https://localhost")
+    assert answer.status == 308
+    assert answer.headers["Location"].startswith("https://localhost")
 
 
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
+def test_caddy_logs_a_request_it_could_not_serve_without_its_address_client_or_headers(
+    tmp_path: Path,
+) -> None:
+    """Caddy always logs the requests it could not serve (a 502 while the app restarts, is
+    upgraded or is down): deploy/Caddyfile leaves their address, client and headers out."""
+    with caddy_serving(tmp_path, [f"127.0.0.1:{free_port()}"]) as caddy:
+        answer = browser(caddy).get(
+            f"/setup/{CANARY}/?q={CANARY}", {"X-Canary": CANARY, "Cookie": f"session={CANARY}"}
+        )
+    logged = caddy.log.read_text()
+
+    assert answer.status == 502
+    refused = [line for line in logged.splitlines() if '"logger":"http.log.error"' in line]
+    assert refused, logged
+    assert '"status":502' in refused[-1]
+    assert '"method":"GET"' in refused[-1]
+    assert CANARY not in logged
+    assert "/setup/" not in logged
+    assert '"remote_ip"' not in logged
+    assert '"headers"' not in logged
 
 
 def test_the_app_role_may_not_change_or_empty_the_audit_trail(deployment: Deployment) -> None:

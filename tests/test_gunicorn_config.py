@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from gunicorn.app.base import Application
 from gunicorn.config import Config
 from gunicorn.glogging import Logger as GunicornLogger
 
@@ -85,3 +86,22 @@ def test_serve_uses_these_settings_unless_given_a_configuration_of_ones_own(
         "/etc/safespaces/gunicorn.py",
         "safespaces.wsgi:application",
     ]
+
+
+class Configured(Application):
+    """gunicorn's settings as `safespaces serve` loads them, without serving anything."""
+
+    def load_config(self) -> None:
+        self.load_config_from_module_name_or_filename("python:safespaces.gunicorn_config")
+
+    def load(self) -> None:
+        raise AssertionError("nothing is served")
+
+
+def test_gunicorn_opens_no_control_socket_in_the_read_only_home() -> None:
+    configured = Configured().cfg
+
+    # gunicorn's default would make $HOME/.gunicorn/gunicorn.ctl at every start.
+    assert Config().control_socket_disable is False
+    assert configured.control_socket_disable is True
+    assert configured.logger_class is gunicorn_config.Logger

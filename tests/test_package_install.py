@@ -8,7 +8,6 @@ sign-in page with its stylesheet, from the package alone. How the wheel is built
 import json
 import re
 import subprocess
-import time
 import tomllib
 import urllib.error
 import urllib.request
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from safespaces.crypto.keys import fresh_environment
-from tests.servers import free_port
+from tests.servers import free_port, processes_running, wait_until_serving
 from tests.wheel import PROJECT, Installed, checkout_files, installed_in
 
 VERSION = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["version"]
@@ -214,41 +213,28 @@ def test_gunicorn_accepts_the_configuration(installed: Installed) -> None:
 
 
 @pytest.fixture
-def served(installed: Installed, prepared: Prepared) -> Iterator[str]:
+def served(installed: Installed, prepared: Prepared, tmp_path: Path) -> Iterator[str]:
     assert prepared.migrated.returncode == 0
     assert prepared.collected.returncode == 0
     address = f"127.0.0.1:{free_port()}"
-    server = subprocess.Popen(
-        [installed.venv / "bin" / "safespaces", "serve", "--bind", address, "--workers", "1"],
-        cwd=installed.run,
-        env=installed.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    command = [str(installed.command), "serve", "--bind", address, "--workers", "1"]
+    with processes_running(
+        {"serve": command}, cwd=installed.run, env=installed.env, logs=tmp_path, stop_seconds=30
+    ) as logs:
+        wait_until_serving(f"http://{address}", logs["serve"])
         yield f"http://{address}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
-def get(url: str, *, attempts: int = 1) -> tuple[int, str]:
-    for attempt in range(attempts):
-        try:
-            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our server
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-        except urllib.error.URLError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2)
-    raise AssertionError("unreachable")
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our server
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
 
 def test_it_serves_the_sign_in_page_with_its_static_files(served: str) -> None:
-    status, page = get(f"{served}/login/", attempts=100)
+    status, page = get(f"{served}/login/")
     stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page)
 
     assert status == 200

@@ -15,41 +15,31 @@ step of its own (`make test-scaleout`, in CI), not part of every `make test`.
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
-from http.cookiejar import CookieJar
-from pathlib import Path
 
-import psycopg2
 import pytest
-from django_otp.oath import totp
 
-from tests.browsing import form_as_sent
-from tests.caddy import CADDY, UPSTREAM_HEADER, caddy_balancing
+from tests.browsing import Browser, Page, authenticator_code, form_as_sent
+from tests.caddy import UPSTREAM_HEADER, caddy_balancing
 from tests.factories import PASSWORD
 from tests.incidents import samples
 from tests.objectstorage import Bucket, object_storage_server
-from tests.servers import free_port, wait_until_serving
-from tests.test_outage_page import HiddenFields
+from tests.postgres import database_on_shared_server
+from tests.servers import free_port, processes_running, wait_until_serving
+from tests.wheel import PROJECT
 
-PROJECT = Path(__file__).resolve().parent.parent
-SHARED_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 CANARY = b"He followed her from the bus stop to the shelter's door."
 STATEMENT = samples.pdf(CANARY)
 # Sign-in failures before the pause: two, so that one on each server reaches it.
 FAILURE_LIMIT = 2
 
-pytestmark = [
-    pytest.mark.scaleout,
-    pytest.mark.skipif(CADDY is None, reason="Caddy is not installed (apt-get install caddy)"),
-]
+# Caddy missing fails the test (tests.caddy.caddy_binary), as it would in CI: never a skip.
+pytestmark = pytest.mark.scaleout
 
 # Migrate; a coordinator with an authenticator, a staff member, an incident and a place. Prints
 # the coordinator's authenticator key and the codes of the incident and the place.
@@ -79,79 +69,16 @@ class Cluster:
     place: str  # the code of a shelter named "Lantern House"
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: bytes
-    upstream: str  # the server that answered, as the balancer says ("" without one)
-
-    @property
-    def page(self) -> str:
-        return self.body.decode()
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-class Visitor:
-    """One browser: cookies kept for 127.0.0.1 whichever port it talks to, as browsers do."""
-
-    def __init__(self) -> None:
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirects()
-        )
-
-    def request(self, url: str, data: bytes | None = None, content_type: str = "") -> Answer:
-        request = urllib.request.Request(url, data=data)  # noqa: S310  # always http://127.0.0.1
-        if content_type:
-            request.add_header("Content-Type", content_type)
-        try:
-            with self.opener.open(request, timeout=30) as answer:
-                return Answer(answer.status, answer.read(), answer.headers[UPSTREAM_HEADER] or "")
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.read(), error.headers[UPSTREAM_HEADER] or "")
-
-    def token(self, url: str) -> str:
-        answer = self.request(url)
-        assert answer.status == 200, answer.page
-        return dict(HiddenFields(answer.page).fields)["csrfmiddlewaretoken"]
-
-    def post(self, url: str, token: str = "", **fields: str) -> Answer:
-        """The form sent with `token`, or with the one a fresh copy of the page holds."""
-        form = {"csrfmiddlewaretoken": token or self.token(url), **fields}
-        return self.request(url, urllib.parse.urlencode(form).encode())
-
-    def post_file(self, url: str, field: str, name: str, data: bytes) -> Answer:
-        boundary = secrets.token_hex(16)
-        token = self.token(url)
-        head = (
-            f"--{boundary}\r\n"
-            'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
-            f"{token}\r\n--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        )
-        body = head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
-        return self.request(url, body, f"multipart/form-data; boundary={boundary}")
+def upstream(page: Page) -> str:
+    """The server that answered, as the balancer says ("" without one)."""
+    return page.headers.get(UPSTREAM_HEADER, "")
 
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
     """A database of the test's own on the shared server, by a random name, dropped after."""
-    name = f"safespaces_scaleout_{secrets.token_hex(4)}"
-    server = psycopg2.connect(f"{SHARED_POSTGRES}/postgres")
-    server.autocommit = True
-    try:
-        with server.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield f"{SHARED_POSTGRES}/{name}"
-    finally:
-        with server.cursor() as cursor:
-            # FORCE: the app servers' kept connections may not have closed yet.
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.close()
+    with database_on_shared_server("safespaces_scaleout") as url:
+        yield url
 
 
 def app_env(database: str, bucket: Bucket) -> dict[str, str]:
@@ -171,40 +98,12 @@ def app_env(database: str, bucket: Bucket) -> dict[str, str]:
     }
 
 
-@contextmanager
-def gunicorns(ports: Sequence[int], env: dict[str, str], folder: Path) -> Iterator[list[str]]:
-    """An app server on each port, one gunicorn worker each; all stopped together at the end."""
-    servers = []
-    for port in ports:
-        with (folder / f"app-{port}.log").open("wb") as output:
-            servers.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "safespaces.wsgi",
-                        "--bind",
-                        f"127.0.0.1:{port}",
-                        "--workers",
-                        "1",
-                        "--timeout",
-                        "30",
-                    ],
-                    cwd=PROJECT,
-                    env=env,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            )
-    try:
-        yield [f"http://127.0.0.1:{port}" for port in ports]
-    finally:
-        # Each takes a moment to stop its worker: side by side, not one after the other.
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
+def gunicorn(port: int) -> list[str]:
+    """An app server on `port`, with one gunicorn worker."""
+    return [
+        sys.executable, "-m", "gunicorn", "safespaces.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", "1", "--timeout", "30",
+    ]  # fmt: skip
 
 
 def two_ports() -> tuple[int, int]:
@@ -227,56 +126,70 @@ def cluster(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         ports = two_ports()
-        first, second = stack.enter_context(gunicorns(ports, env, folder))
+        logs = stack.enter_context(
+            processes_running(
+                {f"app-{port}": gunicorn(port) for port in ports},
+                cwd=PROJECT,
+                env=env,
+                logs=folder,
+                stop_seconds=30,
+            )
+        )
+        first, second = (f"http://127.0.0.1:{port}" for port in ports)
         upstreams = [urllib.parse.urlsplit(server).netloc for server in (first, second)]
         balancer = stack.enter_context(caddy_balancing(upstreams, folder / "caddy"))
         out, err = set_up.communicate(timeout=120)
         assert set_up.returncode == 0, err
         for server, port in zip((first, second), ports, strict=True):
-            wait_until_serving(server, folder / f"app-{port}.log")
+            wait_until_serving(server, logs[f"app-{port}"])
         made = json.loads(out)
         key = bytes.fromhex(made["key"])
         yield Cluster((first, second), balancer, bucket, key, made["incident"], made["place"])
 
 
-def signed_in(server: str, key: bytes) -> Visitor:
+def a_browser() -> Browser:
+    """One browser, which shows each redirect rather than following it."""
+    return Browser(follow_redirects=False)
+
+
+def signed_in(server: str, key: bytes) -> Browser:
     """Password, then the authenticator's code, both on `server`."""
-    visitor = Visitor()
-    answer = visitor.post(f"{server}/login/", username="rosa", password=PASSWORD)
+    visitor = a_browser()
+    answer = visitor.post(f"{server}/login/", {"username": "rosa", "password": PASSWORD})
     assert (answer.status, answer.body) == (302, b"")
-    answer = visitor.post(f"{server}/login/verify/", code=f"{totp(key):06d}")
+    answer = visitor.post(f"{server}/login/verify/", {"code": authenticator_code(key)})
     assert answer.status == 302
     return visitor
 
 
 @pytest.fixture(scope="module")
-def visitor(cluster: Cluster) -> Visitor:
+def visitor(cluster: Cluster) -> Browser:
     """The coordinator, signed in on the first server once: each authenticator code works once,
     and a second sign-in would have to wait for the next."""
     return signed_in(cluster.servers[0], cluster.key)
 
 
 def test_signed_in_on_one_server_a_file_added_through_the_other_comes_back_from_both(
-    cluster: Cluster, visitor: Visitor
+    cluster: Cluster, visitor: Browser
 ) -> None:
     first, second = cluster.servers
 
     added = visitor.post_file(
         f"{second}/incidents/{cluster.incident}/attachments/new/", "file", "s.pdf", STATEMENT
     )
-    listed = visitor.request(f"{first}/incidents/{cluster.incident}/")
-    codes = re.findall(r"/incidents/attachments/([0-9a-f-]{36})/", listed.page)
+    listed = visitor.get(f"{first}/incidents/{cluster.incident}/")
+    codes = re.findall(r"/incidents/attachments/([0-9a-f-]{36})/", listed.text)
     assert added.status == 302
     assert listed.status == 200
     assert len(set(codes)) == 1
     download = f"/incidents/attachments/{codes[0]}/"
-    from_first = visitor.request(first + download)
-    balanced = [visitor.request(cluster.balancer + download) for _ in range(4)]
+    from_first = visitor.get(first + download)
+    balanced = [visitor.get(cluster.balancer + download) for _ in range(4)]
 
     assert from_first.status == 200
     assert from_first.body == STATEMENT
     assert [(answer.status, answer.body) for answer in balanced] == [(200, STATEMENT)] * 4
-    served_by = {answer.upstream for answer in balanced}
+    served_by = {upstream(answer) for answer in balanced}
     assert served_by == {urllib.parse.urlsplit(server).netloc for server in (first, second)}
     stored = cluster.bucket.objects()
     assert len(stored) == 1
@@ -288,51 +201,50 @@ def test_signed_in_on_one_server_a_file_added_through_the_other_comes_back_from_
 def test_failed_sign_ins_on_both_servers_count_together_towards_the_pause(
     cluster: Cluster,
 ) -> None:
-    visitor = Visitor()
+    visitor = a_browser()
     login = f"{cluster.balancer}/login/"
     # One form token for every try, as a browser tab keeps it: each request is then one sign-in,
     # and round robin sends each to the next server.
-    token = visitor.token(login)
+    token = visitor.get(login).csrf_token()
 
     failures = [
-        visitor.post(login, token, username="lin", password="not her password")
+        visitor.post(login, {"username": "lin", "password": "not her password"}, token=token)
         for _ in range(FAILURE_LIMIT)
     ]
-    right = visitor.post(login, token, username="lin", password=PASSWORD)
+    right = visitor.post(login, {"username": "lin", "password": PASSWORD}, token=token)
 
     first, second = failures
     # The second failure, on the other server, is the one that reaches the limit: both servers
     # count in the same place. Counted per server, it would have been the first there.
-    assert first.upstream != second.upstream
+    assert upstream(first) != upstream(second)
     assert first.status == 200
-    assert "paused" not in first.page
+    assert "paused" not in first.text
     assert second.status == 429
-    assert "paused" in second.page
+    assert "paused" in second.text
     # The server that saw only one failure itself refuses the right password during the pause.
-    assert right.upstream == first.upstream
+    assert upstream(right) == upstream(first)
     assert right.status == 429
 
 
-def matches(answer: Answer) -> list[str]:
+def matches(answer: Page) -> list[str]:
     """The labels a picker's search shows."""
-    assert answer.status == 200, answer.page
-    return re.findall(r'value="[^"]+">([^<]+)</label>', answer.page)
+    assert answer.status == 200, answer.text
+    return re.findall(r'value="[^"]+">([^<]+)</label>', answer.text)
 
 
 def test_a_place_renamed_on_one_server_is_found_by_its_new_name_on_the_other(
-    cluster: Cluster, visitor: Visitor
+    cluster: Cluster, visitor: Browser
 ) -> None:
     first, second = cluster.servers
     edit = f"{first}/places/{cluster.place}/edit/"
-    token = visitor.token(f"{second}/places/")
+    token = visitor.get(f"{second}/places/").csrf_token()
     # The second server decrypts the names once and keeps them (safespaces.pickers).
-    before = visitor.post(f"{second}/places/pick/", token, q="lantern", name="place")
-    form = form_as_sent(visitor.request(edit).body)
+    pick = f"{second}/places/pick/"
+    before = visitor.post(pick, {"q": "lantern", "name": "place"}, token=token)
+    form = form_as_sent(visitor.get(edit).body)
     form["name"] = ["Lantern Lighthouse"]
-    renamed = visitor.request(
-        edit, urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}, doseq=True).encode()
-    )
-    after = visitor.post(f"{second}/places/pick/", token, q="lighthouse", name="place")
+    renamed = visitor.post(edit, form, token=token)
+    after = visitor.post(pick, {"q": "lighthouse", "name": "place"}, token=token)
 
     assert matches(before) == ["Lantern House (Shelter)"]
     assert renamed.status == 302
