@@ -240,5 +240,35 @@ def test_no_canary_reaches_the_log(
     assert "Forbidden (Origin checking failed): accounts:login" in messages
     assert "Forbidden (Referer checking failed): accounts:login" in messages
     assert "Forbidden (CSRF cookie not set.): accounts:login" in messages
+    assert "Method Not Allowed: accounts:login" in messages
     # Everything at DEBUG was printed, the queries Django logged included, had they passed.
     assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
+
+
+# Django escapes a path before it logs it ("\xc1" for "Á", "\\" for a backslash, "\x01" for a
+# control character), so the escaped path is no longer the request's: a filter that looked for
+# the path itself would let it through.
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("GET", "Á"), ("POST", "Á"), ("GET", "\\"), ("GET", "%01")],
+    ids=["non-ascii", "non-ascii-post", "backslash", "control-character"],
+)
+def test_an_escaped_path_is_written_as_its_route(
+    json_logs: Logs, staff: User, method: str, suffix: str
+) -> None:
+    client = sign_in(Client(), staff)
+
+    response = client.generic(method, f"/incidents/{canary()}{suffix}/")
+
+    assert response.status_code == 404
+    leaks = [line for line in json_logs.text.splitlines() if CANARY in line.lower()]
+    assert not leaks, "\n".join(leaks)
+    (request_line,) = json_logs.requests()
+    assert (request_line["method"], request_line["route"], request_line["status"]) == (
+        method,
+        "-",
+        404,
+    )
+    (django_line,) = [e for e in json_logs.entries() if e["logger"] == "django.request"]
+    assert django_line["message"] == "Not Found: -"
+    assert django_line["request_id"] == response["X-Request-ID"]
