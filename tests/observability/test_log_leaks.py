@@ -26,6 +26,12 @@ from safespaces.accounts.models import User
 from tests.browsing import _FormReader
 from tests.conftest import sign_in
 from tests.incidents.conftest import attachments_dir  # noqa: F401 - a fixture used here too
+from tests.incidents.test_attachment_object_storage import (  # noqa: F401 - fixtures
+    bucket,
+    server,
+    upload,
+)
+from tests.objectstorage import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Bucket
 from tests.observability.conftest import Logs
 from tests.test_authorization import client_for, samples, users  # noqa: F401 - fixtures
 from tests.test_every_page_translated import PERSONA
@@ -272,3 +278,26 @@ def test_an_escaped_path_is_written_as_its_route(
     (django_line,) = [e for e in json_logs.entries() if e["logger"] == "django.request"]
     assert django_line["message"] == "Not Found: -"
     assert django_line["request_id"] == response["X-Request-ID"]
+
+
+def test_object_storage_requests_are_not_written_at_debug(
+    json_logs: Logs,
+    staff: User,
+    bucket: Bucket,  # noqa: F811 - the fixture
+) -> None:
+    # The S3 client logs each request it signs at DEBUG: its headers (the Authorization header
+    # names the access key; a session's token is there too), the object's name and its body.
+    response, attachment = upload(sign_in(Client(), staff))
+
+    assert response.status_code == 302
+    assert attachment is not None
+    log = json_logs.text
+    secrets = (ACCESS_KEY_ID, SECRET_ACCESS_KEY, bucket.name, attachment.stored_as, "Authorization")
+    assert [secret for secret in secrets if secret in log] == []
+    (request_line,) = [e for e in json_logs.requests() if e["method"] == "POST"]
+    assert (request_line["route"], request_line["status"]) == (
+        "incidents:attachment_create",
+        302,
+    )
+    assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
+    assert list(bucket.objects()) == [attachment.stored_as]
