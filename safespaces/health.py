@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from django.core.files.storage import InvalidStorageError, storages
+from django.core.files.storage import FileSystemStorage, InvalidStorageError, storages
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
@@ -27,6 +27,8 @@ from safespaces.worker.heartbeat import worker_status
 
 OK = "ok"
 UNKNOWN = "unknown"
+# A part this server leaves to be watched where it runs (object storage): it does not decide.
+NOT_CHECKED = "not checked"
 # The parts that take a server out of the load balancer when they fail.
 SERVING_PARTS = ("database", "keys", "audit")
 # For /readyz: the same, and this server's attachments folder.
@@ -45,7 +47,7 @@ class Health:
 
     @property
     def ready(self) -> bool:
-        return all(self.parts[name] == OK for name in READY_PARTS)
+        return all(self.parts[name] in (OK, NOT_CHECKED) for name in READY_PARTS)
 
     @property
     def all_ok(self) -> bool:
@@ -93,15 +95,17 @@ def health_check() -> Health:
 
 def storage_part() -> str:
     """Whether the attachments folder is there and writable. Object storage is not checked here:
-    a request to it per probe would cost more than the probe is worth; watch it where it runs."""
+    a request to it per probe would cost more than the probe is worth; watch it where it runs.
+    Only a folder's storage counts: S3Storage has a `location` too (a prefix in the bucket, ""
+    by default), which as a path would be the working folder."""
     try:
-        location = getattr(storages["attachments"], "location", None)
+        storage = storages["attachments"]
     except InvalidStorageError:
         return "not configured"
-    if location is None:
-        return "not checked"
+    if not isinstance(storage, FileSystemStorage):
+        return NOT_CHECKED
     # Until the first upload the folder may not exist yet: then the folder it is made in counts.
-    folder = Path(location)
+    folder = Path(storage.location)
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     return OK if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK) else "not writable"
