@@ -533,6 +533,11 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # At DEBUG these print the address of each request made (the relay's, the error server's).
         "urllib3": {"level": "WARNING"},
+        # The object storage client at DEBUG prints each request it signs: its Authorization
+        # header (the access key) and session token, the bucket, the object's name and its body.
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "s3transfer": {"level": "WARNING"},
         "sentry_sdk": {"level": "WARNING"},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },

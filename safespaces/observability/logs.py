@@ -98,38 +98,36 @@ def safe_traceback(error: BaseException) -> str:
 
 
 class RequestContextFilter(logging.Filter):
-    """Put the request's id and route on every record, and take the raw path out of the records
-    Django writes about a request ("Not Found: /setup/<code>/"): its route stands in for it, and
-    OTHER for a method of the client's invention. When such a record holds an exception, its
-    message becomes the status and the exception's class, since Django's security records use
-    the exception's text, which may quote a file name or a header."""
+    """Put the request's id and route on every record, and rewrite the records Django writes
+    about a request ("Not Found: /setup/<code>/") from fixed parts: the status's phrase and the
+    route, never the path. Django escapes a path before logging it ("\\xc1" for "Á"), so the
+    arguments cannot be told apart from the path by comparing them with it: none is kept. When
+    such a record holds an exception, its message becomes the status and the exception's class,
+    since Django's security records use the exception's text, which may quote a file name or a
+    header."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
         request = getattr(record, "request", None)
         if isinstance(request, HttpRequest):
             route = record.route = route_of(request)
-            status = getattr(record, "status_code", 0)
+            phrase = status_phrase(getattr(record, "status_code", 0))
             if record.exc_info and record.exc_info[1] is not None:
-                phrase = status_phrase(status)
                 record.msg, record.args = "%s: %s", (phrase, exception_name(record.exc_info[1]))
-            elif isinstance(record.args, tuple):
-                method = method_of(request)
-                said = {request.path, request.path_info, request.get_full_path()}
-                record.args = tuple(
-                    route if arg in said else method if arg == request.method else arg
-                    for arg in record.args
-                )
-                if record.name == "django.security.csrf":
-                    # "Origin checking failed - <origin> does not match ...": the part after
-                    # the dash quotes the client's Origin or Referer, a full address.
-                    record.args = tuple(
-                        arg.split(" - ", 1)[0] if isinstance(arg, str) else arg
-                        for arg in record.args
-                    )
+            elif record.name == "django.security.csrf":
+                record.msg, record.args = "Forbidden (%s): %s", (csrf_reason(record), route)
+            else:
+                record.msg, record.args = "%s: %s", (phrase, route)
         elif not hasattr(record, "route") and request_route.get():
             record.route = request_route.get()
         return True
+
+
+def csrf_reason(record: logging.LogRecord) -> str:
+    """Django's reason for refusing a form, up to its dash: "Origin checking failed - <origin>
+    does not match ..." quotes the client's Origin or Referer, a full address."""
+    reason = record.args[0] if isinstance(record.args, tuple) and record.args else ""
+    return str(reason).split(" - ", 1)[0]
 
 
 def _exception_text(record: logging.LogRecord) -> str | None:

@@ -26,6 +26,12 @@ from safespaces.accounts.models import User
 from tests.browsing import _FormReader
 from tests.conftest import sign_in
 from tests.incidents.conftest import attachments_dir  # noqa: F401 - a fixture used here too
+from tests.incidents.test_attachment_object_storage import (  # noqa: F401 - fixtures
+    bucket,
+    server,
+    upload,
+)
+from tests.objectstorage import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Bucket
 from tests.observability.conftest import Logs
 from tests.test_authorization import client_for, samples, users  # noqa: F401 - fixtures
 from tests.test_every_page_translated import PERSONA
@@ -240,5 +246,58 @@ def test_no_canary_reaches_the_log(
     assert "Forbidden (Origin checking failed): accounts:login" in messages
     assert "Forbidden (Referer checking failed): accounts:login" in messages
     assert "Forbidden (CSRF cookie not set.): accounts:login" in messages
+    assert "Method Not Allowed: accounts:login" in messages
     # Everything at DEBUG was printed, the queries Django logged included, had they passed.
     assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
+
+
+# Django escapes a path before it logs it ("\xc1" for "Á", "\\" for a backslash, "\x01" for a
+# control character), so the escaped path is no longer the request's: a filter that looked for
+# the path itself would let it through.
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("GET", "Á"), ("POST", "Á"), ("GET", "\\"), ("GET", "%01")],
+    ids=["non-ascii", "non-ascii-post", "backslash", "control-character"],
+)
+def test_an_escaped_path_is_written_as_its_route(
+    json_logs: Logs, staff: User, method: str, suffix: str
+) -> None:
+    client = sign_in(Client(), staff)
+
+    response = client.generic(method, f"/incidents/{canary()}{suffix}/")
+
+    assert response.status_code == 404
+    leaks = [line for line in json_logs.text.splitlines() if CANARY in line.lower()]
+    assert not leaks, "\n".join(leaks)
+    (request_line,) = json_logs.requests()
+    assert (request_line["method"], request_line["route"], request_line["status"]) == (
+        method,
+        "-",
+        404,
+    )
+    (django_line,) = [e for e in json_logs.entries() if e["logger"] == "django.request"]
+    assert django_line["message"] == "Not Found: -"
+    assert django_line["request_id"] == response["X-Request-ID"]
+
+
+def test_object_storage_requests_are_not_written_at_debug(
+    json_logs: Logs,
+    staff: User,
+    bucket: Bucket,  # noqa: F811 - the fixture
+) -> None:
+    # The S3 client logs each request it signs at DEBUG: its headers (the Authorization header
+    # names the access key; a session's token is there too), the object's name and its body.
+    response, attachment = upload(sign_in(Client(), staff))
+
+    assert response.status_code == 302
+    assert attachment is not None
+    log = json_logs.text
+    secrets = (ACCESS_KEY_ID, SECRET_ACCESS_KEY, bucket.name, attachment.stored_as, "Authorization")
+    assert [secret for secret in secrets if secret in log] == []
+    (request_line,) = [e for e in json_logs.requests() if e["method"] == "POST"]
+    assert (request_line["route"], request_line["status"]) == (
+        "incidents:attachment_create",
+        302,
+    )
+    assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
+    assert list(bucket.objects()) == [attachment.stored_as]
