@@ -74,10 +74,6 @@ def form_as_sent(html: bytes) -> dict[str, list[str]]:
     raise AssertionError("the page has no edit form")
 
 
-# The name tests/observability/test_log_leaks.py subclasses.
-_FormReader = FormReader
-
-
 @dataclass(frozen=True)
 class Page:
     status: int

@@ -23,7 +23,7 @@ from django.db import connection
 from django.test import Client
 
 from safespaces.accounts.models import User
-from tests.browsing import _FormReader
+from tests.browsing import FormReader
 from tests.conftest import sign_in
 from tests.incidents.conftest import attachments_dir  # noqa: F401 - a fixture used here too
 from tests.incidents.test_attachment_object_storage import (  # noqa: F401 - fixtures
@@ -65,7 +65,7 @@ TYPED = {
 }
 
 
-class _Filler(_FormReader):
+class _Filler(FormReader):
     """The form reader, also noting each input's type and each list's first choice."""
 
     def __init__(self) -> None:
