@@ -47,6 +47,8 @@ def ingest() -> Iterator[list[bytes]]:
     sentry_init(dsn=f"http://publickey@127.0.0.1:{server.server_port}/1", environment="test")
     yield Ingest.received
     sentry_sdk.get_client().close()
+    # No client left for the tests that run after these in this process.
+    sentry_sdk.get_global_scope().set_client(None)
     server.shutdown()
     server.server_close()
 
@@ -118,9 +120,10 @@ def test_the_settings_start_reporting_only_when_a_dsn_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("SENTRY_DSN", raising=False)
-    before = sentry_sdk.get_client()
+    # No client from an earlier test: get_client() then answers a new inactive one each time.
+    sentry_sdk.get_global_scope().set_client(None)
     settings_with(monkeypatch)
-    assert sentry_sdk.get_client() is before
+    assert not sentry_sdk.get_client().is_active()
 
     settings_with(monkeypatch, SENTRY_DSN="http://publickey@127.0.0.1:9/1")
     try:
@@ -132,3 +135,4 @@ def test_the_settings_start_reporting_only_when_a_dsn_is_set(
         assert client.options["before_send"] is event_scrub
     finally:
         sentry_sdk.get_client().close()
+        sentry_sdk.get_global_scope().set_client(None)
