@@ -1,5 +1,6 @@
 """The trends charts' geometry, on plain numbers: no database needed."""
 
+import re
 from datetime import date
 
 import pytest
@@ -219,3 +220,21 @@ def test_nothing_counted_draws_no_bar_and_no_largest() -> None:
 
     assert chart.total == 0 and chart.largest is None
     assert all(bar.width == 0 for bar in chart.bars)
+
+
+def test_shapes_write_their_attributes_as_numbers_only() -> None:
+    """The attributes are put in the page unescaped (charts._attributes): numbers, formatted."""
+    chart = horizontal_bars([Entry("a", "<b>Harbour</b> & co", 8), Entry("b", "Van", 2)])
+    columns = stacked_columns(months(2), [{"surveillance": 3}, {"digital": 1}], SERIES)
+
+    longest = chart.bars[0]
+    assert longest.box == f'x="0.00%" y="{longest.bar_y:.1f}" width="82.00%" height="18"'
+    assert longest.label_at == f'x="{longest.label_x:.2f}%" y="{longest.label_y:.1f}"'
+    segment = columns.columns[0].segments[0]
+    assert segment.box == (
+        f'x="{segment.x:.2f}%" y="{segment.y:.1f}" '
+        f'width="{segment.width:.2f}%" height="{segment.height:.1f}"'
+    )
+    assert columns.ticks[0].line_y == f'y1="{columns.ticks[0].y:.1f}" y2="{columns.ticks[0].y:.1f}"'
+    written = [longest.box, longest.label_at, longest.value_at, segment.box, columns.grid_x]
+    assert all(re.fullmatch(r'( ?[a-z0-9]+="-?[0-9.]+%?")+', text) for text in written)
