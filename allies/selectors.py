@@ -2,7 +2,7 @@
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -26,7 +26,6 @@ from allies.models import (
 from safespaces.access import AuthenticatedHttpRequest
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role, has_role
-from safespaces.crypto.fields import note_shown
 from safespaces.people.models import Person
 from safespaces.people.naming import NamingRecord, naming_record
 from safespaces.people.selectors import people_visible_to
@@ -461,7 +460,8 @@ def actor_label(name: str, stance: str) -> str:
 
 def actor_matches(actors: QuerySet[Actor], query: str) -> Matches:
     """The actors among `actors` whose name or stance holds every word typed, at most
-    pickers.LIMIT. Names come from the per-process cache; only the matches count as shown."""
+    pickers.LIMIT. Names come from the per-process cache; only the matches a picker shows
+    count as shown (pickers.shown_without)."""
     rows = cached_names(actors, name="name", plain="stance")
     return decrypted_names(
         Actor, best_matches([(pk, actor_label(n, s)) for pk, n, s in rows], query)
@@ -483,7 +483,7 @@ def engagement_label(day: date, actor_name: str, kind: str) -> str:
 def engagement_matches(engagements: QuerySet[Engagement], query: str) -> Matches:
     """The contacts among `engagements` whose date, actor or kind holds every word typed, at
     most pickers.LIMIT. Actors' names come from the per-process cache; the actors named by the
-    matches count as shown."""
+    matches a picker shows count as shown (pickers.shown_without)."""
     rows = list(engagements.values_list("pk", "date", "actor_id", "kind"))
     actors = Actor.objects.filter(pk__in={actor for _pk, _day, actor, _kind in rows})
     names = {pk: name for pk, name, _stance in cached_names(actors, name="name", plain="stance")}
@@ -492,9 +492,8 @@ def engagement_matches(engagements: QuerySet[Engagement], query: str) -> Matches
     ]
     found = best_matches(labels, query)
     actor_of = {str(pk): actor for pk, _day, actor, _kind in rows}
-    for match in found.found:
-        note_shown(Actor, actor_of[match.value])
-    return found
+    named = [replace(match, names=(Actor, actor_of[match.value])) for match in found.found]
+    return replace(found, found=named)
 
 
 def actors_narrowed(

@@ -46,6 +46,9 @@ FIELD_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
 class Match:
     value: str
     label: str
+    # The row whose decrypted name the label holds, if any (see `decrypted_names`): a response
+    # that shows the match counts that row as shown (see `shown_without`).
+    names: tuple[type[models.Model], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,6 @@ class Matches:
     query: str
     found: list[Match]
     more: bool
-    # The model whose decrypted names label the matches (see `decrypted_names`), or None when
-    # the labels hold nothing encrypted.
-    decrypted: type[models.Model] | None = None
 
 
 Search = Callable[[str], Matches]
@@ -139,10 +139,10 @@ def best_matches(labels: Sequence[tuple[Any, str]], query: str) -> Matches:
 
 
 def decrypted_names(model: type[models.Model], matches: Matches) -> Matches:
-    """Say that the matches are labelled with decrypted names of `model`'s rows. A search over
-    encrypted names returns its matches through this, so that whatever shows them counts those
-    it shows (see `shown_without`)."""
-    return replace(matches, decrypted=model)
+    """Say that each match is labelled with the decrypted name of `model`'s row of its value. A
+    search over encrypted names returns its matches through this, so that whatever shows them
+    counts those it shows (see `shown_without`)."""
+    return replace(matches, found=[replace(m, names=(model, m.value)) for m in matches.found])
 
 
 def shown_without(matches: Matches, chosen: set[str]) -> Matches:
@@ -150,9 +150,9 @@ def shown_without(matches: Matches, chosen: set[str]) -> Matches:
     name counts as shown by this response, so its audit event names what was seen, not what the
     search read or what the picker left out."""
     found = [match for match in matches.found if match.value not in chosen]
-    if matches.decrypted is not None:
-        for match in found:
-            note_shown(matches.decrypted, match.value)
+    for match in found:
+        if match.names is not None:
+            note_shown(*match.names)
     return replace(matches, found=found)
 
 

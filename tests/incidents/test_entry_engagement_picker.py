@@ -104,6 +104,21 @@ def test_the_search_finds_recent_contacts_only_and_audits_the_allies_shown(
     assert event.shown == [f"allies.actor:{recent.actor_id}"]
 
 
+def test_a_contact_already_chosen_is_neither_shown_nor_audited(
+    client: Client, coordinator: User
+) -> None:
+    chosen = EngagementFactory(actor=ActorFactory(name="Harbour Shelter"))
+    sign_in(client, coordinator)
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    response = client.post(PICK, {"name": "engagement", "q": "harbour", "chosen": [chosen.pk]})
+
+    assert response.status_code == 200
+    assert values(response.content.decode(), "engagement") == []
+    assert b"Nothing matches" in response.content
+    assert not AuditEvent.objects.filter(id__gt=before).exists()
+
+
 def test_staff_may_not_search_contacts(client: Client, staff: User) -> None:
     EngagementFactory()
 
