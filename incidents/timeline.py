@@ -30,8 +30,7 @@ class TimelinePage:
     """One page of incidents and the codes of the incidents the pages beside it start from."""
 
     incidents: list[Incident]
-    count: int  # every incident matching, on all pages, up to COUNTED_UP_TO
-    more: bool  # more than `count` match
+    counted: int  # the incidents matching, on all pages, counted up to COUNTED_UP_TO + 1
     # The last incident shown, for "Older"; the first, for "Newer". None: no page that way.
     older_than: UUID | None = None
     newer_than: UUID | None = None
@@ -41,6 +40,15 @@ class TimelinePage:
 
     def __len__(self) -> int:
         return len(self.incidents)
+
+    @property
+    def count(self) -> int:
+        return min(self.counted, COUNTED_UP_TO)
+
+    @property
+    def more(self) -> bool:
+        """More match than `count` says."""
+        return self.counted > COUNTED_UP_TO
 
 
 def older_than(incidents: QuerySet[Incident], edge: Incident) -> QuerySet[Incident]:
@@ -70,7 +78,6 @@ def timeline_page(
     """The page of `incidents` (filtered, visible to the user) older or newer than the incident
     whose code is given, or the first page. Three queries: the edge, the rows, the count."""
     counted = incidents.order_by()[: COUNTED_UP_TO + 1].count()
-    count, more = min(counted, COUNTED_UP_TO), counted > COUNTED_UP_TO
     # One direction: the older link wins over a newer one in an address made by hand.
     if older:
         newer = None
@@ -79,7 +86,7 @@ def timeline_page(
         rows = list(newer_than(shown_of(incidents), edge)[: PAGE_SIZE + 1])
         if len(rows) > PAGE_SIZE:
             shown = rows[:PAGE_SIZE][::-1]
-            return TimelinePage(shown, count, more, older_than=shown[-1].pk, newer_than=shown[0].pk)
+            return TimelinePage(shown, counted, older_than=shown[-1].pk, newer_than=shown[0].pk)
         # Fewer than a page is newer: that is the first page, full.
         edge = None
     rows = list(older_than(shown_of(incidents), edge)[: PAGE_SIZE + 1]) if edge else []
@@ -89,8 +96,7 @@ def timeline_page(
     shown = rows[:PAGE_SIZE]
     return TimelinePage(
         shown,
-        count,
-        more,
+        counted,
         older_than=shown[-1].pk if len(rows) > PAGE_SIZE else None,
         newer_than=shown[0].pk if edge is not None else None,
     )
