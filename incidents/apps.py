@@ -1,4 +1,4 @@
-from datetime import time
+from datetime import time, timedelta
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -18,13 +18,13 @@ class IncidentsConfig(AppConfig):
         from incidents.dashboard import actions
         from incidents.models import Attachment
         from incidents.selectors import records_naming_person
-        from incidents.tasks import attachment_orphans_sweep
+        from incidents.tasks import attachment_orphans_sweep, month_changes_fold_run
         from safespaces import demo as platform_demo
         from safespaces.crypto.services import SealedFiles, sealed_files_register
         from safespaces.dashboard import register
         from safespaces.navigation import Link, menu_register
         from safespaces.people import naming
-        from safespaces.worker.recurring import DailyAt, recurring_register
+        from safespaces.worker.recurring import DailyAt, Every, recurring_register
 
         menu_register(Link(_("Incidents"), "incidents:list", 10, section="incidents"))
         register(actions, order=10)
@@ -42,3 +42,5 @@ class IncidentsConfig(AppConfig):
         platform_demo.register(demo.seed, order=20)
         # At night, after the task results are pruned: files left by failed uploads go.
         recurring_register(attachment_orphans_sweep, schedule=DailyAt(time(3, 30)))
+        # The trends' month revisions stay a look-up of a few rows (incidents.monthly).
+        recurring_register(month_changes_fold_run, schedule=Every(timedelta(hours=1)))

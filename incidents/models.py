@@ -501,3 +501,34 @@ class Review(CodedModel):
 
     def __str__(self) -> str:
         return f"review {self.id}"
+
+
+# --- What changed in which month: the trends' kept counts rest on it ---------------------------
+
+
+class MonthChange(models.Model):
+    """One incident written (added, changed or removed) that occurred in `month`.
+
+    Database triggers add these rows in the writer's own transaction (migration 0008), so every
+    way of writing an incident counts, bulk and raw updates included, and a row is seen exactly
+    when the change it stands for is. Writers only add rows: none waits on another. The worker
+    folds them into MonthRevision (incidents.monthly.month_changes_fold).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    month = models.DateField(db_index=True)  # the first day of the month
+
+    def __str__(self) -> str:
+        return f"change {self.id}"
+
+
+class MonthRevision(models.Model):
+    """How many MonthChange rows of `month` have been folded into one figure. A month's revision
+    (this, plus its rows not folded yet) grows with every committed change to its incidents and
+    never repeats, so counts kept under one revision are the month's counts at that revision."""
+
+    month = models.DateField(primary_key=True)
+    folded = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"revision {self.folded} of {self.month:%Y-%m}"

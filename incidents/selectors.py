@@ -47,27 +47,58 @@ def may_read_free_text_in_exports(user: User) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
+def visibilities_seen_whole(user: User) -> list[str]:
+    """The visibilities every incident of which the user may see: the team's for everyone,
+    coordinator-level ones for coordinators, all of them for administrators."""
+    if has_role(user, Role.ADMINISTRATOR):
+        return list(Visibility.values)
+    if has_role(user, Role.COORDINATOR):
+        return [Visibility.TEAM, Visibility.COORDINATORS]
+    if has_role(user, Role.STAFF):
+        return [Visibility.TEAM]
+    return []
+
+
 def incidents_visible_to(user: User) -> QuerySet[Incident]:
     """Team incidents for everyone; coordinator-level ones for coordinators and the reporter;
     named ones for the reporter and the people named. Administrators see every incident."""
     incidents = Incident.objects.all()
-    if has_role(user, Role.ADMINISTRATOR):
+    whole = visibilities_seen_whole(user)
+    if len(whole) == len(Visibility.values):
         return incidents
-    if not has_role(user, Role.STAFF):
+    if not whole:
         return incidents.none()
     # One uncorrelated list of the incidents shared with the user, not an EXISTS per row: with
     # it, the database counts the visible incidents from the index on (visibility, reporter,
     # id) alone, without reading the table (see Incident.Meta.indexes).
     named = Incident.shared_with.through.objects.filter(user=user).values("incident_id")
     allowed = (
-        Q(visibility=Visibility.TEAM)
+        Q(visibility=whole[0])
         | Q(reporter=user)
         # Names count only while the incident is shared with named people.
         | (Q(visibility=Visibility.NAMED) & Q(pk__in=named))
     )
-    if has_role(user, Role.COORDINATOR):
-        allowed |= Q(visibility=Visibility.COORDINATORS)
+    for visibility in whole[1:]:
+        allowed |= Q(visibility=visibility)
     return incidents.filter(allowed)
+
+
+@dataclass(frozen=True)
+class Sight:
+    """The incidents a user may see, in two parts: whole visibilities, which everyone who sees
+    them sees alike (so counts of them can be shared between users), and the rest they see as
+    reporter or as someone named."""
+
+    whole: list[str]
+    rest: QuerySet[Incident] | None  # None: nothing outside `whole`
+
+
+def incident_sight(user: User) -> Sight:
+    whole = visibilities_seen_whole(user)
+    partly = [v for v in Visibility.values if v not in whole]
+    if not whole or not partly:
+        return Sight(whole, None)
+    return Sight(whole, incidents_visible_to(user).filter(visibility__in=partly))
 
 
 @dataclass(frozen=True)

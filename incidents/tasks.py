@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from incidents.monthly import month_changes_fold
 from incidents.services import attachment_orphans_remove
 
 
@@ -15,3 +16,10 @@ def attachment_orphans_sweep() -> dict[str, object]:
     """
     sweep = attachment_orphans_remove()
     return {"removed": sorted(sweep.removed), "bytes_freed": sweep.freed, "kept": sweep.kept}
+
+
+@task()
+def month_changes_fold_run() -> dict[str, object]:
+    """Fold the incidents' month changes into their months' revisions (see
+    `month_changes_fold`). The result is a number of rows, nothing about any incident."""
+    return {"folded": month_changes_fold()}

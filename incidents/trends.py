@@ -1,24 +1,27 @@
 """Trends of the incident book, counted by the database.
 
-Every function takes the incidents the user may see, already filtered, and groups them with GROUP
-BY on unencrypted columns: no incident is loaded into Python, so a page of trends costs the same
-few queries for ten incidents as for a hundred thousand. Only the handful of place and actor names
-a chart shows are decrypted.
+The incidents the user may see, filtered, are grouped with GROUP BY on unencrypted columns: no
+incident is loaded into Python, so a page of trends costs the same few queries for ten incidents
+as for a hundred thousand. Only the handful of place and actor names a chart shows are decrypted.
+Counts of whole visibilities are kept between requests a month at a time and counted again only
+where incidents changed (incidents.monthly); the user's own and named incidents are counted for
+each request.
 """
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from functools import reduce
+from operator import or_
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.db.models import (
     Case,
     CharField,
     DateField,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -41,6 +44,8 @@ from incidents.charts import (
     stacked_columns,
 )
 from incidents.models import Category, Incident, Severity
+from incidents.monthly import Kept, month_revisions
+from incidents.selectors import Sight
 from safespaces.places.models import Place
 
 # Without dates chosen, trends cover this many months up to today.
@@ -58,6 +63,8 @@ TOP_CATEGORIES = 5  # fewer than the palette's fills: the last is kept for "Othe
 # key never shows two series called "Other".
 OTHER = "rest"
 OTHER_LABEL = _("Other")
+# The filters of the page, applied to any set of incidents.
+Narrow = Callable[[QuerySet[Incident]], QuerySet[Incident]]
 
 
 def first_of_month(day: date) -> date:
@@ -175,13 +182,23 @@ PENDING = "pending"
 
 @dataclass(frozen=True)
 class Counts:
-    """Every count the charts draw, from one pass over the incidents."""
+    """Every count the charts draw, from one pass over the incidents. Counts of parts of the
+    incidents (months, visibilities) add up to the counts of the whole."""
 
-    by_month: dict[tuple[date, str], int]  # (first of the month, category code)
-    by_place: dict[uuid.UUID | None, int]
-    by_source: dict[tuple[uuid.UUID | None, bool], int]  # (source, whether the user may see it)
-    by_severity: dict[int, int]
-    by_review: dict[str, int]  # a REVIEW_BUCKETS key, or PENDING
+    by_month: dict[tuple[date, str], int] = field(default_factory=dict)  # (month, category)
+    by_place: dict[uuid.UUID | None, int] = field(default_factory=dict)
+    by_source: dict[uuid.UUID | None, int] = field(default_factory=dict)
+    by_severity: dict[int, int] = field(default_factory=dict)
+    by_review: dict[str, int] = field(default_factory=dict)  # a REVIEW_BUCKETS key, or PENDING
+
+    def add(self, more: "Counts") -> None:
+        for mine, theirs in zip(self._tables, more._tables, strict=True):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+
+    @property
+    def _tables(self) -> tuple[dict[Any, int], ...]:
+        return (self.by_month, self.by_place, self.by_source, self.by_severity, self.by_review)
 
 
 def _review_bucket() -> Case:
@@ -198,28 +215,27 @@ def _review_bucket() -> Case:
     return Case(*buckets, default=Value(PENDING), output_field=CharField())
 
 
-# Five groupings of the same rows, read once: the incidents the user may see are scanned one
-# time, not once per chart. Written as SQL because the ORM has neither GROUPING SETS nor WITH;
-# the inner query is the ORM's, with its parameters, so visibility is decided in one place as
-# everywhere else. Each row comes back as (grouping, key, detail, count), keys as text, the one
-# type every grouping can share.
+# Five groupings of the same rows, each within its month, read once: the incidents are scanned
+# one time, not once per chart. Written as SQL because the ORM has neither GROUPING SETS nor
+# WITH; the inner query is the ORM's, with its parameters, so visibility is decided in one place
+# as everywhere else. Each row comes back as (grouping, month, key, count), keys as text, the
+# one type every grouping can share.
 _GROUPINGS = {
     # Postgres groups the rows five ways in one pass, without keeping them.
     "postgresql": """
 SELECT
-    CASE WHEN GROUPING(month) = 0 THEN 'month' WHEN GROUPING(place_id) = 0 THEN 'place'
+    CASE WHEN GROUPING(category) = 0 THEN 'month' WHEN GROUPING(place_id) = 0 THEN 'place'
         WHEN GROUPING(source_id) = 0 THEN 'source' WHEN GROUPING(severity) = 0 THEN 'severity'
         ELSE 'review' END,
-    CASE WHEN GROUPING(month) = 0 THEN CAST(month AS TEXT)
+    CAST(month AS TEXT),
+    CASE WHEN GROUPING(category) = 0 THEN category
         WHEN GROUPING(place_id) = 0 THEN CAST(place_id AS TEXT)
         WHEN GROUPING(source_id) = 0 THEN CAST(source_id AS TEXT)
         WHEN GROUPING(severity) = 0 THEN CAST(severity AS TEXT) ELSE review END,
-    CASE WHEN GROUPING(month) = 0 THEN category
-        WHEN GROUPING(source_id) = 0 AND source_shown THEN 'shown' ELSE '' END,
     COUNT(*)
 FROM ({picked}) AS picked
 GROUP BY GROUPING SETS (
-    (month, category), (place_id), (source_id, source_shown), (severity), (review)
+    (month, category), (month, place_id), (month, source_id), (month, severity), (month, review)
 )
 """,
     # SQLite has no GROUPING SETS: the rows are kept once (WITH) and grouped five times.
@@ -227,52 +243,132 @@ GROUP BY GROUPING SETS (
 WITH picked AS ({picked})
 SELECT 'month', CAST(month AS TEXT), category, COUNT(*) FROM picked GROUP BY month, category
 UNION ALL
-SELECT 'place', CAST(place_id AS TEXT), '', COUNT(*) FROM picked GROUP BY place_id
+SELECT 'place', CAST(month AS TEXT), CAST(place_id AS TEXT), COUNT(*) FROM picked
+    GROUP BY month, place_id
 UNION ALL
-SELECT 'source', CAST(source_id AS TEXT), CASE WHEN source_shown THEN 'shown' ELSE '' END,
-    COUNT(*) FROM picked GROUP BY source_id, source_shown
+SELECT 'source', CAST(month AS TEXT), CAST(source_id AS TEXT), COUNT(*) FROM picked
+    GROUP BY month, source_id
 UNION ALL
-SELECT 'severity', CAST(severity AS TEXT), '', COUNT(*) FROM picked GROUP BY severity
+SELECT 'severity', CAST(month AS TEXT), CAST(severity AS TEXT), COUNT(*) FROM picked
+    GROUP BY month, severity
 UNION ALL
-SELECT 'review', review, '', COUNT(*) FROM picked GROUP BY review
+SELECT 'review', CAST(month AS TEXT), review, COUNT(*) FROM picked GROUP BY month, review
 """,
 }
 
 
-def counts_of(incidents: QuerySet[Incident], actors: QuerySet[Actor]) -> Counts:
-    """Count `incidents` (already filtered) by month and category, place, source, severity and
-    time to review, in one query. A source counts as shown when it is among `actors`."""
+def counts_by_month(incidents: QuerySet[Incident]) -> dict[date, Counts]:
+    """Count `incidents` (already filtered) by category, place, source, severity and time to
+    review, each month apart, in one query. Months without incidents are left out."""
     picked = (
         incidents.order_by()  # the default ordering would be carried into the WITH for nothing
         .annotate(
-            month=TruncMonth("occurred_on", output_field=DateField()),
-            source_shown=Exists(actors.filter(pk=OuterRef("source_id"))),
-            review=_review_bucket(),
+            month=TruncMonth("occurred_on", output_field=DateField()), review=_review_bucket()
         )
-        .values("month", "category", "place_id", "source_id", "source_shown", "severity", "review")
+        .values("month", "category", "place_id", "source_id", "severity", "review")
     )
     sql, params = picked.query.get_compiler(using=incidents.db).as_sql()
-    counts = Counts({}, {}, {}, {}, {})
+    months: dict[date, Counts] = {}
     connection = connections[incidents.db]
     with connection.cursor() as cursor:
         cursor.execute(_GROUPINGS[connection.vendor].format(picked=sql), params)
-        for grouping, key, detail, count in cursor.fetchall():
+        for grouping, month_text, key, count in cursor.fetchall():
+            month = date.fromisoformat(month_text[:10])
+            counts = months.setdefault(month, Counts())
             if grouping == "month":
-                counts.by_month[(date.fromisoformat(key[:10]), detail)] = count
+                counts.by_month[(month, key)] = count
             elif grouping == "place":
                 counts.by_place[_uuid(key)] = count
             elif grouping == "source":
-                counts.by_source[(_uuid(key), detail == "shown")] = count
+                counts.by_source[_uuid(key)] = count
             elif grouping == "severity":
                 counts.by_severity[int(key)] = count
             else:
                 counts.by_review[key] = count
-    return counts
+    return months
+
+
+def counts_of(incidents: QuerySet[Incident]) -> Counts:
+    """Every count of `incidents` (already filtered), counted now."""
+    total = Counts()
+    for counts in counts_by_month(incidents).values():
+        total.add(counts)
+    return total
 
 
 def _uuid(key: str | None) -> uuid.UUID | None:
     # Postgres writes a UUID with dashes, SQLite stores it as 32 hex digits: both parse.
     return None if key is None else uuid.UUID(key)
+
+
+class _KeptKey(NamedTuple):
+    """What a month's counts are kept under: the database, the query (a whole visibility,
+    narrowed by the filters) with its parameters, and the days of the month counted."""
+
+    database: str
+    sql: str
+    params: tuple[Any, ...]
+    days: tuple[date, date]
+
+
+# Each server's counts of whole visibilities, a month at a time (see incidents.monthly).
+_kept: Kept[Counts] = Kept()
+
+
+def kept_counts_forget() -> None:
+    """Forget every kept count: for tests, whose rolled-back databases repeat revisions."""
+    _kept.clear()
+
+
+def _days_of(month: date, period: Period) -> tuple[date, date]:
+    """The days of `month` within `period`: all of them, except at the period's ends."""
+    last = add_months(month, 1) - timedelta(days=1)
+    return max(month, period.first), min(last, period.last)
+
+
+def kept_counts(
+    incidents: QuerySet[Incident], period: Period, revisions: dict[date, int]
+) -> Counts:
+    """The counts of `incidents` within `period`, month by month: those kept at the month's
+    revision as they are, the others counted in one query and kept.
+
+    `incidents` must be the same for every user who asks for them (a whole visibility, narrowed
+    by the filters): they are kept under their own SQL and parameters, which the month's days
+    complete.
+    """
+    sql, params = incidents.query.sql_with_params()
+    total = Counts()
+    missing: dict[date, _KeptKey] = {}
+    for month in period.months:
+        key = _KeptKey(incidents.db, sql, tuple(params), _days_of(month, period))
+        found = _kept.get(key, revisions[month])
+        if found is None:
+            missing[month] = key
+        else:
+            total.add(found)
+    if missing:
+        in_missing_days = reduce(or_, (Q(occurred_on__range=key.days) for key in missing.values()))
+        counted = counts_by_month(incidents.filter(in_missing_days))
+        for month, key in missing.items():
+            counts = counted.get(month, Counts())
+            _kept.put(key, revisions[month], counts)
+            total.add(counts)
+    return total
+
+
+def book_counts(sight: Sight, narrow: Narrow, period: Period) -> Counts:
+    """The counts of the incidents the user sees (`sight`), narrowed by the filters, within
+    `period`: those of whole visibilities kept month by month and shared with every user who
+    sees them, the user's own and named ones counted for them now."""
+    total = Counts()
+    if sight.whole and period.months:
+        revisions = month_revisions(period.months)
+        for visibility in sight.whole:
+            everyone_s = narrow(Incident.objects.filter(visibility=visibility))
+            total.add(kept_counts(everyone_s, period, revisions))
+    if sight.rest is not None:
+        total.add(counts_of(period.filter(narrow(sight.rest))))
+    return total
 
 
 def per_month(counts: Counts, period: Period) -> list[Month]:
@@ -334,15 +430,11 @@ def by_source(counts: Counts, actors: QuerySet[Actor], *, top: int = TOP) -> Sou
     An incident whose source the user may not see (for staff: an adversary) is counted under one
     bar that names nobody, so the chart adds up without saying who or how many sources there are.
     """
-    shown_counts: dict[Any, int] = {}
-    hidden = unknown = 0
-    for (source_id, is_visible), count in counts.by_source.items():
-        if source_id is None:
-            unknown += count
-        elif is_visible:
-            shown_counts[source_id] = count
-        else:
-            hidden += count
+    known = {pk: count for pk, count in counts.by_source.items() if pk is not None}
+    unknown = counts.by_source.get(None, 0)
+    seen = set(actors.filter(pk__in=list(known)).values_list("pk", flat=True))
+    shown_counts = {pk: count for pk, count in known.items() if pk in seen}
+    hidden = sum(count for pk, count in known.items() if pk not in seen)
     shown, rest = _top(list(shown_counts.items()), top)
     names = {
         actor.pk: actor.name
@@ -482,11 +574,12 @@ class Trends:
 
 
 def trends_of(
-    incidents: QuerySet[Incident], *, period: Period, actors: QuerySet[Actor], rtl: bool
+    sight: Sight, *, narrow: Narrow, period: Period, actors: QuerySet[Actor], rtl: bool
 ) -> Trends:
-    """Every chart of the trends page, over `incidents` within `period`: three queries (the
-    counts, then the names of the places and sources shown)."""
-    counts = counts_of(period.filter(incidents), actors)
+    """Every chart of the trends page, over the incidents in `sight` narrowed by the filters,
+    within `period`: the month revisions, the counts not kept yet, the user's own and named
+    incidents, the sources they may see, and the names of the places and sources shown."""
+    counts = book_counts(sight, narrow, period)
     months = per_month(counts, period)
     places = by_place(counts)
     sources = by_source(counts, actors)

@@ -40,6 +40,7 @@ from incidents.selectors import (
     get_attachment_for_user,
     get_incident_for_user,
     incident_matches,
+    incident_sight,
     incidents_visible_to,
     linkable_incidents,
     linked_from,
@@ -492,7 +493,8 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     dates = form.cleaned_data if form.is_valid() else {}
     period = period_between(dates.get("since"), dates.get("until"), today=timezone.localdate())
     found = trends_of(
-        form.filter(incidents_visible_to(request.user)),
+        incident_sight(request.user),
+        narrow=form.filter,
         period=period,
         actors=actors_visible_to(request.user),
         rtl=get_language_bidi(),

@@ -21,6 +21,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django import DjangoDbBlocker
 
+from incidents.trends import kept_counts_forget
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.crypto import keycheck
@@ -100,6 +101,13 @@ def sign_in_through_the_form(client: Client, user: User) -> Client:
 def local(*parts: int) -> datetime:
     """A moment on the organization's clock (TIME_ZONE), as pages show it: for time-machine."""
     return timezone.make_aware(datetime(*parts))
+
+
+@pytest.fixture(autouse=True)
+def no_counts_kept_from_another_test() -> None:
+    """Each test's changes are rolled back, month revisions included: counts kept by one test
+    could otherwise be found, at the same revision, by the next."""
+    kept_counts_forget()
 
 
 @pytest.fixture

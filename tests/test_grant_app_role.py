@@ -159,12 +159,13 @@ def test_the_app_role_appends_to_the_trail_and_cannot_change_it(server: Server) 
                 "SELECT task_path, status FROM django_tasks_database_dbtaskresult ORDER BY 1"
             )
             assert cursor.fetchall() == [
-                *[("safespaces.worker.tasks.recurring_run", "READY")] * 5,
+                *[("safespaces.worker.tasks.recurring_run", "READY")] * 6,
                 ("tests.worker.tasks.count_a_run", "SUCCESSFUL"),
             ]
             cursor.execute("SELECT name FROM worker_recurringtask ORDER BY 1")
             assert cursor.fetchall() == [
                 ("incidents.tasks.attachment_orphans_sweep",),
+                ("incidents.tasks.month_changes_fold_run",),
                 ("riskassessment.alerts.measures_overdue_digest",),
                 ("riskassessment.alerts.situations_due_digest",),
                 ("safespaces.audit.tasks.audit_seal_pending",),

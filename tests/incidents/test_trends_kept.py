@@ -1,0 +1,178 @@
+"""The trends' counts kept between requests: month revisions written by database triggers, the
+counts kept under them, and the worker folding the changes."""
+
+import importlib
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from incidents.forms import IncidentFilterForm
+from incidents.models import Incident, MonthChange, MonthRevision, Visibility
+from incidents.monthly import Kept, month_changes_fold, month_revisions
+from incidents.selectors import incident_sight, incidents_visible_to
+from incidents.tasks import month_changes_fold_run
+from safespaces.accounts.models import User
+from safespaces.worker.recurring import Every, recurring_registered
+from tests.conftest import sign_in
+from tests.factories import IncidentFactory, PlaceFactory
+from tests.incidents.test_trends import URL, months_table
+
+MARCH, JUNE, JULY = date(2026, 3, 1), date(2025, 6, 1), date(2025, 7, 1)
+COUNTED_COLUMNS = importlib.import_module("incidents.migrations.0008_month_changes").COUNTED_COLUMNS
+
+
+@pytest.fixture(autouse=True)
+def today() -> Iterator[None]:
+    with time_machine.travel(datetime(2026, 3, 15, 12, tzinfo=UTC), tick=False):
+        yield
+
+
+def revisions() -> dict[date, int]:
+    return month_revisions([JUNE, JULY, MARCH])
+
+
+def counting_queries(queries: CaptureQueriesContext) -> int:
+    """How many of the queries counted incidents: the grouping query reads them as `picked`."""
+    return sum("picked" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_month_is_counted_once_and_again_only_when_its_incidents_change(
+    client: Client, coordinator: User
+) -> None:
+    incident = IncidentFactory(occurred_on=date(2025, 6, 10), category="digital")
+    sign_in(client, coordinator)
+
+    with CaptureQueriesContext(connection) as first:
+        june = months_table(client.get(URL).content.decode())["June 2025"]
+    with CaptureQueriesContext(connection) as second:
+        again = months_table(client.get(URL).content.decode())["June 2025"]
+    # A change to a column no chart counts (its summary) writes no month change.
+    incident.summary = "Another summary"
+    incident.save(update_fields=["summary"])
+    with CaptureQueriesContext(connection) as unchanged:
+        client.get(URL)
+    incident.category = "surveillance"
+    incident.save()
+    with CaptureQueriesContext(connection) as changed:
+        after = months_table(client.get(URL).content.decode())["June 2025"]
+
+    # The team's and the coordinators' incidents, each counted in one query, and the named ones
+    # the coordinator may see, counted for every request.
+    assert counting_queries(first) == 3
+    assert counting_queries(second) == counting_queries(unchanged) == 1
+    assert counting_queries(changed) == 3  # and each visibility's June, only June
+    assert june == again == {"Digital or data breach": "1", "All": "1"}
+    assert after == {"Surveillance": "1", "All": "1"}
+
+
+def test_the_user_s_own_and_named_incidents_are_counted_for_each_request(
+    client: Client, staff: User, other_staff: User
+) -> None:
+    IncidentFactory(occurred_on=date(2025, 6, 10), category="digital")
+    IncidentFactory(occurred_on=date(2025, 6, 11), category="digital", visibility="named",
+                    reporter=staff)  # fmt: skip
+
+    mine = months_table(sign_in(client, staff).get(URL).content.decode())["June 2025"]
+    theirs = months_table(sign_in(client, other_staff).get(URL).content.decode())["June 2025"]
+
+    assert mine["All"] == "2"
+    assert theirs["All"] == "1"
+
+
+def test_every_write_of_an_incident_changes_its_month_s_revision(db: None) -> None:
+    before = revisions()
+    incident = IncidentFactory(occurred_on=date(2025, 6, 10))
+    added = revisions()
+    incident.occurred_on = date(2025, 7, 2)  # moved to July: both months change
+    incident.save()
+    moved = revisions()
+    Incident.objects.filter(pk=incident.pk).update(severity=5)  # no save(), no signal
+    updated = revisions()
+    Incident.objects.bulk_create(
+        [IncidentFactory.build(occurred_on=date(2026, 3, 1), reporter=incident.reporter)]
+    )
+    bulked = revisions()
+    incident.delete()
+    deleted = revisions()
+
+    assert before == {JUNE: 0, JULY: 0, MARCH: 0}
+    assert added == {JUNE: 1, JULY: 0, MARCH: 0}
+    assert moved == {JUNE: 2, JULY: 1, MARCH: 0}
+    assert updated == {JUNE: 2, JULY: 2, MARCH: 0}
+    assert bulked == {JUNE: 2, JULY: 2, MARCH: 1}
+    assert deleted == {JUNE: 2, JULY: 3, MARCH: 1}
+
+
+def test_folding_the_changes_keeps_every_revision(db: None) -> None:
+    IncidentFactory.create_batch(3, occurred_on=date(2025, 6, 10))
+    IncidentFactory(occurred_on=date(2025, 7, 10))
+    before = revisions()
+
+    folded = month_changes_fold_run.call()
+    after_fold = revisions()
+    IncidentFactory(occurred_on=date(2025, 6, 20))
+
+    assert folded == {"folded": 4}
+    assert MonthChange.objects.count() == 1
+    assert dict(MonthRevision.objects.values_list("month", "folded")) == {JUNE: 3, JULY: 1}
+    assert after_fold == before == {JUNE: 3, JULY: 1, MARCH: 0}
+    assert revisions()[JUNE] == 4
+    assert month_changes_fold() == 1
+
+
+def test_the_worker_folds_the_changes_every_hour() -> None:
+    entry = recurring_registered()["incidents.tasks.month_changes_fold_run"]
+
+    assert entry.schedule == Every(timedelta(hours=1))
+
+
+def test_the_triggers_watch_every_column_the_trends_count_or_filter_on() -> None:
+    filtered = [name for name in IncidentFilterForm.base_fields if name not in ("since", "until")]
+    watched = {
+        "occurred_on",  # the month, and the filter's dates
+        "visibility",  # whose counts they are
+        *(Incident._meta.get_field(name).column for name in filtered),
+        # What the charts count: category, place, source, severity, time to review.
+        *("category", "place_id", "source_id", "severity", "created_at", "first_reviewed_at"),
+    }
+
+    assert watched <= set(COUNTED_COLUMNS)
+
+
+@pytest.mark.parametrize("persona", ["staff", "coordinator", "administrator"])
+def test_a_sight_is_exactly_what_the_user_may_see_in_two_parts(
+    persona: str, request: pytest.FixtureRequest, other_staff: User
+) -> None:
+    user = request.getfixturevalue(persona)
+    place = PlaceFactory()
+    for visibility in Visibility.values:
+        for reporter in (user, other_staff):
+            IncidentFactory(visibility=visibility, reporter=reporter, place=place)
+    shared = IncidentFactory(visibility="named", reporter=other_staff)
+    shared.shared_with.set([user])
+
+    sight = incident_sight(user)
+    whole = set(Incident.objects.filter(visibility__in=sight.whole).values_list("pk", flat=True))
+    rest = set(sight.rest.values_list("pk", flat=True)) if sight.rest is not None else set()
+
+    assert whole | rest == set(incidents_visible_to(user).values_list("pk", flat=True))
+    assert not whole & rest
+    assert len(whole | rest) == {"staff": 5, "coordinator": 6, "administrator": 7}[persona]
+
+
+def test_kept_values_go_least_recently_used_first_and_only_at_their_revision() -> None:
+    kept: Kept[str] = Kept(size=2)
+    kept.put("a", 1, "A")
+    kept.put("b", 1, "B")
+    assert kept.get("a", 1) == "A"  # now "b" is the least recently used
+    kept.put("c", 1, "C")
+
+    assert kept.get("b", 1) is None
+    assert kept.get("a", 1) == "A"
+    assert kept.get("a", 2) is None
+    assert kept.get("c", 1) == "C"
