@@ -37,6 +37,7 @@ KEPT = 128
 FOLD_BATCH = 5000
 
 Value = TypeVar("Value")
+Revision = int | tuple[int, ...]
 
 
 def month_revisions(months: Sequence[date]) -> dict[date, int]:
@@ -57,15 +58,16 @@ def month_revisions(months: Sequence[date]) -> dict[date, int]:
 
 
 class Kept(Generic[Value]):
-    """Values by key, each with the revision it was computed at; a value is found only at the
-    same revision. Safe to share between a server's threads."""
+    """Values by key, each with the revision it was computed at (a month's, or those of the
+    months of a period); a value is found only at the same revision. Safe to share between a
+    server's threads."""
 
     def __init__(self, size: int = KEPT) -> None:
         self.size = size
-        self._values: OrderedDict[Hashable, tuple[int, Value]] = OrderedDict()
+        self._values: OrderedDict[Hashable, tuple[Revision, Value]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, revision: int) -> Value | None:
+    def get(self, key: Hashable, revision: Revision) -> Value | None:
         with self._lock:
             found = self._values.get(key)
             if found is None or found[0] != revision:
@@ -73,7 +75,7 @@ class Kept(Generic[Value]):
             self._values.move_to_end(key)
             return found[1]
 
-    def put(self, key: Hashable, revision: int, value: Value) -> None:
+    def put(self, key: Hashable, revision: Revision, value: Value) -> None:
         with self._lock:
             self._values[key] = (revision, value)
             self._values.move_to_end(key)

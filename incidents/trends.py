@@ -24,10 +24,11 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +45,7 @@ from incidents.charts import (
     stacked_columns,
 )
 from incidents.models import Category, Incident, Severity
-from incidents.monthly import Kept, month_revisions
+from incidents.monthly import KEPT, Kept, month_revisions
 from incidents.selectors import Sight
 from safespaces.places.models import Place
 
@@ -186,8 +187,10 @@ class Counts:
     incidents (months, visibilities) add up to the counts of the whole."""
 
     by_month: dict[tuple[date, str], int] = field(default_factory=dict)  # (month, category)
-    by_place: dict[uuid.UUID | None, int] = field(default_factory=dict)
-    by_source: dict[uuid.UUID | None, int] = field(default_factory=dict)
+    # Places and sources by their keys as the database writes them in text: adding up text is
+    # several times faster than adding up UUIDs, whose hash and equality are written in Python.
+    by_place: dict[str | None, int] = field(default_factory=dict)
+    by_source: dict[str | None, int] = field(default_factory=dict)
     by_severity: dict[int, int] = field(default_factory=dict)
     by_review: dict[str, int] = field(default_factory=dict)  # a REVIEW_BUCKETS key, or PENDING
 
@@ -278,9 +281,9 @@ def counts_by_month(incidents: QuerySet[Incident]) -> dict[date, Counts]:
             if grouping == "month":
                 counts.by_month[(month, key)] = count
             elif grouping == "place":
-                counts.by_place[_uuid(key)] = count
+                counts.by_place[key] = count
             elif grouping == "source":
-                counts.by_source[_uuid(key)] = count
+                counts.by_source[key] = count
             elif grouping == "severity":
                 counts.by_severity[int(key)] = count
             else:
@@ -296,14 +299,9 @@ def counts_of(incidents: QuerySet[Incident]) -> Counts:
     return total
 
 
-def _uuid(key: str | None) -> uuid.UUID | None:
-    # Postgres writes a UUID with dashes, SQLite stores it as 32 hex digits: both parse.
-    return None if key is None else uuid.UUID(key)
-
-
 class _KeptKey(NamedTuple):
-    """What a month's counts are kept under: the database, the query (a whole visibility,
-    narrowed by the filters) with its parameters, and the days of the month counted."""
+    """What counts are kept under: the database, the query (a whole visibility, narrowed by the
+    filters) with its parameters, and the days counted (a month's, or the whole period's)."""
 
     database: str
     sql: str
@@ -311,13 +309,16 @@ class _KeptKey(NamedTuple):
     days: tuple[date, date]
 
 
-# Each server's counts of whole visibilities, a month at a time (see incidents.monthly).
-_kept: Kept[Counts] = Kept()
+# Each server's counts of whole visibilities (see incidents.monthly): a month at a time, and
+# added up over the periods asked for, so that a page whose months did not change adds nothing.
+_kept_months: Kept[Counts] = Kept()
+_kept_periods: Kept[Counts] = Kept(size=KEPT // 4)
 
 
 def kept_counts_forget() -> None:
     """Forget every kept count: for tests, whose rolled-back databases repeat revisions."""
-    _kept.clear()
+    _kept_months.clear()
+    _kept_periods.clear()
 
 
 def _days_of(month: date, period: Period) -> tuple[date, date]:
@@ -329,19 +330,24 @@ def _days_of(month: date, period: Period) -> tuple[date, date]:
 def kept_counts(
     incidents: QuerySet[Incident], period: Period, revisions: dict[date, int]
 ) -> Counts:
-    """The counts of `incidents` within `period`, month by month: those kept at the month's
-    revision as they are, the others counted in one query and kept.
+    """The counts of `incidents` within `period`: kept as they are while no month of it
+    changed, or else added up month by month, those kept at the month's revision as they are and
+    the others counted in one query and kept.
 
     `incidents` must be the same for every user who asks for them (a whole visibility, narrowed
-    by the filters): they are kept under their own SQL and parameters, which the month's days
-    complete.
+    by the filters): they are kept under their own SQL and parameters, which the days complete.
     """
     sql, params = incidents.query.sql_with_params()
+    whole = _KeptKey(incidents.db, sql, tuple(params), (period.first, period.last))
+    period_revision = tuple(revisions[month] for month in period.months)
+    kept = _kept_periods.get(whole, period_revision)
+    if kept is not None:
+        return kept
     total = Counts()
     missing: dict[date, _KeptKey] = {}
     for month in period.months:
-        key = _KeptKey(incidents.db, sql, tuple(params), _days_of(month, period))
-        found = _kept.get(key, revisions[month])
+        key = whole._replace(days=_days_of(month, period))
+        found = _kept_months.get(key, revisions[month])
         if found is None:
             missing[month] = key
         else:
@@ -351,8 +357,9 @@ def kept_counts(
         counted = counts_by_month(incidents.filter(in_missing_days))
         for month, key in missing.items():
             counts = counted.get(month, Counts())
-            _kept.put(key, revisions[month], counts)
+            _kept_months.put(key, revisions[month], counts)
             total.add(counts)
+    _kept_periods.put(whole, period_revision, total)
     return total
 
 
@@ -403,9 +410,10 @@ def by_place(counts: Counts, *, top: int = TOP) -> list[Tally]:
 
     Names are encrypted: only the `top` shown are decrypted, in one query.
     """
-    placed = dict(counts.by_place)
-    unplaced = placed.pop(None, 0)
-    shown, rest = _top(list(placed.items()), top)
+    placed = {key: count for key, count in counts.by_place.items() if key is not None}
+    unplaced = counts.by_place.get(None, 0)
+    top_keys, rest = _top(list(placed.items()), top)
+    shown = [(uuid.UUID(key), count) for key, count in top_keys]
     names = {
         place.pk: place.name
         for place in Place.objects.filter(pk__in=[pk for pk, _count in shown]).only("id", "name")
@@ -430,12 +438,22 @@ def by_source(counts: Counts, actors: QuerySet[Actor], *, top: int = TOP) -> Sou
     An incident whose source the user may not see (for staff: an adversary) is counted under one
     bar that names nobody, so the chart adds up without saying who or how many sources there are.
     """
-    known = {pk: count for pk, count in counts.by_source.items() if pk is not None}
     unknown = counts.by_source.get(None, 0)
-    seen = set(actors.filter(pk__in=list(known)).values_list("pk", flat=True))
-    shown_counts = {pk: count for pk, count in known.items() if pk in seen}
-    hidden = sum(count for pk, count in known.items() if pk not in seen)
-    shown, rest = _top(list(shown_counts.items()), top)
+    # The keys of the sources the user may see, written as text by the same database as the
+    # counts' keys: compared as they are, without a list of a thousand ids sent back.
+    seen = set(
+        actors.order_by()
+        .annotate(key=Cast("pk", output_field=TextField()))
+        .values_list("key", flat=True)
+    )
+    shown_counts = {
+        key: count for key, count in counts.by_source.items() if key is not None and key in seen
+    }
+    hidden = sum(
+        count for key, count in counts.by_source.items() if key is not None and key not in seen
+    )
+    top_keys, rest = _top(list(shown_counts.items()), top)
+    shown = [(uuid.UUID(key), count) for key, count in top_keys]
     names = {
         actor.pk: actor.name
         for actor in actors.filter(pk__in=[pk for pk, _count in shown]).only("id", "name")
