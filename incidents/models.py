@@ -203,6 +203,13 @@ class Incident(VersionedModel):
     updated_at = models.DateTimeField(auto_now=True)
     # When the team first looked at it (a review, or a status beyond "new"): time to review.
     first_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # True once another incident (anyone's, whatever its visibility) at the same place from the
+    # same source lies within incidents.patterns.WINDOW of it: the patterns read only these
+    # (pattern_candidates). Kept by database triggers (migration 0008), so every way of writing
+    # covers it, bulk_create and queryset.update() too. It may stay True after the other incident
+    # moved away or was deleted, which costs only a row read for nothing; it is never False for
+    # an incident that has such a neighbour.
+    near_another = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("incident")
@@ -250,6 +257,22 @@ class Incident(VersionedModel):
                     "severity",
                 ],
                 name="incident_patterns_idx",
+            ),
+            # The same for the incidents that may have a neighbour (near_another), which are all
+            # the patterns read: a few in a hundred, in their own small index.
+            models.Index(
+                fields=["place", "source", "occurred_on"],
+                include=[
+                    "visibility",
+                    "reporter",
+                    "id",
+                    "reference",
+                    "kind",
+                    "category",
+                    "severity",
+                ],
+                condition=models.Q(near_another=True),
+                name="incident_patterns_near_idx",
             ),
         ]
         constraints = [
@@ -509,7 +532,7 @@ class Review(CodedModel):
 class MonthChange(models.Model):
     """One incident written (added, changed or removed) that occurred in `month`.
 
-    Database triggers add these rows in the writer's own transaction (migration 0008), so every
+    Database triggers add these rows in the writer's own transaction (migration 0009), so every
     way of writing an incident counts, bulk and raw updates included, and a row is seen exactly
     when the change it stands for is. Writers only add rows: none waits on another. The worker
     folds them into MonthRevision (incidents.monthly.month_changes_fold).

@@ -23,7 +23,7 @@ from tests.factories import IncidentFactory, PlaceFactory
 from tests.incidents.test_trends import URL, months_table
 
 MARCH, JUNE, JULY = date(2026, 3, 1), date(2025, 6, 1), date(2025, 7, 1)
-COUNTED_COLUMNS = importlib.import_module("incidents.migrations.0008_month_changes").COUNTED_COLUMNS
+COUNTED_COLUMNS = importlib.import_module("incidents.migrations.0009_month_changes").COUNTED_COLUMNS
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,10 @@
 """Month changes: a row for every incident written, added by triggers in the writer's own
 transaction, so that the trends' kept counts (incidents.monthly) know which months changed,
-whatever wrote the incident: the app, a bulk load, a raw UPDATE."""
+whatever wrote the incident: the app, a bulk load, a raw UPDATE.
+
+On SQLite, a later migration that rebuilds incidents_incident (most AlterField and RemoveField
+do) drops these triggers with the old table: re-create them in that migration.
+tests/incidents/test_trends_kept.py fails if they are gone."""
 
 from typing import Any
 
@@ -91,7 +95,7 @@ def triggers_drop(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0007_trends_and_patterns_indexes"),
+        ("incidents", "0008_near_another"),
     ]
 
     operations = [
