@@ -499,7 +499,9 @@ class IncidentFilterForm(forms.Form):
                 )
         return cleaned
 
-    def filter(self, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    def filter(self, incidents: QuerySet[Incident], *, dates: bool = True) -> QuerySet[Incident]:
+        """`incidents` narrowed by the filters chosen; by the dates too unless told not to (the
+        trends apply the dates themselves, as a period)."""
         if not self.is_valid():
             return incidents
         exact = {
@@ -510,9 +512,9 @@ class IncidentFilterForm(forms.Form):
         incidents = incidents.filter(**exact)
         if self.cleaned_data["reference"]:
             incidents = incidents.filter(reference_is(self.cleaned_data["reference"]))
-        if self.cleaned_data["since"]:
+        if dates and self.cleaned_data["since"]:
             incidents = incidents.filter(occurred_on__gte=self.cleaned_data["since"])
-        if self.cleaned_data["until"]:
+        if dates and self.cleaned_data["until"]:
             incidents = incidents.filter(occurred_on__lte=self.cleaned_data["until"])
         return incidents
 

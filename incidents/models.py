@@ -208,8 +208,9 @@ class Incident(VersionedModel):
     # (pattern_candidates). Kept by database triggers (migration 0008), so every way of writing
     # covers it, bulk_create and queryset.update() too. It may stay True after the other incident
     # moved away or was deleted, which costs only a row read for nothing; it is never False for
-    # an incident that has such a neighbour.
-    near_another = models.BooleanField(default=False, editable=False)
+    # an incident that has such a neighbour. Derived from incidents the user may not see: never
+    # shown, exported or put in a form. The database's default too, for rows written in psql.
+    near_another = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         verbose_name = _("incident")
@@ -529,7 +530,7 @@ class Review(CodedModel):
 # --- What changed in which month: the trends' kept counts rest on it ---------------------------
 
 
-class MonthChange(models.Model):
+class MonthChange(CodedModel):
     """One incident written (added, changed or removed) that occurred in `month`.
 
     Database triggers add these rows in the writer's own transaction (migration 0009), so every
@@ -538,7 +539,6 @@ class MonthChange(models.Model):
     folds them into MonthRevision (incidents.monthly.month_changes_fold).
     """
 
-    id = models.BigAutoField(primary_key=True)
     month = models.DateField(db_index=True)  # the first day of the month
 
     def __str__(self) -> str:

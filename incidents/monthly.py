@@ -14,9 +14,11 @@ between the two reads is in the counts but not the revision, which then only mak
 counts newer than their revision, and the next page, reading the new revision, counts again.
 
 What is kept: counts by category, place, source, severity and time to review, under keys made of
-the query's SQL and parameters (place and source ids, dates), never a name or any text anyone
-wrote. The memory is bounded (KEPT entries, the least recently used go first) and is gone when
-the server stops; a restore is made with every server stopped (docs/operations.md).
+the query's SQL and parameters (place and source ids, the filters' values, dates), never a name
+or any text anyone wrote. Each server process keeps its own, bounded (KEPT entries, the least
+recently used go first), gone when the process stops. Revisions are counts, so they would repeat
+if the month tables were emptied or made again (a migration taken back, a restore): servers are
+stopped for those (docs/operations.md).
 """
 
 import threading
@@ -30,8 +32,9 @@ from django.db.models import Count, F
 
 from incidents.models import MonthChange, MonthRevision
 
-# Entries kept per server: two years of three visibilities fit, with room for other periods
-# and filters. Each is a month's counts: at most a few thousand small figures.
+# Entries kept per server process: two years of three visibilities fit, with room for other
+# periods and filters. Each is a month's counts: at most a few thousand small figures (about
+# 100 KB with a thousand sources).
 KEPT = 128
 # Changes folded per transaction by month_changes_fold.
 FOLD_BATCH = 5000
@@ -40,13 +43,16 @@ Value = TypeVar("Value")
 Revision = int | tuple[int, ...]
 
 
-def month_revisions(months: Sequence[date]) -> dict[date, int]:
+def month_revisions(months: Sequence[date], *, using: str) -> dict[date, int]:
     """The revision of each month, in one statement, so in one snapshot: what is folded plus
     the changes not folded yet (month_changes_fold moves them from one to the other in one
     transaction, and a statement sees either side of it, never both or neither)."""
-    folded = MonthRevision.objects.filter(month__in=months).values_list("month", "folded")
+    folded = (
+        MonthRevision.objects.using(using).filter(month__in=months).values_list("month", "folded")
+    )
     pending = (
-        MonthChange.objects.filter(month__in=months)
+        MonthChange.objects.using(using)
+        .filter(month__in=months)
         .values("month")
         .annotate(count=Count("id"))
         .values_list("month", "count")

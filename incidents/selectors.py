@@ -72,14 +72,10 @@ def incidents_visible_to(user: User) -> QuerySet[Incident]:
     # it, the database counts the visible incidents from the index on (visibility, reporter,
     # id) alone, without reading the table (see Incident.Meta.indexes).
     named = Incident.shared_with.through.objects.filter(user=user).values("incident_id")
-    allowed = (
-        Q(visibility=whole[0])
-        | Q(reporter=user)
-        # Names count only while the incident is shared with named people.
-        | (Q(visibility=Visibility.NAMED) & Q(pk__in=named))
-    )
-    for visibility in whole[1:]:
-        allowed |= Q(visibility=visibility)
+    allowed = reduce(or_, (Q(visibility=visibility) for visibility in whole))
+    allowed |= Q(reporter=user)
+    # Names count only while the incident is shared with named people.
+    allowed |= Q(visibility=Visibility.NAMED) & Q(pk__in=named)
     return incidents.filter(allowed)
 
 
@@ -94,6 +90,8 @@ class Sight:
 
 
 def incident_sight(user: User) -> Sight:
+    """What `incidents_visible_to` gives the user, split into whole visibilities and the rest:
+    the rest is those incidents of the other visibilities that they may see."""
     whole = visibilities_seen_whole(user)
     partly = [v for v in Visibility.values if v not in whole]
     if not whole or not partly:

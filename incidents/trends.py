@@ -181,10 +181,11 @@ REVIEW_BUCKETS: list[tuple[str, Promise, timedelta | None, timedelta | None]] = 
 PENDING = "pending"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Counts:
     """Every count the charts draw, from one pass over the incidents. Counts of parts of the
-    incidents (months, visibilities) add up to the counts of the whole."""
+    incidents (months, visibilities) add up to the counts of the whole. Counts that are kept
+    (kept_counts) are shared: only ever added to a new Counts, never changed."""
 
     by_month: dict[tuple[date, str], int] = field(default_factory=dict)  # (month, category)
     # Places and sources by their keys as the database writes them in text: adding up text is
@@ -327,6 +328,17 @@ def _days_of(month: date, period: Period) -> tuple[date, date]:
     return max(month, period.first), min(last, period.last)
 
 
+def _runs(months: list[date]) -> list[tuple[date, date]]:
+    """The first and last month of each run of consecutive months (oldest first)."""
+    runs: list[tuple[date, date]] = []
+    for month in months:
+        if runs and add_months(runs[-1][1], 1) == month:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
+
+
 def kept_counts(
     incidents: QuerySet[Incident], period: Period, revisions: dict[date, int]
 ) -> Counts:
@@ -335,9 +347,10 @@ def kept_counts(
     the others counted in one query and kept.
 
     `incidents` must be the same for every user who asks for them (a whole visibility, narrowed
-    by the filters): they are kept under their own SQL and parameters, which the days complete.
+    by the filters other than the dates): they are kept under their own SQL and parameters,
+    which the days complete.
     """
-    sql, params = incidents.query.sql_with_params()
+    sql, params = incidents.query.get_compiler(using=incidents.db).as_sql()
     whole = _KeptKey(incidents.db, sql, tuple(params), (period.first, period.last))
     period_revision = tuple(revisions[month] for month in period.months)
     kept = _kept_periods.get(whole, period_revision)
@@ -353,8 +366,14 @@ def kept_counts(
         else:
             total.add(found)
     if missing:
-        in_missing_days = reduce(or_, (Q(occurred_on__range=key.days) for key in missing.values()))
-        counted = counts_by_month(incidents.filter(in_missing_days))
+        in_missing = reduce(
+            or_,
+            (
+                Q(occurred_on__range=(_days_of(first, period)[0], _days_of(last, period)[1]))
+                for first, last in _runs(list(missing))
+            ),
+        )
+        counted = counts_by_month(incidents.filter(in_missing))
         for month, key in missing.items():
             counts = counted.get(month, Counts())
             _kept_months.put(key, revisions[month], counts)
@@ -364,15 +383,23 @@ def kept_counts(
 
 
 def book_counts(sight: Sight, narrow: Narrow, period: Period) -> Counts:
-    """The counts of the incidents the user sees (`sight`), narrowed by the filters, within
-    `period`: those of whole visibilities kept month by month and shared with every user who
-    sees them, the user's own and named ones counted for them now."""
+    """The counts of the incidents the user sees (`sight`), narrowed by the filters other than
+    the dates, within `period`: those of whole visibilities kept month by month and shared with
+    every user who sees them, the user's own and named ones counted for them now.
+
+    A period longer than a third of what a server keeps is counted now, whole: its months would
+    push out those of the periods most people ask for."""
     total = Counts()
-    if sight.whole and period.months:
-        revisions = month_revisions(period.months)
+    if sight.whole and period.months and len(period.months) <= KEPT // 3:
+        database = Incident.objects.db
+        revisions = month_revisions(period.months, using=database)
         for visibility in sight.whole:
-            everyone_s = narrow(Incident.objects.filter(visibility=visibility))
-            total.add(kept_counts(everyone_s, period, revisions))
+            seen_by_all = narrow(Incident.objects.using(database).filter(visibility=visibility))
+            total.add(kept_counts(seen_by_all, period, revisions))
+    elif sight.whole:
+        total.add(
+            counts_of(period.filter(narrow(Incident.objects.filter(visibility__in=sight.whole))))
+        )
     if sight.rest is not None:
         total.add(counts_of(period.filter(narrow(sight.rest))))
     return total

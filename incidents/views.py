@@ -1,4 +1,5 @@
 import logging
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -494,7 +495,7 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     period = period_between(dates.get("since"), dates.get("until"), today=timezone.localdate())
     found = trends_of(
         incident_sight(request.user),
-        narrow=form.filter,
+        narrow=partial(form.filter, dates=False),
         period=period,
         actors=actors_visible_to(request.user),
         rtl=get_language_bidi(),

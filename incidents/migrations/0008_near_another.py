@@ -23,7 +23,9 @@ WINDOW_DAYS = 90
 # it, two transactions logging neighbours at the same moment would each look before the other
 # committed, and neither would flag the pair. The place and source are hashed into 256 locks
 # (the second key), so a bulk insert of thousands of incidents holds at most 256 of the
-# server's shared lock slots; two pairs that share a lock only wait for each other.
+# server's shared lock slots; two pairs that share a lock only wait for each other. The turn
+# taking rests on READ COMMITTED, Postgres' default and the app's: the statements after the lock
+# each see what was committed before them. A stricter isolation would not.
 LOCK_CLASS = 0x5AFE_0E4A  # any constant no other advisory lock of the app uses
 LOCK_BUCKETS = 256
 
@@ -163,7 +165,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='incident',
             name='near_another',
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(db_default=False, default=False, editable=False),
         ),
         # Before the triggers and the index: one UPDATE that fires no trigger, then one build.
         migrations.RunPython(backfill, migrations.RunPython.noop),
