@@ -13,8 +13,6 @@ from incidents.models import Incident
 from tests.factories import AdversaryFactory, IncidentFactory, PlaceFactory
 
 HOLD = 10.0
-# Long enough for the second insert to reach the trigger while the first is still open.
-HEAD_START = 0.5
 
 pytestmark = [
     pytest.mark.skipif(
@@ -36,6 +34,14 @@ def in_thread(work: Callable[[], None]) -> threading.Thread:
     thread = threading.Thread(target=run)
     thread.start()
     return thread
+
+
+def waits_for_an_advisory_lock() -> bool:
+    """Whether a transaction waits for one of the triggers' locks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        (waiting,) = cursor.fetchone()
+    return bool(waiting)
 
 
 def test_neighbours_logged_at_the_same_moment_are_both_flagged() -> None:
@@ -62,7 +68,11 @@ def test_neighbours_logged_at_the_same_moment_are_both_flagged() -> None:
     holder = in_thread(first)
     assert started.wait(HOLD)
     other = in_thread(second)
-    time.sleep(HEAD_START)
+    # The second insert reaches the trigger while the first is still open, and waits for it.
+    deadline = time.monotonic() + HOLD
+    while not waits_for_an_advisory_lock():
+        assert time.monotonic() < deadline, "the second transaction never waited for the first"
+        time.sleep(0.01)
     release.set()
     holder.join(HOLD)
     other.join(HOLD)
