@@ -248,7 +248,10 @@ def test_emptying_the_table_changes_every_month_known(db: None) -> None:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the factory's checks, due at commit
         cursor.execute("TRUNCATE incidents_incident CASCADE")
 
-    assert revisions() == {JUNE: before[JUNE] + 1, JULY: before[JULY], MARCH: before[MARCH]}
+    # Every month with changes on record changes once more (other tests may have left some);
+    # a month never written stays at nothing.
+    assert before[JUNE] > 0
+    assert revisions() == {month: n + 1 if n else 0 for month, n in before.items()}
 
 
 def test_kept_values_go_least_recently_used_first_and_only_at_their_revision() -> None:
