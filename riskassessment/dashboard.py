@@ -34,7 +34,11 @@ def panel(request: HttpRequest) -> Panel | None:
         "more_overdue": len(overdue) > SHOWN,
     }
     if may_assess(user):
-        in_register = register_of(user).filter(status=RiskSituation.Status.CURRENT)
+        # Without the register's places, which the panel does not show: joined to every current
+        # situation before the few due are picked, they cost more than the rules.
+        in_register = (
+            register_of(user).select_related(None).filter(status=RiskSituation.Status.CURRENT)
+        )
         # The database picks the few due; the rules run again for those to say why.
         due = due_of(with_due_flag(in_register, user).filter(is_due=True)[: SHOWN + 1], user)
         context |= {
