@@ -95,6 +95,11 @@ class Decision(models.TextChoices):
     REASSESS = "reassess", _("Reassess risks")
 
 
+# What the patterns read of an incident beside its place, source and date, from their indexes
+# alone (incidents.patterns.pattern_candidates).
+PATTERN_COLUMNS = ["visibility", "reporter", "id", "reference", "kind", "category", "severity"]
+
+
 class Incident(VersionedModel):
     """One entry of the incident book: a threat, a security incident, or a near miss.
 
@@ -248,30 +253,14 @@ class Incident(VersionedModel):
             # (incidents.patterns.pattern_candidates), from the index alone.
             models.Index(
                 fields=["place", "source", "occurred_on"],
-                include=[
-                    "visibility",
-                    "reporter",
-                    "id",
-                    "reference",
-                    "kind",
-                    "category",
-                    "severity",
-                ],
+                include=PATTERN_COLUMNS,
                 name="incident_patterns_idx",
             ),
             # The same for the incidents that may have a neighbour (near_another), which are all
             # the patterns read: a few in a hundred, in their own small index.
             models.Index(
                 fields=["place", "source", "occurred_on"],
-                include=[
-                    "visibility",
-                    "reporter",
-                    "id",
-                    "reference",
-                    "kind",
-                    "category",
-                    "severity",
-                ],
+                include=PATTERN_COLUMNS,
                 condition=models.Q(near_another=True),
                 name="incident_patterns_near_idx",
             ),

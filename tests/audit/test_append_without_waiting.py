@@ -16,6 +16,7 @@ from safespaces.accounts.models import User
 from safespaces.audit import services
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import ChainCheck, audit_chain_verify, audit_record, audit_seal
+from tests.threads import in_thread
 
 # Far below HOLD: an append that waited for the open transaction would take all of HOLD.
 QUICK = 2.0
@@ -29,18 +30,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("committed_for_real"),
 ]
-
-
-def in_thread(work: Callable[[], None]) -> threading.Thread:
-    def run() -> None:
-        try:
-            work()
-        finally:
-            connection.close()  # each thread has a connection of its own
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def holding_open(

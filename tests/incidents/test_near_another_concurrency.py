@@ -3,7 +3,6 @@ other before the other commits, so without the triggers' lock neither would be f
 
 import threading
 import time
-from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -11,6 +10,7 @@ from django.db import connection, transaction
 
 from incidents.models import Incident
 from tests.factories import AdversaryFactory, IncidentFactory, PlaceFactory
+from tests.threads import in_thread
 
 HOLD = 10.0
 
@@ -22,18 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("committed_for_real"),
 ]
-
-
-def in_thread(work: Callable[[], None]) -> threading.Thread:
-    def run() -> None:
-        try:
-            work()
-        finally:
-            connection.close()  # each thread has a connection of its own
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def waits_for_an_advisory_lock() -> bool:
