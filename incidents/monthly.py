@@ -22,7 +22,7 @@ stopped for those (docs/operations.md).
 """
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Hashable, Sequence
 from datetime import date
 from typing import Generic, TypeVar
@@ -104,9 +104,7 @@ def month_changes_fold() -> int:
     folded = 0
     while True:
         with transaction.atomic():
-            changes = list(
-                MonthChange.objects.order_by("id").values_list("id", "month")[:FOLD_BATCH]
-            )
+            changes = list(MonthChange.objects.values_list("id", "month")[:FOLD_BATCH])
             if not changes:
                 return folded
             deleted, _by_model = MonthChange.objects.filter(
@@ -114,10 +112,7 @@ def month_changes_fold() -> int:
             ).delete()
             if deleted != len(changes):
                 raise RuntimeError("another fold took some of these changes; nothing was folded")
-            per_month: dict[date, int] = {}
-            for _pk, month in changes:
-                per_month[month] = per_month.get(month, 0) + 1
-            for month, count in per_month.items():
+            for month, count in Counter(month for _pk, month in changes).items():
                 added = MonthRevision.objects.filter(month=month).update(folded=F("folded") + count)
                 if not added:
                     MonthRevision.objects.create(month=month, folded=count)
