@@ -5,8 +5,9 @@ per 100,000 incidents 400,000 timeline entries, 1,000 actors, 5,000 people, 200 
 situations, 50 users), serves the app with gunicorn (2 workers, DEBUG off, as in production but
 over plain HTTP on 127.0.0.1), signs the demo's administrator, coordinator and staff member in
 through the real forms (password, then a TOTP code), and asks each page of the table in PAGES
-20 times after 2 warm-ups. Then it asks each page once more in this process, with Django's test
-client on the same database and the same sessions, to count the queries and the values decrypted.
+20 times after 2 warm-ups, every page in turn in each round. Then it asks each page once more in
+this process, with Django's test client on the same database and the same sessions, to count the
+queries and the values decrypted.
 
     make bench N=100000
     .venv/bin/python benchmarks/pages.py --incidents 2000 --requests 20
@@ -30,7 +31,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -254,20 +255,30 @@ def targets() -> dict[str, str]:
     }
 
 
-def timings(
-    browser: Browser, path: str, warm_ups: int, requests: int
-) -> tuple[list[float], int, list[int]]:
-    """Milliseconds per request, the HTML's size and every status seen."""
-    statuses, times, size = [], [], 0
+@dataclass
+class Timed:
+    """What the timed requests of one page saw: milliseconds each, the HTML's size, statuses."""
+
+    times: list[float] = field(default_factory=list)
+    size: int = 0
+    statuses: list[int] = field(default_factory=list)
+
+
+def timed_in_turns(pages: list[tuple[Browser, str]], warm_ups: int, requests: int) -> list[Timed]:
+    """Every page once per round, in turns, rather than each page's requests in a row: a busy
+    moment on the machine (a checkpoint, another program) then weighs on every page and on the
+    admin changelist they are compared with, not on whichever page it happened to fall on."""
+    seen = [Timed() for _ in pages]
     for n in range(warm_ups + requests):
-        started = time.perf_counter()
-        status, body = browser.get(path)
-        elapsed = (time.perf_counter() - started) * 1000
-        statuses.append(status)
-        size = len(body)
-        if n >= warm_ups:
-            times.append(elapsed)
-    return times, size, statuses
+        for (browser, path), timed in zip(pages, seen, strict=True):
+            started = time.perf_counter()
+            status, body = browser.get(path)
+            elapsed = (time.perf_counter() - started) * 1000
+            timed.statuses.append(status)
+            timed.size = len(body)
+            if n >= warm_ups:
+                timed.times.append(elapsed)
+    return seen
 
 
 def counted(session_key: str, path: str) -> tuple[int, int, int]:
@@ -398,37 +409,31 @@ def main() -> None:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y-%m-%dT%H%M%SZ")
-    measured: list[tuple[Page, list[float], int, list[int]]] = []
     sessions: dict[str, str] = {}
     with gunicorn(env, options.workers, RESULTS / f"{stamp}-gunicorn.log") as base:
         browsers = {login: signed_in(base, login) for login in (ADMIN, COORDINATOR, STAFF)}
-        for page in PAGES:
-            path = page.path.format(**codes)
-            times, size, statuses = timings(
-                browsers[page.persona], path, options.warm_ups, options.requests
-            )
-            measured.append((page, times, size, statuses))
-            print(f"  {page.name}: p95 {percentile(times, 0.95):,.0f} ms, statuses {set(statuses)}")
+        asked = [(browsers[page.persona], page.path.format(**codes)) for page in PAGES]
+        measured = list(
+            zip(PAGES, timed_in_turns(asked, options.warm_ups, options.requests), strict=True)
+        )
         sessions = {login: browser.cookie("session") for login, browser in browsers.items()}
 
-    admin_p95 = next(
-        percentile(t, 0.95) for p, t, _s, _st in measured if p.name == ADMIN_CHANGELIST
-    )
+    admin_p95 = next(percentile(t.times, 0.95) for p, t in measured if p.name == ADMIN_CHANGELIST)
     results = []
-    for page, times, size, statuses in measured:
+    for page, timed in measured:
         queries, decrypted, status = counted(sessions[page.persona], page.path.format(**codes))
-        p95 = percentile(times, 0.95)
+        p95 = percentile(timed.times, 0.95)
         results.append(
             Result(
                 page=page.name,
                 persona=page.persona.removeprefix("demo-"),
-                p50_ms=round(statistics.median(times), 1),
+                p50_ms=round(statistics.median(timed.times), 1),
                 p95_ms=round(p95, 1),
                 ratio_to_admin=round(p95 / admin_p95, 2),
-                html_bytes=size,
+                html_bytes=timed.size,
                 queries=queries,
                 decrypted=decrypted,
-                statuses=sorted({*statuses, status}),
+                statuses=sorted({*timed.statuses, status}),
             )
         )
     meta = {
