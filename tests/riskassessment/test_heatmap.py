@@ -1,6 +1,8 @@
 """The 5x5 heat map (riskassessment.heatmap): how many threats fall in each square, before and
 after the measures, and where each square is drawn, left to right or mirrored right to left."""
 
+import pytest
+
 from riskassessment.heatmap import AXIS, CELL, SIZE, Cell, HeatMap, heat_map
 from riskassessment.models import Threat
 from riskassessment.scoring import Level
@@ -95,3 +97,33 @@ def test_right_to_left_mirrors_the_axis_labels() -> None:
     ]
     assert [x for _r, x, _y in rtl.impact_ticks] == [SIZE - x for _r, x, _y in ltr.impact_ticks]
     assert [y for _r, _x, y in rtl.impact_ticks] == [y for _r, _x, y in ltr.impact_ticks]
+
+
+def test_the_squares_and_ratings_are_written_as_svg() -> None:
+    heat = heat_map([threat(3, 4), threat(3, 4)], residual=False)
+
+    shapes = str(heat.shapes)
+
+    assert shapes.count('<g class="heat-cell ') == 25
+    assert shapes.count('class="heat-tick"') == 10
+    # Only the square that holds threats has a count, at its centre.
+    square = cell(heat, 3, 4)
+    x, y = square.middle
+    assert shapes.count('class="heat-dot"') == 1
+    assert (
+        f'<text x="{x}" y="{y}" dy="5" text-anchor="middle" class="heat-count">2</text>' in shapes
+    )
+    assert f"<title>{square.title}</title>" in shapes
+    assert f'<g class="heat-cell {square.fill}">' in shapes
+
+
+def test_a_square_s_title_is_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A translation may hold anything: it is text, never markup.
+    monkeypatch.setattr(
+        "riskassessment.heatmap.ngettext", lambda one, many, n: "<b>%(l)s & %(i)s</b>"
+    )
+
+    shapes = str(heat_map([], residual=False).shapes)
+
+    assert "<title>&lt;b&gt;1 &amp; 1&lt;/b&gt;</title>" in shapes
+    assert "<b>" not in shapes
