@@ -14,6 +14,7 @@ formatting each number through a template filter cost more than the rest of the 
 import math
 from dataclasses import dataclass
 
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 # Column chart (counts per month, stacked).
@@ -102,6 +103,27 @@ class Column:
     @property
     def middle_x(self) -> SafeString:
         return _attributes(x=f"{self.middle:.2f}%")
+
+    @property
+    def shapes(self) -> SafeString:
+        """The column's segments as SVG, each with its title ("March 2026, Surveillance: 4") and
+        its pattern drawn over its colour. Written out here: two years of stacks through
+        template tags cost a fifth of the trends page."""
+        label = escape(self.label)
+        drawn = []
+        for segment in self.segments:
+            series, box = segment.series, segment.box
+            over = (
+                f'<rect {box} fill="url(#{series.pattern})" class="chart-patterned"></rect>'
+                if series.pattern
+                else ""
+            )
+            drawn.append(
+                f"<g><title>{label}, {escape(series.label)}: {segment.value}</title>"
+                f'<rect {box} class="chart-segment {series.fill}"></rect>{over}</g>'
+            )
+        # Safe by construction: numbers, class names and ids fixed in FILLS, escaped text.
+        return mark_safe("".join(drawn))  # noqa: S308
 
 
 @dataclass(frozen=True)

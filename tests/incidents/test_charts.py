@@ -238,3 +238,21 @@ def test_shapes_write_their_attributes_as_numbers_only() -> None:
     assert columns.ticks[0].line_y == f'y1="{columns.ticks[0].y:.1f}" y2="{columns.ticks[0].y:.1f}"'
     written = [longest.box, longest.label_at, longest.value_at, segment.box, columns.grid_x]
     assert all(re.fullmatch(r'( ?[a-z0-9]+="-?[0-9.]+%?")+', text) for text in written)
+
+
+def test_a_column_writes_its_segments_with_titles_escaped_and_patterns_over_colours() -> None:
+    series = [Series("a", "<b>Threats</b> & co", 0), Series("b", "Digital", 1)]
+    chart = stacked_columns([("May <2025>", "May", "2025")], [{"a": 3, "b": 1}], series)
+
+    column = chart.columns[0]
+    plain, patterned = column.segments
+    shapes = str(column.shapes)
+
+    assert shapes == (
+        "<g><title>May &lt;2025&gt;, &lt;b&gt;Threats&lt;/b&gt; &amp; co: 3</title>"
+        f'<rect {plain.box} class="chart-segment chart-fill-0"></rect></g>'
+        "<g><title>May &lt;2025&gt;, Digital: 1</title>"
+        f'<rect {patterned.box} class="chart-segment chart-fill-1"></rect>'
+        f'<rect {patterned.box} fill="url(#chart-pattern-stripes)" class="chart-patterned"></rect>'
+        "</g>"
+    )
