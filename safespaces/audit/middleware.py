@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from safespaces.audit.disclosure import disclosure_collected
-from safespaces.audit.services import AuditKeyMismatch, response_audit
+from safespaces.audit.services import AuditKeyMismatch, response_audit, seal_after_response
 from safespaces.unavailable import keys_unavailable
 
 
@@ -25,12 +25,16 @@ class ResponseAuditMiddleware:
     response leaves: if the event cannot be written, the content is not sent either. When
     AUDIT_KEY does not continue the chain, nothing is recorded, so nothing is done or shown:
     the request gets a 503 page (the view's transaction has been rolled back).
+
+    The request's events are sealed into the chain once the response has been sent
+    (`seal_sent_response`, on `request_finished`).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        seal_after_response()
         with disclosure_collected():
             response = self.get_response(request)
             try:

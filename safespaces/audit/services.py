@@ -3,6 +3,7 @@
 import logging
 import re
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -112,22 +113,54 @@ def _head() -> AuditEvent | None:
     return AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
 
 
+# During a request (ResponseAuditMiddleware), whether its events are sealed after its response
+# has been sent, and whether one of them has committed: the person does not wait for the sealer,
+# and a page that writes two events (an export and what it shows) is sealed once.
+_seal_after_response: ContextVar[bool] = ContextVar("audit_seal_after_response", default=False)
+_committed_in_request: ContextVar[bool] = ContextVar("audit_committed_in_request", default=False)
+
+
+def seal_after_response() -> None:
+    """Seal the events of the request being served once its response has been sent
+    (`seal_sent_response`), not after each commit. Called as each request starts."""
+    _seal_after_response.set(True)
+    _committed_in_request.set(False)
+
+
+def seal_sent_response(**kwargs: object) -> None:
+    """On `request_finished`: seal what the request committed. A server process that stops
+    before it does leaves the rows to the worker's `audit_seal_pending`."""
+    if not _seal_after_response.get():
+        return
+    _seal_after_response.set(False)
+    if _committed_in_request.get():
+        _committed_in_request.set(False)
+        _seal_after_commit()
+
+
 def _seal_soon() -> None:
     """See that the event just inserted is sealed within moments of its commit.
 
     SQLite: this transaction has held the database's one write lock since it began (IMMEDIATE),
     so sealing in it makes no one wait, and the row is sealed when it commits. Postgres: right
-    after the caller commits, in a transaction of its own, by whichever writer gets the sealer's
-    lock first; the worker's recurring `audit_seal_pending` catches what no writer sealed, so
-    no row waits longer than its interval (SEAL_EVERY in safespaces.audit.apps).
+    after the caller commits (during a request, once its response has been sent), in a
+    transaction of its own, by whichever writer gets the sealer's lock first; the worker's
+    recurring `audit_seal_pending` catches what no writer sealed, so no row waits longer than
+    its interval (SEAL_EVERY in safespaces.audit.apps).
     """
     if connection.vendor == "sqlite":
         audit_seal()
-    elif not any(entry[1] is _seal_after_commit for entry in connection.run_on_commit):
+        return
+    after_commit = _note_committed if _seal_after_response.get() else _seal_after_commit
+    if not any(entry[1] is after_commit for entry in connection.run_on_commit):
         # Once per transaction, however many events it appends (a seed writes thousands): one
         # sealer seals them all. Callbacks of a savepoint rolled back are dropped with it, so a
         # later event in the same transaction registers it again.
-        transaction.on_commit(_seal_after_commit)
+        transaction.on_commit(after_commit)
+
+
+def _note_committed() -> None:
+    _committed_in_request.set(True)
 
 
 def _seal_after_commit() -> None:
