@@ -197,7 +197,8 @@ def gunicorn(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             [sys.executable, "-m", "gunicorn", "safespaces.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--timeout", "300"],
+             "--workers", str(workers), "--timeout", "300",
+             "--config", "python:safespaces.gunicorn_config"],  # as `safespaces serve` runs it
             cwd=PROJECT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -5,8 +5,11 @@ client's IP address: a set-up link's code, a search's words, where a survivor co
 stays off, even when `--access-logfile` is given: the app logs one line per request itself, with
 the route's name instead of the path (safespaces.observability). gunicorn's own lines about a
 request it could not handle lose the request line, the address and the exception's text too.
+
+Each worker also hides what it loaded at start from the garbage collector (`post_worker_init`).
 """
 
+import gc
 import sys
 from typing import Any
 
@@ -42,3 +45,14 @@ class Logger(GunicornLogger):
 
 
 logger_class = Logger
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the worker has loaded the app, before its first request: collect, then move every
+    object left (Django, the settings, the URL patterns and views, about 97,000 objects) out of
+    the collector's sight for good (`gc.freeze`). They live as long as the worker anyway, and
+    every full collection walked all of them: 50-70 ms, about one request in six on the pages
+    that make many objects (patterns, trends) at 100,000 incidents. Frozen, such a collection
+    takes 2-4 ms."""
+    gc.collect()
+    gc.freeze()

@@ -2,6 +2,8 @@
 its own lines about a request it could not handle lose the request line and the exception's
 text: the app's request line stands in for them (safespaces.observability)."""
 
+import gc
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -105,3 +107,27 @@ def test_gunicorn_opens_no_control_socket_in_the_read_only_home() -> None:
     assert Config().control_socket_disable is False
     assert configured.control_socket_disable is True
     assert configured.logger_class is gunicorn_config.Logger
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def seen_by_the_collector(thing: object) -> bool:
+    return any(tracked is thing for tracked in gc.get_objects())
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_each_worker_hides_what_it_loaded_from_the_garbage_collector() -> None:
+    loaded = [object()]  # a list: the collector tracks it
+    assert gc.get_freeze_count() == 0 and seen_by_the_collector(loaded)
+
+    Configured().cfg.post_worker_init(SimpleNamespace())
+
+    made_by_a_request = [object()]
+    assert gc.get_freeze_count() > 0
+    assert not seen_by_the_collector(loaded)
+    assert seen_by_the_collector(made_by_a_request)
