@@ -87,7 +87,6 @@ class HeatMap:
     residual: bool
     rtl: bool = False
     size: int = SIZE
-    cell: int = CELL
 
     @property
     def impact_ticks(self) -> list[tuple[int, int, int]]:

@@ -4,7 +4,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from safespaces.audit.disclosure import disclosure_collected
-from safespaces.audit.services import AuditKeyMismatch, response_audit, seal_after_response
+from safespaces.audit.services import (
+    AuditKeyMismatch,
+    audit_sealing_after_response,
+    response_audit,
+)
 from safespaces.unavailable import keys_unavailable
 
 
@@ -26,16 +30,15 @@ class ResponseAuditMiddleware:
     AUDIT_KEY does not continue the chain, nothing is recorded, so nothing is done or shown:
     the request gets a 503 page (the view's transaction has been rolled back).
 
-    The request's events are sealed into the chain once the response has been sent
-    (`seal_sent_response`, on `request_finished`).
+    The events written inside it are sealed into the chain once the response has been sent
+    (`audit_sealing_after_response`).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        seal_after_response()
-        with disclosure_collected():
+        with audit_sealing_after_response(), disclosure_collected():
             response = self.get_response(request)
             try:
                 response_audit(request=request, response=response)

@@ -9,8 +9,9 @@ class AuditEvent(models.Model):
     """One thing that happened: who, when, what, to which object. Never a value or a name.
 
     A request only inserts its event, with no chain fields and no lock, so requests never wait on
-    each other; its arrival order is `id`. The sealer (`audit_seal`, right after each commit and
-    on the worker's schedule) then gives each pending row its place in the chain: `seq`, the
+    each other; its arrival order is `id`. The sealer (`audit_seal`, right after each commit, or
+    once a request's response has been sent, and on the worker's schedule) then gives each
+    pending row its place in the chain: `seq`, the
     previous row's MAC and an HMAC over its content and that MAC, so `audit_verify` finds any
     sealed row that was altered, removed or slipped in. Database triggers refuse DELETE, TRUNCATE
     and every UPDATE but that one sealing update of a pending row.

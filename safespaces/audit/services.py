@@ -2,7 +2,8 @@
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -113,28 +114,38 @@ def _head() -> AuditEvent | None:
     return AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
 
 
-# During a request (ResponseAuditMiddleware), whether its events are sealed after its response
-# has been sent, and whether one of them has committed: the person does not wait for the sealer,
-# and a page that writes two events (an export and what it shows) is sealed once.
+# Inside ResponseAuditMiddleware: whether events are sealed once the response has been sent
+# rather than after each commit, and whether one has committed. Then, from the end of the
+# middleware until Django's request_finished (the response sent), whether a seal is due.
 _seal_after_response: ContextVar[bool] = ContextVar("audit_seal_after_response", default=False)
 _committed_in_request: ContextVar[bool] = ContextVar("audit_committed_in_request", default=False)
+_seal_due: ContextVar[bool] = ContextVar("audit_seal_due", default=False)
 
 
-def seal_after_response() -> None:
-    """Seal the events of the request being served once its response has been sent
-    (`seal_sent_response`), not after each commit. Called as each request starts."""
-    _seal_after_response.set(True)
-    _committed_in_request.set(False)
+@contextmanager
+def audit_sealing_after_response() -> Iterator[None]:
+    """Around a request: the events it commits are sealed in one run once its response has been
+    sent (`audit_seal_sent_response`), not after each commit, so the person does not wait for
+    the sealer and a page that writes two events (an export and what it shows) is sealed once.
+    Outside the block, as in the worker and in commands, an event is sealed as it commits."""
+    deferred = _seal_after_response.set(True)
+    committed = _committed_in_request.set(False)
+    try:
+        yield
+    finally:
+        if _committed_in_request.get():
+            # Outlives the block on purpose: request_finished comes after it. If it never came,
+            # the next request's would seal, or the worker's audit_seal_pending.
+            _seal_due.set(True)
+        _committed_in_request.reset(committed)
+        _seal_after_response.reset(deferred)
 
 
-def seal_sent_response(**kwargs: object) -> None:
-    """On `request_finished`: seal what the request committed. A server process that stops
-    before it does leaves the rows to the worker's `audit_seal_pending`."""
-    if not _seal_after_response.get():
-        return
-    _seal_after_response.set(False)
-    if _committed_in_request.get():
-        _committed_in_request.set(False)
+def audit_seal_sent_response(**kwargs: object) -> None:
+    """On `request_finished`, once the server has sent the response: seal what the request
+    committed. A process that stops first leaves the rows to the worker's `audit_seal_pending`."""
+    if _seal_due.get():
+        _seal_due.set(False)
         _seal_after_commit()
 
 
