@@ -11,10 +11,10 @@ class AuditEvent(models.Model):
     A request only inserts its event, with no chain fields and no lock, so requests never wait on
     each other; its arrival order is `id`. The sealer (`audit_seal`, right after each commit, or
     once a request's response has been sent, and on the worker's schedule) then gives each
-    pending row its place in the chain: `seq`, the
-    previous row's MAC and an HMAC over its content and that MAC, so `audit_verify` finds any
-    sealed row that was altered, removed or slipped in. Database triggers refuse DELETE, TRUNCATE
-    and every UPDATE but that one sealing update of a pending row.
+    pending row its place in the chain: `seq`, the previous row's MAC and an HMAC over its
+    content and that MAC, so `audit_verify` finds any sealed row that was altered, removed or
+    slipped in. Database triggers refuse DELETE, TRUNCATE and every UPDATE but that one sealing
+    update of a pending row.
     """
 
     class Action(models.TextChoices):
