@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
+import pytest
+from django.db import connection
 
 from tests.servers import free_port
 
@@ -24,6 +26,17 @@ SERVER_BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 # The shared server every test uses (trust authentication on 127.0.0.1).
 SHARED = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 SHARED_URL = "postgres://postgres@127.0.0.1:5432"
+
+
+def committing_on_postgres(why_not_on_sqlite: str) -> list[pytest.MarkDecorator]:
+    """The marks of a module of tests that commit for real on the Postgres of `make test`
+    (threads with connections of their own, work after commit): skipped on SQLite, for the
+    reason given."""
+    return [
+        pytest.mark.skipif(connection.vendor == "sqlite", reason=why_not_on_sqlite),
+        pytest.mark.django_db(transaction=True, serialized_rollback=True),
+        pytest.mark.usefixtures("committed_for_real"),
+    ]
 
 
 def postgres_binaries() -> Path | None:

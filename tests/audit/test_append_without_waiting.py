@@ -9,27 +9,22 @@ import threading
 import time
 from collections.abc import Callable
 
-import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from safespaces.accounts.models import User
 from safespaces.audit import services
 from safespaces.audit.models import AuditEvent
 from safespaces.audit.services import ChainCheck, audit_chain_verify, audit_record, audit_seal
+from tests.postgres import committing_on_postgres
 from tests.threads import in_thread
 
 # Far below HOLD: an append that waited for the open transaction would take all of HOLD.
 QUICK = 2.0
 HOLD = 10.0
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="SQLite runs one writing transaction at a time (BEGIN IMMEDIATE) by design",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("committed_for_real"),
-]
+pytestmark = committing_on_postgres(
+    "SQLite runs one writing transaction at a time (BEGIN IMMEDIATE) by design"
+)
 
 
 def holding_open(

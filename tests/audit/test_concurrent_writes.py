@@ -11,7 +11,6 @@ pair still meets without a deadlock or a lost write, and the chain verifies afte
 import threading
 from collections.abc import Callable
 
-import pytest
 from django.db import connection
 from django.test import Client
 
@@ -21,17 +20,13 @@ from safespaces.audit.services import audit_chain_verify
 from tests.conftest import sign_in
 from tests.factories import IncidentFactory
 from tests.incidents.test_incident_edit import form_data
+from tests.postgres import committing_on_postgres
 
 ROUNDS = 200
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="SQLite takes its single write lock at BEGIN IMMEDIATE: writers cannot deadlock",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("committed_for_real"),
-]
+pytestmark = committing_on_postgres(
+    "SQLite takes its single write lock at BEGIN IMMEDIATE: writers cannot deadlock"
+)
 
 
 Round = Callable[[int], int]  # does round n's request; returns its status code

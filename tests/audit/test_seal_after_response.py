@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.signals import request_finished
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
@@ -24,15 +24,11 @@ from safespaces.audit.services import (
 )
 from tests.conftest import sign_in
 from tests.factories import MeasureFactory, RiskAssessmentFactory, RiskSituationFactory
+from tests.postgres import committing_on_postgres
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="SQLite seals each event in its own transaction (see services._seal_soon)",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("committed_for_real"),
-]
+pytestmark = committing_on_postgres(
+    "SQLite seals each event in its own transaction (see services._seal_soon)"
+)
 
 
 @pytest.fixture

@@ -5,23 +5,18 @@ import threading
 import time
 from datetime import date
 
-import pytest
 from django.db import connection, transaction
 
 from incidents.models import Incident
 from tests.factories import AdversaryFactory, IncidentFactory, PlaceFactory
+from tests.postgres import committing_on_postgres
 from tests.threads import in_thread
 
 HOLD = 10.0
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="SQLite runs one writing transaction at a time (BEGIN IMMEDIATE)",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("committed_for_real"),
-]
+pytestmark = committing_on_postgres(
+    "SQLite runs one writing transaction at a time (BEGIN IMMEDIATE)"
+)
 
 
 def waits_for_an_advisory_lock() -> bool:

@@ -4,24 +4,19 @@
 import threading
 from datetime import time
 
-import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from safespaces.worker.recurring import DailyAt, recurring_ensure_all, recurring_register
+from tests.postgres import committing_on_postgres
 from tests.worker import tasks
 
 WORKERS = 4
 ROUNDS = 10
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="SQLite takes its single write lock at BEGIN IMMEDIATE: one writer at a time",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("committed_for_real"),
-]
+pytestmark = committing_on_postgres(
+    "SQLite takes its single write lock at BEGIN IMMEDIATE: one writer at a time"
+)
 
 
 def test_workers_starting_together_queue_one_run() -> None:
