@@ -115,10 +115,9 @@ def _head() -> AuditEvent | None:
 
 
 # Inside ResponseAuditMiddleware: whether events are sealed once the response has been sent
-# rather than after each commit, and whether one has committed. Then, from the end of the
-# middleware until Django's request_finished (the response sent), whether a seal is due.
+# rather than after each commit. Then, until Django's request_finished (the response sent),
+# whether one has committed and waits for that seal.
 _seal_after_response: ContextVar[bool] = ContextVar("audit_seal_after_response", default=False)
-_committed_in_request: ContextVar[bool] = ContextVar("audit_committed_in_request", default=False)
 _seal_due: ContextVar[bool] = ContextVar("audit_seal_due", default=False)
 
 
@@ -127,17 +126,14 @@ def audit_sealing_after_response() -> Iterator[None]:
     """Around a request: the events it commits are sealed in one run once its response has been
     sent (`audit_seal_sent_response`), not after each commit, so the person does not wait for
     the sealer and a page that writes two events (an export and what it shows) is sealed once.
-    Outside the block, as in the worker and in commands, an event is sealed as it commits."""
+    Outside the block, as in the worker and in commands, an event is sealed as it commits.
+
+    A seal due outlives the block on purpose: request_finished comes after it. If it never
+    came, the next request's seals, or the worker's audit_seal_pending."""
     deferred = _seal_after_response.set(True)
-    committed = _committed_in_request.set(False)
     try:
         yield
     finally:
-        if _committed_in_request.get():
-            # Outlives the block on purpose: request_finished comes after it. If it never came,
-            # the next request's would seal, or the worker's audit_seal_pending.
-            _seal_due.set(True)
-        _committed_in_request.reset(committed)
         _seal_after_response.reset(deferred)
 
 
@@ -162,7 +158,7 @@ def _seal_soon() -> None:
     if connection.vendor == "sqlite":
         audit_seal()
         return
-    after_commit = _note_committed if _seal_after_response.get() else _seal_after_commit
+    after_commit = _seal_after_response_due if _seal_after_response.get() else _seal_after_commit
     if not any(entry[1] is after_commit for entry in connection.run_on_commit):
         # Once per transaction, however many events it appends (a seed writes thousands): one
         # sealer seals them all. Callbacks of a savepoint rolled back are dropped with it, so a
@@ -170,8 +166,8 @@ def _seal_soon() -> None:
         transaction.on_commit(after_commit)
 
 
-def _note_committed() -> None:
-    _committed_in_request.set(True)
+def _seal_after_response_due() -> None:
+    _seal_due.set(True)
 
 
 def _seal_after_commit() -> None:
