@@ -2,7 +2,7 @@
 on the server (see templates/riskassessment/_heat_map.html). Plain arithmetic, no database.
 
 The squares and the axis labels come written out as SVG (`HeatMap.shapes`): two maps of 25
-squares through template tags cost a fifth of the situation page.
+squares through template tags cost 6.5 ms of the situation page's 40 ms of CPU.
 """
 
 from collections import Counter
