@@ -2,6 +2,7 @@
 
 import statistics
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -103,11 +104,26 @@ def _may_see_contacts(user: User, actor: Actor) -> bool:
     return may_see_all_actors(user) or (actor.is_ally and actor.in_directory)
 
 
+# What staff see of the actors: current allies. One rule, asked of the database by
+# actors_visible_to and of an actor already read by actor_visible.
+_SEEN_BY_STAFF = {"stance": Stance.ALLY, "archived": False}
+
+
 def actors_visible_to(user: User) -> QuerySet[Actor]:
     actors = Actor.objects.all()
     if not may_see_all_actors(user):
-        actors = actors.filter(stance=Stance.ALLY, archived=False)
+        actors = actors.filter(**_SEEN_BY_STAFF)
     return actors
+
+
+def actor_visible(user: User, actor: Actor | None) -> bool:
+    """Whether the user may see an actor already read with what names it (a threat's source, a
+    measure's ally): actors_visible_to's rule, without asking the database again."""
+    if actor is None:
+        return False
+    return may_see_all_actors(user) or all(
+        getattr(actor, name) == value for name, value in _SEEN_BY_STAFF.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -337,13 +353,18 @@ class DirectorySection:
 
 
 def directory(
-    *, area: Place | None = None, capability: str = "", shown: int | None = None
+    *,
+    area: Place | None = None,
+    capability: str = "",
+    among: Collection[str] = (),
+    shown: int | None = None,
 ) -> list[DirectorySection]:
     """Who to call for what: allies listed in the directory, by capability, in two queries.
 
     Each need shows at most `shown` allies (by default DIRECTORY_SHOWN, or DIRECTORY_ONE_NEED
     when one need is asked for): the most trusted first, then the most recently checked, chosen
     by the database. Only their names and contacts are decrypted, however large the network.
+    `among` keeps to those needs only (a safety plan's local ones).
     """
     if shown is None:
         shown = DIRECTORY_ONE_NEED if capability else DIRECTORY_SHOWN
@@ -353,6 +374,8 @@ def directory(
     offers = ActorCapability.objects.filter(actor__in=allies.values("pk"))
     if capability:
         offers = offers.filter(capability=capability)
+    if among:
+        offers = offers.filter(capability__in=among)
     ranked = offers.annotate(
         rank=Window(
             RowNumber(),

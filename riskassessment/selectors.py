@@ -18,6 +18,7 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allies.selectors import (
     LOCAL_CAPABILITIES,
-    actors_visible_to,
+    actor_visible,
     directory,
     is_asked_often,
     is_verified_recently,
@@ -134,11 +135,16 @@ def get_assessment_for_user(request: AuthenticatedHttpRequest, code: UUID) -> As
     return assessment_access(user, assessment)
 
 
-def assessment_access(user: User, assessment: Assessment) -> AssessmentAccess:
-    """What the user may do with an assessment they may see (the latest on a situation's page)."""
+def assessment_access(
+    user: User, assessment: Assessment, *, versions: Sequence[Assessment] | None = None
+) -> AssessmentAccess:
+    """What the user may do with an assessment they may see (the latest on a situation's page).
+
+    `versions` are the situation's versions as the page has read them (assessments_of): what
+    came after this one is then counted from them rather than asked of the database."""
     if not may_assess(user):
         return AssessmentAccess(assessment, may_assess=False, may_edit=False, may_approve=False)
-    newer = _newer_versions(assessment)
+    newer = _newer_versions(assessment) if versions is None else _newer_among(assessment, versions)
     return AssessmentAccess(
         assessment,
         may_assess=True,
@@ -153,6 +159,12 @@ def _newer_versions(assessment: Assessment) -> dict[str, int]:
     return Assessment.objects.filter(
         situation_id=assessment.situation_id, number__gt=assessment.number
     ).aggregate(any=Count("id"), decided=Count("id", filter=~Q(decision="")))
+
+
+def _newer_among(assessment: Assessment, versions: Sequence[Assessment]) -> dict[str, int]:
+    """_newer_versions, counted in versions already read."""
+    newer = [version for version in versions if version.number > assessment.number]
+    return {"any": len(newer), "decided": sum(1 for version in newer if version.decision)}
 
 
 def may_approve(assessment: Assessment, user: User) -> bool:
@@ -333,14 +345,18 @@ def with_due(
 
 
 def due_of(
-    situations: "Iterable[LatestSituation]", user: User, *, today: date | None = None
+    situations: "Iterable[LatestSituation]",
+    user: User,
+    *,
+    today: date | None = None,
+    concerned: "dict[Any, Concerned] | None" = None,
 ) -> list[DueSituation]:
     """with_due for situations already read with their latest versions (a page of the register):
-    seven queries, for these situations only."""
+    seven queries, for these situations only; four if what each concerns is given."""
     today = today or timezone.localdate()
     rows = cast(list[DueSituation], list(situations))
     dated = [row for row in rows if row.status == RiskSituation.Status.CURRENT and row.latest_at]
-    newest = _newest_incidents(dated, user)
+    newest = _newest_incidents(dated, user, concerned)
     for row in rows:
         current = row.status == RiskSituation.Status.CURRENT
         assessed_at, valid_until = row.latest_at, row.latest_valid_until
@@ -421,23 +437,18 @@ def _review_since(today: date, months: int) -> datetime:
     return datetime.combine(months_before(today, months), time.min, timezone.get_current_timezone())
 
 
-def _newest_incidents(rows: list[DueSituation], user: User) -> dict[str, dict[Any, datetime]]:
-    """For each incident rule, the newest visible incident that concerns each situation: at its
-    place, from a source of its latest threats, affecting someone taking part, or linked."""
-    found: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
-    if not rows:
-        return found
+@dataclass(frozen=True)
+class Concerned:
+    """What a situation's incident rules look for: the sources of its latest threats, and the
+    people in it, named or taking part through their account."""
+
+    sources: set[Any]
+    people: set[Any]
+
+
+def _concerned(rows: list[DueSituation]) -> dict[Any, Concerned]:
+    """Concerned for each situation, in three queries."""
     ids = [row.pk for row in rows]
-    oldest = min(row.latest_at for row in rows if row.latest_at is not None)
-    visible = incidents_visible_to(user).filter(created_at__gt=oldest)
-
-    def newest_by(queryset: QuerySet[Any], key: str, at: str = "created_at") -> dict[Any, datetime]:
-        return {
-            item[key]: item["last"]
-            for item in queryset.values(key).annotate(last=Max(at)).order_by()
-            if item[key] is not None
-        }
-
     sources = _pairs(
         Threat.objects.filter(
             assessment__in=[row.latest_id for row in rows], source__isnull=False
@@ -452,27 +463,64 @@ def _newest_incidents(rows: list[DueSituation], user: User) -> dict[str, dict[An
         risksituation__in=ids, user__person__isnull=False
     ).values_list("risksituation", "user__person"):
         people.setdefault(situation, set()).add(person)
+    return {
+        pk: Concerned(sources=sources.get(pk, set()), people=people.get(pk, set())) for pk in ids
+    }
+
+
+def _newest_incidents(
+    rows: list[DueSituation], user: User, concerned: dict[Any, Concerned] | None = None
+) -> dict[str, dict[Any, datetime]]:
+    """For each incident rule, the newest visible incident that concerns each situation: at its
+    place, from a source of its latest threats, affecting someone taking part, or linked.
+    `concerned` is what a situation's page has read already; without it, it is asked for."""
+    found: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
+    if not rows:
+        return found
+    ids = [row.pk for row in rows]
+    oldest = min(row.latest_at for row in rows if row.latest_at is not None)
+    visible = incidents_visible_to(user).filter(created_at__gt=oldest)
+    concerned = _concerned(rows) if concerned is None else concerned
+
+    def newest_by(
+        queryset: QuerySet[Any], rule: str, key: str, at: str = "created_at"
+    ) -> QuerySet[Any]:
+        """The newest per key, each row named by its rule: the four are asked in one query."""
+        return queryset.values(rule=Value(rule), key=F(key)).annotate(last=Max(at)).order_by()
+
     # Only the places, sources and people of these situations: a page of the register asks
     # about a few of each, not about every incident in the book.
-    by_place = newest_by(visible.filter(place__in={row.place_id for row in rows}), "place")
-    by_source = newest_by(
-        visible.filter(source__in={key for keys in sources.values() for key in keys}), "source"
-    )
-    by_person = newest_by(
-        Incident.affected_people.through.objects.filter(
-            incident__in=visible.values("pk"),
-            person__in={key for keys in people.values() for key in keys},
+    by_rule: dict[str, dict[Any, datetime]] = {"place": {}, "source": {}, "person": {}}
+    by_rule["linked"] = found["due_linked"]
+    asked = newest_by(visible.filter(place__in={row.place_id for row in rows}), "place", "place")
+    for item in asked.union(
+        newest_by(
+            visible.filter(source__in={key for each in concerned.values() for key in each.sources}),
+            "source",
+            "source",
         ),
-        "person",
-        "incident__created_at",
-    )
-    found["due_linked"] = newest_by(
-        RiskSituation.incidents.through.objects.filter(
-            risksituation__in=ids, incident__in=visible.values("pk")
+        newest_by(
+            Incident.affected_people.through.objects.filter(
+                incident__in=visible.values("pk"),
+                person__in={key for each in concerned.values() for key in each.people},
+            ),
+            "person",
+            "person",
+            "incident__created_at",
         ),
-        "risksituation",
-        "incident__created_at",
-    )
+        newest_by(
+            RiskSituation.incidents.through.objects.filter(
+                risksituation__in=ids, incident__in=visible.values("pk")
+            ),
+            "linked",
+            "risksituation",
+            "incident__created_at",
+        ),
+        all=True,
+    ):
+        if item["key"] is not None:
+            by_rule[item["rule"]][item["key"]] = item["last"]
+    by_place, by_source, by_person = by_rule["place"], by_rule["source"], by_rule["person"]
 
     def newest(keys: set[Any], by: dict[Any, datetime]) -> datetime | None:
         return max((by[key] for key in keys if key in by), default=None)
@@ -481,8 +529,8 @@ def _newest_incidents(rows: list[DueSituation], user: User) -> dict[str, dict[An
         if row.place_id in by_place:
             found["due_place"][row.pk] = by_place[row.place_id]
         for reason, keys, by in (
-            ("due_source", sources.get(row.pk, set()), by_source),
-            ("due_people", people.get(row.pk, set()), by_person),
+            ("due_source", concerned[row.pk].sources, by_source),
+            ("due_people", concerned[row.pk].people, by_person),
         ):
             if (last := newest(keys, by)) is not None:
                 found[reason][row.pk] = last
@@ -502,18 +550,44 @@ def due_reasons(situation: RiskSituation) -> list[str]:
 
 
 def situation_due(
-    situation: RiskSituation, user: User, versions: Sequence[Assessment]
+    situation: RiskSituation,
+    user: User,
+    versions: Sequence[Assessment],
+    *,
+    threats: Iterable[Threat],
+    people: Iterable[Person],
+    participants: "Iterable[Participant]",
 ) -> list[str]:
     """Why one situation is due for reassessment, as the user may know it (see with_due), from
-    its versions as its page has read them already, newest first (assessments_of): what
-    with_latest would ask the database for is at hand."""
+    what its page has read already: its versions, newest first (assessments_of), the latest
+    one's threats, its people and its participants (participants_of). Four queries."""
     latest = versions[0] if versions else None
     decided = next((version for version in versions if version.decision), None)
     row = cast(DueSituation, copy.copy(situation))
     row.latest_id = latest.pk if latest else None
     row.latest_at = latest.created_at if latest else None
     row.latest_valid_until = decided.valid_until if decided else None
-    return due_reasons(due_of([row], user)[0])
+    concerned = Concerned(
+        sources={threat.source_id for threat in threats if threat.source_id},
+        people={person.pk for person in people}
+        | {member.person_pk for member in participants if member.person_pk},
+    )
+    return due_reasons(due_of([row], user, concerned={situation.pk: concerned})[0])
+
+
+class ParticipantPerson(TypedDict):
+    """What participants_of sets on each participant."""
+
+    person_pk: UUID | None
+
+
+Participant: TypeAlias = "WithAnnotations[User, ParticipantPerson]"
+
+
+def participants_of(situation: RiskSituation) -> "QuerySet[Participant]":
+    """The accounts taking part in a situation, each with its person's id if it has one: the
+    incidents that affect that person concern the situation (see situation_due)."""
+    return situation.participants.annotate(person_pk=F("person"))
 
 
 def register_of(user: User) -> "QuerySet[LatestSituation]":
@@ -549,26 +623,7 @@ class AssessmentParts:
 
 
 def parts_of(assessment: Assessment, user: User) -> AssessmentParts:
-    threats = cast(
-        list[ShownThreat],
-        list(assessment.threats.select_related("source").prefetch_related("linked_incidents")),
-    )
-    visible_actors = set(
-        actors_visible_to(user)
-        .filter(pk__in=[t.source_id for t in threats if t.source_id])
-        .values_list("pk", flat=True)
-    )
-    linked = {incident.pk for t in threats for incident in t.linked_incidents.all()}
-    visible_incidents = set(
-        incidents_visible_to(user).filter(pk__in=linked).values_list("pk", flat=True)
-    )
-    for threat in threats:
-        # A source the user may not see (an adversary, for staff) is shown as unknown.
-        threat.source_shown = threat.source if threat.source_id in visible_actors else None
-        # Nor is an incident they may not see named, as on the incident pages.
-        threat.incidents_shown = [
-            i for i in threat.linked_incidents.all() if i.pk in visible_incidents
-        ]
+    threats = threats_of(assessment, user)
     return AssessmentParts(
         threats=threats,
         vulnerabilities=list(assessment.vulnerabilities.all()),
@@ -576,6 +631,32 @@ def parts_of(assessment: Assessment, user: User) -> AssessmentParts:
         alternatives=list(assessment.alternatives.all()),
         credible=credible_threats(threats),
     )
+
+
+def threats_of(assessment: Assessment, user: User) -> list[ShownThreat]:
+    """The version's threats, each with its source and linked incidents as the user may see
+    them: what a safety plan needs of a version, in three queries."""
+    threats = cast(
+        list[ShownThreat],
+        list(
+            assessment.threats.select_related("source").prefetch_related(
+                # Named by their reference only: the rest of each row is not shown.
+                Prefetch("linked_incidents", queryset=Incident.objects.only("id", "reference"))
+            )
+        ),
+    )
+    linked = {incident.pk for t in threats for incident in t.linked_incidents.all()}
+    visible_incidents = set(
+        incidents_visible_to(user).filter(pk__in=linked).values_list("pk", flat=True)
+    )
+    for threat in threats:
+        # A source the user may not see (an adversary, for staff) is shown as unknown.
+        threat.source_shown = threat.source if actor_visible(user, threat.source) else None
+        # Nor is an incident they may not see named, as on the incident pages.
+        threat.incidents_shown = [
+            i for i in threat.linked_incidents.all() if i.pk in visible_incidents
+        ]
+    return threats
 
 
 def credible_threats(threats: Sequence[Threat]) -> set[Any]:
@@ -606,13 +687,8 @@ def measures_of(situation: RiskSituation, user: User, *, credible: bool) -> list
         list[ShownMeasure],
         list(situation.measures.select_related("owner", "ally", "threat", "vulnerability")),
     )
-    visible = set(
-        actors_visible_to(user)
-        .filter(pk__in={m.ally_id for m in measures if m.ally_id})
-        .values_list("pk", flat=True)
-    )
     for measure in measures:
-        measure.ally_shown = measure.ally if measure.ally_id in visible else None
+        measure.ally_shown = measure.ally if actor_visible(user, measure.ally) else None
     kind_order = {kind: index for index, kind in enumerate(Measure.Kind.values)}
 
     def order(measure: Measure) -> tuple[Any, ...]:
@@ -694,11 +770,7 @@ PLAN_CONTACTS_SHOWN = 3
 def emergency_contacts(place: Any) -> dict[str, Any]:
     """For a safety plan: the directory's allies for the place with the capabilities needed on
     the spot in a crisis, flagged as the directory flags them. Everyone may see these contacts."""
-    sections = [
-        section
-        for section in directory(area=place, shown=PLAN_CONTACTS_SHOWN)
-        if section.capability in LOCAL_CAPABILITIES
-    ]
+    sections = directory(area=place, among=LOCAL_CAPABILITIES, shown=PLAN_CONTACTS_SHOWN)
     allies = {ally.pk: ally for section in sections for ally in section.allies}
     asked = requests_in_window(list(allies))
     listed = {section.capability for section in sections}

@@ -33,6 +33,7 @@ from riskassessment.selectors import (
     SituationAccess,
     assessment_access,
     assessments_of,
+    credible_threats,
     due_of,
     due_reasons,
     emergency_contacts,
@@ -41,13 +42,15 @@ from riskassessment.selectors import (
     get_situation_for_user,
     may_assess,
     measures_of,
+    participants_of,
     parts_of,
     register_of,
     situation_due,
+    threats_of,
 )
 from safespaces.access import Access, AuthenticatedHttpRequest, access, forbidden
 from safespaces.audit.models import AuditEvent
-from safespaces.audit.services import audit_record, audit_view
+from safespaces.audit.services import audit_view
 from safespaces.editing import (
     EditConflict,
     ListChoices,
@@ -133,16 +136,24 @@ def situation_detail(request: AuthenticatedHttpRequest, found: SituationAccess) 
     latest = versions[0] if versions else None
     context: dict[str, Any] = {
         "situation": situation,
-        "due": situation_due(situation, request.user, versions),
         "versions": versions,
         "latest": latest,
-        "participants": situation.participants.all(),
-        "people": situation.people.only("id", "alias"),
+        "participants": list(participants_of(situation)),
+        "people": list(situation.people.only("id", "alias")),
     }
     context |= (
-        assessment_context(request, assessment_access(request.user, latest))
+        assessment_context(request, assessment_access(request.user, latest, versions=versions))
         if latest
         else {"measures": measures_of(situation, request.user, credible=False)}
+    )
+    # The due rules look at the threats, people and participants the page has just read.
+    context["due"] = situation_due(
+        situation,
+        request.user,
+        versions,
+        threats=context["parts"].threats if latest else [],
+        people=context["people"],
+        participants=context["participants"],
     )
     return render(request, "riskassessment/situation_detail.html", context)
 
@@ -546,16 +557,14 @@ def safety_plan(request: AuthenticatedHttpRequest, found: SituationAccess) -> Ht
     owners, check-ins, and the allies to call for the place. Printing it takes it out of the
     app, so opening it is recorded as an export."""
     situation = found.situation
-    audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=situation)
+    audit_view(request, situation, action=AuditEvent.Action.EXPORT)
     # The plan follows the last decision: a reassessment in progress does not count yet.
     latest = situation.assessments.exclude(decision="").order_by("-number").first() or _latest(
         situation
     )
-    parts = parts_of(latest, request.user) if latest else None
-    credible = bool(parts and parts.credible)
-    top_threats = sorted(
-        parts.threats if parts else [], key=lambda t: (t.residual_score, t.score), reverse=True
-    )[:5]
+    threats = threats_of(latest, request.user) if latest else []
+    credible = bool(credible_threats(threats))
+    top_threats = sorted(threats, key=lambda t: (t.residual_score, t.score), reverse=True)[:5]
     context = {
         "situation": situation,
         "latest": latest,

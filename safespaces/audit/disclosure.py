@@ -29,6 +29,8 @@ class Disclosure:
 
     opened: set[Name]
     subject: models.Model | None = None  # named by the view with `audit_view`
+    # What the view did with its subject: viewed, or exported (a page made to be printed).
+    action: AuditEvent.Action = AuditEvent.Action.VIEW
     listed_type: str = ""  # named by the view with `audit_list`
     # The records each event of this request names, by the event's row number.
     written: dict[int, set[Name]] = field(default_factory=dict)

@@ -294,17 +294,23 @@ def audit_key_rotate() -> AuditEvent | None:
     return event
 
 
-def audit_view(request: HttpRequest, target: models.Model) -> None:
-    """Record that the current user looked at a sensitive page about `target`.
+def audit_view(
+    request: HttpRequest,
+    target: models.Model,
+    *,
+    action: AuditEvent.Action = AuditEvent.Action.VIEW,
+) -> None:
+    """Record that the current user looked at a sensitive page about `target`, or, with
+    `action` EXPORT, took it out of the app (a page made to be printed).
 
     During a request the event is written with the response, as its one event, together with
     every other record the page shows (see `disclosure`).
     """
     collected = disclosure.current()
     if collected is not None and collected.subject is None:
-        collected.subject = target
+        collected.subject, collected.action = target, action
         return
-    audit_record(action=AuditEvent.Action.VIEW, actor=request.user, target=target)
+    audit_record(action=action, actor=request.user, target=target)
 
 
 def audit_list(request: HttpRequest, *, object_type: str) -> None:
@@ -358,7 +364,7 @@ def response_audit(*, request: HttpRequest, response: HttpResponseBase) -> Audit
             )
     shown = [f"{object_type}:{object_id}" for object_type, object_id in records]
     if subject is not None:
-        return audit_record(action=AuditEvent.Action.VIEW, actor=actor, target=subject, shown=shown)
+        return audit_record(action=collected.action, actor=actor, target=subject, shown=shown)
     types = {object_type for object_type, _id in records}
     return audit_record(
         action=AuditEvent.Action.LIST,

@@ -14,6 +14,7 @@ from riskassessment.selectors import (
     assessments_of,
     due_reasons,
     months_before,
+    participants_of,
     situation_due,
     with_due,
     with_due_flag,
@@ -65,7 +66,16 @@ def reasons(situation: RiskSituation, user: User) -> list[str]:
     assert flagged.get().is_due == bool(flags)
     # And so does the situation's page, which works it out from the versions it has read.
     loaded = RiskSituation.objects.get(pk=situation.pk)
-    assert situation_due(loaded, user, assessments_of(loaded)) == due_reasons(annotated)
+    versions = assessments_of(loaded)
+    on_page = situation_due(
+        loaded,
+        user,
+        versions,
+        threats=versions[0].threats.all() if versions else [],
+        people=loaded.people.all(),
+        participants=participants_of(loaded),
+    )
+    assert on_page == due_reasons(annotated)
     return flags
 
 

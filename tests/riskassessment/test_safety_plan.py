@@ -68,15 +68,22 @@ def test_a_participant_opens_the_plan_for_the_activity(
 
 def test_opening_it_is_recorded_as_an_export(client: Client, staff: User) -> None:
     situation = planned(participants=[staff])
+    place = situation.place
+    assert place is not None
+    sign_in(client, staff)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
 
-    sign_in(client, staff).get(url(situation))
+    assert client.get(url(situation)).status_code == 200
 
-    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
-    assert (event.actor, event.object_type, event.object_id) == (
+    # One event for the response: the export, naming what the printed plan shows.
+    [event] = AuditEvent.objects.exclude(pk__in=before)
+    assert (event.action, event.actor, event.object_type, event.object_id) == (
+        AuditEvent.Action.EXPORT,
         staff,
         "riskassessment.risksituation",
         str(situation.pk),
     )
+    assert f"places.place:{place.pk}" in (event.shown or [])
 
 
 def test_staff_never_see_who_a_threat_comes_from_when_they_may_not_see_it(
