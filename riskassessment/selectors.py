@@ -623,19 +623,31 @@ class AssessmentParts:
 
 
 def parts_of(assessment: Assessment, user: User) -> AssessmentParts:
-    threats = threats_of(assessment, user)
+    shown = threats_of(assessment, user)
     return AssessmentParts(
-        threats=threats,
+        threats=shown.threats,
         vulnerabilities=list(assessment.vulnerabilities.all()),
         capacities=list(assessment.capacities.select_related("answers")),
         alternatives=list(assessment.alternatives.all()),
-        credible=credible_threats(threats),
+        credible=shown.credible,
     )
 
 
-def threats_of(assessment: Assessment, user: User) -> list[ShownThreat]:
+@dataclass(frozen=True)
+class ShownThreats:
+    """A version's threats as the user may see them, and which of them are credible."""
+
+    threats: list[ShownThreat]
+    credible: set[Any]  # ids of threats that are credible and current
+
+
+def threats_of(assessment: Assessment, user: User) -> ShownThreats:
     """The version's threats, each with its source and linked incidents as the user may see
-    them: what a safety plan needs of a version, in three queries."""
+    them, and the credible ones: what a safety plan needs of a version, in three queries.
+
+    Credible and current: rated likelihood 4 or more, or linked to an incident whose threat
+    assessment found the threat likely or imminent, whether or not the user may see that
+    incident."""
     threats = cast(
         list[ShownThreat],
         list(
@@ -645,35 +657,35 @@ def threats_of(assessment: Assessment, user: User) -> list[ShownThreat]:
             )
         ),
     )
-    linked = {incident.pk for t in threats for incident in t.linked_incidents.all()}
-    visible_incidents = set(
-        incidents_visible_to(user).filter(pk__in=linked).values_list("pk", flat=True)
+    linked = {t.pk: {i.pk for i in t.linked_incidents.all()} for t in threats}
+    # One query about the linked incidents: which the user may see, which were found likely.
+    facts = (
+        Incident.objects.filter(pk__in={pk for pks in linked.values() for pk in pks})
+        .annotate(
+            visible=Exists(incidents_visible_to(user).filter(pk=OuterRef("pk"))),
+            likely=Exists(
+                ThreatAssessment.objects.filter(
+                    incident=OuterRef("pk"), conclusion__in=(Conclusion.LIKELY, Conclusion.IMMINENT)
+                )
+            ),
+        )
+        .values_list("pk", "visible", "likely")
+        if any(linked.values())
+        else []
     )
+    visible = {pk for pk, seen, _ in facts if seen}
+    assessed_likely = {pk for pk, _, likely in facts if likely}
     for threat in threats:
         # A source the user may not see (an adversary, for staff) is shown as unknown.
         threat.source_shown = threat.source if actor_visible(user, threat.source) else None
         # Nor is an incident they may not see named, as on the incident pages.
-        threat.incidents_shown = [
-            i for i in threat.linked_incidents.all() if i.pk in visible_incidents
-        ]
-    return threats
-
-
-def credible_threats(threats: Sequence[Threat]) -> set[Any]:
-    """The threats that are credible and current: rated likelihood 4 or more, or linked to an
-    incident whose threat assessment found the threat likely or imminent. One query."""
-    linked = {t.pk: {i.pk for i in t.linked_incidents.all()} for t in threats}
-    assessed_likely = set(
-        ThreatAssessment.objects.filter(
-            incident__in={pk for pks in linked.values() for pk in pks},
-            conclusion__in=(Conclusion.LIKELY, Conclusion.IMMINENT),
-        ).values_list("incident_id", flat=True)
-    )
-    return {
+        threat.incidents_shown = [i for i in threat.linked_incidents.all() if i.pk in visible]
+    credible = {
         t.pk
         for t in threats
         if is_credible(t.likelihood, assessed_likely=bool(linked[t.pk] & assessed_likely))
     }
+    return ShownThreats(threats, credible)
 
 
 def measures_of(situation: RiskSituation, user: User, *, credible: bool) -> list[ShownMeasure]:
@@ -685,7 +697,7 @@ def measures_of(situation: RiskSituation, user: User, *, credible: bool) -> list
     become an adversary, or was archived, stays unnamed to staff."""
     measures = cast(
         list[ShownMeasure],
-        list(situation.measures.select_related("owner", "ally", "threat", "vulnerability")),
+        list(situation.measures.select_related("owner", "ally")),
     )
     for measure in measures:
         measure.ally_shown = measure.ally if actor_visible(user, measure.ally) else None

@@ -33,7 +33,6 @@ from riskassessment.selectors import (
     SituationAccess,
     assessment_access,
     assessments_of,
-    credible_threats,
     due_of,
     due_reasons,
     emergency_contacts,
@@ -562,8 +561,9 @@ def safety_plan(request: AuthenticatedHttpRequest, found: SituationAccess) -> Ht
     latest = situation.assessments.exclude(decision="").order_by("-number").first() or _latest(
         situation
     )
-    threats = threats_of(latest, request.user) if latest else []
-    credible = bool(credible_threats(threats))
+    shown = threats_of(latest, request.user) if latest else None
+    credible = bool(shown and shown.credible)
+    threats = shown.threats if shown else []
     top_threats = sorted(threats, key=lambda t: (t.residual_score, t.score), reverse=True)[:5]
     context = {
         "situation": situation,

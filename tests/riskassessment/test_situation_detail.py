@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -67,6 +68,25 @@ def test_a_threats_incidents_are_named_only_if_the_coordinator_may_see_them(
 
     assert response.status_code == 200
     assert f"Incidents: {shown.reference}".encode() in response.content
+    assert hidden.reference.encode() not in response.content
+
+
+@pytest.mark.parametrize(("conclusion", "credible"), [("likely", True), ("possible", False)])
+def test_a_threat_is_credible_when_a_linked_incident_was_found_likely_seen_or_not(
+    client: Client, coordinator: User, conclusion: str, credible: bool
+) -> None:
+    # Rated unlikely, but an incident's threat assessment found it likely: the page says so,
+    # even when the incident is one the coordinator may not see, and still does not name it.
+    threat = RiskThreatFactory(likelihood=2, impact=3)
+    hidden = IncidentFactory(visibility="named")
+    threat.linked_incidents.set([hidden])
+    ThreatAssessmentFactory(incident=hidden, conclusion=conclusion)
+
+    response = sign_in(client, coordinator).get(url(threat.assessment.situation))
+
+    assert response.status_code == 200
+    assert "2 × 3 = 6".encode() in response.content  # the threat's row is on the page
+    assert (b"A threat is credible and current." in response.content) is credible
     assert hidden.reference.encode() not in response.content
 
 
