@@ -275,7 +275,7 @@ FlaggedSituation: TypeAlias = "WithAnnotations[RiskSituation, DueFlag]"
 
 
 class ShownThreatParts(TypedDict):
-    """What parts_of sets on each threat: what of it the user may see."""
+    """What threats_of sets on each threat: what of it the user may see."""
 
     source_shown: "Actor | None"
     incidents_shown: list[Incident]
@@ -335,9 +335,10 @@ def with_due(
     DUE_REASONS, plus `is_due`. Only incidents the user may see count: a flag must not reveal
     one they may not. Closed situations are never due.
 
-    Eight queries whatever the number of situations or incidents: the newest incident the user
-    may see per place, per source, per person affected and per linked situation, compared in
-    Python with each situation's latest assessment. Nothing is decrypted.
+    Five queries whatever the number of situations or incidents: the situations, what they
+    concern, then in one query the newest incident the user may see per place, per source, per
+    person affected and per linked situation, compared in Python with each situation's latest
+    assessment. Nothing is decrypted.
     """
     if "latest_id" not in situations.query.annotations:
         situations = with_latest(situations)
@@ -352,7 +353,7 @@ def due_of(
     concerned: "dict[Any, Concerned] | None" = None,
 ) -> list[DueSituation]:
     """with_due for situations already read with their latest versions (a page of the register):
-    seven queries, for these situations only; four if what each concerns is given."""
+    four queries, for these situations only; one if what each concerns is given."""
     today = today or timezone.localdate()
     rows = cast(list[DueSituation], list(situations))
     dated = [row for row in rows if row.status == RiskSituation.Status.CURRENT and row.latest_at]
@@ -490,8 +491,12 @@ def _newest_incidents(
 
     # Only the places, sources and people of these situations: a page of the register asks
     # about a few of each, not about every incident in the book.
-    by_rule: dict[str, dict[Any, datetime]] = {"place": {}, "source": {}, "person": {}}
-    by_rule["linked"] = found["due_linked"]
+    by_rule: dict[str, dict[Any, datetime]] = {
+        "place": {},
+        "source": {},
+        "person": {},
+        "linked": {},
+    }
     asked = newest_by(visible.filter(place__in={row.place_id for row in rows}), "place", "place")
     for item in asked.union(
         newest_by(
@@ -521,6 +526,7 @@ def _newest_incidents(
         if item["key"] is not None:
             by_rule[item["rule"]][item["key"]] = item["last"]
     by_place, by_source, by_person = by_rule["place"], by_rule["source"], by_rule["person"]
+    found["due_linked"] = by_rule["linked"]
 
     def newest(keys: set[Any], by: dict[Any, datetime]) -> datetime | None:
         return max((by[key] for key in keys if key in by), default=None)
@@ -560,7 +566,7 @@ def situation_due(
 ) -> list[str]:
     """Why one situation is due for reassessment, as the user may know it (see with_due), from
     what its page has read already: its versions, newest first (assessments_of), the latest
-    one's threats, its people and its participants (participants_of). Four queries."""
+    one's threats, its people and its participants (participants_of). One query."""
     latest = versions[0] if versions else None
     decided = next((version for version in versions if version.decision), None)
     row = cast(DueSituation, copy.copy(situation))
@@ -751,7 +757,7 @@ def situations_due(user: User, *, today: date | None = None) -> list[DueSituatio
 
 def told_of_situations_due(*, today: date | None = None) -> list[User]:
     """Who the weekly digest tells: the active coordinators and administrators for whom some
-    situation is due. Eight queries each (see with_due): a handful of people, once a week."""
+    situation is due. Five queries each (see with_due): a handful of people, once a week."""
     return [
         user for user in coordinators() if may_assess(user) and situations_due(user, today=today)
     ]
