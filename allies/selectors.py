@@ -105,7 +105,8 @@ def _may_see_contacts(user: User, actor: Actor) -> bool:
 
 
 # What staff see of the actors: current allies. One rule, asked of the database by
-# actors_visible_to and of an actor already read by actor_visible.
+# actors_visible_to and of an actor already read by actor_visible, so it holds plain field
+# equalities only: a lookup such as `stance__in` would not read as an attribute.
 _SEEN_BY_STAFF = {"stance": Stance.ALLY, "archived": False}
 
 
@@ -356,7 +357,7 @@ def directory(
     *,
     area: Place | None = None,
     capability: str = "",
-    among: Collection[str] = (),
+    among: Collection[str] | None = None,
     shown: int | None = None,
 ) -> list[DirectorySection]:
     """Who to call for what: allies listed in the directory, by capability, in two queries.
@@ -374,7 +375,7 @@ def directory(
     offers = ActorCapability.objects.filter(actor__in=allies.values("pk"))
     if capability:
         offers = offers.filter(capability=capability)
-    if among:
+    if among is not None:
         offers = offers.filter(capability__in=among)
     ranked = offers.annotate(
         rank=Window(

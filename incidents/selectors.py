@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from allies.selectors import actors_visible_to, may_see_all_actors
+from allies.selectors import actor_visible, may_see_all_actors
 from incidents.models import (
     Attachment,
     Category,
@@ -352,11 +352,9 @@ def reviews_of(incident: Incident) -> list[Review]:
 
 
 def source_visible_to(user: User, incident: Incident) -> bool:
-    """Whether the user may see who the incident's suspected source is (staff see allies only)."""
-    return (
-        incident.source_id is not None
-        and actors_visible_to(user).filter(pk=incident.source_id).exists()
-    )
+    """Whether the user may see who the incident's suspected source is (staff see allies only).
+    The source is read once, for the page that names it too."""
+    return actor_visible(user, incident.source)
 
 
 def records_naming_person(*, person: Person) -> list[NamingRecord]:

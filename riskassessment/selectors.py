@@ -335,10 +335,11 @@ def with_due(
     DUE_REASONS, plus `is_due`. Only incidents the user may see count: a flag must not reveal
     one they may not. Closed situations are never due.
 
-    Five queries whatever the number of situations or incidents: the situations, what they
-    concern, then in one query the newest incident the user may see per place, per source, per
-    person affected and per linked situation, compared in Python with each situation's latest
-    assessment. Nothing is decrypted.
+    Five queries whatever the number of situations or incidents: the situations; in three,
+    the sources of their latest threats, their people and their participants; then in one the
+    newest incident the user may see per place, per source, per person affected and per linked
+    situation, compared in Python with each situation's latest assessment. Nothing is
+    decrypted.
     """
     if "latest_id" not in situations.query.annotations:
         situations = with_latest(situations)
@@ -443,8 +444,8 @@ class Concerned:
     """What a situation's incident rules look for: the sources of its latest threats, and the
     people in it, named or taking part through their account."""
 
-    sources: set[Any]
-    people: set[Any]
+    sources: frozenset[Any]
+    people: frozenset[Any]
 
 
 def _concerned(rows: list[DueSituation]) -> dict[Any, Concerned]:
@@ -465,7 +466,7 @@ def _concerned(rows: list[DueSituation]) -> dict[Any, Concerned]:
     ).values_list("risksituation", "user__person"):
         people.setdefault(situation, set()).add(person)
     return {
-        pk: Concerned(sources=sources.get(pk, set()), people=people.get(pk, set())) for pk in ids
+        pk: Concerned(frozenset(sources.get(pk, ())), frozenset(people.get(pk, ()))) for pk in ids
     }
 
 
@@ -484,24 +485,20 @@ def _newest_incidents(
     concerned = _concerned(rows) if concerned is None else concerned
 
     def newest_by(
-        queryset: QuerySet[Any], rule: str, key: str, at: str = "created_at"
+        queryset: QuerySet[Any], reason: str, key: str, at: str = "created_at"
     ) -> QuerySet[Any]:
-        """The newest per key, each row named by its rule: the four are asked in one query."""
-        return queryset.values(rule=Value(rule), key=F(key)).annotate(last=Max(at)).order_by()
+        """The newest per key, each row named by its reason: the four are asked in one query."""
+        return queryset.values(reason=Value(reason), key=F(key)).annotate(last=Max(at)).order_by()
 
-    # Only the places, sources and people of these situations: a page of the register asks
-    # about a few of each, not about every incident in the book.
-    by_rule: dict[str, dict[Any, datetime]] = {
-        "place": {},
-        "source": {},
-        "person": {},
-        "linked": {},
-    }
-    asked = newest_by(visible.filter(place__in={row.place_id for row in rows}), "place", "place")
-    for item in asked.union(
+    # The newest per place, source, person and linked situation. Only the places, sources and
+    # people of these situations: a page of the register asks about a few of each, not about
+    # every incident in the book.
+    by_key: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
+    at_places = visible.filter(place__in={row.place_id for row in rows})
+    for item in newest_by(at_places, "due_place", "place").union(
         newest_by(
             visible.filter(source__in={key for each in concerned.values() for key in each.sources}),
-            "source",
+            "due_source",
             "source",
         ),
         newest_by(
@@ -509,7 +506,7 @@ def _newest_incidents(
                 incident__in=visible.values("pk"),
                 person__in={key for each in concerned.values() for key in each.people},
             ),
-            "person",
+            "due_people",
             "person",
             "incident__created_at",
         ),
@@ -517,28 +514,27 @@ def _newest_incidents(
             RiskSituation.incidents.through.objects.filter(
                 risksituation__in=ids, incident__in=visible.values("pk")
             ),
-            "linked",
+            "due_linked",
             "risksituation",
             "incident__created_at",
         ),
         all=True,
     ):
         if item["key"] is not None:
-            by_rule[item["rule"]][item["key"]] = item["last"]
-    by_place, by_source, by_person = by_rule["place"], by_rule["source"], by_rule["person"]
-    found["due_linked"] = by_rule["linked"]
+            by_key[item["reason"]][item["key"]] = item["last"]
+    found["due_linked"] = by_key["due_linked"]  # by situation already
 
-    def newest(keys: set[Any], by: dict[Any, datetime]) -> datetime | None:
+    def newest(keys: frozenset[Any], by: dict[Any, datetime]) -> datetime | None:
         return max((by[key] for key in keys if key in by), default=None)
 
     for row in rows:
-        if row.place_id in by_place:
-            found["due_place"][row.pk] = by_place[row.place_id]
-        for reason, keys, by in (
-            ("due_source", concerned[row.pk].sources, by_source),
-            ("due_people", concerned[row.pk].people, by_person),
+        if row.place_id in by_key["due_place"]:
+            found["due_place"][row.pk] = by_key["due_place"][row.place_id]
+        for reason, keys in (
+            ("due_source", concerned[row.pk].sources),
+            ("due_people", concerned[row.pk].people),
         ):
-            if (last := newest(keys, by)) is not None:
+            if (last := newest(keys, by_key[reason])) is not None:
                 found[reason][row.pk] = last
     return found
 
@@ -574,8 +570,8 @@ def situation_due(
     row.latest_at = latest.created_at if latest else None
     row.latest_valid_until = decided.valid_until if decided else None
     concerned = Concerned(
-        sources={threat.source_id for threat in threats if threat.source_id},
-        people={person.pk for person in people}
+        sources=frozenset(threat.source_id for threat in threats if threat.source_id),
+        people=frozenset(person.pk for person in people)
         | {member.person_pk for member in participants if member.person_pk},
     )
     return due_reasons(due_of([row], user, concerned={situation.pk: concerned})[0])
@@ -664,21 +660,20 @@ def threats_of(assessment: Assessment, user: User) -> ShownThreats:
         ),
     )
     linked = {t.pk: {i.pk for i in t.linked_incidents.all()} for t in threats}
-    # One query about the linked incidents: which the user may see, which were found likely.
-    facts = (
-        Incident.objects.filter(pk__in={pk for pks in linked.values() for pk in pks})
-        .annotate(
-            visible=Exists(incidents_visible_to(user).filter(pk=OuterRef("pk"))),
-            likely=Exists(
-                ThreatAssessment.objects.filter(
-                    incident=OuterRef("pk"), conclusion__in=(Conclusion.LIKELY, Conclusion.IMMINENT)
-                )
-            ),
+    facts: list[tuple[Any, bool, bool]] = []
+    if any(linked.values()):
+        # One query about the linked incidents: which the user may see, which were found likely.
+        likely = ThreatAssessment.objects.filter(
+            incident=OuterRef("pk"), conclusion__in=(Conclusion.LIKELY, Conclusion.IMMINENT)
         )
-        .values_list("pk", "visible", "likely")
-        if any(linked.values())
-        else []
-    )
+        facts = list(
+            Incident.objects.filter(pk__in={pk for pks in linked.values() for pk in pks})
+            .annotate(
+                visible=Exists(incidents_visible_to(user).filter(pk=OuterRef("pk"))),
+                likely=Exists(likely),
+            )
+            .values_list("pk", "visible", "likely")
+        )
     visible = {pk for pk, seen, _ in facts if seen}
     assessed_likely = {pk for pk, _, likely in facts if likely}
     for threat in threats:

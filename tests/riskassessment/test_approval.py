@@ -156,6 +156,33 @@ def test_a_reassessment_in_progress_leaves_the_last_decision_to_approve(
     assert earlier.approved_by == other_coordinator
 
 
+@pytest.mark.parametrize("third", ["decided", "in progress"])
+def test_what_may_be_done_with_each_version_is_the_same_from_versions_already_read(
+    coordinator: User, other_coordinator: User, third: str
+) -> None:
+    # A situation's page counts the versions after one from those it has read; asked alone, the
+    # database counts them. Both give the same answers for every version.
+    first = decided(coordinator, number=1)
+    decided(coordinator, number=2, situation=first.situation)
+    if third == "decided":
+        decided(coordinator, number=3, situation=first.situation)
+    else:
+        RiskAssessmentFactory(situation=first.situation, number=3)
+    versions = selectors.assessments_of(first.situation)
+
+    for version in versions:
+        read = selectors.assessment_access(other_coordinator, version, versions=versions)
+        asked = selectors.assessment_access(other_coordinator, version)
+        assert (read.may_edit, read.may_approve) == (asked.may_edit, asked.may_approve)
+    newest, second = versions[0], versions[1]
+    assert selectors.assessment_access(other_coordinator, newest, versions=versions).may_edit is (
+        third == "in progress"
+    )
+    assert selectors.assessment_access(
+        other_coordinator, second, versions=versions
+    ).may_approve is (third == "in progress")
+
+
 def test_an_undecided_assessment_cannot_be_approved(
     coordinator: User, other_coordinator: User
 ) -> None:
