@@ -474,7 +474,7 @@ def incident_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 def incident_report(request: AuthenticatedHttpRequest, found: IncidentAccess) -> HttpResponse:
     """One incident on paper, with everything the user may see of it. A printout leaves the
     app, so opening the page is recorded as an export."""
-    audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, target=found.incident)
+    audit_view(request, found.incident, action=AuditEvent.Action.EXPORT)
     context = incident_context(request, found) | {"printed_at": timezone.now()}
     return render(request, "incidents/incident_report.html", context)
 

@@ -1,7 +1,8 @@
 """A request's audit events are sealed once its response has been sent (Postgres).
 
-The person does not wait for the sealer, and a page that writes two events (the safety plan: an
-export, then what it shows) has them sealed in one run, after both have committed.
+The person does not wait for the sealer, and a page that writes two events (the directory's
+pocket card: an export, then the allies it shows) has them sealed in one run, after both have
+committed.
 """
 
 from typing import Any
@@ -23,7 +24,7 @@ from safespaces.audit.services import (
     audit_seal_sent_response,
 )
 from tests.conftest import sign_in
-from tests.factories import MeasureFactory, RiskAssessmentFactory, RiskSituationFactory
+from tests.factories import ActorFactory
 from tests.postgres import committing_on_postgres
 
 pytestmark = committing_on_postgres(
@@ -48,14 +49,12 @@ def sealer_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_a_page_s_two_events_are_sealed_in_one_run_after_its_response(
     client: Client, coordinator: User, sealer_runs: list[int]
 ) -> None:
-    situation = RiskSituationFactory()
-    RiskAssessmentFactory(situation=situation, decision="go_with_measures")
-    MeasureFactory(situation=situation, description="Walk to the bus in pairs.")
+    ActorFactory(name="Harbour Shelter")
     sign_in(client, coordinator)
     before = AuditEvent.objects.count()
     sealer_runs.clear()
 
-    response = client.get(f"/risks/{situation.pk}/plan/")
+    response = client.get("/allies/directory/card/")
 
     assert response.status_code == 200
     written = AuditEvent.objects.order_by("id")[before:]

@@ -67,16 +67,22 @@ def test_the_report_prints_with_the_print_button_and_its_script(
 
 
 def test_opening_the_report_is_recorded_as_an_export(client: Client, staff: User) -> None:
-    incident = IncidentFactory()
+    place = PlaceFactory()
+    incident = IncidentFactory(place=place)
+    sign_in(client, staff)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
 
-    sign_in(client, staff).get(url(incident))
+    assert client.get(url(incident)).status_code == 200
 
-    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
-    assert (event.actor, event.object_type, event.object_id) == (
+    # One event for the response: the export, naming what the printed report shows.
+    [event] = AuditEvent.objects.exclude(pk__in=before)
+    assert (event.action, event.actor, event.object_type, event.object_id) == (
+        AuditEvent.Action.EXPORT,
         staff,
         "incidents.incident",
         str(incident.pk),
     )
+    assert f"places.place:{place.pk}" in (event.shown or [])
 
 
 def test_coordinators_get_the_assessment_and_the_reviews(
