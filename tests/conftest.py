@@ -24,6 +24,7 @@ from pytest_django import DjangoDbBlocker
 from incidents.trends import kept_counts_forget
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
+from safespaces.audit.models import AuditEvent
 from safespaces.crypto import keycheck
 from tests.factories import PASSWORD, UserFactory
 
@@ -86,6 +87,14 @@ def sign_in(client: Client, user: User) -> Client:
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+def one_event_opening(client: Client, path: str) -> AuditEvent:
+    """Open `path` (it must answer 200) and return the one audit event its response wrote."""
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+    assert client.get(path).status_code == 200
+    [event] = AuditEvent.objects.exclude(pk__in=before)
+    return event
 
 
 def sign_in_through_the_form(client: Client, user: User) -> Client:

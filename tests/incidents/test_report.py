@@ -4,7 +4,7 @@ from django.test import Client
 from incidents.models import Attachment, Incident
 from safespaces.accounts.models import User
 from safespaces.audit.models import AuditEvent
-from tests.conftest import sign_in
+from tests.conftest import one_event_opening, sign_in
 from tests.factories import (
     AdversaryFactory,
     IncidentFactory,
@@ -69,13 +69,10 @@ def test_the_report_prints_with_the_print_button_and_its_script(
 def test_opening_the_report_is_recorded_as_an_export(client: Client, staff: User) -> None:
     place = PlaceFactory()
     incident = IncidentFactory(place=place)
-    sign_in(client, staff)
-    before = set(AuditEvent.objects.values_list("pk", flat=True))
-
-    assert client.get(url(incident)).status_code == 200
 
     # One event for the response: the export, naming what the printed report shows.
-    [event] = AuditEvent.objects.exclude(pk__in=before)
+    event = one_event_opening(sign_in(client, staff), url(incident))
+
     assert (event.action, event.actor, event.object_type, event.object_id) == (
         AuditEvent.Action.EXPORT,
         staff,

@@ -9,7 +9,7 @@ from riskassessment.models import RiskSituation
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.audit.models import AuditEvent
-from tests.conftest import sign_in
+from tests.conftest import one_event_opening, sign_in
 from tests.factories import (
     ActorFactory,
     AdversaryFactory,
@@ -70,13 +70,10 @@ def test_opening_it_is_recorded_as_an_export(client: Client, staff: User) -> Non
     situation = planned(participants=[staff])
     place = situation.place
     assert place is not None
-    sign_in(client, staff)
-    before = set(AuditEvent.objects.values_list("pk", flat=True))
-
-    assert client.get(url(situation)).status_code == 200
 
     # One event for the response: the export, naming what the printed plan shows.
-    [event] = AuditEvent.objects.exclude(pk__in=before)
+    event = one_event_opening(sign_in(client, staff), url(situation))
+
     assert (event.action, event.actor, event.object_type, event.object_id) == (
         AuditEvent.Action.EXPORT,
         staff,
@@ -97,8 +94,7 @@ def test_a_head_request_takes_nothing_out_and_records_nothing(client: Client, st
 
     assert (head.status_code, head.content) == (200, b"")
     assert not AuditEvent.objects.exclude(pk__in=before).exists()
-    assert client.get(url(situation)).status_code == 200
-    assert AuditEvent.objects.exclude(pk__in=before).get().action == AuditEvent.Action.EXPORT
+    assert one_event_opening(client, url(situation)).action == AuditEvent.Action.EXPORT
 
 
 def test_staff_never_see_who_a_threat_comes_from_when_they_may_not_see_it(
