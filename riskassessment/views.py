@@ -30,6 +30,7 @@ from riskassessment.scoring import explanation
 from riskassessment.selectors import (
     AssessmentAccess,
     MeasureAccess,
+    ShownThreats,
     SituationAccess,
     assessment_access,
     assessments_of,
@@ -561,10 +562,9 @@ def safety_plan(request: AuthenticatedHttpRequest, found: SituationAccess) -> Ht
     latest = situation.assessments.exclude(decision="").order_by("-number").first() or _latest(
         situation
     )
-    shown = threats_of(latest, request.user) if latest else None
-    credible = bool(shown and shown.credible)
-    threats = shown.threats if shown else []
-    top_threats = sorted(threats, key=lambda t: (t.residual_score, t.score), reverse=True)[:5]
+    shown = threats_of(latest, request.user) if latest else ShownThreats(threats=[], credible=set())
+    credible = bool(shown.credible)
+    top_threats = sorted(shown.threats, key=lambda t: (t.residual_score, t.score), reverse=True)[:5]
     context = {
         "situation": situation,
         "latest": latest,
