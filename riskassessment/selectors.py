@@ -487,29 +487,17 @@ def _newest_incidents(
     def newest_by(
         queryset: QuerySet[Any], reason: str, key: str, at: str = "created_at"
     ) -> QuerySet[Any]:
-        """The newest per key, each row named by its reason: the four are asked in one query."""
+        """The newest per key, each row named by its reason: the rules are asked in one query."""
         return queryset.values(reason=Value(reason), key=F(key)).annotate(last=Max(at)).order_by()
 
     # The newest per place, source, person and linked situation. Only the places, sources and
     # people of these situations: a page of the register asks about a few of each, not about
-    # every incident in the book.
-    by_key: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
-    at_places = visible.filter(place__in={row.place_id for row in rows})
-    for item in newest_by(at_places, "due_place", "place").union(
-        newest_by(
-            visible.filter(source__in={key for each in concerned.values() for key in each.sources}),
-            "due_source",
-            "source",
-        ),
-        newest_by(
-            Incident.affected_people.through.objects.filter(
-                incident__in=visible.values("pk"),
-                person__in={key for each in concerned.values() for key in each.people},
-            ),
-            "due_people",
-            "person",
-            "incident__created_at",
-        ),
+    # every incident in the book. A rule with nothing to look for (no place, no source, nobody
+    # named) is left out of the query rather than asked about an empty list.
+    places = {row.place_id for row in rows if row.place_id}
+    sources = {key for each in concerned.values() for key in each.sources}
+    people = {key for each in concerned.values() for key in each.people}
+    branches = [
         newest_by(
             RiskSituation.incidents.through.objects.filter(
                 risksituation__in=ids, incident__in=visible.values("pk")
@@ -517,9 +505,21 @@ def _newest_incidents(
             "due_linked",
             "risksituation",
             "incident__created_at",
-        ),
-        all=True,
-    ):
+        )
+    ]
+    if places:
+        branches.append(newest_by(visible.filter(place__in=places), "due_place", "place"))
+    if sources:
+        branches.append(newest_by(visible.filter(source__in=sources), "due_source", "source"))
+    if people:
+        # From the visible incidents to the people they affect: a join, where starting from the
+        # people would repeat the visibility rule in a subquery.
+        branches.append(
+            newest_by(visible.filter(affected_people__in=people), "due_people", "affected_people")
+        )
+    first, *rest = branches
+    by_key: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
+    for item in first.union(*rest, all=True) if rest else first:
         if item["key"] is not None:
             by_key[item["reason"]][item["key"]] = item["last"]
     found["due_linked"] = by_key["due_linked"]  # by situation already

@@ -319,16 +319,22 @@ def test_every_reason_is_given_at_once(coordinator: User) -> None:
 def test_an_incident_the_user_may_not_see_does_not_make_it_due_for_them(
     coordinator: User, administrator: User, staff: User, named_staff: User
 ) -> None:
-    place = PlaceFactory()
-    situation = RiskSituationFactory(place=place)
-    assessed(situation)
-    # Lin logged it for herself and Jo only: Rosa may not know it exists.
-    named = logged(LATER, reporter=staff, visibility="named", place=place)
+    place, recruiters, swallow = PlaceFactory(), ActorFactory(), PersonFactory()
+    situation = RiskSituationFactory(place=place, people=[swallow])
+    RiskThreatFactory(assessment=assessed(situation), source=recruiters)
+    # Lin logged it for herself and Jo only: Rosa may not know it exists. It meets every rule.
+    named = logged(LATER, reporter=staff, visibility="named", place=place, source=recruiters)
     named.shared_with.set([named_staff])
+    named.affected_people.add(swallow)
     situation.incidents.add(named)
 
     assert reasons(situation, coordinator) == []
-    assert reasons(situation, administrator) == ["due_linked", "due_place"]
+    assert reasons(situation, administrator) == [
+        "due_linked",
+        "due_place",
+        "due_source",
+        "due_people",
+    ]
 
 
 def test_an_incident_for_coordinators_counts_for_a_coordinator(coordinator: User) -> None:
