@@ -18,7 +18,6 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -274,11 +273,18 @@ DueSituation: TypeAlias = "WithAnnotations[RiskSituation, DueFlags]"
 FlaggedSituation: TypeAlias = "WithAnnotations[RiskSituation, DueFlag]"
 
 
+@dataclass(frozen=True)
+class LinkedIncident:
+    """An incident linked to a threat, as a page names it: by its reference."""
+
+    reference: str
+
+
 class ShownThreatParts(TypedDict):
     """What threats_of sets on each threat: what of it the user may see."""
 
     source_shown: "Actor | None"
-    incidents_shown: list[Incident]
+    incidents_shown: list[LinkedIncident]
 
 
 class ShownAlly(TypedDict):
@@ -645,46 +651,42 @@ class ShownThreats:
 
 def threats_of(assessment: Assessment, user: User) -> ShownThreats:
     """The version's threats, each with its source and linked incidents as the user may see
-    them, and the credible ones: what a safety plan needs of a version, in three queries.
+    them, and the credible ones: what a safety plan needs of a version, in two queries.
 
     Credible and current: rated likelihood 4 or more, or linked to an incident whose threat
     assessment found the threat likely or imminent, whether or not the user may see that
     incident."""
-    threats = cast(
-        list[ShownThreat],
-        list(
-            assessment.threats.select_related("source").prefetch_related(
-                # Named by their reference only: the rest of each row is not shown.
-                Prefetch("linked_incidents", queryset=Incident.objects.only("id", "reference"))
-            )
-        ),
+    threats = cast(list[ShownThreat], list(assessment.threats.select_related("source")))
+    # One query about the links: each linked incident's reference (all a page shows of it),
+    # whether the user may see it, and whether its threat assessment found the threat likely.
+    likely = ThreatAssessment.objects.filter(
+        incident=OuterRef("incident"), conclusion__in=(Conclusion.LIKELY, Conclusion.IMMINENT)
     )
-    linked = {t.pk: {i.pk for i in t.linked_incidents.all()} for t in threats}
-    facts: list[tuple[Any, bool, bool]] = []
-    if any(linked.values()):
-        # One query about the linked incidents: which the user may see, which were found likely.
-        likely = ThreatAssessment.objects.filter(
-            incident=OuterRef("pk"), conclusion__in=(Conclusion.LIKELY, Conclusion.IMMINENT)
+    links = (
+        Threat.linked_incidents.through.objects.filter(threat__in=[t.pk for t in threats])
+        .annotate(
+            visible=Exists(incidents_visible_to(user).filter(pk=OuterRef("incident"))),
+            likely=Exists(likely),
         )
-        facts = list(
-            Incident.objects.filter(pk__in={pk for pks in linked.values() for pk in pks})
-            .annotate(
-                visible=Exists(incidents_visible_to(user).filter(pk=OuterRef("pk"))),
-                likely=Exists(likely),
-            )
-            .values_list("pk", "visible", "likely")
-        )
-    visible = {pk for pk, seen, _ in facts if seen}
-    assessed_likely = {pk for pk, _, likely in facts if likely}
+        .order_by("-incident__occurred_on", "-incident__created_at")  # as the incident list
+        .values_list("threat", "incident__reference", "visible", "likely")
+        if threats
+        else []
+    )
+    shown: dict[Any, list[LinkedIncident]] = {}
+    assessed_likely: set[Any] = set()
+    for threat_pk, reference, visible, found_likely in links:
+        if visible:
+            shown.setdefault(threat_pk, []).append(LinkedIncident(reference))
+        if found_likely:
+            assessed_likely.add(threat_pk)
     for threat in threats:
         # A source the user may not see (an adversary, for staff) is shown as unknown.
         threat.source_shown = threat.source if actor_visible(user, threat.source) else None
         # Nor is an incident they may not see named, as on the incident pages.
-        threat.incidents_shown = [i for i in threat.linked_incidents.all() if i.pk in visible]
+        threat.incidents_shown = shown.get(threat.pk, [])
     credible = {
-        t.pk
-        for t in threats
-        if is_credible(t.likelihood, assessed_likely=bool(linked[t.pk] & assessed_likely))
+        t.pk for t in threats if is_credible(t.likelihood, assessed_likely=t.pk in assessed_likely)
     }
     return ShownThreats(threats, credible)
 
