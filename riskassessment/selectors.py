@@ -664,22 +664,23 @@ def threats_of(assessment: Assessment, user: User) -> ShownThreats:
     )
     links = (
         Threat.linked_incidents.through.objects.filter(threat__in=[t.pk for t in threats])
-        .annotate(
+        .order_by("-incident__occurred_on", "-incident__created_at")  # as the incident list
+        .values(
+            "threat",
+            "incident__reference",
             visible=Exists(incidents_visible_to(user).filter(pk=OuterRef("incident"))),
             likely=Exists(likely),
         )
-        .order_by("-incident__occurred_on", "-incident__created_at")  # as the incident list
-        .values_list("threat", "incident__reference", "visible", "likely")
         if threats
         else []
     )
     shown: dict[Any, list[LinkedIncident]] = {}
     assessed_likely: set[Any] = set()
-    for threat_pk, reference, visible, found_likely in links:
-        if visible:
-            shown.setdefault(threat_pk, []).append(LinkedIncident(reference))
-        if found_likely:
-            assessed_likely.add(threat_pk)
+    for link in links:
+        if link["visible"]:
+            shown.setdefault(link["threat"], []).append(LinkedIncident(link["incident__reference"]))
+        if link["likely"]:
+            assessed_likely.add(link["threat"])
     for threat in threats:
         # A source the user may not see (an adversary, for staff) is shown as unknown.
         threat.source_shown = threat.source if actor_visible(user, threat.source) else None
