@@ -493,17 +493,29 @@ def _newest_incidents(
     def newest_by(
         queryset: QuerySet[Any], reason: str, key: str, at: str = "created_at"
     ) -> QuerySet[Any]:
-        """The newest per key, each row named by its reason: the rules are asked in one query."""
+        """The newest per key, each row named by its reason: the four are asked in one query."""
         return queryset.values(reason=Value(reason), key=F(key)).annotate(last=Max(at)).order_by()
 
     # The newest per place, source, person and linked situation. Only the places, sources and
     # people of these situations: a page of the register asks about a few of each, not about
-    # every incident in the book. A rule with nothing to look for (no place, no source, nobody
-    # named) is left out of the query rather than asked about an empty list.
-    places = {row.place_id for row in rows if row.place_id}
-    sources = {key for each in concerned.values() for key in each.sources}
-    people = {key for each in concerned.values() for key in each.people}
-    branches = [
+    # every incident in the book.
+    by_key: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
+    at_places = visible.filter(place__in={row.place_id for row in rows})
+    for item in newest_by(at_places, "due_place", "place").union(
+        newest_by(
+            visible.filter(source__in={key for each in concerned.values() for key in each.sources}),
+            "due_source",
+            "source",
+        ),
+        # From the visible incidents to the people they affect: a join, where starting from the
+        # people would repeat the visibility rule in a subquery.
+        newest_by(
+            visible.filter(
+                affected_people__in={key for each in concerned.values() for key in each.people}
+            ),
+            "due_people",
+            "affected_people",
+        ),
         newest_by(
             RiskSituation.incidents.through.objects.filter(
                 risksituation__in=ids, incident__in=visible.values("pk")
@@ -511,21 +523,9 @@ def _newest_incidents(
             "due_linked",
             "risksituation",
             "incident__created_at",
-        )
-    ]
-    if places:
-        branches.append(newest_by(visible.filter(place__in=places), "due_place", "place"))
-    if sources:
-        branches.append(newest_by(visible.filter(source__in=sources), "due_source", "source"))
-    if people:
-        # From the visible incidents to the people they affect: a join, where starting from the
-        # people would repeat the visibility rule in a subquery.
-        branches.append(
-            newest_by(visible.filter(affected_people__in=people), "due_people", "affected_people")
-        )
-    first, *rest = branches
-    by_key: dict[str, dict[Any, datetime]] = {reason: {} for reason in INCIDENT_REASONS}
-    for item in first.union(*rest, all=True) if rest else first:
+        ),
+        all=True,
+    ):
         if item["key"] is not None:
             by_key[item["reason"]][item["key"]] = item["last"]
     found["due_linked"] = by_key["due_linked"]  # by situation already
@@ -651,12 +651,15 @@ class ShownThreats:
 
 def threats_of(assessment: Assessment, user: User) -> ShownThreats:
     """The version's threats, each with its source and linked incidents as the user may see
-    them, and the credible ones: what a safety plan needs of a version, in two queries.
+    them, and the credible ones: what a safety plan needs of a version, in two queries (one
+    without threats).
 
     Credible and current: rated likelihood 4 or more, or linked to an incident whose threat
     assessment found the threat likely or imminent, whether or not the user may see that
     incident."""
     threats = cast(list[ShownThreat], list(assessment.threats.select_related("source")))
+    if not threats:
+        return ShownThreats([], set())
     # One query about the links: each linked incident's reference (all a page shows of it),
     # whether the user may see it, and whether its threat assessment found the threat likely.
     likely = ThreatAssessment.objects.filter(
@@ -671,11 +674,9 @@ def threats_of(assessment: Assessment, user: User) -> ShownThreats:
             visible=Exists(incidents_visible_to(user).filter(pk=OuterRef("incident"))),
             likely=Exists(likely),
         )
-        if threats
-        else []
     )
-    shown: dict[Any, list[LinkedIncident]] = {}
-    assessed_likely: set[Any] = set()
+    shown: dict[UUID, list[LinkedIncident]] = {}
+    assessed_likely: set[UUID] = set()
     for link in links:
         if link["visible"]:
             shown.setdefault(link["threat"], []).append(LinkedIncident(link["incident__reference"]))

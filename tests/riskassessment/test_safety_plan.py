@@ -13,11 +13,13 @@ from tests.conftest import one_event_opening, sign_in
 from tests.factories import (
     ActorFactory,
     AdversaryFactory,
+    IncidentFactory,
     MeasureFactory,
     PlaceFactory,
     RiskAssessmentFactory,
     RiskSituationFactory,
     RiskThreatFactory,
+    ThreatAssessmentFactory,
     UserFactory,
 )
 
@@ -232,7 +234,10 @@ def test_the_number_of_queries_does_not_grow_with_threats_and_measures(
     def situation_with(n: int) -> RiskSituation:
         situation = planned(participants=UserFactory.create_batch(n, role=Role.STAFF))
         assessment = situation.assessments.get()
-        RiskThreatFactory.create_batch(n, assessment=assessment)
+        for threat in RiskThreatFactory.create_batch(n, assessment=assessment):
+            # A linked incident found likely: the plan reads the links too.
+            ThreatAssessmentFactory(incident=(incident := IncidentFactory()), conclusion="likely")
+            threat.linked_incidents.set([incident])
         for _ in range(n):
             MeasureFactory(situation=situation, owner=UserFactory(), ally=ActorFactory())
             ActorFactory(areas=[situation.place])

@@ -79,8 +79,9 @@ def test_each_threat_names_its_own_incidents_newest_first(
     assessment = RiskAssessmentFactory()
     first, second = RiskThreatFactory.create_batch(2, assessment=assessment)
     today = timezone.localdate()
-    older = IncidentFactory(occurred_on=today - timedelta(days=30))
+    # Logged before the older one: the order is by when each happened, not by when it was logged.
     newer, other = IncidentFactory.create_batch(2, occurred_on=today)
+    older = IncidentFactory(occurred_on=today - timedelta(days=30))
     first.linked_incidents.set([older, newer])
     second.linked_incidents.set([other])
 
