@@ -373,11 +373,11 @@ def settled_database() -> None:
     """VACUUM ANALYZE, as autovacuum would have done in a running organization: rows loaded in
     bulk a moment ago have no statistics yet, and Postgres would plan every page blind.
 
-    Then a CHECKPOINT: at 100,000 incidents the bulk leaves about a gigabyte of changed pages,
-    which Postgres would otherwise write out over the next minutes, spread across the timed
-    requests. A running organization's writes are a trickle; the timings should not carry the
-    bulk's. CHECKPOINT needs a superuser or the pg_checkpoint role: without either, the run goes
-    on and says so."""
+    Then a CHECKPOINT: at 100,000 incidents the bulk leaves hundreds of megabytes written but
+    not yet on disk, which Postgres's next checkpoint would otherwise flush over the following
+    minutes, across the timed requests. A running organization's writes are a trickle; the
+    timings should not carry the bulk's. CHECKPOINT needs a superuser or the pg_checkpoint role:
+    without either, the run goes on and says so."""
     from django.db import DatabaseError, connection
 
     if connection.vendor != "postgresql":
