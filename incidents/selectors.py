@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from allies.selectors import actor_visible, may_see_all_actors
+from allies.selectors import may_see_all_actors
 from incidents.models import (
     Attachment,
     Category,
@@ -349,12 +349,6 @@ def assessment_of(incident: Incident) -> ThreatAssessment | None:
 def reviews_of(incident: Incident) -> list[Review]:
     """The incident's team reviews, newest first, with who took part, in two queries."""
     return list(incident.reviews.select_related("recorded_by").prefetch_related("participants"))
-
-
-def source_visible_to(user: User, incident: Incident) -> bool:
-    """Whether the user may see who the incident's suspected source is (staff see allies only).
-    The source is read once, for the page that names it too."""
-    return actor_visible(user, incident.source)
 
 
 def records_naming_person(*, person: Person) -> list[NamingRecord]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from allies.selectors import actors_visible_to, may_see_all_actors
+from allies.selectors import actor_visible, actors_visible_to, may_see_all_actors
 from incidents import services
 from incidents.attachments import download_name, file_read
 from incidents.export import csv_lines, export_columns, export_rows, exported_records
@@ -49,7 +49,6 @@ from incidents.selectors import (
     may_analyse,
     pattern_suggestions,
     reviews_of,
-    source_visible_to,
     timeline_of,
     welfare_pending,
 )
@@ -146,7 +145,8 @@ def incident_context(request: AuthenticatedHttpRequest, found: IncidentAccess) -
         "incident": incident,
         "affected": incident.affected_people.only("id", "alias"),
         "shared_with": incident.shared_with.all(),
-        "source_visible": source_visible_to(request.user, incident),
+        # Staff see allies only; the source is read once, for the page that names it too.
+        "source_visible": actor_visible(request.user, incident.source),
         "timeline": timeline_of(incident, request.user),
         "attachments": incident.attachments.only("id", "file_name", "size", "created_at"),
         "may_analyse": analyse,

@@ -5,7 +5,7 @@ app has to remember to write it."""
 import calendar
 import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 from uuid import UUID
@@ -627,7 +627,7 @@ class AssessmentParts:
     vulnerabilities: list[Any]
     capacities: list[Any]
     alternatives: list[Any]
-    credible: set[Any]  # ids of threats that are credible and current
+    credible: set[UUID]  # ids of threats that are credible and current
 
 
 def parts_of(assessment: Assessment, user: User) -> AssessmentParts:
@@ -643,10 +643,11 @@ def parts_of(assessment: Assessment, user: User) -> AssessmentParts:
 
 @dataclass(frozen=True)
 class ShownThreats:
-    """A version's threats as the user may see them, and which of them are credible."""
+    """A version's threats as the user may see them, and which of them are credible. Empty
+    before anything is assessed."""
 
-    threats: list[ShownThreat]
-    credible: set[Any]  # ids of threats that are credible and current
+    threats: list[ShownThreat] = field(default_factory=list)
+    credible: set[UUID] = field(default_factory=set)  # ids of the credible and current ones
 
 
 def threats_of(assessment: Assessment, user: User) -> ShownThreats:
@@ -659,7 +660,7 @@ def threats_of(assessment: Assessment, user: User) -> ShownThreats:
     incident."""
     threats = cast(list[ShownThreat], list(assessment.threats.select_related("source")))
     if not threats:
-        return ShownThreats([], set())
+        return ShownThreats()
     # One query about the links: each linked incident's reference (all a page shows of it),
     # whether the user may see it, and whether its threat assessment found the threat likely.
     likely = ThreatAssessment.objects.filter(

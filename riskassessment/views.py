@@ -562,7 +562,7 @@ def safety_plan(request: AuthenticatedHttpRequest, found: SituationAccess) -> Ht
     latest = situation.assessments.exclude(decision="").order_by("-number").first() or _latest(
         situation
     )
-    shown = threats_of(latest, request.user) if latest else ShownThreats(threats=[], credible=set())
+    shown = threats_of(latest, request.user) if latest else ShownThreats()
     credible = bool(shown.credible)
     top_threats = sorted(shown.threats, key=lambda t: (t.residual_score, t.score), reverse=True)[:5]
     context = {
