@@ -16,9 +16,11 @@ class SafeSpacesConfig(AppConfig):
         # once written), and anything else written to disk. A umask is the one setting that
         # covers files created later by code that is not ours, with no moment of being readable.
         os.umask(0o077)
+        from safespaces.choices import install_choice_labels
         from safespaces.navigation import platform_links_register
 
         platform_links_register()
+        install_choice_labels()
 
 
 class SafeSpacesAdminConfig(admin_apps.AdminConfig):
