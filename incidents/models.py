@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from allies.models import Actor, Engagement
 from safespaces.crypto.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
-from safespaces.models import ONE_TO_FIVE, CodedModel, Factor, VersionedModel
+from safespaces.models import ONE_TO_FIVE, CodedModel, VersionedModel, factor_labels
 from safespaces.people.models import Person
 from safespaces.places.models import Place
 
@@ -305,7 +305,7 @@ class Incident(VersionedModel):
 
     @property
     def factor_labels(self) -> list[str]:
-        return [str(Factor(code).label) for code in self.factors if code in Factor.values]
+        return factor_labels(self.factors)
 
 
 # The choices whose codes an automatic entry records, by entry kind.

@@ -9,7 +9,7 @@ from allies.models import Actor
 from incidents.models import Incident
 from riskassessment.scoring import Level, Ratings, threat_level
 from safespaces.crypto.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
-from safespaces.models import ONE_TO_FIVE, CodedModel, Factor, VersionedModel
+from safespaces.models import ONE_TO_FIVE, CodedModel, VersionedModel, factor_labels
 from safespaces.people.models import Person
 from safespaces.places.models import Place
 
@@ -374,7 +374,7 @@ class Item(CodedModel):
 
     @property
     def factor_labels(self) -> list[str]:
-        return [str(Factor(code).label) for code in self.factors if code in Factor.values]
+        return factor_labels(self.factors)
 
 
 class Threat(Item):

@@ -2,6 +2,7 @@
 scales that several kinds of record rate or note things on."""
 
 import uuid
+from collections.abc import Iterable
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -52,3 +53,14 @@ class Factor(models.TextChoices):
     CLASS_CASTE = "class_caste", _("Class or caste")
     MIGRATION = "migration", _("Citizenship or migration status")
     SURVIVOR = "survivor", _("Survivor status")
+
+
+# Each factor's label by its code, made once: `Factor.values` builds its list on every read, and
+# the lists of a risk situation's page read it for each code of each item.
+_FACTOR_LABELS = dict(Factor.choices)
+
+
+def factor_labels(codes: Iterable[str]) -> list[str]:
+    """The labels of the factors `codes` names, in the active language, leaving out a code that
+    is no longer a factor."""
+    return [str(_FACTOR_LABELS[code]) for code in codes if code in _FACTOR_LABELS]
