@@ -8,13 +8,13 @@ from pathlib import Path
 
 import polib
 import pytest
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from incidents.forms import SEVERITY_WORDS
 from incidents.models import Confidence, Severity
 from riskassessment.models import MeasureStatus
 from riskassessment.scoring import Level
+from riskassessment.templatetags.risk_levels import level_badge
 from tests.test_catalogues import CATALOGUES, language
 
 # The labels that qualify more than one noun: never without a context.
@@ -51,7 +51,7 @@ def test_the_level_badge_and_the_severity_scale_each_agree_with_their_noun(
     code: str, level: Level, severity: Severity, badge: str, scale: str
 ) -> None:
     with translation.override(code):
-        shown = render_to_string("riskassessment/_level.html", {"level": level.value})
+        shown = level_badge(level.value)
 
         assert f">{badge}</span>" in shown
         assert str(SEVERITY_WORDS[severity][0]) == scale
