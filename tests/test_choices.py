@@ -1,5 +1,5 @@
-"""Choice labels read from tables made once: each model's get_FOO_display() (safespaces.choices)
-answers as Django's own does, in every language, and so do the lens's factor labels."""
+"""Each model's get_FOO_display() reads its table (safespaces.choices) and answers as Django's
+own does, in every language."""
 
 from functools import partialmethod
 from typing import Any
@@ -10,7 +10,6 @@ from django.db import models
 from django.utils import translation
 
 from safespaces.choices import _display
-from safespaces.models import factor_labels
 
 # Django's own get_FOO_display(), which the tables replace (the stubs do not declare it).
 djangos_display = models.Model._get_FIELD_display  # type: ignore[attr-defined]
@@ -62,11 +61,3 @@ def test_a_label_is_translated_when_shown_not_when_the_table_is_made() -> None:
     assert english == "Under review"
     assert spanish != english
     assert isinstance(spanish, str)
-
-
-def test_factor_labels_keep_the_order_leave_out_an_old_code_and_follow_the_language() -> None:
-    codes = ["survivor", "no-longer-a-factor", "gender"]
-    with translation.override("en"):
-        assert factor_labels(codes) == ["Survivor status", "Gender"]
-    with translation.override("es"):
-        assert factor_labels(codes) == ["Condición de sobreviviente", "Género"]

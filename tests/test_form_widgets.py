@@ -1,9 +1,14 @@
 """The form templates the app writes its own way (templates/django/forms/) render what Django's
 own do."""
 
+import re
+from typing import Any
+
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.test.html import parse_html
+
+from incidents.forms import KindChoice
 
 CHOICES = [
     ("", "Any"),
@@ -71,3 +76,23 @@ def test_inputs_write_their_attributes_and_escape_their_values() -> None:
     assert 'type="hidden" name="code" value="a&amp;b"' in str(form["code"])
     assert 'type="checkbox" name="agree"' in str(form["agree"]) and "checked" in str(form["agree"])
     assert 'min="0"' in str(form["count"])
+
+
+def test_the_incident_kinds_write_the_labels_and_inputs_django_s_radios_do() -> None:
+    kinds = [("threat", "Threat"), ("incident", "Incident <harm>"), ("near_miss", "Near & miss")]
+
+    class Kinds(forms.Form):
+        kind = forms.ChoiceField(choices=kinds, widget=KindChoice)
+
+    class Radios(forms.Form):
+        kind = forms.ChoiceField(choices=kinds, widget=forms.RadioSelect)
+
+    def labels(html: str) -> list[Any]:
+        return [parse_html(label) for label in re.findall(r"<label.*?</label>", html, re.S)]
+
+    ours = str(Kinds({"kind": "near_miss"})["kind"])
+    django_s = str(Radios({"kind": "near_miss"}, renderer=DjangoTemplates())["kind"])
+
+    assert ours.startswith('<div class="kind-choices" id="id_kind">')
+    assert len(labels(ours)) == 3
+    assert labels(ours) == labels(django_s)

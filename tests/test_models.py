@@ -5,9 +5,10 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from safespaces.editing import VersionedModelForm
-from safespaces.models import CodedModel, VersionedModel
+from safespaces.models import CodedModel, VersionedModel, factor_labels
 
 
 def subclasses(cls: type) -> set[type]:
@@ -48,3 +49,11 @@ def test_every_record_of_the_apps_has_a_random_code() -> None:
     ]
 
     assert set(sequential) == NEVER_NAMED
+
+
+def test_factor_labels_keep_the_order_leave_out_an_old_code_and_follow_the_language() -> None:
+    codes = ["survivor", "no-longer-a-factor", "gender"]
+    with translation.override("en"):
+        assert factor_labels(codes) == ["Survivor status", "Gender"]
+    with translation.override("es"):
+        assert factor_labels(codes) == ["Condición de sobreviviente", "Género"]

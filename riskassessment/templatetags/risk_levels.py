@@ -16,4 +16,6 @@ def level_badge(level: int | None) -> SafeString:
     badges and the register two a row, and each include cost more than the badge."""
     if not level:
         return format_html('<span class="level level-none">{}</span>', gettext("Not rated"))
-    return format_html('<span class="level level-{}">{}</span>', int(level), Level(level).label)
+    # As the template read it: a level past high is critical.
+    label = Level(level).label if level in Level.values else Level.CRITICAL.label
+    return format_html('<span class="level level-{}">{}</span>', level, label)

@@ -14,5 +14,8 @@ def test_each_level_has_its_class_and_name_and_no_level_says_not_rated() -> None
             '<span class="level level-3">High</span>',
             '<span class="level level-4">Critical</span>',
         ]
+        # The templates pass numbers too, and read a level past high as critical.
+        assert level_badge(3) == '<span class="level level-3">High</span>'
+        assert level_badge(5) == '<span class="level level-5">Critical</span>'
         assert level_badge(None) == '<span class="level level-none">Not rated</span>'
         assert level_badge(0) == level_badge(None)
