@@ -273,18 +273,12 @@ DueSituation: TypeAlias = "WithAnnotations[RiskSituation, DueFlags]"
 FlaggedSituation: TypeAlias = "WithAnnotations[RiskSituation, DueFlag]"
 
 
-@dataclass(frozen=True)
-class LinkedIncident:
-    """An incident linked to a threat, as a page names it: by its reference."""
-
-    reference: str
-
-
 class ShownThreatParts(TypedDict):
     """What threats_of sets on each threat: what of it the user may see."""
 
     source_shown: "Actor | None"
-    incidents_shown: list[LinkedIncident]
+    # The linked incidents the user may see, by reference (all a page shows of them), newest first.
+    incident_references: list[str]
 
 
 class ShownAlly(TypedDict):
@@ -676,18 +670,18 @@ def threats_of(assessment: Assessment, user: User) -> ShownThreats:
             likely=Exists(likely),
         )
     )
-    shown: dict[UUID, list[LinkedIncident]] = {}
+    shown: dict[UUID, list[str]] = {}
     assessed_likely: set[UUID] = set()
     for link in links:
         if link["visible"]:
-            shown.setdefault(link["threat"], []).append(LinkedIncident(link["incident__reference"]))
+            shown.setdefault(link["threat"], []).append(link["incident__reference"])
         if link["likely"]:
             assessed_likely.add(link["threat"])
     for threat in threats:
         # A source the user may not see (an adversary, for staff) is shown as unknown.
         threat.source_shown = threat.source if actor_visible(user, threat.source) else None
         # Nor is an incident they may not see named, as on the incident pages.
-        threat.incidents_shown = shown.get(threat.pk, [])
+        threat.incident_references = shown.get(threat.pk, [])
     credible = {
         t.pk for t in threats if is_credible(t.likelihood, assessed_likely=t.pk in assessed_likely)
     }
