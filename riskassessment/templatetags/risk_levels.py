@@ -16,6 +16,8 @@ def level_badge(level: int | None) -> SafeString:
     badges and the register two a row, and each include cost more than the badge."""
     if not level:
         return format_html('<span class="level level-none">{}</span>', gettext("Not rated"))
-    # As the template read it: a level past high is critical.
-    label = Level(level).label if level in Level.values else Level.CRITICAL.label
+    try:
+        label = Level(level).label
+    except ValueError:  # as the template read it: a level past high is critical
+        label = Level.CRITICAL.label
     return format_html('<span class="level level-{}">{}</span>', level, label)
