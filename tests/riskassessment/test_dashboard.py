@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from riskassessment import selectors
+from riskassessment.dashboard import SHOWN, WINDOW
 from riskassessment.scoring import Level
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
@@ -194,6 +195,28 @@ def test_a_coordinator_sees_what_is_due_and_why(client: Client, coordinator: Use
     text = page(client)
     assert "Court hearing for Swallow</a>: It has never been assessed." in text
     assert "Office move" not in text
+
+
+def test_situations_due_further_down_the_register_are_found(
+    client: Client, coordinator: User
+) -> None:
+    """The panel looks at the register's first situations before the rest (dashboard.WINDOW):
+    when fewer are due there than it shows, it still finds those further down, in order."""
+    settled = {"decision": "go", "decided_by": coordinator, "valid_until": date(2026, 12, 31)}
+    for _ in range(WINDOW):  # first in the register, by their risk after the measures
+        RiskAssessmentFactory(residual_level=Level.HIGH, **settled)
+    expired = {**settled, "valid_until": YESTERDAY, "residual_level": Level.LOW}
+    later = [RiskAssessmentFactory(**expired).situation for _ in range(SHOWN + 1)]
+    sign_in(client, coordinator)
+
+    panel = risk_panel(client)
+
+    assert panel is not None
+    in_register_order = sorted(later, key=lambda situation: situation.created_at, reverse=True)
+    assert [situation.pk for situation, _why in panel["due"]] == [
+        situation.pk for situation in in_register_order[:SHOWN]
+    ]
+    assert panel["more_due"]
 
 
 def test_a_coordinator_with_nothing_due_is_told_so(client: Client, coordinator: User) -> None:
