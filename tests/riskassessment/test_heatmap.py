@@ -1,8 +1,12 @@
 """The 5x5 heat map (riskassessment.heatmap): how many threats fall in each square, before and
 after the measures, and where each square is drawn, left to right or mirrored right to left."""
 
-import pytest
+from collections.abc import Iterator
 
+import pytest
+from django.utils import translation
+
+from riskassessment import heatmap
 from riskassessment.heatmap import AXIS, CELL, SIZE, Cell, HeatMap, heat_map
 from riskassessment.models import Threat
 from riskassessment.scoring import Level
@@ -117,6 +121,16 @@ def test_the_squares_and_ratings_are_written_as_svg() -> None:
     assert f'<g class="heat-cell {square.fill}">' in shapes
 
 
+@pytest.fixture
+def squares_drawn_anew() -> Iterator[None]:
+    """No square kept from an earlier test (heatmap._cell_svg), nor one of this test's kept
+    for the next."""
+    heatmap._cell_svg.cache_clear()
+    yield
+    heatmap._cell_svg.cache_clear()
+
+
+@pytest.mark.usefixtures("squares_drawn_anew")
 def test_a_square_s_title_is_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
     # A translation may hold anything: it is text, never markup.
     monkeypatch.setattr(
@@ -127,3 +141,17 @@ def test_a_square_s_title_is_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert "<title>&lt;b&gt;1 &amp; 1&lt;/b&gt;</title>" in shapes
     assert "<b>" not in shapes
+
+
+@pytest.mark.usefixtures("squares_drawn_anew")
+def test_a_square_drawn_before_is_drawn_again_in_the_language_of_the_page() -> None:
+    threats = [threat(3, 4)]
+    english = str(heat_map(threats, residual=False).shapes)
+
+    with translation.override("es"):
+        spanish = str(heat_map(threats, residual=False).shapes)
+
+    assert "Likelihood 3, impact 4 (score 12, High): 1 threat" in english
+    assert "Probabilidad 3, impacto 4" in spanish
+    assert "Likelihood" not in spanish
+    assert str(heat_map(threats, residual=False).shapes) == english
