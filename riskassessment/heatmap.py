@@ -112,7 +112,7 @@ class HeatMap:
             f'<text x="{x}" y="{y}" text-anchor="middle" class="heat-tick">{rating}</text>'
             for rating, x, y in (*self.impact_ticks, *self.likelihood_ticks)
         ]
-        # Safe by construction: numbers, class names and escaped titles (Cell.svg).
+        # Safe by construction: numbers, class names and escaped titles (Cell.drawn).
         return mark_safe("\n".join([*(cell.svg for cell in self.cells), *ticks]))  # noqa: S308
 
 

@@ -435,6 +435,27 @@ def with_due_flag(
     )
 
 
+# first_due looks first at this many times the situations it is asked for.
+DUE_WINDOW = 4
+
+
+def first_due(flagged: "QuerySet[FlaggedSituation]", count: int) -> list[FlaggedSituation]:
+    """The first `count` situations due, in the order of `flagged` (with_due_flag's), read with
+    their latest versions: in one query when the first few hold enough of them, else in two.
+
+    First among the first DUE_WINDOW * `count`: sliced and not filtered, the query lets Postgres
+    work the rules out after sorting, for those rows only (the Result over the Sort). Filtered
+    by the flag, it worked them out for every row. The home page's list at 2,000 situations took
+    37 ms against 69 when most are due, as they are where incidents keep coming, and 107 against
+    82 when none is: then the filter looks through all of them after the first.
+    """
+    window = list(flagged[: DUE_WINDOW * count + 1])  # one more: are there others below?
+    due = [row for row in window if row.is_due][:count]
+    if len(due) < count and len(window) > DUE_WINDOW * count:
+        due = list(flagged.filter(is_due=True)[:count])
+    return due
+
+
 def _review_since(today: date, months: int) -> datetime:
     return datetime.combine(months_before(today, months), time.min, timezone.get_current_timezone())
 
@@ -603,6 +624,7 @@ def register_of(user: User) -> "QuerySet[LatestSituation]":
             Case(When(status=RiskSituation.Status.CURRENT, then=Value(0)), default=Value(1)),
             F("residual_level").desc(nulls_first=True),
             "-created_at",
+            "pk",  # a page, or the first due (first_due), never depends on how ties fall
         )
     )
 

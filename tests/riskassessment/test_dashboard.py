@@ -3,7 +3,7 @@ for coordinators; for coordinators, what is due for reassessment and why, and th
 waiting for their approval."""
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from riskassessment import selectors
-from riskassessment.dashboard import SHOWN, WINDOW
+from riskassessment.dashboard import SHOWN
+from riskassessment.models import RiskSituation
 from riskassessment.scoring import Level
+from riskassessment.selectors import DUE_WINDOW
 from safespaces.accounts.models import User
 from safespaces.accounts.roles import Role
 from safespaces.dashboard import Panel
@@ -32,6 +34,8 @@ URL = "/"
 NOW = local(2026, 3, 15, 12, 0)
 YESTERDAY = date(2026, 3, 14)
 PANEL = "riskassessment/_dashboard.html"
+# How many of the register's first situations the panel looks at before the rest.
+FIRST_LOOKED_AT = DUE_WINDOW * (SHOWN + 1)
 
 
 @pytest.fixture(autouse=True)
@@ -197,26 +201,53 @@ def test_a_coordinator_sees_what_is_due_and_why(client: Client, coordinator: Use
     assert "Office move" not in text
 
 
-def test_situations_due_further_down_the_register_are_found(
-    client: Client, coordinator: User
-) -> None:
-    """The panel looks at the register's first situations before the rest (dashboard.WINDOW):
-    when fewer are due there than it shows, it still finds those further down, in order."""
-    settled = {"decision": "go", "decided_by": coordinator, "valid_until": date(2026, 12, 31)}
-    for _ in range(WINDOW):  # first in the register, by their risk after the measures
-        RiskAssessmentFactory(residual_level=Level.HIGH, **settled)
-    expired = {**settled, "valid_until": YESTERDAY, "residual_level": Level.LOW}
-    later = [RiskAssessmentFactory(**expired).situation for _ in range(SHOWN + 1)]
-    sign_in(client, coordinator)
+def register(count: int, decider: User, *, level: Level, due: bool) -> list[RiskSituation]:
+    """`count` decided situations at `level` after the measures, each created a minute before
+    the last (the register's order after the level), the decision still valid or not."""
+    valid_until = YESTERDAY if due else date(2026, 12, 31)
+    situations = []
+    for _ in range(count):
+        assessment = RiskAssessmentFactory(
+            decision="go", decided_by=decider, residual_level=level, valid_until=valid_until
+        )
+        situation = assessment.situation
+        situation.created_at = NOW - timedelta(minutes=RiskSituation.objects.count())
+        situation.save(update_fields=["created_at"])
+        situations.append(situation)
+    return situations
 
-    panel = risk_panel(client)
+
+def test_situations_due_further_down_the_register_are_found_after_the_first_due(
+    client: Client, coordinator: User, other_coordinator: User
+) -> None:
+    """The panel looks at the register's first situations before the rest
+    (selectors.first_due): with fewer due there than it shows, it goes on to those below, in
+    the register's order, in one query more."""
+    sign_in(client, coordinator).get(URL)  # the first request notes the session's start
+    first = FIRST_LOOKED_AT + 1  # the situations below them are the rest
+    high = register(first - 2, other_coordinator, level=Level.HIGH, due=False)
+    high_due = register(2, other_coordinator, level=Level.HIGH, due=True)
+    below = register(SHOWN, other_coordinator, level=Level.LOW, due=True)
+
+    with CaptureQueriesContext(connection) as going_on:
+        panel = risk_panel(client)
 
     assert panel is not None
-    in_register_order = sorted(later, key=lambda situation: situation.created_at, reverse=True)
     assert [situation.pk for situation, _why in panel["due"]] == [
-        situation.pk for situation in in_register_order[:SHOWN]
+        situation.pk for situation in [*high_due, *below][:SHOWN]
     ]
     assert panel["more_due"]
+
+    for situation in high[: SHOWN + 1]:  # now the first hold enough
+        situation.assessments.update(valid_until=YESTERDAY)
+    with CaptureQueriesContext(connection) as first_enough:
+        panel = risk_panel(client)
+
+    assert panel is not None
+    assert [situation.pk for situation, _why in panel["due"]] == [
+        situation.pk for situation in high[:SHOWN]
+    ]
+    assert len(first_enough) == len(going_on) - 1
 
 
 def test_a_coordinator_with_nothing_due_is_told_so(client: Client, coordinator: User) -> None:
