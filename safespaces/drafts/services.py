@@ -44,8 +44,13 @@ def draft_save(*, user: User, form: str, data: QueryDict) -> Draft:
 
 
 def draft_of(*, user: User, form: str) -> Draft | None:
-    Draft.objects.filter(user=user, form=form, saved_at__lt=timezone.now() - KEPT_FOR).delete()
-    return Draft.objects.filter(user=user, form=form).first()
+    """The user's draft of the form, if they left one in the last KEPT_FOR. One read when there
+    is none, as on nearly every opening of a form: no delete asked for nothing."""
+    draft = Draft.objects.filter(user=user, form=form).first()
+    if draft is not None and draft.saved_at < timezone.now() - KEPT_FOR:
+        draft.delete()
+        return None
+    return draft
 
 
 def draft_discard(*, user: User, form: str) -> None:
