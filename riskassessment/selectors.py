@@ -6,10 +6,11 @@ import calendar
 import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 from uuid import UUID
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -49,8 +50,8 @@ from safespaces.people.models import Person
 from safespaces.people.naming import NamingRecord, naming_record
 
 if TYPE_CHECKING:
-    from django.db.models import ForeignKey
-    from django.db.models.options import Options
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models import ForeignKey, Model
     from django_stubs_ext import WithAnnotations
 
     from allies.models import Actor
@@ -550,32 +551,38 @@ def _newest_by_key(
     """
     connection = connections[visible.db]
     picked = visible.order_by().values("id", "created_at", "place_id", "source_id")
-    sql, params = picked.query.get_compiler(using=visible.db).as_sql()
-    affected = Incident.affected_people.through._meta
-    linked = RiskSituation.incidents.through._meta
+    try:
+        sql, params = picked.query.get_compiler(using=visible.db).as_sql()
+    except EmptyResultSet:
+        return []  # the user may see no incident at all
+    name = connection.ops.quote_name
 
-    def joined(through: "Options[Any]", key: str) -> tuple[str, str]:
-        """A key in a table of links to incidents: its column, and the join to it."""
-        column, incident = (
-            cast("ForeignKey[Any, Any]", through.get_field(name)).column
-            for name in (key, "incident")
+    def on_incident(field: str) -> tuple[str, str, "ForeignKey[Any, Any]"]:
+        """A key on the incident itself: its column, no join, and its field."""
+        key = cast("ForeignKey[Any, Any]", Incident._meta.get_field(field))
+        return f"v.{name(key.column)}", "", key
+
+    def linked(through: "type[Model]", field: str) -> tuple[str, str, "ForeignKey[Any, Any]"]:
+        """A key in a table of links to incidents: its column, the join to it, and its field."""
+        key, incident = (
+            cast("ForeignKey[Any, Any]", through._meta.get_field(each))
+            for each in (field, "incident")
         )
-        return f"k.{column}", f"JOIN {through.db_table} k ON k.{incident} = v.id"
+        table = name(through._meta.db_table)
+        return f"k.{name(key.column)}", f"JOIN {table} k ON k.{name(incident.column)} = v.id", key
 
-    # Per rule: the key's column, and the join from the visible incidents to it (or none).
     groupings = {
-        "due_place": ("v.place_id", ""),
-        "due_source": ("v.source_id", ""),
-        "due_people": joined(affected, "person"),
-        "due_linked": joined(linked, "risksituation"),
+        "due_place": on_incident("place"),
+        "due_source": on_incident("source"),
+        "due_people": linked(Incident.affected_people.through, "person"),
+        "due_linked": linked(RiskSituation.incidents.through, "risksituation"),
     }
     parts: list[str] = []
     arguments: list[Any] = []
-    uuid = Incident._meta.pk
-    for reason, (column, join) in groupings.items():
+    for reason, (column, join, key) in groupings.items():
         if not keys[reason]:
             continue
-        wanted = [uuid.get_db_prep_value(key, connection) for key in keys[reason]]
+        wanted = [key.get_db_prep_value(value, connection) for value in keys[reason]]
         # Names from the models and the reasons above, never a value: those are parameters.
         parts.append(
             f"SELECT '{reason}', {column}, MAX(v.created_at) FROM ({sql}) v {join} "  # noqa: S608
@@ -587,15 +594,19 @@ def _newest_by_key(
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), arguments)
         found = cursor.fetchall()
-    # Raw rows: SQLite gives ids as hex and times as text, as Django's own converters would read.
-    return [(reason, uuid.to_python(key), _aware(last)) for reason, key, last in found]
+    # Raw rows: SQLite gives ids as hex and times as text, which Django's converters would read.
+    return [
+        (reason, groupings[reason][2].target_field.to_python(key), _aware(last, connection))
+        for reason, key, last in found
+    ]
 
 
-def _aware(value: datetime | str) -> datetime:
+def _aware(value: datetime | str, connection: "BaseDatabaseWrapper") -> datetime:
+    """A time as the database gave it, aware: SQLite keeps text in the connection's zone."""
     moment = parse_datetime(value) if isinstance(value, str) else value
     if moment is None:
         raise ValueError(f"not a time: {value!r}")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, connection.timezone)
 
 
 def _pairs(rows: Any) -> dict[Any, set[Any]]:

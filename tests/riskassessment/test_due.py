@@ -2,10 +2,11 @@
 query from its assessments and the incidents the user may see, on a frozen clock."""
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from incidents.models import Incident
 from riskassessment.models import Assessment, RiskSituation
@@ -30,6 +31,7 @@ from tests.factories import (
     RiskAssessmentFactory,
     RiskSituationFactory,
     RiskThreatFactory,
+    UserFactory,
 )
 
 NOW = local(2026, 3, 15, 12, 0)
@@ -335,6 +337,33 @@ def test_an_incident_the_user_may_not_see_does_not_make_it_due_for_them(
         "due_source",
         "due_people",
     ]
+
+
+def test_someone_who_may_see_no_incident_is_told_of_none(coordinator: User) -> None:
+    place = PlaceFactory()
+    situation = RiskSituationFactory(place=place)
+    assessed(situation)
+    logged(LATER, place=place)
+
+    assert reasons(situation, coordinator) == ["due_place"]
+    assert reasons(situation, UserFactory()) == []  # no role: no incident at all
+
+
+def test_an_incident_counts_from_the_minute_after_the_assessment_in_any_time_zone(
+    coordinator: User,
+) -> None:
+    place = PlaceFactory()
+    situation = RiskSituationFactory(place=place)
+    assessed(situation)
+    logged(ASSESSED - timedelta(minutes=1), place=place)
+
+    # Fourteen hours ahead of the database's clock: a time read in the wrong zone would count.
+    with timezone.override("Pacific/Kiritimati"):
+        assert reasons(situation, coordinator) == []
+
+        logged(ASSESSED + timedelta(minutes=1), place=place)
+
+        assert reasons(situation, coordinator) == ["due_place"]
 
 
 def test_an_incident_for_coordinators_counts_for_a_coordinator(coordinator: User) -> None:
