@@ -47,8 +47,10 @@ def draft_of(*, user: User, form: str) -> Draft | None:
     """The user's draft of the form, if they left one in the last KEPT_FOR. One read when there
     is none, as on nearly every opening of a form: no delete asked for nothing."""
     draft = Draft.objects.filter(user=user, form=form).first()
-    if draft is not None and draft.saved_at < timezone.now() - KEPT_FOR:
-        draft.delete()
+    cut_off = timezone.now() - KEPT_FOR
+    if draft is not None and draft.saved_at < cut_off:
+        # Still past keeping when deleted: one saved again meanwhile stays.
+        Draft.objects.filter(pk=draft.pk, saved_at__lt=cut_off).delete()
         return None
     return draft
 
