@@ -27,7 +27,6 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from allies.selectors import (
@@ -51,7 +50,7 @@ from safespaces.people.naming import NamingRecord, naming_record
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.models import ForeignKey, Model
+    from django.db.models import Field, ForeignKey, Model
     from django_stubs_ext import WithAnnotations
 
     from allies.models import Actor
@@ -594,19 +593,25 @@ def _newest_by_key(
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), arguments)
         found = cursor.fetchall()
-    # Raw rows: SQLite gives ids as hex and times as text, which Django's converters would read.
+    # Raw rows (SQLite gives ids as hex and times as text), read as Django reads the columns.
+    created_at = Incident._meta.get_field("created_at")
     return [
-        (reason, groupings[reason][2].target_field.to_python(key), _aware(last, connection))
-        for reason, key, last in found
+        (
+            reason,
+            _converted(groupings[reason][2], key, connection),
+            _converted(created_at, at, connection),
+        )
+        for reason, key, at in found
     ]
 
 
-def _aware(value: datetime | str, connection: "BaseDatabaseWrapper") -> datetime:
-    """A time as the database gave it, aware: SQLite keeps text in the connection's zone."""
-    moment = parse_datetime(value) if isinstance(value, str) else value
-    if moment is None:
-        raise ValueError(f"not a time: {value!r}")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, connection.timezone)
+def _converted(field: "Field[Any, Any]", value: Any, connection: "BaseDatabaseWrapper") -> Any:
+    """A value of `field`'s column as the database gave it, through the converters Django
+    applies to the column when it reads it itself."""
+    column = field.get_col(field.model._meta.db_table)
+    for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+        value = convert(value, column, connection)
+    return value
 
 
 def _pairs(rows: Any) -> dict[Any, set[Any]]:
