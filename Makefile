@@ -66,16 +66,20 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg; \
 	  else echo "The browser tests need Debian's chromium and a Thai font: sudo apt-get install chromium fonts-thai-tlwg"; exit 1; fi; }
 
+# Two processes, each with its own app server, database and chromium: while one waits on a page,
+# the other works. About 2 minutes instead of 2.5 on a two-core machine.
+BROWSER_TESTS = $(PY) -m pytest -m browser --numprocesses=2
+
 test: env browser ## Run the whole test suite (DATABASE_URL=postgres://... for Postgres)
 	$(PY) -m pytest -m "not browser and not package and not scaleout and not deploy" --create-db --numprocesses=auto
 	@# The browser tests serve the app from a SQLite database of their own, whatever DATABASE_URL
 	@# says: on Postgres they would only repeat themselves.
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
 	  echo "Browser tests skipped: they never use Postgres (make test-browser runs them)"; \
-	else $(PY) -m pytest -m browser; fi
+	else $(BROWSER_TESTS); fi
 
 test-browser: env browser ## Run only the browser tests (Debian's chromium)
-	$(PY) -m pytest -m browser
+	$(BROWSER_TESTS)
 
 # Builds the wheel (pip fetches setuptools for the build once), installs it into a fresh virtual
 # environment in a temporary folder and runs it from there: SAFESPACES_PACKAGE_FULL=1 also

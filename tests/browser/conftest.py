@@ -1,4 +1,5 @@
-"""The browser tests drive Debian's chromium against the real app, started once per session.
+"""The browser tests drive Debian's chromium against the real app, started once per test process
+(`make test` runs two, each with its own app and database).
 
 The app runs in its own process on a throwaway SQLite database: pytest-django's live server would
 flush the database between tests, and the audit table refuses DELETE. Playwright never downloads a
