@@ -110,6 +110,12 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def kept_keys(database_url: str) -> Path:
+    """Where the keys of the benchmark database at `database_url` are kept. One file per
+    database: the CI smoke run's database must not take another's keys."""
+    return RESULTS / f"keys-{Path(urllib.parse.urlsplit(database_url).path).name}.env"
+
+
 def server_environment(database_url: str, *, reuse: bool) -> dict[str, str]:
     """Production settings over plain HTTP on this machine: DEBUG off, fresh keys, hashed static
     files; cookies without the Secure flag and no HTTPS redirect, since there is no TLS here.
@@ -118,8 +124,7 @@ def server_environment(database_url: str, *, reuse: bool) -> dict[str, str]:
     can open what an earlier run sealed."""
     from safespaces.crypto.keys import fresh_environment
 
-    # One file per database: the CI smoke run's database must not take another's keys.
-    kept = RESULTS / f"keys-{Path(urllib.parse.urlsplit(database_url).path).name}.env"
+    kept = kept_keys(database_url)
     if not (reuse and kept.exists()):
         RESULTS.mkdir(parents=True, exist_ok=True)
         kept.write_text(fresh_environment())
