@@ -62,7 +62,7 @@ def main() -> None:
 
     django.setup()
     from incidents.models import Incident
-    from safespaces.crypto.cipher import NONCE_BYTES, key_ring
+    from safespaces.crypto.cipher import NONCE_BYTES, TAG_BYTES, key_ring
     from safespaces.crypto.fields import EncryptedMixin, Sealed
 
     field = Incident._meta.get_field("summary")
@@ -104,7 +104,7 @@ def main() -> None:
             for token, pk in pairs:
                 # The key by the value's header, and a length check: needed with several keys.
                 key = ring.by_header.get(token[:header])
-                if key is None or len(token) < header + NONCE_BYTES + 16:
+                if key is None or len(token) < header + NONCE_BYTES + TAG_BYTES:
                     raise ValueError("not a sealed value")
                 key.decrypt(
                     token[header : header + NONCE_BYTES],
