@@ -184,8 +184,9 @@ def main() -> None:
     options = arguments()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    if not kept_keys(database_url).exists():
-        sys.exit(f"No keys at {kept_keys(database_url)}: build the data first (make bench)")
+    keys = kept_keys(database_url)
+    if not keys.exists():
+        sys.exit(f"No keys at {keys}: build the data first (make bench)")
     env = server_environment(database_url, reuse=True)
     os.environ.update(env)
 

@@ -45,7 +45,7 @@ def draft_save(*, user: User, form: str, data: QueryDict) -> Draft:
 
 def draft_of(*, user: User, form: str) -> Draft | None:
     """The user's draft of the form, if they left one in the last KEPT_FOR. Opening a form reads
-    once; only a draft past keeping is then deleted (it used to be a delete, then a read)."""
+    once, and writes only when the draft it found is past keeping."""
     draft = Draft.objects.filter(user=user, form=form).first()
     cut_off = timezone.now() - KEPT_FOR
     if draft is not None and draft.saved_at < cut_off:
