@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.conf import settings  # read once Django is set up, in main
+
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
@@ -100,7 +102,7 @@ def arguments() -> argparse.Namespace:
 def ask(opener: urllib.request.OpenerDirector, url: str, session: str) -> int:
     """One request with the shared session: its status, a redirect (to sign in again) included,
     or 0 when none came (refused, reset, timed out), which fails the run as any other."""
-    cookie = {"Cookie": f"session={session}"}
+    cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
     request = urllib.request.Request(url, headers=cookie)  # noqa: S310 - our own server
     try:
         with opener.open(request, timeout=120) as answer:
@@ -210,7 +212,7 @@ def main() -> None:
         log = RESULTS / f"{stamp}-audit-{workers}-gunicorn.log"
         with gunicorn(env, workers, log) as base:
             # Once: an authenticator code is accepted once, and the next comes 30 s later.
-            session = session or signed_in(base, STAFF).cookie("session")
+            session = session or signed_in(base, STAFF).session()
             measured(base, path, session, run, database_url)
         runs.append(run)
         print(

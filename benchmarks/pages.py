@@ -170,7 +170,11 @@ class Browser:
             sys.exit(f"No form at {path}: status {status}")
         return self.send(path, {"csrfmiddlewaretoken": token.group(1).decode(), **fields})[0]
 
-    def cookie(self, name: str) -> str:
+    def session(self) -> str:
+        """The session's key, from the cookie the settings name."""
+        from django.conf import settings
+
+        name = settings.SESSION_COOKIE_NAME
         return next(cookie.value or "" for cookie in self.cookies if cookie.name == name)
 
 
@@ -451,7 +455,7 @@ def main() -> None:
         measured = list(
             zip(PAGES, timed_in_turns(asked, options.warm_ups, options.requests), strict=True)
         )
-        sessions = {login: browser.cookie("session") for login, browser in browsers.items()}
+        sessions = {login: browser.session() for login, browser in browsers.items()}
 
     admin_p95 = next(percentile(t.times, 0.95) for p, t in measured if p.name == ADMIN_CHANGELIST)
     results = []
